@@ -1,0 +1,44 @@
+//! `leadtune generate`: a synthetic company history with planted truth.
+
+use std::io::Write;
+
+use crate::cli::GenerateArgs;
+use crate::error::{Error, Result};
+use crate::synth::{self, SynthParams};
+
+pub fn run(args: &GenerateArgs) -> Result<()> {
+    if args.leads == 0 {
+        return Err(Error::config("--leads", "--leads must be at least 1"));
+    }
+    let summary = synth::generate(
+        &SynthParams {
+            leads: args.leads,
+            seed: args.seed,
+        },
+        &args.out,
+    )
+    .map_err(|e| Error::io(&args.out, e))?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "wrote {} leads, {} deals, {} activities, {} spend rows, {} customers to {}",
+        summary.leads,
+        summary.deals,
+        summary.activities,
+        summary.spend_rows,
+        summary.customers,
+        args.out.display()
+    );
+    let malformed: u64 = summary.malformed.values().sum();
+    let _ = writeln!(
+        out,
+        "planted: {malformed} malformed rows; the true effects are in {}",
+        args.out.join("truth.json").display()
+    );
+    let _ = writeln!(
+        out,
+        "next: leadtune run --config {}",
+        args.out.join("leadtune.toml").display()
+    );
+    Ok(())
+}

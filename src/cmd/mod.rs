@@ -1,0 +1,15 @@
+//! Glue, one file per subcommand: read args, call the stage functions, write files.
+
+mod generate;
+mod run;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run::run(&args, run::Mode::Run),
+        Command::Validate(args) => run::run(&args, run::Mode::Validate),
+        Command::Generate(args) => generate::run(&args),
+    }
+}

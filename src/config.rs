@@ -1,0 +1,618 @@
+//! The run config (`leadtune.toml`), parsed strictly and resolved once into checked [`Settings`].
+//!
+//! What the user wrote ([`RawConfig`], serde with unknown keys refused) is kept apart from what the
+//! pipeline uses ([`Settings`]: paths resolved against the config's folder, values checked).
+//! Every default lives here and only here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Table names as they appear in `[input]`, `[columns.<table>]`, `rejected.csv` and the manifest.
+pub const TABLES: [&str; 5] = ["leads", "deals", "activities", "spend", "customers"];
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub input: RawInput,
+    /// header names: `leadtune_name = "Header in the file"`, or per table in `[columns.deals]` etc.
+    pub columns: BTreeMap<String, toml::Value>,
+    pub traits: RawTraits,
+    pub outcome: RawOutcome,
+    pub model: RawModel,
+    pub tiers: BTreeMap<String, RawTier>,
+    pub output: RawOutput,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawInput {
+    pub leads: Option<String>,
+    pub deals: Option<String>,
+    pub activities: Option<String>,
+    pub spend: Option<String>,
+    pub customers: Option<String>,
+    pub delimiter: Option<String>,
+    pub decimal: Option<String>,
+    pub date_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawTraits {
+    pub exclude: Vec<String>,
+    pub missing: Vec<String>,
+    pub engagement: Vec<String>,
+    pub categorical: Vec<String>,
+    pub numeric: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawOutcome {
+    pub horizon_days: Option<u32>,
+    pub best_customers_top_percent: Option<f64>,
+    /// The data's end date for censoring; otherwise the latest timestamp seen.
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawModel {
+    pub validation: Option<String>,
+    pub validation_share: Option<f64>,
+    pub min_bin_share: Option<f64>,
+    pub points_to_double_odds: Option<f64>,
+    pub base_score: Option<f64>,
+    pub pin: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawTier {
+    pub top_share: Option<f64>,
+    pub capacity_per_day: Option<f64>,
+    pub sla_hours: Option<f64>,
+    pub escalation: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawOutput {
+    pub dir: Option<String>,
+}
+
+/// One input table: where it is, and how the user wrote it (kept for the manifest, so that the
+/// manifest does not depend on the folder the run was started from).
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSource {
+    pub table: &'static str,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub written: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSettings {
+    pub leads: TableSource,
+    pub deals: Option<TableSource>,
+    pub activities: Option<TableSource>,
+    pub spend: Option<TableSource>,
+    pub customers: Option<TableSource>,
+}
+
+impl InputSettings {
+    /// The tables given, in the fixed order of [`TABLES`].
+    pub fn all(&self) -> Vec<&TableSource> {
+        [
+            Some(&self.leads),
+            self.deals.as_ref(),
+            self.activities.as_ref(),
+            self.spend.as_ref(),
+            self.customers.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// CSV dialect choices the config forces; anything `None` is detected from the file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DialectSettings {
+    pub delimiter: Option<u8>,
+    pub decimal: Option<u8>,
+    /// A chrono format such as `%d.%m.%Y`, tried before ISO 8601.
+    pub date_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraitSettings {
+    pub exclude: Vec<String>,
+    /// Tokens meaning "no value" (compared after trimming, case-insensitive), always incl. "".
+    pub missing: Vec<String>,
+    pub engagement: Vec<String>,
+    pub categorical: Vec<String>,
+    pub numeric: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeSettings {
+    pub horizon_days: u32,
+    pub best_customers_top_percent: f64,
+    /// Milliseconds since the Unix epoch (UTC), when set by the config or `--as-of`.
+    pub as_of_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSettings {
+    pub validation: String,
+    pub validation_share: f64,
+    pub min_bin_share: f64,
+    pub points_to_double_odds: f64,
+    pub base_score: f64,
+    pub pin: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierSetting {
+    pub name: String,
+    pub top_share: Option<f64>,
+    pub capacity_per_day: Option<f64>,
+    pub sla_hours: f64,
+    pub escalation: Option<String>,
+}
+
+/// The resolved run: every value checked, every path absolute.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    #[serde(skip)]
+    pub config_path: PathBuf,
+    pub input: InputSettings,
+    pub dialect: DialectSettings,
+    /// Per table: leadtune's column name -> the header in the file.
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+    pub traits: TraitSettings,
+    pub outcome: OutcomeSettings,
+    pub model: ModelSettings,
+    pub tiers: Vec<TierSetting>,
+    #[serde(skip)]
+    pub output_dir: PathBuf,
+    pub output_dir_written: String,
+}
+
+impl Settings {
+    /// The header to look for in `table` for leadtune's column `name`.
+    pub fn header_for<'a>(&'a self, table: &str, name: &'a str) -> &'a str {
+        self.columns
+            .get(table)
+            .and_then(|m| m.get(name))
+            .map(String::as_str)
+            .unwrap_or(name)
+    }
+}
+
+/// Reads and resolves the config file. `out` overrides `[output] dir` (relative to the current
+/// directory, as a command-line path is); `as_of` overrides `[outcome] as_of`.
+pub fn load(path: &Path, out: Option<&Path>, as_of: Option<&str>) -> Result<Settings> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::config(
+                path,
+                "config file not found; pass --config FILE or create leadtune.toml \
+                 (`leadtune generate --out DIR` writes a working example)",
+            )
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    let raw = parse(&text).map_err(|m| Error::config(path, m))?;
+    resolve(raw, path, out, as_of)
+}
+
+/// Parses TOML text strictly; an unknown key is refused with the closest known one suggested.
+pub fn parse(text: &str) -> std::result::Result<RawConfig, String> {
+    toml::from_str::<RawConfig>(text).map_err(|e| {
+        let message = e.to_string();
+        match did_you_mean(&message) {
+            Some(hint) => format!("{message}\n{hint}"),
+            None => message,
+        }
+    })
+}
+
+/// From serde's "unknown field `x`, expected one of `a`, `b`" builds "did you mean `a`?".
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), candidate))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    (best.0 >= 0.7).then(|| format!("did you mean `{}` instead of `{unknown}`?", best.1))
+}
+
+/// leadtune's canonical column names per table (CONTRACT.md); anything else in leads is a trait.
+pub fn known_columns(table: &str) -> &'static [&'static str] {
+    match table {
+        "leads" => &[
+            "lead_id",
+            "created_at",
+            "source",
+            "campaign",
+            "company",
+            "email",
+            "domain",
+            "owner",
+            "first_response_at",
+            "mql_at",
+            "sql_at",
+            "converted",
+        ],
+        "deals" => &[
+            "deal_id",
+            "lead_id",
+            "status",
+            "created_at",
+            "closed_at",
+            "amount",
+        ],
+        "activities" => &["lead_id", "occurred_at", "type", "value"],
+        "spend" => &["source", "campaign", "period", "cost"],
+        "customers" => &["customer_id", "company", "domain", "email"],
+        _ => &[],
+    }
+}
+
+fn resolve(
+    raw: RawConfig,
+    path: &Path,
+    out: Option<&Path>,
+    as_of: Option<&str>,
+) -> Result<Settings> {
+    let RawConfig {
+        input,
+        columns,
+        traits,
+        outcome,
+        model,
+        tiers,
+        output,
+    } = raw;
+    let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let bad = |m: String| Error::config(path, m);
+    let source = |table: &'static str, v: Option<String>| {
+        v.map(|written| TableSource {
+            table,
+            path: base.join(&written),
+            written,
+        })
+    };
+    let RawInput {
+        leads,
+        deals,
+        activities,
+        spend,
+        customers,
+        delimiter,
+        decimal,
+        date_format,
+    } = input;
+    let leads = source("leads", leads)
+        .ok_or_else(|| bad("[input] leads is required: the path of the leads table".into()))?;
+    let input = InputSettings {
+        leads,
+        deals: source("deals", deals),
+        activities: source("activities", activities),
+        spend: source("spend", spend),
+        customers: source("customers", customers),
+    };
+    for table in input.all() {
+        if !table.path.is_file() {
+            return Err(bad(format!(
+                "[input] {} = {:?}: no such file ({})",
+                table.table,
+                table.written,
+                table.path.display()
+            )));
+        }
+    }
+
+    let dialect = DialectSettings {
+        delimiter: delimiter
+            .map(|d| match d.as_str() {
+                "," => Ok(b','),
+                ";" => Ok(b';'),
+                "\t" | "tab" | "\\t" => Ok(b'\t'),
+                "|" => Ok(b'|'),
+                other => Err(bad(format!(
+                    "[input] delimiter = {other:?}: use \",\", \";\", \"tab\" or \"|\""
+                ))),
+            })
+            .transpose()?,
+        decimal: decimal
+            .map(|d| match d.as_str() {
+                "." => Ok(b'.'),
+                "," => Ok(b','),
+                other => Err(bad(format!(
+                    "[input] decimal = {other:?}: use \".\" or \",\""
+                ))),
+            })
+            .transpose()?,
+        date_format,
+    };
+
+    let columns = resolve_columns(columns).map_err(bad)?;
+
+    let RawTraits {
+        exclude,
+        missing,
+        engagement,
+        categorical,
+        numeric,
+    } = traits;
+    let mut missing_tokens: Vec<String> = ["", "na", "n/a", "null", "none", "nan"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for token in missing {
+        let token = token.trim().to_lowercase();
+        if !missing_tokens.contains(&token) {
+            missing_tokens.push(token);
+        }
+    }
+    let traits = TraitSettings {
+        exclude,
+        missing: missing_tokens,
+        engagement,
+        categorical,
+        numeric,
+    };
+
+    let RawOutcome {
+        horizon_days,
+        best_customers_top_percent,
+        as_of: as_of_config,
+    } = outcome;
+    let horizon_days = horizon_days.unwrap_or(180);
+    if horizon_days == 0 {
+        return Err(bad("[outcome] horizon_days must be at least 1".into()));
+    }
+    let best = best_customers_top_percent.unwrap_or(20.0);
+    if !(best > 0.0 && best <= 100.0) {
+        return Err(bad(format!(
+            "[outcome] best_customers_top_percent = {best}: must be in (0, 100]"
+        )));
+    }
+    let as_of_ms = match as_of.map(str::to_string).or(as_of_config) {
+        Some(text) => Some(
+            crate::ingest::values::parse_timestamp(&text, None).ok_or_else(|| {
+                bad(format!(
+                    "as-of date {text:?} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS"
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let outcome = OutcomeSettings {
+        horizon_days,
+        best_customers_top_percent: best,
+        as_of_ms,
+    };
+
+    let RawModel {
+        validation,
+        validation_share,
+        min_bin_share,
+        points_to_double_odds,
+        base_score,
+        pin,
+    } = model;
+    let validation = validation.unwrap_or_else(|| "time".into());
+    if validation != "time" && validation != "random" {
+        return Err(bad(format!(
+            "[model] validation = {validation:?}: use \"time\" or \"random\""
+        )));
+    }
+    let share = |name: &str, v: f64, hi: f64| {
+        if v > 0.0 && v < hi {
+            Ok(v)
+        } else {
+            Err(bad(format!("[model] {name} = {v}: must be in (0, {hi})")))
+        }
+    };
+    let model = ModelSettings {
+        validation,
+        validation_share: share("validation_share", validation_share.unwrap_or(0.25), 1.0)?,
+        min_bin_share: share("min_bin_share", min_bin_share.unwrap_or(0.02), 0.5)?,
+        points_to_double_odds: points_to_double_odds.unwrap_or(20.0),
+        base_score: base_score.unwrap_or(50.0),
+        pin,
+    };
+    if model.points_to_double_odds <= 0.0 {
+        return Err(bad("[model] points_to_double_odds must be positive".into()));
+    }
+
+    let tiers = resolve_tiers(tiers).map_err(bad)?;
+
+    let output_dir_written = output.dir.unwrap_or_else(|| "reports/latest".into());
+    let output_dir = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => base.join(&output_dir_written),
+    };
+    let output_dir_written = match out {
+        Some(dir) => dir.display().to_string(),
+        None => output_dir_written,
+    };
+
+    Ok(Settings {
+        config_path: path.to_path_buf(),
+        input,
+        dialect,
+        columns,
+        traits,
+        outcome,
+        model,
+        tiers,
+        output_dir,
+        output_dir_written,
+    })
+}
+
+/// `[columns]`: flat keys apply to every table that has that column; `[columns.<table>]` wins.
+fn resolve_columns(
+    raw: BTreeMap<String, toml::Value>,
+) -> std::result::Result<BTreeMap<String, BTreeMap<String, String>>, String> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut flat = BTreeMap::new();
+    for (key, value) in raw {
+        match value {
+            toml::Value::String(header) => {
+                let known = TABLES
+                    .iter()
+                    .any(|t| known_columns(t).contains(&key.as_str()));
+                if !known {
+                    return Err(unknown_column_key(&key, None));
+                }
+                flat.insert(key, header);
+            }
+            toml::Value::Table(table) if TABLES.contains(&key.as_str()) => {
+                let entry = out.entry(key.clone()).or_default();
+                for (name, header) in table {
+                    if !known_columns(&key).contains(&name.as_str()) {
+                        return Err(unknown_column_key(&name, Some(&key)));
+                    }
+                    let toml::Value::String(header) = header else {
+                        return Err(format!(
+                            "[columns.{key}] {name} must be a string (a header)"
+                        ));
+                    };
+                    entry.insert(name, header);
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "[columns] {key}: expected `name = \"Header\"` or a table [columns.<{}>]",
+                    TABLES.join("|")
+                ));
+            }
+        }
+    }
+    for table in TABLES {
+        for (name, header) in &flat {
+            if known_columns(table).contains(&name.as_str()) {
+                out.entry(table.to_string())
+                    .or_default()
+                    .entry(name.clone())
+                    .or_insert_with(|| header.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_column_key(key: &str, table: Option<&str>) -> String {
+    let candidates: Vec<&str> = match table {
+        Some(t) => known_columns(t).to_vec(),
+        None => TABLES
+            .iter()
+            .flat_map(|t| known_columns(t).iter().copied())
+            .collect(),
+    };
+    let section = table.map_or("[columns]".to_string(), |t| format!("[columns.{t}]"));
+    let best = candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(key, c), *c))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let mut message =
+        format!("{section} {key:?} is not a column leadtune knows (trait columns need no mapping)");
+    if let Some((score, best)) = best
+        && score >= 0.7
+    {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    message
+}
+
+fn resolve_tiers(raw: BTreeMap<String, RawTier>) -> std::result::Result<Vec<TierSetting>, String> {
+    const ORDER: [&str; 3] = ["hot", "warm", "cold"];
+    let mut raw = raw;
+    for name in raw.keys() {
+        if !ORDER.contains(&name.as_str()) {
+            return Err(format!("[tiers] {name:?}: tiers are hot, warm and cold"));
+        }
+    }
+    let defaults = [(Some(0.10), 4.0), (Some(0.30), 24.0), (None, 168.0)];
+    ORDER
+        .iter()
+        .zip(defaults)
+        .map(|(name, (share, sla))| {
+            let t = raw.remove(*name).unwrap_or_default();
+            let top_share = if t.capacity_per_day.is_some() {
+                t.top_share
+            } else {
+                t.top_share.or(share)
+            };
+            if let Some(s) = top_share
+                && !(s > 0.0 && s < 1.0)
+            {
+                return Err(format!("[tiers] {name}.top_share = {s}: must be in (0, 1)"));
+            }
+            Ok(TierSetting {
+                name: name.to_string(),
+                top_share: if *name == "cold" { None } else { top_share },
+                capacity_per_day: t.capacity_per_day,
+                sla_hours: t.sla_hours.unwrap_or(sla),
+                escalation: t.escalation,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_refused_with_a_suggestion() {
+        let err = parse("[outcome]\nhorizn_days = 90\n").unwrap_err();
+        assert!(err.contains("did you mean `horizon_days`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_section_is_refused() {
+        let err = parse("[outcom]\nhorizon_days = 90\n").unwrap_err();
+        assert!(err.contains("did you mean `outcome`"), "{err}");
+    }
+
+    #[test]
+    fn flat_column_mapping_applies_to_every_table_with_that_column() {
+        let raw =
+            parse("[columns]\nlead_id = \"Lead ID\"\n[columns.deals]\nlead_id = \"LeadRef\"\n")
+                .unwrap();
+        let cols = resolve_columns(raw.columns).unwrap();
+        assert_eq!(cols["leads"]["lead_id"], "Lead ID");
+        assert_eq!(cols["activities"]["lead_id"], "Lead ID");
+        assert_eq!(cols["deals"]["lead_id"], "LeadRef");
+    }
+
+    #[test]
+    fn unknown_column_key_suggests_the_closest() {
+        let raw = parse("[columns]\ncreated_on = \"Created\"\n").unwrap();
+        let err = resolve_columns(raw.columns).unwrap_err();
+        assert!(err.contains("did you mean `created_at`"), "{err}");
+    }
+
+    #[test]
+    fn tiers_default_to_the_contract() {
+        let tiers = resolve_tiers(BTreeMap::new()).unwrap();
+        assert_eq!(tiers[0].top_share, Some(0.10));
+        assert_eq!(tiers[1].sla_hours, 24.0);
+        assert_eq!(tiers[2].top_share, None);
+    }
+}

@@ -1,0 +1,429 @@
+//! Ingest: CSV/Parquet inputs -> typed tables ([`Leads`], [`Deals`], [`Activities`], [`Spend`],
+//! [`Customers`]) and the rows that could not be used ([`Reject`]). Nothing is dropped silently:
+//! every row read is either in a table or in the rejects, with its row number and reason.
+
+pub mod dialect;
+pub mod table;
+pub mod values;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Settings, TableSource};
+use crate::error::{Error, Result};
+use table::{ColumnSpec, Kind, RawTable, TableSpec};
+use values::Millis;
+
+/// A row that was not used, with where it was and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reject {
+    pub table: &'static str,
+    /// The file as the config names it.
+    pub file: String,
+    /// 1-based row number in the file; the CSV header is row 1 (as a spreadsheet shows it).
+    pub row: u64,
+    /// The column at fault, empty when the whole row is.
+    pub column: String,
+    pub reason: String,
+    /// The offending value (at most 100 characters; withheld for identity columns).
+    pub value: Option<String>,
+}
+
+/// One input file as read: fingerprint, dialect and row count.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    pub table: &'static str,
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub format: &'static str,
+    pub dialect: Option<dialect::Dialect>,
+    pub rows_read: u64,
+    pub rejected_at_ingest: u64,
+}
+
+/// A trait column of the leads: any column that is not one of leadtune's own nor an identity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trait {
+    pub name: String,
+    pub numeric: bool,
+}
+
+/// The leads, one row each: `row`, `lead_id`, then whichever of `created_at`, `source`,
+/// `campaign`, identity columns, funnel dates and `converted` the file has, then the traits.
+#[derive(Debug, Clone)]
+pub struct Leads {
+    df: DataFrame,
+    pub traits: Vec<Trait>,
+    /// Columns that identify a person or company: used for matching only.
+    pub identity: Vec<String>,
+}
+
+macro_rules! table_newtype {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            df: DataFrame,
+        }
+        impl $name {
+            pub fn frame(&self) -> &DataFrame {
+                &self.df
+            }
+            pub fn has(&self, column: &str) -> bool {
+                self.df.schema().contains(column)
+            }
+        }
+    };
+}
+
+table_newtype!(
+    Deals,
+    "Deals: `row`, `deal_id`, `lead_id`, `status` (won/lost/open), optional `created_at`, `closed_at`, `amount`."
+);
+table_newtype!(
+    Activities,
+    "Activities: `row`, `lead_id`, `occurred_at`, `type`, optional `value`."
+);
+table_newtype!(
+    Spend,
+    "Spend: `row`, `source`, `period`, `period_start`, `cost`, optional `campaign`."
+);
+table_newtype!(
+    Customers,
+    "Existing customers: `row`, `customer_id`, optional `company`, `domain`, `email`."
+);
+
+impl Leads {
+    pub fn frame(&self) -> &DataFrame {
+        &self.df
+    }
+    pub fn has(&self, column: &str) -> bool {
+        self.df.schema().contains(column)
+    }
+    pub fn len(&self) -> usize {
+        self.df.height()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.df.height() == 0
+    }
+}
+
+/// Everything ingest read.
+pub struct Inputs {
+    pub leads: Leads,
+    pub deals: Option<Deals>,
+    pub activities: Option<Activities>,
+    pub spend: Option<Spend>,
+    pub customers: Option<Customers>,
+    pub files: Vec<InputFile>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads every input the config names. Timestamps later than the as-of date (when given) or
+/// `now_ms` (the run's clock) are rejected: that data did not exist yet.
+pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
+    let (now_ms, now_label) = match settings.outcome.as_of_ms {
+        Some(as_of) => (
+            as_of,
+            format!("the as-of date {}", values::format_timestamp(as_of)),
+        ),
+        None => (now_ms, "now (a date in the future)".to_string()),
+    };
+    let has_deals = settings.input.deals.is_some();
+    let mut files = Vec::new();
+    let mut rejects = Vec::new();
+    let mut read = |source: &TableSource, columns: Vec<ColumnSpec>, keep_extra, unless| {
+        let header_for = |name: &str| settings.header_for(source.table, name).to_string();
+        let spec = TableSpec {
+            table: source.table,
+            columns,
+            keep_extra,
+            header_for: &header_for,
+            missing: &settings.traits.missing,
+            date_format: settings.dialect.date_format.as_deref(),
+            delimiter: settings.dialect.delimiter,
+            decimal: settings.dialect.decimal,
+            now_ms,
+            now_label: &now_label,
+            unless,
+        };
+        let raw = table::read_table(&source.path, &source.written, &spec)?;
+        files.push(InputFile {
+            table: source.table,
+            path: source.written.clone(),
+            sha256: raw.sha256.clone(),
+            bytes: raw.bytes,
+            format: raw.format,
+            dialect: raw.dialect,
+            rows_read: raw.rows_read,
+            rejected_at_ingest: raw.rejects.len() as u64,
+        });
+        rejects.extend(raw.rejects.iter().cloned());
+        Ok::<RawTable, Error>(raw)
+    };
+
+    let leads_raw = read(
+        &settings.input.leads,
+        lead_columns(settings, has_deals),
+        true,
+        vec![("created_at", "converted")],
+    )?;
+    let leads = leads_from(leads_raw, settings)?;
+    let deals = match &settings.input.deals {
+        Some(s) => Some(Deals {
+            df: with_rows(read(s, deal_columns(), false, vec![])?)?,
+        }),
+        None => None,
+    };
+    let activities = match &settings.input.activities {
+        Some(s) => Some(Activities {
+            df: with_rows(read(s, activity_columns(), false, vec![])?)?,
+        }),
+        None => None,
+    };
+    let spend = match &settings.input.spend {
+        Some(s) => Some(Spend {
+            df: with_rows(read(s, spend_columns(), false, vec![])?)?,
+        }),
+        None => None,
+    };
+    let customers = match &settings.input.customers {
+        Some(s) => Some(Customers {
+            df: with_rows(read(s, customer_columns(), false, vec![])?)?,
+        }),
+        None => None,
+    };
+    Ok(Inputs {
+        leads,
+        deals,
+        activities,
+        spend,
+        customers,
+        files,
+        rejects,
+    })
+}
+
+fn lead_columns(settings: &Settings, has_deals: bool) -> Vec<ColumnSpec> {
+    let mut columns = vec![
+        ColumnSpec::new("lead_id", Kind::Text).required().unique(),
+        ColumnSpec::new("created_at", Kind::Timestamp).non_empty(),
+        ColumnSpec::new("source", Kind::Text),
+        ColumnSpec::new("campaign", Kind::Text),
+        ColumnSpec::new("company", Kind::Text).identity(),
+        ColumnSpec::new("email", Kind::Text).identity(),
+        ColumnSpec::new("domain", Kind::Text).identity(),
+        ColumnSpec::new("owner", Kind::Text).identity(),
+        ColumnSpec::new("first_response_at", Kind::Timestamp),
+        ColumnSpec::new("mql_at", Kind::Timestamp),
+        ColumnSpec::new("sql_at", Kind::Timestamp),
+    ];
+    let converted = ColumnSpec::new("converted", Kind::Flag);
+    columns.push(if has_deals {
+        converted
+    } else {
+        converted.non_empty()
+    });
+    for name in &settings.traits.numeric {
+        columns.push(ColumnSpec::new(
+            name,
+            Kind::Number {
+                non_negative: false,
+            },
+        ));
+    }
+    columns
+}
+
+fn deal_columns() -> Vec<ColumnSpec> {
+    vec![
+        ColumnSpec::new("deal_id", Kind::Text).required().unique(),
+        ColumnSpec::new("lead_id", Kind::Text).required(),
+        ColumnSpec::new("status", Kind::Status).required(),
+        ColumnSpec::new("created_at", Kind::Timestamp),
+        ColumnSpec::new("closed_at", Kind::Timestamp),
+        ColumnSpec::new("amount", Kind::Number { non_negative: true }),
+    ]
+}
+
+fn activity_columns() -> Vec<ColumnSpec> {
+    vec![
+        ColumnSpec::new("lead_id", Kind::Text).required(),
+        ColumnSpec::new("occurred_at", Kind::Timestamp).required(),
+        ColumnSpec::new("type", Kind::Text).required(),
+        ColumnSpec::new("value", Kind::Text),
+    ]
+}
+
+fn spend_columns() -> Vec<ColumnSpec> {
+    vec![
+        ColumnSpec::new("source", Kind::Text).required(),
+        ColumnSpec::new("campaign", Kind::Text),
+        ColumnSpec::new("period", Kind::Period).required(),
+        ColumnSpec::new("cost", Kind::Number { non_negative: true }).required(),
+    ]
+}
+
+fn customer_columns() -> Vec<ColumnSpec> {
+    vec![
+        ColumnSpec::new("customer_id", Kind::Text)
+            .required()
+            .unique(),
+        ColumnSpec::new("company", Kind::Text).identity(),
+        ColumnSpec::new("domain", Kind::Text).identity(),
+        ColumnSpec::new("email", Kind::Text).identity(),
+    ]
+}
+
+/// Puts the 1-based file row numbers in front, as column `row`.
+fn with_rows(raw: RawTable) -> Result<DataFrame> {
+    let mut df = raw.df;
+    df.insert_column(0, Column::new("row".into(), raw.rows))?;
+    Ok(df)
+}
+
+/// True when a header names a person or company (names, contacts, addresses, web identities):
+/// such columns serve matching only and never become traits.
+pub fn is_identity_header(header: &str) -> bool {
+    let h: String = header
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
+    const WHOLE: [&str; 14] = [
+        "name",
+        "first_name",
+        "last_name",
+        "full_name",
+        "firstname",
+        "lastname",
+        "contact",
+        "contact_name",
+        "company",
+        "company_name",
+        "account",
+        "account_name",
+        "person",
+        "ip",
+    ];
+    const PART: [&str; 10] = [
+        "email",
+        "e_mail",
+        "phone",
+        "mobile",
+        "telephone",
+        "address",
+        "street",
+        "website",
+        "linkedin",
+        "domain",
+    ];
+    WHOLE.contains(&h.as_str())
+        || h.ends_with("_name") && !h.ends_with("campaign_name") && !h.ends_with("source_name")
+        || PART.iter().any(|p| h.contains(p))
+}
+
+fn leads_from(raw: RawTable, settings: &Settings) -> Result<Leads> {
+    let config_path = &settings.config_path;
+    if raw.rows_read == 0 {
+        return Err(Error::input(
+            &settings.input.leads.path,
+            "the leads table has a header but no rows",
+        ));
+    }
+    // Config-named trait columns must exist.
+    let all: Vec<&str> = raw
+        .extra
+        .iter()
+        .map(String::as_str)
+        .chain(raw.present.iter().map(String::as_str))
+        .collect();
+    let lists = [
+        ("exclude", &settings.traits.exclude),
+        ("categorical", &settings.traits.categorical),
+    ];
+    for (key, names) in lists {
+        for name in names {
+            if !all.contains(&name.as_str()) {
+                let best = all
+                    .iter()
+                    .map(|c| (strsim::jaro_winkler(name, c), *c))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .filter(|(s, _)| *s >= 0.7)
+                    .map(|(_, c)| format!("; did you mean {c:?}?"))
+                    .unwrap_or_default();
+                return Err(Error::config(
+                    config_path,
+                    format!(
+                        "[traits] {key} names {name:?}, which is not a column of {}{best}",
+                        settings.input.leads.written
+                    ),
+                ));
+            }
+        }
+    }
+    let decimal = raw
+        .dialect
+        .map_or(settings.dialect.decimal.unwrap_or(b'.'), |d| d.decimal);
+    let mut df = with_rows(raw)?;
+    let mut traits = Vec::new();
+    let mut identity: Vec<String> = ["company", "email", "domain", "owner"]
+        .iter()
+        .filter(|c| df.schema().contains(c))
+        .map(|c| c.to_string())
+        .collect();
+    let extra: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|name| {
+            name != "row" && !crate::config::known_columns("leads").contains(&name.as_str())
+        })
+        .collect();
+    for name in extra {
+        if is_identity_header(&name) {
+            identity.push(name);
+            continue;
+        }
+        if settings.traits.numeric.contains(&name) {
+            traits.push(Trait {
+                name,
+                numeric: true,
+            });
+            continue;
+        }
+        let numeric =
+            !settings.traits.categorical.contains(&name) && infer_numeric(&mut df, &name, decimal)?;
+        traits.push(Trait { name, numeric });
+    }
+    traits.retain(|t| !settings.traits.exclude.contains(&t.name));
+    Ok(Leads {
+        df,
+        traits,
+        identity,
+    })
+}
+
+/// Converts a text column to numbers when every value present parses as one (and one is present).
+fn infer_numeric(df: &mut DataFrame, name: &str, decimal: u8) -> Result<bool> {
+    let column = df.column(name)?.clone();
+    let Ok(text) = column.str() else {
+        return Ok(false);
+    };
+    if text.null_count() == text.len() {
+        return Ok(false);
+    }
+    let mut parsed = Vec::with_capacity(text.len());
+    for value in text.iter() {
+        match value {
+            None => parsed.push(None),
+            Some(v) => match values::parse_number(v, decimal) {
+                Ok(x) => parsed.push(Some(x)),
+                Err(_) => return Ok(false),
+            },
+        }
+    }
+    df.replace(name, Column::new(name.into(), parsed))?;
+    Ok(true)
+}

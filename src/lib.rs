@@ -1,0 +1,22 @@
+//! leadtune: a company's sales history in, a tuned lead-scoring model out.
+//!
+//! The pipeline, one stage per module, data flowing one way:
+//! [`config`] resolves `leadtune.toml` once into checked settings; [`ingest`] reads leads, deals,
+//! activities, spend and customers (CSV dialects detected, every row typed or rejected with a
+//! reason); [`link`] turns deals into per-lead outcomes within the outcome horizon, marks young
+//! leads immature and, through [`matching`], flags existing customers; [`manifest`] accounts for
+//! every row (`read = used + rejected + immature`) and fingerprints the inputs. [`synth`] writes
+//! synthetic histories with planted truth for testing. Trait discovery, the fit, tiers and
+//! reports are the next stages (not built yet). [`output`] writes every file atomically.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod link;
+pub mod manifest;
+pub mod matching;
+pub mod output;
+pub mod progress;
+pub mod synth;

@@ -1,0 +1,483 @@
+//! Linking: leads x deals -> [`Outcomes`]. A lead converts when one of its deals is won within
+//! `horizon_days` of the lead's `created_at`. Leads younger than the horizon at the data's end
+//! date (`as_of`) without a win are *immature*: their outcome is not known yet, so they are
+//! counted and kept out of fitting, never treated as lost. Deals and activities that point at no
+//! lead, or contradict it, are rejected with a reason. Existing customers are flagged here too.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ingest::values::{Millis, format_timestamp};
+use crate::ingest::{Inputs, Reject};
+use crate::matching::{CustomerIdentity, CustomerIndex};
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// What linking needs from the config.
+#[derive(Debug, Clone)]
+pub struct LinkParams {
+    pub horizon_days: u32,
+    /// The data's end date; `None` means the latest timestamp seen in the inputs.
+    pub as_of_ms: Option<Millis>,
+}
+
+/// Where the outcome came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeSource {
+    /// Won deals within the horizon.
+    Deals,
+    /// The leads' own `converted` column; no horizon applies.
+    ConvertedColumn,
+}
+
+/// One row per lead, in the leads' order: `row`, `lead_id`, `converted` (null when immature),
+/// `immature`, `won_amount`, `days_to_win`, `won_after_horizon`, `existing_customer`,
+/// `customer_id`, `match_rule`.
+#[derive(Debug, Clone)]
+pub struct Outcomes {
+    df: DataFrame,
+}
+
+impl Outcomes {
+    pub fn frame(&self) -> &DataFrame {
+        &self.df
+    }
+}
+
+/// Counts and facts about linking, for the manifest and the console.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkSummary {
+    pub outcome_source: OutcomeSource,
+    pub horizon_days: u32,
+    pub horizon_applied: bool,
+    /// `YYYY-MM-DDTHH:MM:SS`, and whether it was given or the latest timestamp seen.
+    pub as_of: Option<String>,
+    pub as_of_given: bool,
+    pub leads: u64,
+    pub converted: u64,
+    pub not_converted: u64,
+    pub immature: u64,
+    pub won_after_horizon: u64,
+    pub existing_customers: u64,
+    pub existing_customers_by_rule: std::collections::BTreeMap<String, u64>,
+    pub deals_used: u64,
+    pub activities_used: u64,
+    pub notes: Vec<String>,
+}
+
+pub struct Linked {
+    pub outcomes: Outcomes,
+    pub rejects: Vec<Reject>,
+    pub summary: LinkSummary,
+}
+
+fn null_str() -> Expr {
+    lit(NULL).cast(DataType::String)
+}
+
+fn as_millis(name: &str) -> Expr {
+    col(name).cast(DataType::Int64)
+}
+
+/// Links leads to their deals (and activities) and flags existing customers.
+pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
+    let leads = inputs.leads.frame();
+    let has_created = inputs.leads.has("created_at");
+    let mut notes = Vec::new();
+    let mut rejects = Vec::new();
+
+    let outcome_source = match (&inputs.deals, inputs.leads.has("converted")) {
+        (Some(_), _) => OutcomeSource::Deals,
+        (None, true) => OutcomeSource::ConvertedColumn,
+        (None, false) => {
+            return Err(Error::input(
+                &inputs.files[0].path,
+                "no outcome: give [input] deals, or a `converted` column in the leads",
+            ));
+        }
+    };
+    if outcome_source == OutcomeSource::Deals && inputs.leads.has("converted") {
+        notes.push(
+            "the leads' `converted` column is ignored: the deals decide the outcome".to_string(),
+        );
+    }
+    if !has_created {
+        notes.push(
+            "the leads have no created_at: the validation split will be random and time \
+             reports are left out"
+                .to_string(),
+        );
+    }
+
+    let lead_keys = leads.clone().lazy().select([
+        col("lead_id"),
+        if has_created {
+            col("created_at").alias("lead_created_at")
+        } else {
+            lit(NULL).cast(DataType::Int64).alias("lead_created_at")
+        },
+        lit(true).alias("lead_known"),
+    ]);
+    let join_left = || {
+        let mut args = JoinArgs::new(JoinType::Left);
+        args.maintain_order = MaintainOrderJoin::Left;
+        args
+    };
+
+    // Deals: those pointing at no lead or contradicting it are rejected.
+    let mut deals_used = None;
+    let mut closed_known = false;
+    if let Some(deals) = &inputs.deals {
+        closed_known = deals.has("closed_at");
+        const UNKNOWN: &str =
+            "lead_id matches no lead used (unknown, or its lead row was rejected)";
+        let reason = if closed_known {
+            when(col("lead_known").is_null())
+                .then(lit(UNKNOWN))
+                .when(col("status").eq(lit("won")).and(col("closed_at").is_null()))
+                .then(lit(
+                    "won deal has no closed_at, so the outcome horizon cannot be applied",
+                ))
+                .when(as_millis("closed_at").lt(as_millis("lead_created_at")))
+                .then(lit("closed_at is before the lead was created"))
+                .otherwise(null_str())
+        } else {
+            when(col("lead_known").is_null())
+                .then(lit(UNKNOWN))
+                .otherwise(null_str())
+        };
+        let checked = deals
+            .frame()
+            .clone()
+            .lazy()
+            .join(
+                lead_keys.clone(),
+                [col("lead_id")],
+                [col("lead_id")],
+                join_left(),
+            )
+            .with_column(reason.alias("reason"))
+            .collect()?;
+        let file = file_of(inputs, "deals");
+        rejects.extend(rejects_from(&checked, "deals", &file, "lead_id")?);
+        deals_used = Some(checked.lazy().filter(col("reason").is_null()).collect()?);
+        if !closed_known {
+            notes.push(
+                "the deals have no closed_at: every won deal counts, the horizon is not applied"
+                    .to_string(),
+            );
+        }
+    }
+
+    // Activities for no known lead are rejected.
+    let mut activities_used = None;
+    if let Some(activities) = &inputs.activities {
+        let checked = activities
+            .frame()
+            .clone()
+            .lazy()
+            .join(
+                lead_keys
+                    .clone()
+                    .select([col("lead_id"), col("lead_known")]),
+                [col("lead_id")],
+                [col("lead_id")],
+                join_left(),
+            )
+            .with_column(
+                when(col("lead_known").is_null())
+                    .then(lit(
+                        "lead_id matches no lead used (unknown, or its lead row was rejected)",
+                    ))
+                    .otherwise(null_str())
+                    .alias("reason"),
+            )
+            .collect()?;
+        let file = file_of(inputs, "activities");
+        rejects.extend(rejects_from(&checked, "activities", &file, "lead_id")?);
+        activities_used = Some(checked.lazy().filter(col("reason").is_null()).collect()?);
+    }
+
+    // The data's end date: given, or the latest timestamp seen in what is used.
+    let as_of_given = params.as_of_ms.is_some();
+    let as_of_ms = match params.as_of_ms {
+        Some(ms) => Some(ms),
+        None => {
+            let mut latest: Option<i64> = None;
+            let mut see = |df: &DataFrame, name: &str| -> Result<()> {
+                if df.schema().contains(name) {
+                    let m = df
+                        .column(name)?
+                        .as_materialized_series()
+                        .cast(&DataType::Int64)?;
+                    if let Some(v) = m.i64()?.max() {
+                        latest = Some(latest.map_or(v, |l| l.max(v)));
+                    }
+                }
+                Ok(())
+            };
+            see(leads, "created_at")?;
+            if let Some(d) = &deals_used {
+                see(d, "created_at")?;
+                see(d, "closed_at")?;
+            }
+            if let Some(a) = &activities_used {
+                see(a, "occurred_at")?;
+            }
+            latest
+        }
+    };
+
+    let horizon = f64::from(params.horizon_days);
+    let horizon_applied = outcome_source == OutcomeSource::Deals && has_created && closed_known;
+    let mut lf = leads.clone().lazy().select([
+        col("row"),
+        col("lead_id"),
+        if has_created {
+            col("created_at").alias("lead_created_at")
+        } else {
+            lit(NULL).cast(DataType::Int64).alias("lead_created_at")
+        },
+    ]);
+
+    match outcome_source {
+        OutcomeSource::Deals => {
+            let deals = deals_used.clone().unwrap_or_default();
+            let has_amount = deals.schema().contains("amount");
+            let mut won = deals.lazy().filter(col("status").eq(lit("won")));
+            if let (true, Some(as_of)) = (closed_known, as_of_ms) {
+                // A deal won after the end date was still open then.
+                won = won.filter(as_millis("closed_at").lt_eq(lit(as_of)));
+            }
+            let days = if horizon_applied {
+                ((as_millis("closed_at") - as_millis("lead_created_at")).cast(DataType::Float64)
+                    / lit(DAY_MS))
+                .alias("days")
+            } else {
+                lit(NULL).cast(DataType::Float64).alias("days")
+            };
+            let within = if horizon_applied {
+                col("days").lt_eq(lit(horizon))
+            } else {
+                lit(true)
+            };
+            let won = won.with_column(days);
+            let amount = if has_amount {
+                col("amount").sum()
+            } else {
+                lit(NULL).cast(DataType::Float64)
+            };
+            let wins = won
+                .clone()
+                .filter(within.clone())
+                .group_by([col("lead_id")])
+                .agg([
+                    len().alias("wins"),
+                    col("days").min().alias("days_to_win"),
+                    amount.alias("won_amount"),
+                ]);
+            let late = won
+                .filter(within.not())
+                .group_by([col("lead_id")])
+                .agg([len().alias("late_wins")]);
+            lf = lf
+                .join(wins, [col("lead_id")], [col("lead_id")], join_left())
+                .join(late, [col("lead_id")], [col("lead_id")], join_left())
+                .with_column(col("wins").is_not_null().alias("won"));
+            let immature = match (as_of_ms, horizon_applied) {
+                (Some(as_of), true) => col("won").not().and(
+                    (as_millis("lead_created_at") + lit(params.horizon_days as i64 * 86_400_000))
+                        .gt(lit(as_of)),
+                ),
+                _ => lit(false),
+            };
+            lf = lf.with_columns([
+                immature.alias("immature"),
+                col("late_wins")
+                    .is_not_null()
+                    .and(col("won").not())
+                    .alias("won_after_horizon"),
+            ]);
+        }
+        OutcomeSource::ConvertedColumn => {
+            notes.push(
+                "the outcome is the leads' `converted` column: the horizon is not applied and no \
+                 lead is immature"
+                    .to_string(),
+            );
+            lf = lf
+                .join(
+                    leads
+                        .clone()
+                        .lazy()
+                        .select([col("lead_id"), col("converted").alias("won")]),
+                    [col("lead_id")],
+                    [col("lead_id")],
+                    join_left(),
+                )
+                .with_columns([
+                    lit(false).alias("immature"),
+                    lit(NULL).cast(DataType::Float64).alias("won_amount"),
+                    lit(NULL).cast(DataType::Float64).alias("days_to_win"),
+                    lit(false).alias("won_after_horizon"),
+                ]);
+        }
+    }
+    let mut df = lf
+        .with_column(
+            when(col("immature"))
+                .then(lit(NULL).cast(DataType::Boolean))
+                .otherwise(col("won"))
+                .alias("converted"),
+        )
+        .select([
+            col("row"),
+            col("lead_id"),
+            col("converted"),
+            col("immature"),
+            col("won_amount"),
+            col("days_to_win"),
+            col("won_after_horizon"),
+        ])
+        .collect()?;
+    if df.height() != leads.height() {
+        return Err(Error::Internal(format!(
+            "linking changed the number of leads from {} to {}",
+            leads.height(),
+            df.height()
+        )));
+    }
+
+    let matches = match_customers(inputs)?;
+    let mut by_rule = std::collections::BTreeMap::new();
+    for (_, rule) in matches.iter().flatten() {
+        *by_rule.entry(rule.to_string()).or_insert(0u64) += 1;
+    }
+    let existing: Vec<bool> = matches.iter().map(Option::is_some).collect();
+    let ids: Vec<Option<&str>> = matches
+        .iter()
+        .map(|m| m.as_ref().map(|(id, _)| id.as_str()))
+        .collect();
+    let rules: Vec<Option<&str>> = matches
+        .iter()
+        .map(|m| m.as_ref().map(|(_, r)| *r))
+        .collect();
+    df.with_column(Column::new("existing_customer".into(), existing))?;
+    df.with_column(Column::new("customer_id".into(), ids))?;
+    df.with_column(Column::new("match_rule".into(), rules))?;
+
+    let count = |name: &str, value: bool| -> Result<u64> {
+        let flags = df.column(name)?.bool()?;
+        let trues = flags.sum().unwrap_or(0) as u64;
+        let present = (flags.len() - flags.null_count()) as u64;
+        Ok(if value { trues } else { present - trues })
+    };
+    let summary = LinkSummary {
+        outcome_source,
+        horizon_days: params.horizon_days,
+        horizon_applied,
+        as_of: as_of_ms.map(format_timestamp),
+        as_of_given,
+        leads: df.height() as u64,
+        converted: count("converted", true)?,
+        not_converted: count("converted", false)?,
+        immature: count("immature", true)?,
+        won_after_horizon: count("won_after_horizon", true)?,
+        existing_customers: count("existing_customer", true)?,
+        existing_customers_by_rule: by_rule,
+        deals_used: deals_used.as_ref().map_or(0, |d| d.height() as u64),
+        activities_used: activities_used.as_ref().map_or(0, |d| d.height() as u64),
+        notes,
+    };
+    Ok(Linked {
+        outcomes: Outcomes { df },
+        rejects,
+        summary,
+    })
+}
+
+fn file_of(inputs: &Inputs, table: &str) -> String {
+    inputs
+        .files
+        .iter()
+        .find(|f| f.table == table)
+        .map(|f| f.path.clone())
+        .unwrap_or_default()
+}
+
+/// Rows of `checked` with a non-null `reason` become rejects naming `column`.
+fn rejects_from(
+    checked: &DataFrame,
+    table: &'static str,
+    file: &str,
+    column: &str,
+) -> Result<Vec<Reject>> {
+    let bad = checked
+        .clone()
+        .lazy()
+        .filter(col("reason").is_not_null())
+        .select([col("row"), col(column), col("reason")])
+        .collect()?;
+    let rows = bad.column("row")?.u64()?.clone();
+    let values = bad.column(column)?.str()?.clone();
+    let reasons = bad.column("reason")?.str()?.clone();
+    Ok(rows
+        .iter()
+        .zip(values.iter())
+        .zip(reasons.iter())
+        .map(|((row, value), reason)| Reject {
+            table,
+            file: file.to_string(),
+            row: row.unwrap_or(0),
+            column: column.to_string(),
+            reason: reason.unwrap_or_default().to_string(),
+            value: value.map(str::to_string),
+        })
+        .collect())
+}
+
+/// Per lead (in order): the existing customer it matches and the rule, if any.
+fn match_customers(inputs: &Inputs) -> Result<Vec<Option<(String, &'static str)>>> {
+    let leads = inputs.leads.frame();
+    let Some(customers) = &inputs.customers else {
+        return Ok(vec![None; leads.height()]);
+    };
+    let text = |df: &DataFrame, name: &str| -> Result<Option<StringChunked>> {
+        Ok(match df.column(name) {
+            Ok(c) => Some(c.str()?.clone()),
+            Err(_) => None,
+        })
+    };
+    let c = customers.frame();
+    let (ids, companies, domains, emails) = (
+        text(c, "customer_id")?.ok_or_else(|| Error::Internal("customer_id missing".into()))?,
+        text(c, "company")?,
+        text(c, "domain")?,
+        text(c, "email")?,
+    );
+    fn at(column: &Option<StringChunked>, i: usize) -> Option<&str> {
+        column.as_ref().and_then(|c| c.get(i))
+    }
+    let index = CustomerIndex::new((0..c.height()).filter_map(|i| {
+        Some(CustomerIdentity {
+            customer_id: ids.get(i)?,
+            company: at(&companies, i),
+            domain: at(&domains, i),
+            email: at(&emails, i),
+        })
+    }));
+    let (companies, domains, emails) = (
+        text(leads, "company")?,
+        text(leads, "domain")?,
+        text(leads, "email")?,
+    );
+    Ok((0..leads.height())
+        .map(|i| {
+            index
+                .find(at(&companies, i), at(&domains, i), at(&emails, i))
+                .map(|(id, rule)| (id.to_string(), rule.as_str()))
+        })
+        .collect())
+}

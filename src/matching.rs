@@ -1,0 +1,344 @@
+//! Duplicate control: leads that are existing customers, matched on a normalised domain, email,
+//! email domain or company name. DOMAIN.md: an imported list can contain existing customers, and
+//! a colleague must not cold-call one.
+
+use std::collections::HashMap;
+
+/// Which rule matched a lead to a customer (first rule wins, in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchRule {
+    /// The lead's domain equals a customer's domain (or a customer email's company domain).
+    Domain,
+    /// The lead's email equals a customer's email.
+    Email,
+    /// The company domain of the lead's email equals a customer's domain.
+    EmailDomain,
+    /// The lead's company name equals a customer's, after casefolding and legal-suffix removal.
+    Company,
+}
+
+impl MatchRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchRule::Domain => "domain",
+            MatchRule::Email => "email",
+            MatchRule::EmailDomain => "email_domain",
+            MatchRule::Company => "company",
+        }
+    }
+}
+
+/// Mail providers whose domain says nothing about the company.
+const FREE_MAIL: [&str; 30] = [
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.se",
+    "hotmail.co.uk",
+    "live.com",
+    "live.se",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "yahoo.se",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "t-online.de",
+    "wp.pl",
+    "o2.pl",
+    "onet.pl",
+    "interia.pl",
+    "op.pl",
+    "gazeta.pl",
+    "telia.com",
+    "btinternet.com",
+    "mail.com",
+];
+
+/// Legal-form suffixes (as tokens after punctuation is removed), SE, PL, DE, UK and US forms.
+const LEGAL_SUFFIXES: [&[&str]; 33] = [
+    &["ab"],
+    &["aktiebolag"],
+    &["publ"],
+    &["hb"],
+    &["kb"],
+    &["sp", "z", "o", "o"],
+    &["spolka", "z", "ograniczona", "odpowiedzialnoscia"],
+    &["sa"],
+    &["s", "a"],
+    &["sp", "j"],
+    &["sp", "k"],
+    &["spolka", "akcyjna"],
+    &["spzoo"],
+    &["gmbh"],
+    &["ag"],
+    &["kg"],
+    &["ug"],
+    &["e", "v"],
+    &["co"],
+    &["se"],
+    &["ltd"],
+    &["limited"],
+    &["plc"],
+    &["llp"],
+    &["inc"],
+    &["incorporated"],
+    &["llc"],
+    &["corp"],
+    &["corporation"],
+    &["company"],
+    &["lp"],
+    &["oy"],
+    &["as"],
+];
+
+/// Folds the letters of Nordic, Polish and German names to ASCII, lowercased.
+fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'å' | 'ä' | 'à' | 'á' | 'â' | 'ą' => out.push('a'),
+            'ö' | 'ø' | 'ó' | 'ò' | 'ô' => out.push('o'),
+            'æ' => out.push_str("ae"),
+            'ł' => out.push('l'),
+            'ś' => out.push('s'),
+            'ż' | 'ź' => out.push('z'),
+            'ć' | 'č' => out.push('c'),
+            'ń' => out.push('n'),
+            'ę' | 'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'ü' | 'ú' => out.push('u'),
+            'í' => out.push('i'),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `https://WWW.Nordic-Steel.se/kontakt` -> `nordic-steel.se`; `anna@x.se` -> `x.se`.
+pub fn normalize_domain(text: &str) -> Option<String> {
+    let mut d = text.trim().to_lowercase();
+    if let Some((_, host)) = d.rsplit_once('@') {
+        d = host.to_string();
+    }
+    if let Some((_, rest)) = d.split_once("://") {
+        d = rest.to_string();
+    }
+    let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
+    d.truncate(end);
+    let d = d.trim_end_matches('.');
+    let d = d.strip_prefix("www.").unwrap_or(d);
+    (d.contains('.') && !d.starts_with('.') && !d.contains(char::is_whitespace))
+        .then(|| d.to_string())
+}
+
+/// Lowercased email, when it looks like one.
+pub fn normalize_email(text: &str) -> Option<String> {
+    let e = text.trim().to_lowercase();
+    let (local, host) = e.split_once('@')?;
+    (!local.is_empty() && host.contains('.')).then_some(e.clone())
+}
+
+/// The company domain of an email: its domain unless it is a free-mail provider.
+pub fn email_company_domain(text: &str) -> Option<String> {
+    let email = normalize_email(text)?;
+    let domain = normalize_domain(&email)?;
+    (!FREE_MAIL.contains(&domain.as_str())).then_some(domain)
+}
+
+/// Company name: casefolded, letters folded, punctuation dropped, legal suffixes removed,
+/// spaces removed (`Nordic Steel AB` == `NORDIC-STEEL` == `nordicsteel`). None when < 3 chars.
+pub fn normalize_company(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let cleaned: String = folded
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
+    if tokens.first() == Some(&"the") {
+        tokens.remove(0);
+    }
+    loop {
+        let before = tokens.len();
+        for suffix in LEGAL_SUFFIXES {
+            if tokens.len() > suffix.len() && tokens.ends_with(suffix) {
+                tokens.truncate(tokens.len() - suffix.len());
+            }
+        }
+        if tokens.len() == before {
+            break;
+        }
+    }
+    let joined = tokens.concat();
+    (joined.chars().count() >= 3).then_some(joined)
+}
+
+/// One existing customer's identities, as read.
+pub struct CustomerIdentity<'a> {
+    pub customer_id: &'a str,
+    pub company: Option<&'a str>,
+    pub domain: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+/// A lookup of existing customers by normalised domain, email and company.
+#[derive(Default)]
+pub struct CustomerIndex {
+    domains: HashMap<String, String>,
+    emails: HashMap<String, String>,
+    companies: HashMap<String, String>,
+}
+
+impl CustomerIndex {
+    /// Builds the index; when two customers share a key, the first one keeps it.
+    pub fn new<'a>(customers: impl IntoIterator<Item = CustomerIdentity<'a>>) -> Self {
+        let mut index = CustomerIndex::default();
+        for c in customers {
+            let id = c.customer_id.to_string();
+            if let Some(d) = c.domain.and_then(normalize_domain) {
+                index.domains.entry(d).or_insert_with(|| id.clone());
+            }
+            if let Some(e) = c.email {
+                if let Some(e) = normalize_email(e) {
+                    index.emails.entry(e).or_insert_with(|| id.clone());
+                }
+                if let Some(d) = email_company_domain(e) {
+                    index.domains.entry(d).or_insert_with(|| id.clone());
+                }
+            }
+            if let Some(n) = c.company.and_then(normalize_company) {
+                index.companies.entry(n).or_insert_with(|| id.clone());
+            }
+        }
+        index
+    }
+
+    /// The customer a lead belongs to and the rule that found it.
+    pub fn find(
+        &self,
+        company: Option<&str>,
+        domain: Option<&str>,
+        email: Option<&str>,
+    ) -> Option<(&str, MatchRule)> {
+        let by_domain = domain
+            .and_then(normalize_domain)
+            .and_then(|d| self.domains.get(&d))
+            .map(|id| (id.as_str(), MatchRule::Domain));
+        let by_email = || {
+            email
+                .and_then(normalize_email)
+                .and_then(|e| self.emails.get(&e))
+                .map(|id| (id.as_str(), MatchRule::Email))
+        };
+        let by_email_domain = || {
+            email
+                .and_then(email_company_domain)
+                .and_then(|d| self.domains.get(&d))
+                .map(|id| (id.as_str(), MatchRule::EmailDomain))
+        };
+        let by_company = || {
+            company
+                .and_then(normalize_company)
+                .and_then(|n| self.companies.get(&n))
+                .map(|id| (id.as_str(), MatchRule::Company))
+        };
+        by_domain
+            .or_else(by_email)
+            .or_else(by_email_domain)
+            .or_else(by_company)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> CustomerIndex {
+        CustomerIndex::new([
+            CustomerIdentity {
+                customer_id: "C1",
+                company: Some("Nordic Steel AB"),
+                domain: Some("nordicsteel.se"),
+                email: None,
+            },
+            CustomerIdentity {
+                customer_id: "C2",
+                company: Some("Wójcik i Synowie Sp. z o.o."),
+                domain: None,
+                email: Some("biuro@wojcik.pl"),
+            },
+            CustomerIdentity {
+                customer_id: "C3",
+                company: Some("Müller Logistik GmbH"),
+                domain: None,
+                email: Some("jurgen@gmail.com"),
+            },
+        ])
+    }
+
+    #[test]
+    fn domain_rule_ignores_scheme_www_path_and_case() {
+        assert_eq!(
+            index().find(None, Some("https://WWW.NordicSteel.se/kontakt"), None),
+            Some(("C1", MatchRule::Domain))
+        );
+    }
+
+    #[test]
+    fn email_rule_is_exact_after_lowercasing() {
+        assert_eq!(
+            index().find(None, None, Some("Jurgen@Gmail.com")),
+            Some(("C3", MatchRule::Email))
+        );
+    }
+
+    #[test]
+    fn email_domain_rule_skips_free_mail() {
+        assert_eq!(
+            index().find(None, None, Some("anna@nordicsteel.se")),
+            Some(("C1", MatchRule::EmailDomain))
+        );
+        // gmail.com is not a company: another gmail user is not customer C3.
+        assert_eq!(index().find(None, None, Some("someone@gmail.com")), None);
+    }
+
+    #[test]
+    fn company_rule_strips_legal_suffixes_case_and_letters() {
+        assert_eq!(
+            index().find(Some("NORDIC STEEL"), None, None),
+            Some(("C1", MatchRule::Company))
+        );
+        assert_eq!(
+            index().find(Some("Wojcik i Synowie S.A."), None, None),
+            Some(("C2", MatchRule::Company))
+        );
+        assert_eq!(
+            index().find(Some("Muller Logistik AG"), None, None),
+            Some(("C3", MatchRule::Company))
+        );
+        assert_eq!(index().find(Some("Nordic Timber AB"), None, None), None);
+    }
+
+    #[test]
+    fn normalisers() {
+        assert_eq!(normalize_company("Acme Inc."), Some("acme".into()));
+        assert_eq!(
+            normalize_company("The Acme Corporation, LLC"),
+            Some("acme".into())
+        );
+        assert_eq!(normalize_company("Big Data Ltd"), Some("bigdata".into()));
+        assert_eq!(normalize_company("AB"), None);
+        assert_eq!(normalize_domain("acme.co.uk."), Some("acme.co.uk".into()));
+        assert_eq!(normalize_domain("localhost"), None);
+        assert_eq!(email_company_domain("x@wp.pl"), None);
+        assert_eq!(normalize_email("not-an-email"), None);
+    }
+}
