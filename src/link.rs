@@ -481,3 +481,281 @@ fn match_customers(inputs: &Inputs) -> Result<Vec<Option<(String, &'static str)>
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::values::parse_timestamp;
+
+    /// Writes the tables and a config to a temp dir and runs ingest + link.
+    fn link_files(files: &[(&str, &str)], as_of: Option<&str>) -> Linked {
+        let dir = tempfile::tempdir().unwrap();
+        let mut toml = String::from("[input]\n");
+        for (table, text) in files {
+            std::fs::write(dir.path().join(format!("{table}.csv")), text).unwrap();
+            toml.push_str(&format!("{table} = \"{table}.csv\"\n"));
+        }
+        let path = dir.path().join("leadtune.toml");
+        std::fs::write(&path, toml).unwrap();
+        let settings = crate::config::load(&path, None, as_of).unwrap();
+        let now = parse_timestamp("2030-01-01", None).unwrap();
+        let inputs = crate::ingest::ingest(&settings, now).unwrap();
+        link(
+            &inputs,
+            &LinkParams {
+                horizon_days: 180,
+                as_of_ms: settings.outcome.as_of_ms,
+            },
+        )
+        .unwrap()
+    }
+
+    fn column_bools(linked: &Linked, name: &str) -> Vec<Option<bool>> {
+        linked
+            .outcomes
+            .frame()
+            .column(name)
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    const LEADS: &str = "lead_id,created_at\n\
+        A,2024-01-01\n\
+        B,2024-01-01\n\
+        C,2024-01-01\n\
+        D,2024-10-01\n\
+        E,2024-10-01\n\
+        F,2024-01-01\n";
+
+    // Hand-made: the data ends 2024-12-31 (given), horizon 180 days.
+    // A won after 59 days: converted. B won after 366 days: won after the horizon, not converted.
+    // C lost: not converted. D created 91 days before the end, no deal: immature (unknown, not
+    // lost). E young but already won: converted (its outcome is known). F has an open deal and is
+    // older than the horizon: not converted.
+    const DEALS: &str = "deal_id,lead_id,status,closed_at,amount\n\
+        1,A,won,2024-02-29,100\n\
+        2,B,won,2025-01-01,50\n\
+        3,C,lost,2024-03-01,\n\
+        4,E,won,2024-11-15,70\n\
+        5,F,open,,\n";
+
+    #[test]
+    fn censoring_on_hand_made_cases() {
+        let linked = link_files(&[("leads", LEADS), ("deals", DEALS)], Some("2025-06-30"));
+        // With the end date 2025-06-30 every lead is older than the horizon: none immature.
+        assert_eq!(
+            column_bools(&linked, "converted"),
+            vec![
+                Some(true),
+                Some(false),
+                Some(false),
+                Some(false),
+                Some(true),
+                Some(false)
+            ]
+        );
+        assert_eq!(linked.summary.immature, 0);
+        assert_eq!(linked.summary.won_after_horizon, 1);
+        assert!(linked.rejects.is_empty(), "{:?}", linked.rejects);
+    }
+
+    #[test]
+    fn young_leads_without_a_win_are_immature_not_lost() {
+        let linked = link_files(
+            &[
+                ("leads", LEADS),
+                ("deals", &DEALS.replace("2025-01-01", "2024-12-01")),
+            ],
+            Some("2024-12-31"),
+        );
+        assert_eq!(
+            column_bools(&linked, "converted"),
+            vec![
+                Some(true),
+                Some(false),
+                Some(false),
+                None,
+                Some(true),
+                Some(false)
+            ]
+        );
+        assert_eq!(
+            column_bools(&linked, "immature"),
+            vec![
+                Some(false),
+                Some(false),
+                Some(false),
+                Some(true),
+                Some(false),
+                Some(false)
+            ]
+        );
+        assert_eq!(
+            column_bools(&linked, "won_after_horizon"),
+            vec![
+                Some(false),
+                Some(true),
+                Some(false),
+                Some(false),
+                Some(false),
+                Some(false)
+            ]
+        );
+        let s = &linked.summary;
+        assert_eq!((s.converted, s.not_converted, s.immature), (2, 3, 1));
+        let amounts: Vec<Option<f64>> = linked
+            .outcomes
+            .frame()
+            .column("won_amount")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            amounts,
+            vec![Some(100.0), None, None, None, Some(70.0), None]
+        );
+    }
+
+    #[test]
+    fn the_end_date_defaults_to_the_latest_timestamp_seen() {
+        let linked = link_files(&[("leads", LEADS), ("deals", DEALS)], None);
+        // The latest timestamp is B's win on 2025-01-01: D (2024-10-01) is still young then.
+        assert_eq!(linked.summary.as_of.as_deref(), Some("2025-01-01T00:00:00"));
+        assert_eq!(linked.summary.immature, 1);
+    }
+
+    #[test]
+    fn a_win_after_the_as_of_date_is_rejected_as_not_known_yet() {
+        // With the end date 2024-12-31, B's win on 2025-01-01 had not happened: rejected, so B
+        // has no win at all and is simply not converted.
+        let dir = tempfile::tempdir().unwrap();
+        let leads = dir.path().join("leads.csv");
+        std::fs::write(&leads, LEADS).unwrap();
+        std::fs::write(dir.path().join("deals.csv"), DEALS).unwrap();
+        let path = dir.path().join("leadtune.toml");
+        std::fs::write(
+            &path,
+            "[input]\nleads = \"leads.csv\"\ndeals = \"deals.csv\"\n",
+        )
+        .unwrap();
+        let settings = crate::config::load(&path, None, Some("2024-12-31")).unwrap();
+        let inputs = crate::ingest::ingest(&settings, i64::MAX).unwrap();
+        let late: Vec<(u64, &str)> = inputs
+            .rejects
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            late,
+            vec![(
+                3,
+                "closed_at is later than the as-of date 2024-12-31T00:00:00"
+            )]
+        );
+        let linked = link_files(&[("leads", LEADS), ("deals", DEALS)], Some("2024-12-31"));
+        assert_eq!(linked.summary.won_after_horizon, 0);
+        assert_eq!(column_bools(&linked, "converted")[1], Some(false));
+    }
+
+    #[test]
+    fn deals_for_unknown_leads_and_before_creation_are_rejected() {
+        let deals = "deal_id,lead_id,status,closed_at\n1,A,won,2024-02-01\n2,ZZ,won,2024-02-01\n\
+                     3,B,lost,2023-12-01\n4,C,won,\n";
+        let linked = link_files(&[("leads", LEADS), ("deals", deals)], Some("2025-06-30"));
+        let reasons: Vec<(u64, &str)> = linked
+            .rejects
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (
+                    3,
+                    "lead_id matches no lead used (unknown, or its lead row was rejected)"
+                ),
+                (4, "closed_at is before the lead was created"),
+                (
+                    5,
+                    "won deal has no closed_at, so the outcome horizon cannot be applied"
+                ),
+            ]
+        );
+        assert_eq!(linked.summary.deals_used, 1);
+    }
+
+    #[test]
+    fn activities_for_unknown_leads_are_rejected() {
+        let activities = "lead_id,occurred_at,type\nA,2024-01-02,page_view\nQ,2024-01-02,meeting\n";
+        let linked = link_files(
+            &[
+                ("leads", LEADS),
+                ("deals", DEALS),
+                ("activities", activities),
+            ],
+            Some("2025-06-30"),
+        );
+        assert_eq!(linked.rejects.len(), 1);
+        assert_eq!(
+            (linked.rejects[0].table, linked.rejects[0].row),
+            ("activities", 3)
+        );
+        assert_eq!(linked.summary.activities_used, 1);
+    }
+
+    #[test]
+    fn a_converted_column_is_the_outcome_without_deals() {
+        let leads = "lead_id,converted,industry\n1,yes,a\n2,no,b\n3,1,a\n";
+        let linked = link_files(&[("leads", leads)], None);
+        assert_eq!(
+            column_bools(&linked, "converted"),
+            vec![Some(true), Some(false), Some(true)]
+        );
+        assert_eq!(
+            linked.summary.outcome_source,
+            OutcomeSource::ConvertedColumn
+        );
+        assert!(!linked.summary.horizon_applied);
+        assert!(
+            linked
+                .summary
+                .notes
+                .iter()
+                .any(|n| n.contains("horizon is not applied"))
+        );
+    }
+
+    #[test]
+    fn existing_customers_are_flagged_with_their_rule() {
+        let leads = "lead_id,created_at,company,domain,email\n\
+            A,2024-01-01,Nordic Steel,,\n\
+            B,2024-01-01,Other Co,www.acme.com,\n\
+            C,2024-01-01,New Firm,,x@newfirm.se\n";
+        let customers =
+            "customer_id,company,domain\nC1,Nordic Steel AB,nordicsteel.se\nC2,Acme,acme.com\n";
+        let linked = link_files(
+            &[
+                ("leads", leads),
+                ("deals", "deal_id,lead_id,status\n"),
+                ("customers", customers),
+            ],
+            Some("2025-06-30"),
+        );
+        let rules: Vec<Option<&str>> = linked
+            .outcomes
+            .frame()
+            .column("match_rule")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(rules, vec![Some("company"), Some("domain"), None]);
+        assert_eq!(linked.summary.existing_customers, 2);
+    }
+}

@@ -51,7 +51,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let mut rejects: Vec<Reject> = inputs.rejects.clone();
     rejects.extend(linked.rejects.iter().cloned());
     let order = |t: &str| config::TABLES.iter().position(|x| *x == t).unwrap_or(99);
-    rejects.sort_by(|a, b| (order(a.table), a.row).cmp(&(order(b.table), b.row)));
+    rejects.sort_by_key(|r| (order(r.table), r.row));
     let entries = manifest::account(&inputs.files, &rejects, &used(&inputs, &linked))?;
 
     let rejected_path = out_dir.join("rejected.csv");

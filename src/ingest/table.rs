@@ -13,6 +13,11 @@ use super::dialect::{self, Dialect};
 use super::values::{self, Millis};
 use crate::error::{Error, Location, Result};
 
+/// `[columns] lead_id = "@row"`: a file without ids (a plain export) uses its row numbers.
+pub const ROW_NUMBER_HEADER: &str = "@row";
+/// The field index standing for the row number.
+const ROW_NUMBER: usize = usize::MAX;
+
 /// How a column's text becomes a value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
@@ -220,7 +225,7 @@ fn read_csv(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Result<
             Err(_) => sink.reject_encoding(line, &record),
         }
         n += 1;
-        if n % 65_536 == 0 {
+        if n.is_multiple_of(65_536) {
             progress.set_position(record.position().map_or(0, |p| p.byte()));
         }
     }
@@ -383,6 +388,10 @@ impl<'a> RowSink<'a> {
         let mut used_fields = vec![false; headers.len()];
         for (s, column) in spec.columns.iter().enumerate() {
             let header = (spec.header_for)(&column.name);
+            if header == ROW_NUMBER_HEADER {
+                bound.push((s, ROW_NUMBER));
+                continue;
+            }
             match find(&header) {
                 Some(f) => {
                     bound.push((s, f));
@@ -460,7 +469,14 @@ impl<'a> RowSink<'a> {
             table: self.spec.table,
             file: self.shown.clone(),
             row,
-            column: column.map(|f| self.headers[f].clone()).unwrap_or_default(),
+            column: column
+                .map(|f| {
+                    self.headers
+                        .get(f)
+                        .cloned()
+                        .unwrap_or_else(|| ROW_NUMBER_HEADER.into())
+                })
+                .unwrap_or_default(),
             reason,
             value: if identity {
                 value.map(|_| "(withheld: identity column)".to_string())
@@ -554,10 +570,18 @@ impl<'a> RowSink<'a> {
                 return;
             }
         }
+        let row_text = row.to_string();
+        let field = |f: usize| {
+            if f == ROW_NUMBER {
+                row_text.as_str()
+            } else {
+                fields.get(f)
+            }
+        };
         let mut cells = Vec::with_capacity(self.bound.len());
         for &(s, f) in &self.bound {
             let column = &self.spec.columns[s];
-            let text = fields.get(f);
+            let text = field(f);
             match self.parse(column, text) {
                 Ok(cell) => cells.push(cell),
                 Err(reason) => {
@@ -571,7 +595,7 @@ impl<'a> RowSink<'a> {
             if !self.spec.columns[s].unique {
                 continue;
             }
-            let key = fields.get(f).trim();
+            let key = field(f).trim();
             if let Some(&first) = self.unique_seen[b].get(key) {
                 let name = self.spec.columns[s].name.clone();
                 let key = key.to_string();
@@ -586,7 +610,7 @@ impl<'a> RowSink<'a> {
         }
         for (b, &(s, f)) in self.bound.iter().enumerate() {
             if self.spec.columns[s].unique {
-                self.unique_seen[b].insert(fields.get(f).trim().into(), row);
+                self.unique_seen[b].insert(field(f).trim().into(), row);
             }
         }
         for (builder, cell) in self.builders.iter_mut().zip(cells) {
