@@ -33,6 +33,13 @@ pub enum Command {
     /// rows that cannot be used (with file, row, column and reason), links deals to leads within
     /// the outcome horizon, marks immature leads and flags existing customers.
     Validate(RunArgs),
+    /// Trait discovery: bins, conversion, lift, WoE and IV per trait, the best customers'
+    /// profile, and leaky / identity / constant columns flagged with the evidence.
+    ///
+    /// Validates and links first (as `validate`), then writes traits.csv and traits.parquet: one
+    /// row per trait bin with leads, wins, conversion and its 95% Wilson interval, lift, WoE, IV,
+    /// the share of the best customers in the bin, and a Benjamini-Hochberg adjusted p-value.
+    Traits(RunArgs),
     /// Write a synthetic company history with planted, known effects (for trying and testing).
     ///
     /// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv, a leadtune.toml

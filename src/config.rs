@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::binning::Trend;
 use crate::error::{Error, Result};
 
 /// Table names as they appear in `[input]`, `[columns.<table>]`, `rejected.csv` and the manifest.
@@ -48,6 +49,16 @@ pub struct RawTraits {
     pub engagement: Vec<String>,
     pub categorical: Vec<String>,
     pub numeric: Vec<String>,
+    /// `"auto"` for every numeric trait, or a table: `{ default = "auto", employees = "ascending" }`.
+    pub monotonic: Option<toml::Value>,
+    /// Values of numeric traits that keep their own bin: `{ pdays = [-1] }`.
+    pub special: BTreeMap<String, Vec<f64>>,
+    pub max_bins: Option<usize>,
+    /// Days after `created_at` at which a lead is scored; later activities are ignored.
+    pub scoring_offset_days: Option<f64>,
+    pub activity_windows: Option<Vec<u32>>,
+    pub allow_leaky: Vec<String>,
+    pub leak_auc: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -137,6 +148,14 @@ pub struct TraitSettings {
     pub engagement: Vec<String>,
     pub categorical: Vec<String>,
     pub numeric: Vec<String>,
+    pub trend: Trend,
+    pub trend_for: BTreeMap<String, Trend>,
+    pub special: BTreeMap<String, Vec<f64>>,
+    pub max_bins: usize,
+    pub scoring_offset_days: f64,
+    pub activity_windows: Vec<u32>,
+    pub allow_leaky: Vec<String>,
+    pub leak_auc: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -355,7 +374,35 @@ fn resolve(
         engagement,
         categorical,
         numeric,
+        monotonic,
+        special,
+        max_bins,
+        scoring_offset_days,
+        activity_windows,
+        allow_leaky,
+        leak_auc,
     } = traits;
+    let (trend, trend_for) = resolve_trends(monotonic).map_err(bad)?;
+    let max_bins = max_bins.unwrap_or(8);
+    if max_bins == 0 {
+        return Err(bad("[traits] max_bins must be at least 1".into()));
+    }
+    let scoring_offset_days = scoring_offset_days.unwrap_or(7.0);
+    if !(scoring_offset_days >= 0.0 && scoring_offset_days.is_finite()) {
+        return Err(bad("[traits] scoring_offset_days must be 0 or more".into()));
+    }
+    let activity_windows = activity_windows.unwrap_or_else(|| vec![7, 30, 90]);
+    if activity_windows.is_empty() || activity_windows.contains(&0) {
+        return Err(bad(
+            "[traits] activity_windows must be positive day counts".into()
+        ));
+    }
+    let leak_auc = leak_auc.unwrap_or(0.85);
+    if !(0.5..=1.0).contains(&leak_auc) {
+        return Err(bad(format!(
+            "[traits] leak_auc = {leak_auc}: must be in [0.5, 1]"
+        )));
+    }
     let mut missing_tokens: Vec<String> = ["", "na", "n/a", "null", "none", "nan"]
         .iter()
         .map(|s| s.to_string())
@@ -372,6 +419,14 @@ fn resolve(
         engagement,
         categorical,
         numeric,
+        trend,
+        trend_for,
+        special,
+        max_bins,
+        scoring_offset_days,
+        activity_windows,
+        allow_leaky,
+        leak_auc,
     };
 
     let RawOutcome {
@@ -537,6 +592,37 @@ fn unknown_column_key(key: &str, table: Option<&str>) -> String {
         message.push_str(&format!("; did you mean `{best}`?"));
     }
     message
+}
+
+/// `monotonic = "auto"` or `monotonic = { default = "auto", employees = "ascending" }`.
+fn resolve_trends(
+    raw: Option<toml::Value>,
+) -> std::result::Result<(Trend, BTreeMap<String, Trend>), String> {
+    let parse = |key: &str, v: &toml::Value| {
+        v.as_str().and_then(Trend::parse).ok_or_else(|| {
+            format!(
+                "[traits] monotonic {key}= {v}: use \"auto\", \"ascending\", \"descending\", \
+                 \"peak\", \"valley\" or \"none\""
+            )
+        })
+    };
+    match raw {
+        None => Ok((Trend::Auto, BTreeMap::new())),
+        Some(toml::Value::Table(table)) => {
+            let mut default = Trend::Auto;
+            let mut per = BTreeMap::new();
+            for (k, v) in table {
+                let t = parse(&format!("{k} "), &v)?;
+                if k == "default" {
+                    default = t;
+                } else {
+                    per.insert(k, t);
+                }
+            }
+            Ok((default, per))
+        }
+        Some(v) => Ok((parse("", &v)?, BTreeMap::new())),
+    }
 }
 
 fn resolve_tiers(raw: BTreeMap<String, RawTier>) -> std::result::Result<Vec<TierSetting>, String> {

@@ -9,14 +9,20 @@
 //! synthetic histories with planted truth for testing. Trait discovery, the fit, tiers and
 //! reports are the next stages (not built yet). [`output`] writes every file atomically.
 
+pub mod binning;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod engagement;
 pub mod error;
 pub mod ingest;
+pub mod leakage;
 pub mod link;
 pub mod manifest;
 pub mod matching;
 pub mod output;
 pub mod progress;
+pub mod report;
+pub mod stats;
 pub mod synth;
+pub mod traits;

@@ -33,8 +33,13 @@ pub enum OutcomeSource {
 }
 
 /// One row per lead, in the leads' order: `row`, `lead_id`, `converted` (null when immature),
-/// `immature`, `won_amount`, `days_to_win`, `won_after_horizon`, `existing_customer`,
-/// `customer_id`, `match_rule`.
+/// `immature`, `won_amount`, `days_to_win`, `won_after_horizon`, `window_complete`,
+/// `existing_customer`, `customer_id`, `match_rule`.
+///
+/// `window_complete` is true when the lead's whole outcome horizon lies before the end date.
+/// A young lead that already won has a known outcome (converted, not immature), but its young
+/// peers that have not won yet are immature: fitting on the young winners alone would inflate
+/// conversion, so model populations take only leads whose window is complete.
 #[derive(Debug, Clone)]
 pub struct Outcomes {
     df: DataFrame,
@@ -59,6 +64,8 @@ pub struct LinkSummary {
     pub converted: u64,
     pub not_converted: u64,
     pub immature: u64,
+    /// Young leads that already won: converted, but kept out of fitting (see [`Outcomes`]).
+    pub young_converted: u64,
     pub won_after_horizon: u64,
     pub existing_customers: u64,
     pub existing_customers_by_rule: std::collections::BTreeMap<String, u64>,
@@ -293,8 +300,15 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 ),
                 _ => lit(false),
             };
+            let complete = match (as_of_ms, horizon_applied) {
+                (Some(as_of), true) => (as_millis("lead_created_at")
+                    + lit(params.horizon_days as i64 * 86_400_000))
+                .lt_eq(lit(as_of)),
+                _ => lit(true),
+            };
             lf = lf.with_columns([
                 immature.alias("immature"),
+                complete.alias("window_complete"),
                 col("late_wins")
                     .is_not_null()
                     .and(col("won").not())
@@ -319,6 +333,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 )
                 .with_columns([
                     lit(false).alias("immature"),
+                    lit(true).alias("window_complete"),
                     lit(NULL).cast(DataType::Float64).alias("won_amount"),
                     lit(NULL).cast(DataType::Float64).alias("days_to_win"),
                     lit(false).alias("won_after_horizon"),
@@ -340,6 +355,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
             col("won_amount"),
             col("days_to_win"),
             col("won_after_horizon"),
+            col("window_complete"),
         ])
         .collect()?;
     if df.height() != leads.height() {
@@ -384,6 +400,13 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         converted: count("converted", true)?,
         not_converted: count("converted", false)?,
         immature: count("immature", true)?,
+        young_converted: {
+            let young = df.column("window_complete")?.bool()?;
+            let won = df.column("converted")?.bool()?;
+            (0..df.height())
+                .filter(|&i| young.get(i) == Some(false) && won.get(i) == Some(true))
+                .count() as u64
+        },
         won_after_horizon: count("won_after_horizon", true)?,
         existing_customers: count("existing_customer", true)?,
         existing_customers_by_rule: by_rule,

@@ -63,8 +63,9 @@ const FREE_MAIL: [&str; 30] = [
     "mail.com",
 ];
 
-/// Legal-form suffixes (as tokens after punctuation is removed), SE, PL, DE, UK and US forms.
-const LEGAL_SUFFIXES: [&[&str]; 33] = [
+/// Legal-form suffixes (as tokens after punctuation is removed): SE, PL, DE, UK and US forms,
+/// and the Norwegian, Danish and Finnish ones (AS, ASA, A/S, ApS, Oy, Oyj).
+const LEGAL_SUFFIXES: &[&[&str]] = &[
     &["ab"],
     &["aktiebolag"],
     &["publ"],
@@ -98,6 +99,12 @@ const LEGAL_SUFFIXES: [&[&str]; 33] = [
     &["lp"],
     &["oy"],
     &["as"],
+    &["oyj"],
+    &["asa"],
+    &["a", "s"],
+    &["aps"],
+    &["spolka", "z", "o", "o"],
+    &["l", "l", "c"],
 ];
 
 /// Folds the letters of Nordic, Polish and German names to ASCII, lowercased.
@@ -336,6 +343,22 @@ mod tests {
         );
         assert_eq!(normalize_company("Big Data Ltd"), Some("bigdata".into()));
         assert_eq!(normalize_company("AB"), None);
+        assert_eq!(
+            normalize_company("Fjord Data ASA"),
+            Some("fjorddata".into())
+        );
+        assert_eq!(normalize_company("Dansk Byg A/S"), Some("danskbyg".into()));
+        assert_eq!(normalize_company("Dansk Byg ApS"), Some("danskbyg".into()));
+        assert_eq!(normalize_company("Suomi Oyj"), Some("suomi".into()));
+        assert_eq!(
+            normalize_company("Kowal Spółka z o.o."),
+            Some("kowal".into())
+        );
+        assert_eq!(normalize_company("Acme L.L.C."), Some("acme".into()));
+        assert_eq!(
+            normalize_company("Bauer GmbH & Co. KG"),
+            Some("bauer".into())
+        );
         assert_eq!(normalize_domain("acme.co.uk."), Some("acme.co.uk".into()));
         assert_eq!(normalize_domain("localhost"), None);
         assert_eq!(email_company_domain("x@wp.pl"), None);

@@ -51,7 +51,15 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
 
 /// A cell as a spreadsheet may safely open it: text that starts with `=`, `+`, `-`, `@`, tab or
 /// carriage return is prefixed with `'` (OWASP, "CSV Injection"), so it is shown, not run.
+/// A plain number (`-1.25`, `+3`, `1e-5`) stays a number: it cannot carry a formula.
 pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
+    let plain_number = cell.parse::<f64>().is_ok_and(f64::is_finite)
+        && cell
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if plain_number {
+        return cell.into();
+    }
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),
@@ -86,8 +94,12 @@ mod tests {
     #[test]
     fn formula_cells_are_neutralised() {
         assert_eq!(neutralize("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
-        assert_eq!(neutralize("+1"), "'+1");
-        assert_eq!(neutralize("-5"), "'-5");
+        assert_eq!(neutralize("+1"), "+1");
+        assert_eq!(neutralize("+1+1"), "'+1+1");
+        assert_eq!(neutralize("-5"), "-5");
+        assert_eq!(neutralize("-1.528979"), "-1.528979");
+        assert_eq!(neutralize("-1+cmd|' /C calc'!A0"), "'-1+cmd|' /C calc'!A0");
+        assert_eq!(neutralize("-inf"), "'-inf");
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("plain"), "plain");
         assert_eq!(neutralize(""), "");

@@ -1,17 +1,3219 @@
-//! PLACEHOLDER until the generator lands (not committed).
+//! Synthetic CRM export with planted truth (`leadtune synth`).
+//!
+//! [`generate`] writes a fictional B2B company's CRM export — `leads.csv`, `deals.csv`,
+//! `activities.csv`, `spend.csv`, `customers.csv` — plus a `leadtune.toml` that points at
+//! it and a `truth.json` that records every effect planted in the data, so later pipeline
+//! stages can be tested for recovering known effects (and for not falling into the traps).
+//!
+//! # Outcome model
+//! Every lead of the truth population is won with probability
+//! `sigmoid(INTERCEPT + source + industry + employees + revenue-missingness + country +
+//! job title + company age + speed-to-lead + engagement + existing-customer)`, all in
+//! log-odds. The constant tables below are the single source of those numbers and
+//! `truth.json` is rendered from them.
+//!
+//! # Traps planted on purpose
+//! * `sales_note_status` is filled after sales contact and almost determines the outcome
+//!   (leaky column).
+//! * Won leads get extra activities near their deal close, after the scoring date
+//!   (post-outcome leakage); only activities before the scoring date carry the effect.
+//! * `annual_revenue` only matters through its missingness; its value merely correlates
+//!   with `employees`.
+//! * `website_platform` has no effect at all; `company_founded_year` is non-monotonic.
+//! * ~3% of leads are existing customers spelled slightly differently from
+//!   `customers.csv`; they convert much better and must be excluded by matching.
+//! * Malformed rows (bad dates, duplicate ids, unknown leads, bad amounts) are extra rows
+//!   that are not part of the truth population.
+//!
+//! # Determinism and scale
+//! The same `(leads, seed)` gives byte-identical files: one `ChaCha8Rng` drawn in a fixed
+//! order, no hash-map iteration into output, fixed float formatting. Rows are streamed
+//! through buffered writers; only small state is kept (the customer list, a reservoir of
+//! earlier lead rows for duplicates, per campaign-month lead counts for spend).
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Poisson, StandardNormal};
+use serde::Serialize;
+
+// ---------------------------------------------------------------------------------------
+// Public interface
+// ---------------------------------------------------------------------------------------
+
+/// What to generate: the size of the truth population and the random seed.
+#[derive(Debug, Clone)]
 pub struct SynthParams {
+    /// Number of leads in the truth population (malformed extra rows come on top).
     pub leads: usize,
+    /// Seed for `ChaCha8Rng::seed_from_u64`.
     pub seed: u64,
 }
+
+/// Row counts of a generated data set.
+///
+/// `leads`, `deals` and `activities` are the data rows written to each file (header
+/// excluded) *including* malformed extra rows; `malformed` says how many of those are
+/// malformed, by kind. `truth.json` holds the clean (truth population) counts.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SynthSummary {
+    /// Data rows in leads.csv (truth population + bad-created + duplicate rows).
     pub leads: u64,
+    /// Data rows in deals.csv (including malformed deals).
     pub deals: u64,
+    /// Data rows in activities.csv (including malformed activities).
     pub activities: u64,
+    /// Data rows in spend.csv.
     pub spend_rows: u64,
+    /// Data rows in customers.csv.
     pub customers: u64,
+    /// Malformed extra rows by kind (same keys and numbers as truth.json `malformed`).
     pub malformed: std::collections::BTreeMap<String, u64>,
 }
-pub fn generate(_params: &SynthParams, _out: &std::path::Path) -> std::io::Result<SynthSummary> {
-    Err(std::io::Error::other("not yet"))
+
+/// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv, leadtune.toml,
+/// truth.json into `out` (created if missing).
+///
+/// Each file is written to a hidden temporary name in `out` and renamed into place once
+/// all of them are complete.
+pub fn generate(params: &SynthParams, out: &std::path::Path) -> std::io::Result<SynthSummary> {
+    fs::create_dir_all(out)?;
+    let mut generator = Generator::new(params, out)?;
+    generator.write_customers()?;
+    generator.write_leads()?;
+    generator.write_spend()?;
+    generator.finish(params, out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Calendar
+// ---------------------------------------------------------------------------------------
+
+const DAY: i64 = 86_400;
+const HOUR: i64 = 3_600;
+/// First second of the history (2023-01-01T00:00:00), seconds since the Unix epoch.
+const START: i64 = days_from_civil(2023, 1, 1) * DAY;
+/// The data's end date (2025-06-30T23:59:59): nothing valid in any file is later.
+const END: i64 = days_from_civil(2025, 6, 30) * DAY + DAY - 1;
+/// Number of calendar days in the history.
+const DAYS: usize = ((END + 1 - START) / DAY) as usize;
+const FIRST_YEAR: i64 = 2023;
+/// Number of calendar months in the history (2023-01 ..= 2025-06).
+const MONTHS: usize = 30;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = (if y >= 0 { y } else { y - 399 }) / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Inverse of [`days_from_civil`]: (year, month, day).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = (if z >= 0 { z } else { z - 146_096 }) / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Appends `secs` (Unix seconds) as `YYYY-MM-DDTHH:MM:SS`.
+fn push_ts(out: &mut String, secs: i64) {
+    let (y, m, d) = civil_from_days(secs.div_euclid(DAY));
+    let sod = secs.rem_euclid(DAY);
+    let mut b = *b"0000-00-00T00:00:00";
+    let put = |b: &mut [u8; 19], at: usize, width: usize, mut v: i64| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(&mut b, 0, 4, y);
+    put(&mut b, 5, 2, i64::from(m));
+    put(&mut b, 8, 2, i64::from(d));
+    put(&mut b, 11, 2, sod / HOUR);
+    put(&mut b, 14, 2, (sod / 60) % 60);
+    put(&mut b, 17, 2, sod % 60);
+    out.push_str(std::str::from_utf8(&b).expect("ascii timestamp"));
+}
+
+fn ts_string(secs: i64) -> String {
+    let mut s = String::with_capacity(19);
+    push_ts(&mut s, secs);
+    s
+}
+
+/// Index of the calendar month of `secs` within the history (0 = 2023-01).
+fn month_index(secs: i64) -> usize {
+    let (y, m, _) = civil_from_days(secs.div_euclid(DAY));
+    ((y - FIRST_YEAR) * 12 + i64::from(m) - 1).clamp(0, MONTHS as i64 - 1) as usize
+}
+
+fn year_of(secs: i64) -> i64 {
+    civil_from_days(secs.div_euclid(DAY)).0
+}
+
+/// `YYYY-MM` label of a month index.
+fn period_label(month: usize) -> String {
+    format!(
+        "{:04}-{:02}",
+        FIRST_YEAR + (month / 12) as i64,
+        month % 12 + 1
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Planted truth: the outcome model
+// ---------------------------------------------------------------------------------------
+
+/// Fixed intercept of the outcome model, tuned once for ~10% planted conversion.
+const INTERCEPT: f64 = -3.05;
+/// Outcome horizon written to leadtune.toml.
+const HORIZON_DAYS: i64 = 180;
+/// A lead is scored at created_at + this many days; only earlier activities count.
+const SCORING_OFFSET_DAYS: i64 = 7;
+/// Half-life of an activity's contribution to the engagement effect.
+const HALF_LIFE_DAYS: f64 = 14.0;
+/// Key used in truth.json for the "value missing" category.
+const MISSING: &str = "(missing)";
+
+/// Lead source: volume, planted effect, response behaviour and marketing cost.
+struct SourceSpec {
+    name: &'static str,
+    /// Share of leads (event leads are additionally seasonal).
+    weight: f64,
+    /// Planted log-odds effect on winning (web_form is the reference, 0).
+    effect: f64,
+    /// Probability that the lead is never answered.
+    never_answered: f64,
+    /// Median first-response delay in hours (log-normal, sigma [`RESPONSE_SIGMA`]).
+    median_response_hours: f64,
+    /// Marketing cost per lead behind spend.csv (0 = no spend rows).
+    cost_per_lead: f64,
+    /// Campaign names; event campaigns are generated per season, referral has none.
+    campaigns: &'static [&'static str],
+}
+
+const SOURCES: [SourceSpec; 7] = [
+    SourceSpec {
+        name: "web_form",
+        weight: 0.27,
+        effect: 0.0,
+        never_answered: 0.05,
+        median_response_hours: 0.6,
+        cost_per_lead: 35.0,
+        campaigns: &[
+            "web_form_demo_request",
+            "web_form_contact",
+            "web_form_content",
+        ],
+    },
+    SourceSpec {
+        name: "paid_search",
+        weight: 0.20,
+        effect: -0.15,
+        never_answered: 0.07,
+        median_response_hours: 1.2,
+        cost_per_lead: 90.0,
+        campaigns: &[
+            "paid_search_brand",
+            "paid_search_generic",
+            "paid_search_competitor",
+        ],
+    },
+    SourceSpec {
+        name: "purchased_list",
+        weight: 0.15,
+        effect: -1.0,
+        never_answered: 0.25,
+        median_response_hours: 70.0,
+        cost_per_lead: 6.0,
+        campaigns: &[
+            "purchased_list_nordics",
+            "purchased_list_dach",
+            "purchased_list_global",
+        ],
+    },
+    SourceSpec {
+        name: "event",
+        weight: 0.10,
+        effect: 0.2,
+        never_answered: 0.10,
+        median_response_hours: 20.0,
+        cost_per_lead: 400.0,
+        campaigns: &[],
+    },
+    SourceSpec {
+        name: "webinar",
+        weight: 0.10,
+        effect: 0.1,
+        never_answered: 0.08,
+        median_response_hours: 8.0,
+        cost_per_lead: 60.0,
+        campaigns: &[
+            "webinar_product_tour",
+            "webinar_roi_masterclass",
+            "webinar_industry_panel",
+        ],
+    },
+    SourceSpec {
+        name: "referral",
+        weight: 0.07,
+        effect: 0.9,
+        never_answered: 0.04,
+        median_response_hours: 3.0,
+        cost_per_lead: 0.0,
+        campaigns: &[],
+    },
+    SourceSpec {
+        name: "partner",
+        weight: 0.11,
+        effect: 0.4,
+        never_answered: 0.06,
+        median_response_hours: 5.0,
+        cost_per_lead: 120.0,
+        campaigns: &["partner_resellers", "partner_integrations"],
+    },
+];
+const SRC_PURCHASED_LIST: usize = 2;
+const SRC_EVENT: usize = 3;
+/// Spread of the log-normal first-response delay.
+const RESPONSE_SIGMA: f64 = 1.3;
+/// A source with spend but no leads.
+const SPEND_ONLY_SOURCE: &str = "display_ads";
+const SPEND_ONLY_CAMPAIGNS: [&str; 2] = ["display_ads_retargeting", "display_ads_prospecting"];
+/// Monthly display spend per campaign = this × leads / 30.
+const DISPLAY_COST_PER_LEAD: f64 = 2.5;
+
+/// Industry: (name, share, planted log-odds effect).
+const INDUSTRIES: [(&str, f64, f64); 9] = [
+    ("Software", 0.20, 0.55),
+    ("Manufacturing", 0.16, 0.10),
+    ("Retail", 0.12, -0.30),
+    ("Finance", 0.10, 0.35),
+    ("Healthcare", 0.09, 0.15),
+    ("Logistics", 0.09, -0.05),
+    ("Education", 0.07, -0.45),
+    ("Public sector", 0.06, -0.70),
+    ("Other", 0.11, -0.20),
+];
+
+/// Country: share, planted effect, and what identities look like there.
+struct CountrySpec {
+    code: &'static str,
+    weight: f64,
+    effect: f64,
+    tld: &'static str,
+    suffixes: &'static [&'static str],
+    alt_suffixes: &'static [&'static str],
+    free_mail: &'static [&'static str],
+    first_names: &'static [&'static str],
+    last_names: &'static [&'static str],
+}
+
+const GLOBAL_FREE_MAIL: &[&str] = &["gmail.com", "outlook.com", "hotmail.com", "yahoo.com"];
+
+#[rustfmt::skip]
+const COUNTRIES: [CountrySpec; 8] = [
+    CountrySpec {
+        code: "SE",
+        weight: 0.18,
+        effect: 0.25,
+        tld: "se",
+        suffixes: &["AB"],
+        alt_suffixes: &["Aktiebolag", "AB (publ)"],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Åsa", "Erik", "Anna", "Lars", "Björn", "Karin", "Johan", "Sofia", "Märta", "Göran", "Ingrid", "Magnus", "Linnéa", "Pär"],
+        last_names: &["Öberg", "Andersson", "Johansson", "Lindström", "Sjöberg", "Ekström", "Nyström", "Åkesson", "Karlsson", "Bergqvist", "Håkansson", "Söderberg"],
+    },
+    CountrySpec {
+        code: "PL",
+        weight: 0.12,
+        effect: -0.25,
+        tld: "pl",
+        suffixes: &["Sp. z o.o.", "S.A."],
+        alt_suffixes: &["sp. z o.o.", "SA", "Spółka z o.o."],
+        free_mail: &["wp.pl", "o2.pl", "gmail.com", "outlook.com"],
+        first_names: &["Łukasz", "Agnieszka", "Paweł", "Małgorzata", "Krzysztof", "Zofia", "Michał", "Katarzyna", "Wojciech", "Joanna", "Tomasz", "Bożena"],
+        last_names: &["Wójcik", "Nowak", "Kaczmarek", "Mazur", "Krawczyk", "Woźniak", "Dudek", "Wróbel", "Pietrzak", "Sikora", "Król", "Zając"],
+    },
+    CountrySpec {
+        code: "DE",
+        weight: 0.16,
+        effect: 0.10,
+        tld: "de",
+        suffixes: &["GmbH", "AG"],
+        alt_suffixes: &["Gmbh", "GmbH & Co. KG", "AG"],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Jürgen", "Anna", "Lukas", "Sabine", "Matthias", "Jörg", "Ursula", "Stefan", "Katrin", "Günther", "Petra", "Jan"],
+        last_names: &["Müller", "Schröder", "Köhler", "Weiß", "Groß", "Schmidt", "Fischer", "Becker", "Hoffmann", "Schäfer", "Krüger", "Wagner"],
+    },
+    CountrySpec {
+        code: "UK",
+        weight: 0.15,
+        effect: 0.0,
+        tld: "co.uk",
+        suffixes: &["Ltd", "PLC"],
+        alt_suffixes: &["Limited", "Ltd.", "plc"],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Oliver", "Emma", "James", "Charlotte", "Harry", "Sophie", "George", "Amelia", "William", "Grace", "Siobhán", "Rhys"],
+        last_names: &["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas", "Roberts", "Walker", "O'Brien", "Hughes"],
+    },
+    CountrySpec {
+        code: "US",
+        weight: 0.22,
+        effect: -0.15,
+        tld: "com",
+        suffixes: &["Inc.", "LLC", "Corp."],
+        alt_suffixes: &["Inc", "Incorporated", "Corporation", "L.L.C."],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Michael", "Jennifer", "David", "Sarah", "Robert", "Jessica", "Chris", "Ashley", "Daniel", "Emily", "José", "Zoë"],
+        last_names: &["Johnson", "Miller", "Davis", "Garcia", "Rodriguez", "Martinez", "Anderson", "Thompson", "White", "Harris", "Clark", "Lewis"],
+    },
+    CountrySpec {
+        code: "NO",
+        weight: 0.07,
+        effect: 0.20,
+        tld: "no",
+        suffixes: &["AS", "ASA"],
+        alt_suffixes: &["A/S", "as"],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Øyvind", "Ingrid", "Bjørn", "Kari", "Ståle", "Solveig", "Håkon", "Siri", "Torbjørn", "Ragnhild"],
+        last_names: &["Sørensen", "Hansen", "Johansen", "Olsen", "Løvås", "Bråthen", "Dahl", "Haugen", "Næss", "Strøm"],
+    },
+    CountrySpec {
+        code: "DK",
+        weight: 0.05,
+        effect: 0.05,
+        tld: "dk",
+        suffixes: &["A/S", "ApS"],
+        alt_suffixes: &["AS", "Aps"],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Søren", "Mette", "Jørgen", "Lærke", "Rasmus", "Signe", "Anders", "Birgitte", "Mads", "Ida"],
+        last_names: &["Jørgensen", "Nørgaard", "Pedersen", "Nielsen", "Kjær", "Sørensen", "Mølgaard", "Rasmussen", "Thomsen", "Dalsgaard"],
+    },
+    CountrySpec {
+        code: "FI",
+        weight: 0.05,
+        effect: -0.05,
+        tld: "fi",
+        suffixes: &["Oy", "Oyj"],
+        alt_suffixes: &["OY", "Ab Oy"],
+        free_mail: GLOBAL_FREE_MAIL,
+        first_names: &["Jyrki", "Päivi", "Tuomas", "Sanna", "Jukka", "Kirsi", "Mikko", "Eeva", "Ville", "Hanna"],
+        last_names: &["Mäkinen", "Virtanen", "Hämäläinen", "Äijälä", "Korhonen", "Nieminen", "Heikkinen", "Järvinen", "Lehtonen", "Kärkkäinen"],
+    },
+];
+
+/// Job title level: (name, share, planted effect). The rest of the mass is missing.
+const TITLES: [(&str, f64, f64); 5] = [
+    ("C-level", 0.08, 0.60),
+    ("VP", 0.10, 0.40),
+    ("Director", 0.16, 0.25),
+    ("Manager", 0.27, 0.0),
+    ("Individual Contributor", 0.27, -0.40),
+];
+const TITLE_MISSING_SHARE: f64 = 0.12;
+/// Planted effect of a missing job title level.
+const TITLE_MISSING_EFFECT: f64 = -0.30;
+
+/// Website platform: (name, share). Planted effect: none at all.
+const PLATFORMS: [(&str, f64); 6] = [
+    ("WordPress", 0.36),
+    ("Custom", 0.22),
+    ("Shopify", 0.12),
+    ("HubSpot CMS", 0.12),
+    ("Wix", 0.09),
+    ("Squarespace", 0.09),
+];
+
+/// Employees: log-normal head count (median, sigma of ln), clipped to [1, 250000].
+const EMPLOYEES_MEDIAN: f64 = 50.0;
+const EMPLOYEES_SIGMA: f64 = 1.8;
+const EMPLOYEES_MISSING_SHARE: f64 = 0.08;
+/// Planted: `EMPLOYEES_COEF * (log10(employees) - EMPLOYEES_CENTER_LOG10)`.
+const EMPLOYEES_COEF: f64 = 0.35;
+const EMPLOYEES_CENTER_LOG10: f64 = 2.0;
+/// Planted effect of missing employees.
+const EMPLOYEES_MISSING_EFFECT: f64 = -0.30;
+
+/// Revenue: `employees_true × REVENUE_PER_EMPLOYEE × exp(REVENUE_SIGMA × Z)`.
+const REVENUE_PER_EMPLOYEE: f64 = 120_000.0;
+const REVENUE_SIGMA: f64 = 0.7;
+const REVENUE_MISSING_SHARE: f64 = 0.20;
+/// Planted: missing revenue => this effect; the revenue value itself has no effect.
+const REVENUE_MISSING_EFFECT: f64 = -0.40;
+
+/// Company age bins (age = created year − founded year): (min, max inclusive, share, effect).
+const AGE_BINS: [(i64, i64, f64, f64); 5] = [
+    (0, 2, 0.12, -0.50),
+    (3, 4, 0.08, -0.10),
+    (5, 20, 0.45, 0.30),
+    (21, 50, 0.22, 0.0),
+    (51, 150, 0.13, -0.40),
+];
+const FOUNDED_MISSING_SHARE: f64 = 0.04;
+/// Planted effect of a missing founded year.
+const FOUNDED_MISSING_EFFECT: f64 = 0.0;
+
+/// Speed to lead: (label, lower bound hours, upper bound hours, effect), relative to 1-7d.
+const SPEED_BUCKETS: [(&str, f64, f64, f64); 5] = [
+    ("<1h", 0.0, 1.0, 0.6),
+    ("1-4h", 1.0, 4.0, 0.3),
+    ("4-24h", 4.0, 24.0, 0.1),
+    ("1-7d", 24.0, 168.0, 0.0),
+    (">7d", 168.0, f64::INFINITY, -0.2),
+];
+/// Planted effect of never being answered.
+const NEVER_ANSWERED_EFFECT: f64 = -0.6;
+
+/// Share of leads that are existing customers, and their planted effect.
+const EXISTING_CUSTOMER_SHARE: f64 = 0.03;
+const EXISTING_CUSTOMER_EFFECT: f64 = 1.5;
+/// How existing-customer leads are spelled: (rule, share).
+const MATCH_RULES: [(MatchRule, f64); 3] = [
+    (MatchRule::Domain, 0.4),
+    (MatchRule::Email, 0.3),
+    (MatchRule::Company, 0.3),
+];
+
+/// Activity type and its engagement weight.
+struct ActivitySpec {
+    name: &'static str,
+    /// Planted engagement weight `w_type`.
+    weight: f64,
+    /// Mean count per lead at average intent.
+    base_rate: f64,
+    /// Count rises as `intent^elasticity`.
+    elasticity: f64,
+    /// Share of this type occurring before the lead was created.
+    pre_share: f64,
+}
+
+const ACTIVITIES: [ActivitySpec; 8] = [
+    ActivitySpec {
+        name: "page_view",
+        weight: 0.05,
+        base_rate: 4.9,
+        elasticity: 1.0,
+        pre_share: 0.35,
+    },
+    ActivitySpec {
+        name: "download",
+        weight: 0.25,
+        base_rate: 0.45,
+        elasticity: 1.2,
+        pre_share: 0.2,
+    },
+    ActivitySpec {
+        name: "email_open",
+        weight: 0.03,
+        base_rate: 1.5,
+        elasticity: 0.8,
+        pre_share: 0.0,
+    },
+    ActivitySpec {
+        name: "email_click",
+        weight: 0.2,
+        base_rate: 0.45,
+        elasticity: 1.2,
+        pre_share: 0.0,
+    },
+    ActivitySpec {
+        name: "form_submit",
+        weight: 0.4,
+        base_rate: 0.3,
+        elasticity: 1.2,
+        pre_share: 0.1,
+    },
+    ActivitySpec {
+        name: "event_attended",
+        weight: 0.5,
+        base_rate: 0.12,
+        elasticity: 1.3,
+        pre_share: 0.1,
+    },
+    ActivitySpec {
+        name: "meeting",
+        weight: 0.9,
+        base_rate: 0.2,
+        elasticity: 1.6,
+        pre_share: 0.0,
+    },
+    ActivitySpec {
+        name: "reply",
+        weight: 0.7,
+        base_rate: 0.25,
+        elasticity: 1.5,
+        pre_share: 0.0,
+    },
+];
+const ACT_PAGE_VIEW: u8 = 0;
+const ACT_DOWNLOAD: u8 = 1;
+const ACT_EMAIL_CLICK: u8 = 3;
+const ACT_MEETING: u8 = 6;
+const ACT_REPLY: u8 = 7;
+/// Latent intent: log-normal with mean 1 and this sigma of ln.
+const INTENT_SIGMA: f64 = 0.8;
+/// Activities happen from created − 30 days to created + 60 days.
+const ACTIVITY_PRE_DAYS: i64 = 30;
+const ACTIVITY_POST_DAYS: i64 = 60;
+/// Post-creation activity offsets: exponential with this mean, truncated at 60 days.
+const ACTIVITY_POST_MEAN_DAYS: f64 = 14.0;
+
+const PAGE_PATHS: [&str; 12] = [
+    "/",
+    "/pricing",
+    "/product",
+    "/product/integrations",
+    "/customers",
+    "/about",
+    "/contact",
+    "/demo",
+    "/blog/lead-scoring-101",
+    "/blog/crm-hygiene-checklist",
+    "/blog/pipeline-forecasting",
+    "/blog/b2b-benchmarks-2024",
+];
+const ASSETS: [&str; 5] = [
+    "whitepaper-roi-2024.pdf",
+    "case-study-logistics.pdf",
+    "buyers-guide.pdf",
+    "product-datasheet.pdf",
+    "gdpr-checklist.pdf",
+];
+
+/// Deals: late wins, two-deal leads, lost deals.
+const LATE_WIN_SHARE: f64 = 0.07;
+const TIME_TO_WIN_MEDIAN_DAYS: f64 = 50.0;
+const TIME_TO_WIN_SIGMA: f64 = 0.5;
+const LATE_WIN_MIN_DAYS: f64 = 200.0;
+const LATE_WIN_MAX_DAYS: f64 = 400.0;
+const WON_WITH_EARLIER_LOST_SHARE: f64 = 0.06;
+/// Leads that are not won reach MQL with probability `sigmoid(logit + MQL_LOGIT_SHIFT)`
+/// and then SQL with `sigmoid(logit + SQL_LOGIT_SHIFT)` (logit = planted log-odds).
+const MQL_LOGIT_SHIFT: f64 = 1.9;
+const SQL_LOGIT_SHIFT: f64 = 1.0;
+const LOST_DEAL_SHARE_IF_SQL: f64 = 0.8;
+const LOST_DEAL_SHARE_OTHERWISE: f64 = 0.22;
+/// Amount: `AMOUNT_BASE × employees_true^AMOUNT_EMPLOYEES_EXP × exp(AMOUNT_SIGMA × Z)`.
+const AMOUNT_BASE: f64 = 4000.0;
+const AMOUNT_EMPLOYEES_EXP: f64 = 0.45;
+const AMOUNT_SIGMA: f64 = 0.5;
+
+/// sales_note_status values: the leaky column.
+const NOTES_WON_CLOSED: [&str; 3] = ["closed won", "qualified - meeting held", "contract signed"];
+const NOTES_WON_OPEN: [&str; 3] = ["qualified - meeting held", "proposal sent", "negotiation"];
+const NOTES_LOST_DEAL: [&str; 3] = ["lost to competitor", "no budget", "not interested"];
+const NOTES_NO_DEAL: [&str; 5] = [
+    "not interested",
+    "no budget",
+    "bad timing",
+    "unresponsive",
+    "wrong contact",
+];
+const NOTE_WON_LIKE_FOR_WON: f64 = 0.975;
+const NOTE_WON_LIKE_FOR_NOT_WON: f64 = 0.015;
+const NOTE_EMPTY_FOR_NOT_WON: f64 = 0.08;
+
+/// Malformed extra rows: (kind, rate per lead). At least [`MALFORMED_MIN`] of each.
+const MALFORMED_KINDS: [(&str, f64); 7] = [
+    ("leads_bad_created_at", 0.007),
+    ("leads_duplicate_id", 0.008),
+    ("deals_unknown_lead", 0.005),
+    ("deals_negative_amount", 0.003),
+    ("deals_non_numeric_amount", 0.003),
+    ("activities_unknown_lead", 0.015),
+    ("activities_bad_occurred_at", 0.015),
+];
+const MALFORMED_MIN: u64 = 5;
+const M_BAD_CREATED: usize = 0;
+const M_DUPLICATE: usize = 1;
+const M_DEAL_UNKNOWN: usize = 2;
+const M_DEAL_NEGATIVE: usize = 3;
+const M_DEAL_NON_NUMERIC: usize = 4;
+const M_ACT_UNKNOWN: usize = 5;
+const M_ACT_BAD_TIME: usize = 6;
+const BAD_CREATED_VALUES: [&str; 3] = ["2024-13-45", "yesterday", ""];
+const BAD_AMOUNTS: [&str; 3] = ["n/a", "TBD", "N/A"];
+const BAD_OCCURRED_VALUES: [&str; 4] = [
+    "2024-02-30T10:00:00",
+    "2024-06-31T25:61:00",
+    "not a date",
+    "",
+];
+/// Number of earlier lead rows kept for making duplicates.
+const RESERVOIR_SIZE: usize = 256;
+
+const LEAD_HEADER: [&str; 20] = [
+    "lead_id",
+    "created_at",
+    "source",
+    "campaign",
+    "company",
+    "email",
+    "domain",
+    "contact_name",
+    "industry",
+    "employees",
+    "employee_band",
+    "annual_revenue",
+    "country",
+    "job_title_level",
+    "company_founded_year",
+    "website_platform",
+    "first_response_at",
+    "mql_at",
+    "sql_at",
+    "sales_note_status",
+];
+
+// ---------------------------------------------------------------------------------------
+// Effect functions (each one is what truth.json describes)
+// ---------------------------------------------------------------------------------------
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Planted: `0.35 × (log10(employees) − 2)`; missing employees: −0.3.
+fn employees_effect(employees: Option<u32>) -> f64 {
+    match employees {
+        Some(e) => EMPLOYEES_COEF * (f64::from(e.max(1)).log10() - EMPLOYEES_CENTER_LOG10),
+        None => EMPLOYEES_MISSING_EFFECT,
+    }
+}
+
+/// Planted: only missingness of annual_revenue matters (−0.4); the value has no effect.
+fn revenue_effect(revenue: Option<f64>) -> f64 {
+    if revenue.is_some() {
+        0.0
+    } else {
+        REVENUE_MISSING_EFFECT
+    }
+}
+
+/// Planted inverted U on company age (see [`AGE_BINS`]); missing founded year: 0.
+fn founded_effect(age: Option<i64>) -> f64 {
+    match age {
+        None => FOUNDED_MISSING_EFFECT,
+        Some(age) => {
+            AGE_BINS
+                .iter()
+                .find(|b| age <= b.1)
+                .unwrap_or(&AGE_BINS[AGE_BINS.len() - 1])
+                .3
+        }
+    }
+}
+
+/// Planted speed-to-lead effect of the first-response delay (seconds); `None` = never.
+fn speed_effect(delay: Option<i64>) -> f64 {
+    match delay {
+        None => NEVER_ANSWERED_EFFECT,
+        Some(secs) => {
+            let hours = secs as f64 / HOUR as f64;
+            SPEED_BUCKETS
+                .iter()
+                .find(|b| hours < b.2)
+                .map_or(0.0, |b| b.3)
+        }
+    }
+}
+
+/// Planted engagement: Σ over activities before `scoring` of
+/// `w_type × 2^(−(scoring − occurred_at) / half_life)`.
+fn engagement_effect(acts: &[Act], scoring: i64) -> f64 {
+    let half_life = HALF_LIFE_DAYS * DAY as f64;
+    acts.iter()
+        .filter(|a| a.t < scoring)
+        .map(|a| {
+            ACTIVITIES[a.kind as usize].weight * (-((scoring - a.t) as f64) / half_life).exp2()
+        })
+        .sum()
+}
+
+/// Sum of all planted trait effects of a lead (everything except engagement).
+fn trait_effects(lead: &Lead) -> f64 {
+    let mut x = SOURCES[lead.source].effect
+        + INDUSTRIES[lead.industry].2
+        + COUNTRIES[lead.country].effect
+        + employees_effect(lead.employees)
+        + revenue_effect(lead.revenue)
+        + founded_effect(lead.founded.map(|f| year_of(lead.created) - f))
+        + speed_effect(lead.response_delay);
+    x += match lead.title {
+        Some(t) => TITLES[t].2,
+        None => TITLE_MISSING_EFFECT,
+    };
+    if lead.existing.is_some() {
+        x += EXISTING_CUSTOMER_EFFECT;
+    }
+    x
+}
+
+// ---------------------------------------------------------------------------------------
+// Small random helpers
+// ---------------------------------------------------------------------------------------
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    rng.sample::<f64, _>(StandardNormal)
+}
+
+fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
+    median * (sigma * normal(rng)).exp()
+}
+
+fn pick<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
+}
+
+fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
+    lo + (hi - lo) * rng.random::<f64>()
+}
+
+fn days_secs(days: f64) -> i64 {
+    (days * DAY as f64).round() as i64
+}
+
+/// Poisson draw: inversion for small means, rand_distr above.
+fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda >= 30.0 {
+        let p = Poisson::new(lambda).expect("positive finite mean");
+        return p.sample(rng) as u32;
+    }
+    let u: f64 = rng.random();
+    let mut p = (-lambda).exp();
+    let mut cdf = p;
+    let mut k = 0u32;
+    while u > cdf && k < 200 {
+        k += 1;
+        p *= lambda / f64::from(k);
+        cdf += p;
+    }
+    k
+}
+
+/// Draws exactly `remaining` events spread at random over `slots` sequential positions.
+struct Quota {
+    remaining: u64,
+    slots: u64,
+}
+
+impl Quota {
+    /// Number of events at the current position (selection sampling; several per
+    /// position only when there are more events than positions).
+    fn take(&mut self, rng: &mut ChaCha8Rng) -> u64 {
+        if self.slots == 0 {
+            return 0;
+        }
+        let base = self.remaining / self.slots;
+        let extra = self.remaining - base * self.slots;
+        let k = base + u64::from(rng.random_range(0..self.slots) < extra);
+        self.remaining -= k;
+        self.slots -= 1;
+        k
+    }
+}
+
+/// Hour-of-day weights for 08:00..18:00 (lunch dip at 12).
+const OFFICE_HOUR_WEIGHTS: [u32; 10] = [6, 9, 10, 9, 5, 8, 9, 8, 6, 4];
+
+/// Seconds into the day of a lead's creation: mostly working hours, some any time.
+fn time_of_day(rng: &mut ChaCha8Rng, weekend: bool) -> i64 {
+    let office = if weekend { 0.4 } else { 0.85 };
+    if rng.random_bool(office) {
+        let total: u32 = OFFICE_HOUR_WEIGHTS.iter().sum();
+        let mut r = rng.random_range(0..total);
+        let mut hour = 8;
+        for (i, w) in OFFICE_HOUR_WEIGHTS.iter().enumerate() {
+            if r < *w {
+                hour = 8 + i as i64;
+                break;
+            }
+            r -= w;
+        }
+        hour * HOUR + rng.random_range(0..HOUR)
+    } else {
+        rng.random_range(0..DAY)
+    }
+}
+
+/// Monday = 0 .. Sunday = 6 of a day index since the epoch.
+fn weekday(days_since_epoch: i64) -> i64 {
+    (days_since_epoch + 3).rem_euclid(7)
+}
+
+/// Leads per calendar day: mild growth, weekday pattern, summer and Christmas dips and
+/// day-level noise, turned into exact integer quotas that add up to `n`.
+fn leads_per_day(n: u64, rng: &mut ChaCha8Rng) -> Vec<u64> {
+    const WEEKDAY: [f64; 7] = [1.1, 1.15, 1.1, 1.0, 0.85, 0.3, 0.25];
+    let weights: Vec<f64> = (0..DAYS)
+        .map(|d| {
+            let day = START / DAY + d as i64;
+            let (_, m, dom) = civil_from_days(day);
+            let growth = 1.0 + 0.6 * d as f64 / DAYS as f64;
+            let season = match (m, dom) {
+                (7, _) => 0.75,
+                (12, 20..) => 0.5,
+                _ => 1.0,
+            };
+            let noise = (0.1 * normal(rng)).exp();
+            growth * WEEKDAY[weekday(day) as usize] * season * noise
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut cum = 0.0;
+    let mut prev = 0u64;
+    let mut counts = Vec::with_capacity(DAYS);
+    for (d, w) in weights.iter().enumerate() {
+        cum += w;
+        let upto = if d + 1 == DAYS {
+            n
+        } else {
+            ((cum / total) * n as f64).round().min(n as f64) as u64
+        };
+        let upto = upto.max(prev);
+        counts.push(upto - prev);
+        prev = upto;
+    }
+    counts
+}
+
+// ---------------------------------------------------------------------------------------
+// Identities: company names, domains, e-mails, contacts
+// ---------------------------------------------------------------------------------------
+
+const NAME_PRE: [&str; 40] = [
+    "Nor", "Vik", "Sol", "Ber", "Lin", "Mar", "Kal", "Tor", "Ast", "Bel", "Cor", "Dal", "El",
+    "Fal", "Gran", "Hal", "Ist", "Jar", "Kro", "Lun", "Mel", "Nov", "Ost", "Pol", "Quin", "Ros",
+    "Sten", "Tal", "Ul", "Ven", "Wes", "Zan", "Ark", "Bri", "Cas", "Dor", "Eri", "Fen", "Gal",
+    "Hav",
+];
+const NAME_MID: [&str; 30] = [
+    "a", "e", "i", "o", "u", "ar", "en", "in", "or", "el", "an", "is", "on", "ur", "al", "et",
+    "ik", "ol", "em", "ad", "ov", "un", "ir", "es", "ag", "ut", "ab", "ed", "il", "os",
+];
+const NAME_END: [&str; 30] = [
+    "dia", "tek", "vik", "sta", "lund", "berg", "com", "tex", "nova", "line", "gate", "form",
+    "wave", "core", "port", "land", "mark", "field", "ton", "dal", "by", "sen", "ix", "ia", "ent",
+    "ora", "ex", "ium", "ica", "ara",
+];
+#[rustfmt::skip]
+const NAME_WORDS: [&str; 40] = [
+    "Steel", "Logistics", "Systems", "Solutions", "Health", "Foods", "Retail", "Energy",
+    "Analytics", "Partners", "Group", "Digital", "Labs", "Consulting", "Industries", "Software",
+    "Finance", "Capital", "Works", "Motors", "Media", "Medical", "Trading", "Textiles", "Bygg",
+    "Data", "Tech", "Transport", "Engineering", "Care", "Learning", "Networks", "Cloud",
+    "Robotics", "Materials", "Chemicals", "Design", "Security", "Services", "Holdings",
+];
+
+/// Writes a syllable company core name ("Norvik Steel", "Talmora") into `out`.
+fn push_core_name(rng: &mut ChaCha8Rng, out: &mut String) {
+    out.clear();
+    out.push_str(NAME_PRE[rng.random_range(0..NAME_PRE.len())]);
+    if rng.random_bool(0.7) {
+        out.push_str(NAME_MID[rng.random_range(0..NAME_MID.len())]);
+    }
+    out.push_str(NAME_END[rng.random_range(0..NAME_END.len())]);
+    if rng.random_bool(0.6) {
+        out.push(' ');
+        out.push_str(NAME_WORDS[rng.random_range(0..NAME_WORDS.len())]);
+    }
+}
+
+/// A core name that no customer uses, so only planted leads match customers.
+fn fresh_core_name(rng: &mut ChaCha8Rng, taken: &HashSet<String>, out: &mut String) {
+    push_core_name(rng, out);
+    let mut tries = 0;
+    while taken.contains(out.as_str()) {
+        tries += 1;
+        if tries > 16 {
+            out.push(' ');
+            out.push_str(NAME_WORDS[rng.random_range(0..NAME_WORDS.len())]);
+        } else {
+            push_core_name(rng, out);
+        }
+    }
+}
+
+/// Company domain: lower-case slug of the core name plus the country's TLD.
+fn push_domain(core: &str, tld: &str, out: &mut String) {
+    for c in core.chars() {
+        out.push(if c == ' ' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
+    out.push('.');
+    out.push_str(tld);
+}
+
+/// Lower-cases and folds to ASCII for e-mail local parts (Ł→l, ö→o, æ→ae, ß→ss, ...).
+fn push_ascii_fold(s: &str, out: &mut String) {
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match c {
+            'å' | 'ä' | 'à' | 'á' | 'ą' => out.push('a'),
+            'ö' | 'ø' | 'ó' | 'ò' | 'õ' => out.push('o'),
+            'é' | 'è' | 'ë' | 'ę' => out.push('e'),
+            'ü' | 'ú' => out.push('u'),
+            'í' | 'ï' => out.push('i'),
+            'ł' => out.push('l'),
+            'ś' => out.push('s'),
+            'ż' | 'ź' => out.push('z'),
+            'ć' => out.push('c'),
+            'ń' => out.push('n'),
+            'æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            c if c.is_ascii_alphanumeric() || c == '-' => out.push(c),
+            _ => {}
+        }
+    }
+}
+
+/// `first.last@domain` (folded local part).
+fn push_work_email(first: &str, last: &str, domain: &str, out: &mut String) {
+    push_ascii_fold(first, out);
+    out.push('.');
+    push_ascii_fold(last, out);
+    out.push('@');
+    out.push_str(domain);
+}
+
+/// A free-mail address in one of a few common shapes.
+fn push_free_email(
+    rng: &mut ChaCha8Rng,
+    country: &CountrySpec,
+    first: &str,
+    last: &str,
+    out: &mut String,
+) {
+    match rng.random_range(0..3) {
+        0 => push_work_email(first, last, "", out),
+        1 => {
+            push_ascii_fold(first, out);
+            push_ascii_fold(last, out);
+            let _ = write!(out, "{}@", rng.random_range(10..100));
+        }
+        _ => {
+            let mut f = String::new();
+            push_ascii_fold(first, &mut f);
+            out.push_str(&f[..f.chars().next().map_or(0, char::len_utf8)]);
+            out.push('.');
+            push_ascii_fold(last, out);
+            out.push('@');
+        }
+    }
+    out.push_str(pick(rng, country.free_mail));
+}
+
+/// Decorates a clean domain the way CRMs store websites (www., scheme, path, case).
+fn push_decorated_domain(rng: &mut ChaCha8Rng, domain: &str, out: &mut String) {
+    match rng.random_range(0..5) {
+        0 => {
+            out.push_str("www.");
+            out.push_str(domain);
+        }
+        1 => {
+            out.push_str("https://");
+            out.push_str(domain);
+        }
+        2 => {
+            out.push_str("https://www.");
+            out.push_str(domain);
+            out.push_str("/contact");
+        }
+        3 => out.push_str(&domain.to_ascii_uppercase()),
+        _ => {
+            out.push_str("http://");
+            out.push_str(domain);
+            out.push('/');
+        }
+    }
+}
+
+/// A differently spelled company name: changed case, other or missing legal suffix.
+fn push_company_variant(rng: &mut ChaCha8Rng, customer: &Customer, out: &mut String) {
+    let country = &COUNTRIES[customer.country];
+    match rng.random_range(0..5) {
+        0 => out.push_str(&customer.core.to_uppercase()),
+        1 => out.push_str(&customer.company.to_lowercase()),
+        2 => {
+            out.push_str(&customer.core);
+            out.push(' ');
+            out.push_str(pick(rng, country.alt_suffixes));
+        }
+        3 => out.push_str(&customer.core),
+        _ => {
+            out.push_str(&customer.core);
+            out.push_str(", ");
+            out.push_str(customer.suffix);
+        }
+    }
+}
+
+fn employee_band(e: u32) -> &'static str {
+    match e {
+        0..=10 => "1-10",
+        11..=50 => "11-50",
+        51..=200 => "51-200",
+        201..=1000 => "201-1000",
+        1001..=5000 => "1001-5000",
+        _ => "5000+",
+    }
+}
+
+/// Matching rule by which an existing-customer lead can be recognised: the first of
+/// domain → email → company that matches after normalisation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum MatchRule {
+    Domain,
+    Email,
+    Company,
+}
+
+impl MatchRule {
+    fn name(self) -> &'static str {
+        match self {
+            MatchRule::Domain => "domain",
+            MatchRule::Email => "email",
+            MatchRule::Company => "company",
+        }
+    }
+}
+
+struct Customer {
+    country: usize,
+    core: String,
+    suffix: &'static str,
+    company: String,
+    domain: String,
+}
+
+// ---------------------------------------------------------------------------------------
+// Campaigns and spend
+// ---------------------------------------------------------------------------------------
+
+struct Campaign {
+    source: &'static str,
+    name: String,
+    cost_per_lead: f64,
+    /// Months with spend rows.
+    active: [bool; MONTHS],
+}
+
+struct Campaigns {
+    list: Vec<Campaign>,
+    /// Campaign indices per source (empty for event and referral).
+    by_source: Vec<Vec<usize>>,
+    /// Event campaign that a lead created in each month is attributed to.
+    event_by_month: [Option<usize>; MONTHS],
+    /// Indices of the spend-only campaigns.
+    display: Vec<usize>,
+}
+
+/// Event seasons: spring (Mar–May) and autumn (Sep–Nov); leads created between seasons
+/// are attributed to the latest season.
+fn build_campaigns() -> Campaigns {
+    let mut list = Vec::new();
+    let mut by_source = Vec::new();
+    for s in &SOURCES {
+        let mut ids = Vec::new();
+        for name in s.campaigns {
+            ids.push(list.len());
+            list.push(Campaign {
+                source: s.name,
+                name: (*name).to_string(),
+                cost_per_lead: s.cost_per_lead,
+                active: [true; MONTHS],
+            });
+        }
+        by_source.push(ids);
+    }
+    let mut event_by_month = [None; MONTHS];
+    let mut current = None;
+    for (m, slot) in event_by_month.iter_mut().enumerate() {
+        let year = FIRST_YEAR + (m / 12) as i64;
+        let month = m % 12 + 1;
+        let season = match month {
+            3 => Some("spring"),
+            9 => Some("autumn"),
+            _ => None,
+        };
+        if let Some(season) = season {
+            let mut active = [false; MONTHS];
+            for a in active.iter_mut().skip(m).take(3) {
+                *a = true;
+            }
+            current = Some(list.len());
+            list.push(Campaign {
+                source: SOURCES[SRC_EVENT].name,
+                name: format!("event_{year}_{season}"),
+                cost_per_lead: SOURCES[SRC_EVENT].cost_per_lead,
+                active,
+            });
+        }
+        *slot = current;
+    }
+    let mut display = Vec::new();
+    for name in SPEND_ONLY_CAMPAIGNS {
+        display.push(list.len());
+        list.push(Campaign {
+            source: SPEND_ONLY_SOURCE,
+            name: name.to_string(),
+            cost_per_lead: DISPLAY_COST_PER_LEAD,
+            active: [true; MONTHS],
+        });
+    }
+    Campaigns {
+        list,
+        by_source,
+        event_by_month,
+        display,
+    }
+}
+
+/// Source mix per month: event leads come mostly in event seasons, none before the first.
+fn source_weights_by_month(campaigns: &Campaigns) -> Vec<WeightedIndex<f64>> {
+    (0..MONTHS)
+        .map(|m| {
+            let month = m % 12 + 1;
+            let event_factor = match (campaigns.event_by_month[m], month) {
+                (None, _) => 0.0,
+                (Some(_), 3..=5 | 9..=11) => 1.7,
+                _ => 0.3,
+            };
+            let w = SOURCES.iter().enumerate().map(|(i, s)| {
+                if i == SRC_EVENT {
+                    s.weight * event_factor
+                } else {
+                    s.weight
+                }
+            });
+            WeightedIndex::new(w).expect("positive source weights")
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Output files
+// ---------------------------------------------------------------------------------------
+
+/// A CSV file written to a temporary name and renamed into place by [`Generator::finish`].
+struct CsvOut {
+    wtr: csv::Writer<BufWriter<File>>,
+    tmp: PathBuf,
+    dest: PathBuf,
+    rows: u64,
+}
+
+impl CsvOut {
+    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let file = File::create(&tmp)?;
+        let mut wtr = csv::WriterBuilder::new()
+            .buffer_capacity(1 << 16)
+            .from_writer(BufWriter::with_capacity(1 << 20, file));
+        wtr.write_record(header)?;
+        Ok(CsvOut {
+            wtr,
+            tmp,
+            dest: dir.join(name),
+            rows: 0,
+        })
+    }
+
+    fn row<I, T>(&mut self, record: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.wtr.write_record(record)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes everything and returns (temporary path, final path).
+    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
+        let buffered = self
+            .wtr
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let mut file = buffered.into_inner().map_err(|e| e.into_error())?;
+        file.flush()?;
+        Ok((self.tmp, self.dest))
+    }
+}
+
+/// A CSV file for the high-volume activity rows, written without the csv crate's
+/// per-field state machine; quoting follows the same RFC 4180 rule (quote a field only
+/// when it contains a comma, quote or line break; double inner quotes).
+struct RawCsvOut {
+    w: BufWriter<File>,
+    tmp: PathBuf,
+    dest: PathBuf,
+    rows: u64,
+}
+
+impl RawCsvOut {
+    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let mut out = RawCsvOut {
+            w,
+            tmp,
+            dest: dir.join(name),
+            rows: 0,
+        };
+        out.write_fields(header)?;
+        Ok(out)
+    }
+
+    fn row(&mut self, fields: &[&str]) -> io::Result<()> {
+        self.rows += 1;
+        self.write_fields(fields)
+    }
+
+    fn write_fields(&mut self, fields: &[&str]) -> io::Result<()> {
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                self.w.write_all(b",")?;
+            }
+            if field
+                .bytes()
+                .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+            {
+                self.w.write_all(b"\"")?;
+                self.w.write_all(field.replace('"', "\"\"").as_bytes())?;
+                self.w.write_all(b"\"")?;
+            } else {
+                self.w.write_all(field.as_bytes())?;
+            }
+        }
+        self.w.write_all(b"\n")
+    }
+
+    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
+        let mut file = self.w.into_inner().map_err(|e| e.into_error())?;
+        file.flush()?;
+        Ok((self.tmp, self.dest))
+    }
+}
+
+/// Writes a small text file to a temporary name; returns (temporary path, final path).
+fn write_small(dir: &Path, name: &str, text: &str) -> io::Result<(PathBuf, PathBuf)> {
+    let tmp = dir.join(format!(".{name}.tmp"));
+    fs::write(&tmp, text)?;
+    Ok((tmp, dir.join(name)))
+}
+
+const LEADTUNE_TOML: &str = r#"[input]
+leads = "leads.csv"
+deals = "deals.csv"
+activities = "activities.csv"
+spend = "spend.csv"
+customers = "customers.csv"
+
+[outcome]
+horizon_days = 180
+
+[output]
+dir = "reports"
+"#;
+
+// ---------------------------------------------------------------------------------------
+// Per-lead state
+// ---------------------------------------------------------------------------------------
+
+/// The drawn (latent and observed) traits of one lead.
+struct Lead {
+    created: i64,
+    source: usize,
+    campaign: Option<usize>,
+    country: usize,
+    industry: usize,
+    employees_true: u32,
+    employees: Option<u32>,
+    revenue: Option<f64>,
+    title: Option<usize>,
+    founded: Option<i64>,
+    platform: usize,
+    /// Drawn first-response delay in seconds; `None` = never answered.
+    response_delay: Option<i64>,
+    existing: Option<MatchRule>,
+}
+
+/// One leads.csv row as text, reused from lead to lead.
+#[derive(Clone, Default)]
+struct LeadRow {
+    fields: [String; 20],
+}
+
+impl LeadRow {
+    fn clear(&mut self) {
+        for f in &mut self.fields {
+            f.clear();
+        }
+    }
+}
+const F_ID: usize = 0;
+const F_CREATED: usize = 1;
+const F_SOURCE: usize = 2;
+const F_CAMPAIGN: usize = 3;
+const F_COMPANY: usize = 4;
+const F_EMAIL: usize = 5;
+const F_DOMAIN: usize = 6;
+const F_CONTACT: usize = 7;
+const F_INDUSTRY: usize = 8;
+const F_EMPLOYEES: usize = 9;
+const F_BAND: usize = 10;
+const F_REVENUE: usize = 11;
+const F_COUNTRY: usize = 12;
+const F_TITLE: usize = 13;
+const F_FOUNDED: usize = 14;
+const F_PLATFORM: usize = 15;
+const F_RESPONSE: usize = 16;
+const F_MQL: usize = 17;
+const F_SQL: usize = 18;
+const F_NOTE: usize = 19;
+
+/// One activity of the current lead: time, type index into [`ACTIVITIES`], value.
+#[derive(Clone, Copy)]
+struct Act {
+    t: i64,
+    kind: u8,
+    value: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DealKind {
+    Won,
+    Lost,
+}
+
+#[derive(Clone, Copy)]
+struct DealPlan {
+    kind: DealKind,
+    created: i64,
+    closed: i64,
+    amount: f64,
+}
+
+/// The drawn outcome and funnel of one lead.
+struct Outcome {
+    won: bool,
+    /// Lead created → won deal closed, seconds (won leads only).
+    time_to_win: Option<i64>,
+    mql: Option<i64>,
+    sql: Option<i64>,
+    deals: [Option<DealPlan>; 2],
+}
+
+/// Realised counts of the truth population, written to truth.json.
+#[derive(Serialize, Default, Clone)]
+struct Realised {
+    leads_written: u64,
+    lead_rows_in_file: u64,
+    planted_won: u64,
+    planted_won_rate: f64,
+    won_within_horizon: u64,
+    won_after_horizon: u64,
+    won_open_at_end: u64,
+    won_deal_not_yet_created: u64,
+    lost_deals: u64,
+    lost_open_at_end: u64,
+    leads_with_two_deals: u64,
+    immature_leads: u64,
+    mature_leads: u64,
+    mature_won_within_horizon: u64,
+    mature_conversion_rate: f64,
+    existing_customer_leads: u64,
+    first_response_blank_after_end: u64,
+    deals_clean: u64,
+    activities_clean: u64,
+    leakage_activities: u64,
+}
+
+// ---------------------------------------------------------------------------------------
+// The generator
+// ---------------------------------------------------------------------------------------
+
+struct Generator {
+    rng: ChaCha8Rng,
+    n: u64,
+    campaigns: Campaigns,
+    source_by_month: Vec<WeightedIndex<f64>>,
+    industry_dist: WeightedIndex<f64>,
+    country_dist: WeightedIndex<f64>,
+    title_dist: WeightedIndex<f64>,
+    platform_dist: WeightedIndex<f64>,
+    age_dist: WeightedIndex<f64>,
+    customers: Vec<Customer>,
+    customer_cores: HashSet<String>,
+    leads: CsvOut,
+    deals: CsvOut,
+    activities: RawCsvOut,
+    spend: CsvOut,
+    customers_out: CsvOut,
+    row: LeadRow,
+    scratch: String,
+    acts: Vec<Act>,
+    reservoir: Vec<(i64, LeadRow)>,
+    seen: u64,
+    quotas: Vec<Quota>,
+    malformed: [u64; 7],
+    next_deal: u64,
+    next_bad_lead: u64,
+    unknown_id_base: u64,
+    unknown_id_span: u64,
+    spend_leads: Vec<[u64; MONTHS]>,
+    by_rule: [u64; 3],
+    realised: Realised,
+}
+
+impl Generator {
+    fn new(params: &SynthParams, out: &Path) -> io::Result<Self> {
+        let n = params.leads as u64;
+        let campaigns = build_campaigns();
+        let source_by_month = source_weights_by_month(&campaigns);
+        let quotas: Vec<Quota> = MALFORMED_KINDS
+            .iter()
+            .map(|(_, rate)| Quota {
+                remaining: if n == 0 {
+                    0
+                } else {
+                    ((rate * n as f64).round() as u64).max(MALFORMED_MIN)
+                },
+                slots: n,
+            })
+            .collect();
+        // Ids for unknown leads: `9 × 10^k + r`, above every real and bad-created lead id.
+        let bad_created = quotas[M_BAD_CREATED].remaining;
+        let mut span = 1_000_000u64;
+        while 9 * span <= n + bad_created + 1 {
+            span *= 10;
+        }
+        let spend_leads = vec![[0u64; MONTHS]; campaigns.list.len()];
+        let weights = |it: &mut dyn Iterator<Item = f64>| WeightedIndex::new(it).expect("weights");
+        let title_weights = TITLES.iter().map(|t| t.1).chain([TITLE_MISSING_SHARE]);
+        Ok(Generator {
+            rng: ChaCha8Rng::seed_from_u64(params.seed),
+            n,
+            source_by_month,
+            industry_dist: weights(&mut INDUSTRIES.iter().map(|i| i.1)),
+            country_dist: weights(&mut COUNTRIES.iter().map(|c| c.weight)),
+            title_dist: weights(&mut title_weights.into_iter()),
+            platform_dist: weights(&mut PLATFORMS.iter().map(|p| p.1)),
+            age_dist: weights(&mut AGE_BINS.iter().map(|b| b.2)),
+            campaigns,
+            customers: Vec::new(),
+            customer_cores: HashSet::new(),
+            leads: CsvOut::create(out, "leads.csv", &LEAD_HEADER)?,
+            deals: CsvOut::create(
+                out,
+                "deals.csv",
+                &[
+                    "deal_id",
+                    "lead_id",
+                    "status",
+                    "created_at",
+                    "closed_at",
+                    "amount",
+                ],
+            )?,
+            activities: RawCsvOut::create(
+                out,
+                "activities.csv",
+                &["lead_id", "occurred_at", "type", "value"],
+            )?,
+            spend: CsvOut::create(out, "spend.csv", &["source", "campaign", "period", "cost"])?,
+            customers_out: CsvOut::create(
+                out,
+                "customers.csv",
+                &["customer_id", "company", "domain", "email"],
+            )?,
+            row: LeadRow::default(),
+            scratch: String::new(),
+            acts: Vec::with_capacity(64),
+            reservoir: Vec::with_capacity(RESERVOIR_SIZE),
+            seen: 0,
+            quotas,
+            malformed: [0; 7],
+            next_deal: 0,
+            next_bad_lead: n,
+            unknown_id_base: 9 * span,
+            unknown_id_span: span,
+            spend_leads,
+            by_rule: [0; 3],
+            realised: Realised::default(),
+        })
+    }
+
+    // ---- customers ---------------------------------------------------------------------
+
+    /// customers.csv: max(200, leads/20) customers with unique core names.
+    fn write_customers(&mut self) -> io::Result<()> {
+        let count = (self.n / 20).max(200);
+        let mut core = String::new();
+        for i in 1..=count {
+            let country = self.country_dist.sample(&mut self.rng);
+            let spec = &COUNTRIES[country];
+            fresh_core_name(&mut self.rng, &self.customer_cores, &mut core);
+            self.customer_cores.insert(core.clone());
+            let suffix = pick(&mut self.rng, spec.suffixes);
+            let company = format!("{core} {suffix}");
+            let mut domain = String::new();
+            push_domain(&core, spec.tld, &mut domain);
+            let mut email = String::new();
+            match self.rng.random_range(0..4) {
+                0 => email.push_str("info@"),
+                1 => email.push_str("billing@"),
+                2 => email.push_str("orders@"),
+                _ => {
+                    let first = pick(&mut self.rng, spec.first_names);
+                    let last = pick(&mut self.rng, spec.last_names);
+                    push_work_email(first, last, "", &mut email);
+                }
+            }
+            email.push_str(&domain);
+            let id = format!("C{i:06}");
+            self.customers_out
+                .row([id.as_str(), &company, &domain, &email])?;
+            self.customers.push(Customer {
+                country,
+                core: core.clone(),
+                suffix,
+                company,
+                domain,
+            });
+        }
+        Ok(())
+    }
+
+    // ---- leads -------------------------------------------------------------------------
+
+    /// Streams the truth population day by day (ids follow creation time) and interleaves
+    /// the malformed extra rows.
+    fn write_leads(&mut self) -> io::Result<()> {
+        let per_day = leads_per_day(self.n, &mut self.rng);
+        let mut times = Vec::new();
+        let mut id = 0u64;
+        for (d, &count) in per_day.iter().enumerate() {
+            let day = START / DAY + d as i64;
+            let weekend = weekday(day) >= 5;
+            times.clear();
+            for _ in 0..count {
+                times.push(day * DAY + time_of_day(&mut self.rng, weekend));
+            }
+            times.sort_unstable();
+            for &created in &times {
+                id += 1;
+                self.emit_lead(id, created)?;
+                self.emit_malformed(created)?;
+            }
+        }
+        self.realised.leads_written = self.n;
+        Ok(())
+    }
+
+    /// Draws traits and identity of a lead into `self.row` (not the funnel fields).
+    /// Only leads of the truth population may be planted existing customers.
+    fn draw_lead(&mut self, id: u64, created: i64, may_be_customer: bool) -> Lead {
+        let rng = &mut self.rng;
+        let month = month_index(created);
+        let existing = may_be_customer
+            && rng.random_bool(EXISTING_CUSTOMER_SHARE)
+            && !self.customers.is_empty();
+        let customer = existing.then(|| rng.random_range(0..self.customers.len()));
+        let country = match customer {
+            Some(c) => self.customers[c].country,
+            None => self.country_dist.sample(rng),
+        };
+        let source = self.source_by_month[month].sample(rng);
+        let campaign = match source {
+            SRC_EVENT => self.campaigns.event_by_month[month],
+            SRC_PURCHASED_LIST => {
+                let ids = &self.campaigns.by_source[source];
+                Some(match COUNTRIES[country].code {
+                    "SE" | "NO" | "DK" | "FI" => ids[0],
+                    "DE" => ids[1],
+                    _ => ids[2],
+                })
+            }
+            _ => {
+                let ids = &self.campaigns.by_source[source];
+                (!ids.is_empty()).then(|| ids[rng.random_range(0..ids.len())])
+            }
+        };
+        let industry = self.industry_dist.sample(rng);
+        let employees_true = lognormal(rng, EMPLOYEES_MEDIAN, EMPLOYEES_SIGMA)
+            .clamp(1.0, 250_000.0)
+            .round() as u32;
+        let employees = (!rng.random_bool(EMPLOYEES_MISSING_SHARE)).then_some(employees_true);
+        let revenue_value =
+            f64::from(employees_true) * REVENUE_PER_EMPLOYEE * (REVENUE_SIGMA * normal(rng)).exp();
+        let revenue = (!rng.random_bool(REVENUE_MISSING_SHARE)).then_some(revenue_value);
+        let title = self.title_dist.sample(rng);
+        let title = (title < TITLES.len()).then_some(title);
+        let bin = AGE_BINS[self.age_dist.sample(rng)];
+        let age = rng.random_range(bin.0..=bin.1);
+        let founded = (!rng.random_bool(FOUNDED_MISSING_SHARE)).then(|| year_of(created) - age);
+        let platform = self.platform_dist.sample(rng);
+        let spec = &SOURCES[source];
+        let response_delay = (!rng.random_bool(spec.never_answered)).then(|| {
+            let hours = lognormal(rng, spec.median_response_hours, RESPONSE_SIGMA);
+            ((hours * HOUR as f64).round() as i64).max(60)
+        });
+        let rule = customer.map(|_| {
+            let r: f64 = rng.random();
+            let mut acc = 0.0;
+            MATCH_RULES
+                .iter()
+                .find(|(_, share)| {
+                    acc += share;
+                    r < acc
+                })
+                .map_or(MatchRule::Company, |(rule, _)| *rule)
+        });
+        let lead = Lead {
+            created,
+            source,
+            campaign,
+            country,
+            industry,
+            employees_true,
+            employees,
+            revenue,
+            title,
+            founded,
+            platform,
+            response_delay,
+            existing: rule,
+        };
+        self.row.clear();
+        let _ = write!(self.row.fields[F_ID], "L{id:07}");
+        push_ts(&mut self.row.fields[F_CREATED], created);
+        self.fill_trait_fields(&lead);
+        match (customer, rule) {
+            (Some(c), Some(rule)) => self.fill_customer_identity(c, rule, country),
+            _ => self.fill_identity(country),
+        }
+        lead
+    }
+
+    /// Observed trait columns of a lead.
+    fn fill_trait_fields(&mut self, lead: &Lead) {
+        let f = &mut self.row.fields;
+        f[F_SOURCE].push_str(SOURCES[lead.source].name);
+        if let Some(c) = lead.campaign {
+            f[F_CAMPAIGN].push_str(&self.campaigns.list[c].name);
+        }
+        f[F_INDUSTRY].push_str(INDUSTRIES[lead.industry].0);
+        if let Some(e) = lead.employees {
+            let _ = write!(f[F_EMPLOYEES], "{e}");
+            f[F_BAND].push_str(employee_band(e));
+        }
+        if let Some(r) = lead.revenue {
+            // Most CRMs keep cents; some imports rounded to whole thousands.
+            if self.rng.random_bool(0.4) {
+                let _ = write!(
+                    f[F_REVENUE],
+                    "{}",
+                    ((r / 1000.0).round() as i64).max(1) * 1000
+                );
+            } else {
+                let _ = write!(f[F_REVENUE], "{r:.2}");
+            }
+        }
+        f[F_COUNTRY].push_str(COUNTRIES[lead.country].code);
+        if let Some(t) = lead.title {
+            f[F_TITLE].push_str(TITLES[t].0);
+        }
+        if let Some(y) = lead.founded {
+            let _ = write!(f[F_FOUNDED], "{y}");
+        }
+        f[F_PLATFORM].push_str(PLATFORMS[lead.platform].0);
+    }
+
+    /// Identity of an ordinary lead: a company no customer uses.
+    fn fill_identity(&mut self, country: usize) {
+        let spec = &COUNTRIES[country];
+        let rng = &mut self.rng;
+        let f = &mut self.row.fields;
+        fresh_core_name(rng, &self.customer_cores, &mut self.scratch);
+        let suffix = pick(rng, spec.suffixes);
+        match rng.random_range(0..100) {
+            0..=3 => {
+                f[F_COMPANY].push_str(&self.scratch.to_uppercase());
+                f[F_COMPANY].push(' ');
+                f[F_COMPANY].push_str(&suffix.to_uppercase());
+            }
+            4..=6 => f[F_COMPANY].push_str(&self.scratch),
+            _ => {
+                f[F_COMPANY].push_str(&self.scratch);
+                f[F_COMPANY].push(' ');
+                f[F_COMPANY].push_str(suffix);
+            }
+        }
+        let mut domain = String::new();
+        push_domain(&self.scratch, spec.tld, &mut domain);
+        match rng.random_range(0..100) {
+            0..=3 => {}
+            4..=13 => push_decorated_domain(rng, &domain, &mut f[F_DOMAIN]),
+            _ => f[F_DOMAIN].push_str(&domain),
+        }
+        let first = pick(rng, spec.first_names);
+        let last = pick(rng, spec.last_names);
+        if rng.random_bool(0.15) {
+            push_free_email(rng, spec, first, last, &mut f[F_EMAIL]);
+        } else {
+            push_work_email(first, last, &domain, &mut f[F_EMAIL]);
+        }
+        let _ = write!(f[F_CONTACT], "{first} {last}");
+    }
+
+    /// Identity of a planted existing customer, spelled differently per matching rule.
+    fn fill_customer_identity(&mut self, customer: usize, rule: MatchRule, country: usize) {
+        let spec = &COUNTRIES[country];
+        let rng = &mut self.rng;
+        let c = &self.customers[customer];
+        let f = &mut self.row.fields;
+        push_company_variant(rng, c, &mut f[F_COMPANY]);
+        let first = pick(rng, spec.first_names);
+        let last = pick(rng, spec.last_names);
+        match rule {
+            MatchRule::Domain => {
+                push_decorated_domain(rng, &c.domain, &mut f[F_DOMAIN]);
+                push_work_email(first, last, &c.domain, &mut f[F_EMAIL]);
+            }
+            MatchRule::Email => {
+                let domain = if rng.random_bool(0.3) {
+                    c.domain.to_ascii_uppercase()
+                } else {
+                    c.domain.clone()
+                };
+                push_work_email(first, last, &domain, &mut f[F_EMAIL]);
+            }
+            MatchRule::Company => push_free_email(rng, spec, first, last, &mut f[F_EMAIL]),
+        }
+        let _ = write!(f[F_CONTACT], "{first} {last}");
+    }
+
+    /// One lead of the truth population with its deals and activities.
+    fn emit_lead(&mut self, id: u64, created: i64) -> io::Result<()> {
+        let lead = self.draw_lead(id, created, true);
+        self.draw_activities(created);
+        let scoring = created + SCORING_OFFSET_DAYS * DAY;
+        let logit = INTERCEPT + trait_effects(&lead) + engagement_effect(&self.acts, scoring);
+        let won = self.rng.random::<f64>() < sigmoid(logit);
+        let outcome = self.draw_outcome(&lead, logit, won);
+        if let Some(ttw) = outcome.time_to_win {
+            self.add_leakage_activities(created, created + ttw);
+        }
+        self.fill_funnel_fields(&lead, &outcome);
+        self.leads.row(&self.row.fields)?;
+        self.remember_row(created);
+        self.write_deals(&outcome)?;
+        self.write_activities()?;
+        self.count_lead(&lead, &outcome);
+        Ok(())
+    }
+
+    /// Realised counts, spend attribution and planted-customer counts of one lead.
+    fn count_lead(&mut self, lead: &Lead, outcome: &Outcome) {
+        let r = &mut self.realised;
+        if let Some(c) = lead.campaign {
+            self.spend_leads[c][month_index(lead.created)] += 1;
+        }
+        if let Some(rule) = lead.existing {
+            r.existing_customer_leads += 1;
+            self.by_rule[rule as usize] += 1;
+        }
+        if let Some(d) = lead.response_delay
+            && lead.created + d > END
+        {
+            r.first_response_blank_after_end += 1;
+        }
+        let mature = lead.created <= END - HORIZON_DAYS * DAY;
+        if mature {
+            r.mature_leads += 1;
+        } else {
+            r.immature_leads += 1;
+        }
+        if outcome.won {
+            r.planted_won += 1;
+        }
+        let mut visible = 0;
+        for deal in outcome.deals.iter().flatten() {
+            if deal.created > END {
+                if deal.kind == DealKind::Won {
+                    r.won_deal_not_yet_created += 1;
+                }
+                continue;
+            }
+            visible += 1;
+            match (deal.kind, deal.closed <= END) {
+                (DealKind::Won, true) => {
+                    if deal.closed - lead.created <= HORIZON_DAYS * DAY {
+                        r.won_within_horizon += 1;
+                        if mature {
+                            r.mature_won_within_horizon += 1;
+                        }
+                    } else {
+                        r.won_after_horizon += 1;
+                    }
+                }
+                (DealKind::Won, false) => r.won_open_at_end += 1,
+                (DealKind::Lost, true) => r.lost_deals += 1,
+                (DealKind::Lost, false) => r.lost_open_at_end += 1,
+            }
+        }
+        if visible == 2 {
+            r.leads_with_two_deals += 1;
+        }
+    }
+
+    /// Keeps a uniform sample of earlier lead rows (reservoir sampling) for duplicates.
+    fn remember_row(&mut self, created: i64) {
+        self.seen += 1;
+        if self.reservoir.len() < RESERVOIR_SIZE {
+            self.reservoir.push((created, self.row.clone()));
+        } else {
+            let j = self.rng.random_range(0..self.seen);
+            if (j as usize) < RESERVOIR_SIZE {
+                self.reservoir[j as usize] = (created, self.row.clone());
+            }
+        }
+    }
+
+    // ---- activities --------------------------------------------------------------------
+
+    /// Activities of a lead from its latent intent: counts per type rise with intent;
+    /// times from created − 30 d to created + 60 d, dropped outside the history.
+    fn draw_activities(&mut self, created: i64) {
+        self.acts.clear();
+        let rng = &mut self.rng;
+        let s2 = INTENT_SIGMA * INTENT_SIGMA;
+        let intent = (INTENT_SIGMA * normal(rng) - s2 / 2.0).exp();
+        for (kind, spec) in ACTIVITIES.iter().enumerate() {
+            let e = spec.elasticity;
+            // Normalised so the mean count per type is base_rate.
+            let lambda = spec.base_rate * intent.powf(e) / (s2 * (e * e - e) / 2.0).exp();
+            for _ in 0..poisson(rng, lambda) {
+                let offset = if rng.random_bool(spec.pre_share) {
+                    -rng.random_range(1..=ACTIVITY_PRE_DAYS * DAY)
+                } else {
+                    let max = ACTIVITY_POST_DAYS as f64 / ACTIVITY_POST_MEAN_DAYS;
+                    let u: f64 = rng.random();
+                    let x = -(1.0 - u * (1.0 - (-max).exp())).ln() * ACTIVITY_POST_MEAN_DAYS;
+                    days_secs(x)
+                };
+                let t = created + offset;
+                if (START..=END).contains(&t) {
+                    let value = activity_value(rng, kind as u8);
+                    self.acts.push(Act {
+                        t,
+                        kind: kind as u8,
+                        value,
+                    });
+                }
+            }
+        }
+    }
+
+    /// LEAKAGE TRAP: won leads get meetings/replies near their deal close, always after
+    /// the scoring date, so they carry no planted effect.
+    fn add_leakage_activities(&mut self, created: i64, close: i64) {
+        let rng = &mut self.rng;
+        let scoring = created + SCORING_OFFSET_DAYS * DAY;
+        let lo = (close - 21 * DAY).max(scoring + HOUR);
+        let hi = (close + 3 * DAY).max(lo + 3 * DAY);
+        let count = 1 + poisson(rng, 1.5);
+        for _ in 0..count {
+            let kind = match rng.random_range(0..20) {
+                0..=7 => ACT_MEETING,
+                8..=14 => ACT_REPLY,
+                15..=17 => ACT_EMAIL_CLICK,
+                _ => ACT_PAGE_VIEW,
+            };
+            let t = rng.random_range(lo..=hi);
+            if t <= END {
+                let value = if kind == ACT_PAGE_VIEW {
+                    "/pricing"
+                } else {
+                    ""
+                };
+                self.acts.push(Act { t, kind, value });
+                self.realised.leakage_activities += 1;
+            }
+        }
+    }
+
+    fn write_activities(&mut self) -> io::Result<()> {
+        self.acts.sort_by_key(|a| a.t);
+        let mut ts = String::with_capacity(19);
+        for a in &self.acts {
+            ts.clear();
+            push_ts(&mut ts, a.t);
+            self.activities.row(&[
+                &self.row.fields[F_ID],
+                &ts,
+                ACTIVITIES[a.kind as usize].name,
+                a.value,
+            ])?;
+        }
+        self.realised.activities_clean += self.acts.len() as u64;
+        Ok(())
+    }
+
+    // ---- outcome, funnel, deals --------------------------------------------------------
+
+    /// Funnel dates and deals. Won leads: time to win log-normal (median 50 d) or, for
+    /// 7%, 200–400 d; MQL/SQL almost always, before the deal. Other leads: MQL/SQL with a
+    /// probability that rises with the lead's propensity, and sometimes a lost deal.
+    fn draw_outcome(&mut self, lead: &Lead, logit: f64, won: bool) -> Outcome {
+        let rng = &mut self.rng;
+        let created = lead.created;
+        let amount = |rng: &mut ChaCha8Rng| {
+            AMOUNT_BASE
+                * f64::from(lead.employees_true).powf(AMOUNT_EMPLOYEES_EXP)
+                * (AMOUNT_SIGMA * normal(rng)).exp()
+        };
+        if won {
+            let ttw_days = if rng.random_bool(LATE_WIN_SHARE) {
+                uniform(rng, LATE_WIN_MIN_DAYS, LATE_WIN_MAX_DAYS)
+            } else {
+                lognormal(rng, TIME_TO_WIN_MEDIAN_DAYS, TIME_TO_WIN_SIGMA).clamp(5.0, 175.0)
+            };
+            let ttw = days_secs(ttw_days);
+            let frac =
+                |rng: &mut ChaCha8Rng, lo: f64, hi: f64| (ttw as f64 * uniform(rng, lo, hi)) as i64;
+            let mql_off = frac(rng, 0.02, 0.12);
+            let sql_off = mql_off + frac(rng, 0.05, 0.2);
+            let mql = rng.random_bool(0.98).then_some(created + mql_off);
+            let sql = (mql.is_some() && rng.random_bool(0.96)).then_some(created + sql_off);
+            let mut deal_created = created + sql_off + frac(rng, 0.02, 0.15);
+            let mut deals = [None, None];
+            if rng.random_bool(WON_WITH_EARLIER_LOST_SHARE) {
+                let lost_created = created + sql_off + frac(rng, 0.0, 0.05);
+                let lost_closed = lost_created + frac(rng, 0.05, 0.15);
+                deals[0] = Some(DealPlan {
+                    kind: DealKind::Lost,
+                    created: lost_created,
+                    closed: lost_closed,
+                    amount: amount(rng),
+                });
+                deal_created = lost_closed + frac(rng, 0.02, 0.1);
+            }
+            deals[1] = Some(DealPlan {
+                kind: DealKind::Won,
+                created: deal_created,
+                closed: created + ttw,
+                amount: amount(rng),
+            });
+            return Outcome {
+                won,
+                time_to_win: Some(ttw),
+                mql,
+                sql,
+                deals,
+            };
+        }
+        let mql_off = days_secs(lognormal(rng, 3.0, 1.0)).max(600);
+        let sql_off = mql_off + days_secs(lognormal(rng, 8.0, 0.8)).max(600);
+        let mql = rng
+            .random_bool(sigmoid(logit + MQL_LOGIT_SHIFT))
+            .then_some(created + mql_off);
+        let sql = (mql.is_some() && rng.random_bool(sigmoid(logit + SQL_LOGIT_SHIFT)))
+            .then_some(created + sql_off);
+        let p_lost = if sql.is_some() {
+            LOST_DEAL_SHARE_IF_SQL
+        } else {
+            LOST_DEAL_SHARE_OTHERWISE
+        };
+        let mut deals = [None, None];
+        if rng.random_bool(p_lost) {
+            let base = match (sql, mql) {
+                (Some(_), _) => sql_off,
+                (None, Some(_)) => mql_off,
+                _ => days_secs(lognormal(rng, 5.0, 0.8)),
+            };
+            let deal_created = created + base + days_secs(lognormal(rng, 2.0, 0.8)).max(600);
+            let closed = deal_created + days_secs(lognormal(rng, 30.0, 0.7)).max(DAY);
+            deals[0] = Some(DealPlan {
+                kind: DealKind::Lost,
+                created: deal_created,
+                closed,
+                amount: amount(rng),
+            });
+        }
+        Outcome {
+            won,
+            time_to_win: None,
+            mql,
+            sql,
+            deals,
+        }
+    }
+
+    /// first_response_at, mql_at, sql_at (blank when after the end date) and the leaky
+    /// sales_note_status.
+    fn fill_funnel_fields(&mut self, lead: &Lead, outcome: &Outcome) {
+        let answered = lead
+            .response_delay
+            .map(|d| lead.created + d)
+            .filter(|&t| t <= END);
+        let f = &mut self.row.fields;
+        for (field, t) in [
+            (F_RESPONSE, answered),
+            (F_MQL, outcome.mql),
+            (F_SQL, outcome.sql),
+        ] {
+            if let Some(t) = t.filter(|&t| t <= END) {
+                push_ts(&mut f[field], t);
+            }
+        }
+        if answered.is_some() {
+            let note = sales_note(&mut self.rng, outcome);
+            self.row.fields[F_NOTE].push_str(note);
+        }
+    }
+
+    fn write_deals(&mut self, outcome: &Outcome) -> io::Result<()> {
+        for deal in outcome.deals.iter().flatten() {
+            if deal.created > END {
+                continue; // not in the CRM yet
+            }
+            let (status, closed) = match (deal.kind, deal.closed <= END) {
+                (_, false) => ("open", String::new()),
+                (DealKind::Won, true) => ("won", ts_string(deal.closed)),
+                (DealKind::Lost, true) => ("lost", ts_string(deal.closed)),
+            };
+            let amount = format!("{:.2}", deal.amount);
+            self.write_deal_row(status, deal.created, &closed, &amount, None)?;
+            self.realised.deals_clean += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes a deals.csv row for the current lead (or `lead_id` if given).
+    fn write_deal_row(
+        &mut self,
+        status: &str,
+        created: i64,
+        closed: &str,
+        amount: &str,
+        lead_id: Option<&str>,
+    ) -> io::Result<()> {
+        self.next_deal += 1;
+        let deal_id = format!("D{:07}", self.next_deal);
+        let created = ts_string(created);
+        let lead_id = lead_id.unwrap_or(&self.row.fields[F_ID]);
+        self.deals
+            .row([deal_id.as_str(), lead_id, status, &created, closed, amount])
+    }
+
+    // ---- malformed rows ----------------------------------------------------------------
+
+    /// Extra malformed rows placed after the current lead (exact totals per kind).
+    fn emit_malformed(&mut self, created: i64) -> io::Result<()> {
+        let take = |g: &mut Self, kind: usize| {
+            let k = g.quotas[kind].take(&mut g.rng);
+            g.malformed[kind] += k;
+            k
+        };
+        for _ in 0..take(self, M_BAD_CREATED) {
+            self.write_bad_created_lead(created)?;
+        }
+        for _ in 0..take(self, M_DUPLICATE) {
+            self.write_duplicate_lead()?;
+        }
+        for _ in 0..take(self, M_DEAL_UNKNOWN) {
+            let id = self.unknown_lead_id();
+            let t = self.rng.random_range(START..END - 30 * DAY);
+            let closed = ts_string(t + days_secs(uniform(&mut self.rng, 5.0, 30.0)));
+            let status = if self.rng.random_bool(0.5) {
+                "won"
+            } else {
+                "lost"
+            };
+            let amount = format!("{:.2}", lognormal(&mut self.rng, 20_000.0, 0.6));
+            self.write_deal_row(status, t, &closed, &amount, Some(&id))?;
+        }
+        for _ in 0..take(self, M_DEAL_NEGATIVE) {
+            let amount = format!("-{:.2}", lognormal(&mut self.rng, 15_000.0, 0.6));
+            self.write_extra_lost_deal(created, &amount)?;
+        }
+        for _ in 0..take(self, M_DEAL_NON_NUMERIC) {
+            let amount = pick(&mut self.rng, &BAD_AMOUNTS);
+            self.write_extra_lost_deal(created, amount)?;
+        }
+        for _ in 0..take(self, M_ACT_UNKNOWN) {
+            let id = self.unknown_lead_id();
+            let ts = ts_string(self.rng.random_range(START..=END));
+            let kind = self.rng.random_range(0..ACTIVITIES.len()) as u8;
+            let value = activity_value(&mut self.rng, kind);
+            self.activities
+                .row(&[&id, &ts, ACTIVITIES[kind as usize].name, value])?;
+        }
+        for _ in 0..take(self, M_ACT_BAD_TIME) {
+            let ts = pick(&mut self.rng, &BAD_OCCURRED_VALUES);
+            let kind = self.rng.random_range(0..ACTIVITIES.len()) as u8;
+            let value = activity_value(&mut self.rng, kind);
+            self.activities.row(&[
+                &self.row.fields[F_ID],
+                ts,
+                ACTIVITIES[kind as usize].name,
+                value,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// A lead id that exists nowhere in leads.csv (`L9xxxxxx` at usual sizes).
+    fn unknown_lead_id(&mut self) -> String {
+        let id = self.unknown_id_base + self.rng.random_range(0..self.unknown_id_span);
+        format!("L{id:07}")
+    }
+
+    /// An extra `lost` deal on the current lead with a malformed amount; it never changes
+    /// whether the lead was won.
+    fn write_extra_lost_deal(&mut self, lead_created: i64, amount: &str) -> io::Result<()> {
+        let created = (lead_created + days_secs(uniform(&mut self.rng, 1.0, 20.0))).min(END);
+        let closed = (created + days_secs(uniform(&mut self.rng, 5.0, 60.0))).min(END);
+        self.write_deal_row("lost", created, &ts_string(closed), amount, None)
+    }
+
+    /// A lead row with an unparseable created_at and a fresh id (not in the population).
+    fn write_bad_created_lead(&mut self, near: i64) -> io::Result<()> {
+        self.next_bad_lead += 1;
+        let id = self.next_bad_lead;
+        self.draw_lead(id, near, false);
+        let bad = pick(&mut self.rng, &BAD_CREATED_VALUES);
+        self.row.fields[F_CREATED].clear();
+        self.row.fields[F_CREATED].push_str(bad);
+        self.leads.row(&self.row.fields)
+    }
+
+    /// An earlier lead's row repeated with one field changed.
+    fn write_duplicate_lead(&mut self) -> io::Result<()> {
+        let j = self.rng.random_range(0..self.reservoir.len());
+        let (created, mut row) = self.reservoir[j].clone();
+        let rng = &mut self.rng;
+        let f = &mut row.fields;
+        match rng.random_range(0..6) {
+            0 => {
+                let upper = f[F_EMAIL].to_uppercase();
+                f[F_EMAIL] = upper;
+            }
+            1 => {
+                let shifted = (created - rng.random_range(HOUR..72 * HOUR)).max(START);
+                f[F_CREATED] = ts_string(shifted);
+            }
+            2 => {
+                f[F_SOURCE] = "web_form".into();
+                f[F_CAMPAIGN].clear();
+            }
+            3 => {
+                let e = f[F_EMPLOYEES].parse::<u32>().unwrap_or(40);
+                let changed = (f64::from(e) * uniform(rng, 1.1, 1.6)).round() as u32 + 1;
+                f[F_EMPLOYEES] = changed.to_string();
+                f[F_BAND] = employee_band(changed).into();
+            }
+            4 => {
+                let t = TITLES[rng.random_range(0..TITLES.len())].0;
+                f[F_TITLE] = if f[F_TITLE] == t {
+                    String::new()
+                } else {
+                    t.into()
+                };
+            }
+            _ => {
+                let upper = f[F_CONTACT].to_uppercase();
+                f[F_CONTACT] = upper;
+            }
+        }
+        self.leads.row(&row.fields)
+    }
+
+    // ---- spend -------------------------------------------------------------------------
+
+    /// spend.csv: per campaign and active month, `cost_per_lead × (leads + 10% of the
+    /// source's average monthly leads per campaign) × log-normal noise (sigma 0.08)`;
+    /// display_ads: `2.5 × leads / 30` per campaign-month.
+    fn write_spend(&mut self) -> io::Result<()> {
+        for (ci, campaign) in self.campaigns.list.iter().enumerate() {
+            let source = SOURCES.iter().position(|s| s.name == campaign.source);
+            let baseline = match source {
+                Some(s) => {
+                    let n_campaigns = self.campaigns.by_source[s].len().max(1) as f64;
+                    0.1 * SOURCES[s].weight * self.n as f64 / MONTHS as f64 / n_campaigns
+                }
+                None => 0.0,
+            };
+            for m in 0..MONTHS {
+                if !campaign.active[m] || campaign.cost_per_lead <= 0.0 {
+                    continue;
+                }
+                let noise = (0.08 * normal(&mut self.rng)).exp();
+                let cost = if self.campaigns.display.contains(&ci) {
+                    campaign.cost_per_lead * self.n as f64 / MONTHS as f64 * noise
+                } else {
+                    campaign.cost_per_lead * (self.spend_leads[ci][m] as f64 + baseline) * noise
+                };
+                let cost = format!("{cost:.2}");
+                let period = period_label(m);
+                self.spend
+                    .row([campaign.source, campaign.name.as_str(), &period, &cost])?;
+            }
+        }
+        Ok(())
+    }
+
+    // ---- finishing ---------------------------------------------------------------------
+
+    /// Writes leadtune.toml and truth.json, flushes everything and renames into place.
+    fn finish(mut self, params: &SynthParams, out: &Path) -> io::Result<SynthSummary> {
+        let malformed: BTreeMap<String, u64> = MALFORMED_KINDS
+            .iter()
+            .zip(self.malformed)
+            .map(|((k, _), v)| ((*k).to_string(), v))
+            .collect();
+        let r = &mut self.realised;
+        r.lead_rows_in_file = self.leads.rows;
+        r.planted_won_rate = ratio(r.planted_won, r.leads_written);
+        r.mature_conversion_rate = ratio(r.mature_won_within_horizon, r.mature_leads);
+        let by_rule: BTreeMap<String, u64> = MATCH_RULES
+            .iter()
+            .map(|(rule, _)| (rule.name().to_string(), self.by_rule[*rule as usize]))
+            .collect();
+        let truth = build_truth(
+            params,
+            &self.campaigns,
+            self.realised.clone(),
+            by_rule,
+            malformed.clone(),
+        );
+        let mut truth_text = serde_json::to_string_pretty(&truth).map_err(io::Error::other)?;
+        truth_text.push('\n');
+        let summary = SynthSummary {
+            leads: self.leads.rows,
+            deals: self.deals.rows,
+            activities: self.activities.rows,
+            spend_rows: self.spend.rows,
+            customers: self.customers_out.rows,
+            malformed,
+        };
+        let mut moves = vec![
+            self.leads.close()?,
+            self.deals.close()?,
+            self.activities.close()?,
+            self.spend.close()?,
+            self.customers_out.close()?,
+        ];
+        moves.push(write_small(out, "leadtune.toml", LEADTUNE_TOML)?);
+        moves.push(write_small(out, "truth.json", &truth_text)?);
+        for (tmp, dest) in moves {
+            fs::rename(tmp, dest)?;
+        }
+        Ok(summary)
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Value column of an activity: a URL path for page views, an asset for downloads.
+fn activity_value(rng: &mut ChaCha8Rng, kind: u8) -> &'static str {
+    match kind {
+        ACT_PAGE_VIEW => PAGE_PATHS[rng.random_range(0..PAGE_PATHS.len())],
+        ACT_DOWNLOAD => ASSETS[rng.random_range(0..ASSETS.len())],
+        _ => "",
+    }
+}
+
+/// LEAKY COLUMN: the sales note written after contact, almost determined by the outcome.
+fn sales_note(rng: &mut ChaCha8Rng, outcome: &Outcome) -> &'static str {
+    let won_closed = outcome
+        .deals
+        .iter()
+        .flatten()
+        .any(|d| d.kind == DealKind::Won && d.closed <= END);
+    let has_lost = outcome
+        .deals
+        .iter()
+        .flatten()
+        .any(|d| d.kind == DealKind::Lost && d.created <= END);
+    if outcome.won {
+        if rng.random_bool(NOTE_WON_LIKE_FOR_WON) {
+            if won_closed {
+                pick(rng, &NOTES_WON_CLOSED)
+            } else {
+                pick(rng, &NOTES_WON_OPEN)
+            }
+        } else {
+            pick(rng, &NOTES_NO_DEAL)
+        }
+    } else {
+        let r: f64 = rng.random();
+        if r < NOTE_EMPTY_FOR_NOT_WON {
+            ""
+        } else if r < NOTE_EMPTY_FOR_NOT_WON + NOTE_WON_LIKE_FOR_NOT_WON {
+            pick(rng, &NOTES_WON_OPEN[..2])
+        } else if has_lost {
+            pick(rng, &NOTES_LOST_DEAL)
+        } else {
+            pick(rng, &NOTES_NO_DEAL)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// truth.json
+// ---------------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct Truth {
+    seed: u64,
+    leads: u64,
+    date_range: DateRange,
+    end_date: String,
+    effect_scale: &'static str,
+    outcome_model: &'static str,
+    intercept: f64,
+    horizon_days: i64,
+    scoring_offset_days: i64,
+    half_life_days: f64,
+    engagement_formula: &'static str,
+    activity_weights: BTreeMap<String, f64>,
+    missing_category_key: &'static str,
+    categorical_effects: BTreeMap<String, BTreeMap<String, f64>>,
+    campaign_effects: &'static str,
+    employees: EmployeesTruth,
+    annual_revenue: RevenueTruth,
+    company_founded_year: FoundedTruth,
+    speed_to_lead: SpeedTruth,
+    existing_customers: ExistingTruth,
+    time_to_win: TimeToWinTruth,
+    late_win_share: f64,
+    leaky_column: LeakyTruth,
+    leakage_activities: &'static str,
+    no_effect_trait: &'static str,
+    non_monotonic_trait: &'static str,
+    identity_columns: Vec<&'static str>,
+    amount_formula: &'static str,
+    amount_params: BTreeMap<String, f64>,
+    spend: SpendTruth,
+    malformed: BTreeMap<String, u64>,
+    malformed_note: &'static str,
+    realised_definitions: &'static str,
+    realised: Realised,
+}
+
+#[derive(Serialize)]
+struct DateRange {
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct EmployeesTruth {
+    formula: &'static str,
+    coefficient_per_log10: f64,
+    center_log10: f64,
+    missing_effect: f64,
+    missing_share: f64,
+    employee_band: &'static str,
+}
+
+#[derive(Serialize)]
+struct RevenueTruth {
+    formula: &'static str,
+    missing_effect: f64,
+    value_effect: f64,
+    missing_share: f64,
+    generation: &'static str,
+}
+
+#[derive(Serialize)]
+struct AgeBin {
+    min_age: i64,
+    max_age: i64,
+    effect: f64,
+}
+
+#[derive(Serialize)]
+struct FoundedTruth {
+    formula: &'static str,
+    bins: Vec<AgeBin>,
+    missing_effect: f64,
+    missing_share: f64,
+}
+
+#[derive(Serialize)]
+struct SpeedBucket {
+    bucket: &'static str,
+    min_hours: f64,
+    /// `None` = unbounded.
+    max_hours: Option<f64>,
+    effect: f64,
+}
+
+#[derive(Serialize)]
+struct SpeedTruth {
+    formula: &'static str,
+    reference_bucket: &'static str,
+    buckets: Vec<SpeedBucket>,
+    never_answered_effect: f64,
+}
+
+#[derive(Serialize)]
+struct ExistingTruth {
+    effect: f64,
+    share: f64,
+    planted: u64,
+    planted_by_rule: BTreeMap<String, u64>,
+    rule_definition: &'static str,
+    normalisation: &'static str,
+}
+
+#[derive(Serialize)]
+struct TimeToWinTruth {
+    formula: &'static str,
+    median_days: f64,
+    sigma: f64,
+    late_min_days: f64,
+    late_max_days: f64,
+    won_with_earlier_lost_deal_share: f64,
+}
+
+#[derive(Serialize)]
+struct LeakyTruth {
+    column: &'static str,
+    won_like_values: Vec<&'static str>,
+    description: &'static str,
+}
+
+#[derive(Serialize)]
+struct SpendTruth {
+    formula: &'static str,
+    cost_per_lead: BTreeMap<String, f64>,
+    source_without_spend: &'static str,
+    source_without_leads: &'static str,
+    campaigns: usize,
+}
+
+fn build_truth(
+    params: &SynthParams,
+    campaigns: &Campaigns,
+    realised: Realised,
+    planted_by_rule: BTreeMap<String, u64>,
+    malformed: BTreeMap<String, u64>,
+) -> Truth {
+    let named = |it: &mut dyn Iterator<Item = (&'static str, f64)>| -> BTreeMap<String, f64> {
+        it.map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    let mut categorical = BTreeMap::new();
+    categorical.insert(
+        "source".to_string(),
+        named(&mut SOURCES.iter().map(|s| (s.name, s.effect))),
+    );
+    categorical.insert(
+        "industry".to_string(),
+        named(&mut INDUSTRIES.iter().map(|i| (i.0, i.2))),
+    );
+    categorical.insert(
+        "country".to_string(),
+        named(&mut COUNTRIES.iter().map(|c| (c.code, c.effect))),
+    );
+    categorical.insert(
+        "job_title_level".to_string(),
+        named(
+            &mut TITLES
+                .iter()
+                .map(|t| (t.0, t.2))
+                .chain([(MISSING, TITLE_MISSING_EFFECT)]),
+        ),
+    );
+    categorical.insert(
+        "website_platform".to_string(),
+        named(&mut PLATFORMS.iter().map(|p| (p.0, 0.0))),
+    );
+    let mut won_like: Vec<&'static str> = NOTES_WON_CLOSED
+        .iter()
+        .chain(&NOTES_WON_OPEN)
+        .copied()
+        .collect();
+    won_like.sort_unstable();
+    won_like.dedup();
+    let mut cost_per_lead: BTreeMap<String, f64> = SOURCES
+        .iter()
+        .filter(|s| s.cost_per_lead > 0.0)
+        .map(|s| (s.name.to_string(), s.cost_per_lead))
+        .collect();
+    cost_per_lead.insert(SPEND_ONLY_SOURCE.to_string(), DISPLAY_COST_PER_LEAD);
+    Truth {
+        seed: params.seed,
+        leads: params.leads as u64,
+        date_range: DateRange {
+            start: ts_string(START),
+            end: ts_string(END),
+        },
+        end_date: ts_string(END),
+        effect_scale: "log-odds",
+        outcome_model: "won ~ Bernoulli(sigmoid(intercept + source + industry + country + job_title_level + employees + annual_revenue(missing) + company_founded_year(age) + speed_to_lead + engagement + existing_customer)); website_platform and campaign add 0",
+        intercept: INTERCEPT,
+        horizon_days: HORIZON_DAYS,
+        scoring_offset_days: SCORING_OFFSET_DAYS,
+        half_life_days: HALF_LIFE_DAYS,
+        engagement_formula: "sum over the lead's clean activities with occurred_at < created_at + scoring_offset_days of w_type * 2^(-(scoring_date - occurred_at) / half_life_days), time in days",
+        activity_weights: named(&mut ACTIVITIES.iter().map(|a| (a.name, a.weight))),
+        missing_category_key: MISSING,
+        categorical_effects: categorical,
+        campaign_effects: "0 for every campaign: campaign carries no effect beyond its source",
+        employees: EmployeesTruth {
+            formula: "coefficient_per_log10 * (log10(employees) - center_log10); missing => missing_effect",
+            coefficient_per_log10: EMPLOYEES_COEF,
+            center_log10: EMPLOYEES_CENTER_LOG10,
+            missing_effect: EMPLOYEES_MISSING_EFFECT,
+            missing_share: EMPLOYEES_MISSING_SHARE,
+            employee_band: "derived from employees (1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+), empty when employees missing; no effect of its own",
+        },
+        annual_revenue: RevenueTruth {
+            formula: "missing => missing_effect; present => 0 (the value has no effect beyond its correlation with employees)",
+            missing_effect: REVENUE_MISSING_EFFECT,
+            value_effect: 0.0,
+            missing_share: REVENUE_MISSING_SHARE,
+            generation: "employees_true * 120000 * exp(0.7 * Z); 40% of values rounded to whole thousands",
+        },
+        company_founded_year: FoundedTruth {
+            formula: "age = year(created_at) - company_founded_year; effect = bin effect with min_age <= age <= max_age (inverted U); missing => missing_effect",
+            bins: AGE_BINS
+                .iter()
+                .map(|b| AgeBin {
+                    min_age: b.0,
+                    max_age: b.1,
+                    effect: b.3,
+                })
+                .collect(),
+            missing_effect: FOUNDED_MISSING_EFFECT,
+            missing_share: FOUNDED_MISSING_SHARE,
+        },
+        speed_to_lead: SpeedTruth {
+            formula: "delay = first_response_at - created_at; effect of the bucket with min_hours <= delay < max_hours; never answered => never_answered_effect. The effect uses the drawn delay: first_response_at is blank when the response would fall after end_date (see realised.first_response_blank_after_end)",
+            reference_bucket: "1-7d",
+            buckets: SPEED_BUCKETS
+                .iter()
+                .map(|b| SpeedBucket {
+                    bucket: b.0,
+                    min_hours: b.1,
+                    max_hours: b.2.is_finite().then_some(b.2),
+                    effect: b.3,
+                })
+                .collect(),
+            never_answered_effect: NEVER_ANSWERED_EFFECT,
+        },
+        existing_customers: ExistingTruth {
+            effect: EXISTING_CUSTOMER_EFFECT,
+            share: EXISTING_CUSTOMER_SHARE,
+            planted: realised.existing_customer_leads,
+            planted_by_rule,
+            rule_definition: "each planted lead is recognisable by the first of: domain (decorated customer domain; e-mail also at the customer domain), email (domain column empty, e-mail at the customer domain), company (domain empty, free-mail e-mail, company name variant only); company is always a variant of the customer's name. No other lead matches any customer by any rule",
+            normalisation: "domain: lower-case, strip scheme, 'www.' and any path; email: the part after '@', lower-case; company: case-insensitive, legal suffix (AB, Sp. z o.o., S.A., GmbH, AG, Ltd, PLC, Inc., LLC, Corp., AS, ASA, A/S, ApS, Oy, Oyj and their variants) and punctuation removed",
+        },
+        time_to_win: TimeToWinTruth {
+            formula: "with probability late_win_share uniform(late_min_days, late_max_days), else median_days * exp(sigma * Z) clamped to [5, 175] days; closed_at = lead created_at + time to win; closed after end_date => status open, closed_at empty",
+            median_days: TIME_TO_WIN_MEDIAN_DAYS,
+            sigma: TIME_TO_WIN_SIGMA,
+            late_min_days: LATE_WIN_MIN_DAYS,
+            late_max_days: LATE_WIN_MAX_DAYS,
+            won_with_earlier_lost_deal_share: WON_WITH_EARLIER_LOST_SHARE,
+        },
+        late_win_share: LATE_WIN_SHARE,
+        leaky_column: LeakyTruth {
+            column: "sales_note_status",
+            won_like_values: won_like,
+            description: "filled only for leads answered by end_date; won leads get a won-like value 97.5% of the time, other leads 1.5%; not-won leads are 8% empty",
+        },
+        leakage_activities: "won leads get 1 + Poisson(1.5) extra meeting/reply/email_click/page_view activities between close - 21 d and close + 3 d, always after the scoring date (the only activities outside created_at - 30 d .. created_at + 60 d): they carry no planted effect",
+        no_effect_trait: "website_platform",
+        non_monotonic_trait: "company_founded_year",
+        identity_columns: vec!["lead_id", "company", "email", "domain", "contact_name"],
+        amount_formula: "amount = base * employees_true^employees_exponent * exp(sigma * Z), Z ~ N(0,1), employees_true also when the employees column is missing; 2 decimals",
+        amount_params: [
+            ("base".to_string(), AMOUNT_BASE),
+            ("employees_exponent".to_string(), AMOUNT_EMPLOYEES_EXP),
+            ("sigma".to_string(), AMOUNT_SIGMA),
+        ]
+        .into_iter()
+        .collect(),
+        spend: SpendTruth {
+            formula: "per campaign and active month: cost_per_lead * (leads of that campaign in the month + 10% of the source's average monthly leads per campaign) * exp(0.08 * Z); display_ads (no leads): its cost_per_lead * total leads / 30 per campaign and month; event campaigns only have spend in their season (Mar-May, Sep-Nov)",
+            cost_per_lead,
+            source_without_spend: "referral",
+            source_without_leads: SPEND_ONLY_SOURCE,
+            campaigns: campaigns.list.len(),
+        },
+        malformed,
+        malformed_note: "extra rows, not part of the truth population: leads with unparseable created_at (fresh ids above the population), duplicate lead_id rows (an earlier lead's row with one field changed), deals and activities for lead ids that exist nowhere, extra 'lost' deals with negative or non-numeric amounts on real leads, activities with unparseable occurred_at on real leads",
+        realised_definitions: "over the truth population (malformed rows excluded): planted_won = drawn outcome; won_within_horizon / won_after_horizon = won deals in deals.csv closed at most / more than horizon_days after the lead's created_at; won_open_at_end = planted wins whose deal is still open at end_date; won_deal_not_yet_created = planted wins whose deal would be created after end_date (no row); immature_leads = created after end_date - horizon_days; mature_conversion_rate = mature leads with a win within the horizon / mature leads",
+        realised,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const FILES: [&str; 7] = [
+        "leads.csv",
+        "deals.csv",
+        "activities.csv",
+        "spend.csv",
+        "customers.csv",
+        "leadtune.toml",
+        "truth.json",
+    ];
+
+    /// A unique directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> Self {
+            static COUNTER: AtomicU64 = AtomicU64::new(0);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let pid = std::process::id();
+            TempDir(std::env::temp_dir().join(format!("leadtune-synth-{tag}-{pid}-{nanos}-{n}")))
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn run(leads: usize, seed: u64, dir: &TempDir) -> SynthSummary {
+        generate(&SynthParams { leads, seed }, &dir.0).expect("generate")
+    }
+
+    fn parse_ts(s: &str) -> Option<i64> {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+            .ok()
+            .map(|t| t.and_utc().timestamp())
+    }
+
+    fn read_csv(path: &Path) -> (HashMap<String, usize>, Vec<csv::StringRecord>) {
+        let mut rdr = csv::Reader::from_path(path).expect("open csv");
+        let header = rdr
+            .headers()
+            .expect("header")
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.to_string(), i))
+            .collect();
+        let rows = rdr.records().map(|r| r.expect("csv row")).collect();
+        (header, rows)
+    }
+
+    /// Clean leads (first row per id, valid created_at) and which of them have a won deal.
+    struct Parsed {
+        col: HashMap<String, usize>,
+        leads: Vec<csv::StringRecord>,
+        won: HashSet<String>,
+    }
+
+    impl Parsed {
+        fn get<'a>(&self, row: &'a csv::StringRecord, col: &str) -> &'a str {
+            &row[self.col[col]]
+        }
+
+        /// (leads, won) per value of `key(row)`.
+        fn rates<K: Ord>(&self, key: impl Fn(&csv::StringRecord) -> K) -> BTreeMap<K, (u64, u64)> {
+            let mut out = BTreeMap::new();
+            for row in &self.leads {
+                let e = out.entry(key(row)).or_insert((0, 0));
+                e.0 += 1;
+                e.1 += u64::from(self.won.contains(&row[0]));
+            }
+            out
+        }
+    }
+
+    fn rate(c: (u64, u64)) -> f64 {
+        c.1 as f64 / c.0 as f64
+    }
+
+    fn parse_dir(dir: &Path) -> Parsed {
+        let (col, rows) = read_csv(&dir.join("leads.csv"));
+        let mut seen = HashSet::new();
+        let leads = rows
+            .into_iter()
+            .filter(|r| parse_ts(&r[col["created_at"]]).is_some() && seen.insert(r[0].to_string()))
+            .collect();
+        let (dcol, deals) = read_csv(&dir.join("deals.csv"));
+        let won = deals
+            .iter()
+            .filter(|d| &d[dcol["status"]] == "won")
+            .map(|d| d[dcol["lead_id"]].to_string())
+            .collect();
+        Parsed { col, leads, won }
+    }
+
+    /// 20,000 leads (seed 2024), generated once and parsed for the direction checks.
+    fn dataset_20k() -> &'static Parsed {
+        static DATA: OnceLock<Parsed> = OnceLock::new();
+        DATA.get_or_init(|| {
+            let dir = TempDir::new("20k");
+            run(20_000, 2024, &dir);
+            parse_dir(&dir.0)
+        })
+    }
+
+    #[test]
+    fn calendar_helpers_agree_with_chrono() {
+        for day in (START / DAY - 400)..(END / DAY + 400) {
+            let (y, m, d) = civil_from_days(day);
+            let date = chrono::NaiveDate::from_ymd_opt(y as i32, m, d).expect("valid date");
+            let secs = day * DAY + 12 * HOUR + 34 * 60 + 56;
+            let expected = date.and_hms_opt(12, 34, 56).expect("time");
+            assert_eq!(expected.and_utc().timestamp(), secs);
+            assert_eq!(
+                ts_string(secs),
+                expected.format("%Y-%m-%dT%H:%M:%S").to_string()
+            );
+            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), day);
+        }
+        assert_eq!(ts_string(START), "2023-01-01T00:00:00");
+        assert_eq!(ts_string(END), "2025-06-30T23:59:59");
+        assert_eq!(DAYS, 912);
+        assert_eq!(month_index(END), MONTHS - 1);
+    }
+
+    #[test]
+    fn same_seed_gives_byte_identical_files() {
+        let (a, b) = (TempDir::new("same-a"), TempDir::new("same-b"));
+        let sa = run(3_000, 11, &a);
+        let sb = run(3_000, 11, &b);
+        for f in FILES {
+            let fa = fs::read(a.0.join(f)).expect("read a");
+            let fb = fs::read(b.0.join(f)).expect("read b");
+            assert!(!fa.is_empty(), "{f} is empty");
+            assert!(fa == fb, "{f} differs between runs with the same seed");
+        }
+        assert_eq!(sa.leads, sb.leads);
+        assert_eq!(sa.activities, sb.activities);
+        let mut names: Vec<String> = fs::read_dir(&a.0)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let mut expected: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
+        expected.sort();
+        assert_eq!(names, expected, "no temporary files may be left behind");
+    }
+
+    #[test]
+    fn different_seed_gives_different_leads() {
+        let (a, b) = (TempDir::new("seed-a"), TempDir::new("seed-b"));
+        run(500, 1, &a);
+        run(500, 2, &b);
+        let fa = fs::read(a.0.join("leads.csv")).expect("read a");
+        let fb = fs::read(b.0.join("leads.csv")).expect("read b");
+        assert_ne!(fa, fb);
+    }
+
+    #[test]
+    fn planted_conversion_rate_is_in_range() {
+        let data = dataset_20k();
+        assert_eq!(
+            data.leads.len(),
+            20_000,
+            "truth population excludes bad rows"
+        );
+        let won = data
+            .leads
+            .iter()
+            .filter(|r| data.won.contains(&r[0]))
+            .count();
+        let conv = won as f64 / data.leads.len() as f64;
+        assert!((0.06..0.12).contains(&conv), "conversion {conv}");
+    }
+
+    #[test]
+    fn industry_with_largest_effect_converts_more_than_smallest() {
+        let data = dataset_20k();
+        let by = |f: fn(&f64, &f64) -> bool| {
+            INDUSTRIES
+                .iter()
+                .reduce(|a, b| if f(&a.2, &b.2) { a } else { b })
+                .expect("industries")
+                .0
+        };
+        let (best, worst) = (by(|a, b| a > b), by(|a, b| a < b));
+        let rates = data.rates(|r| data.get(r, "industry").to_string());
+        assert!(
+            rate(rates[best]) > rate(rates[worst]) + 0.03,
+            "{best} {:?} vs {worst} {:?}",
+            rates[best],
+            rates[worst]
+        );
+    }
+
+    #[test]
+    fn c_level_converts_more_than_individual_contributors() {
+        let data = dataset_20k();
+        let rates = data.rates(|r| data.get(r, "job_title_level").to_string());
+        let (c, ic) = (rates["C-level"], rates["Individual Contributor"]);
+        assert!(rate(c) > rate(ic) + 0.03, "C-level {c:?} vs IC {ic:?}");
+    }
+
+    #[test]
+    fn website_platform_rates_are_within_noise() {
+        let data = dataset_20k();
+        let rates = data.rates(|r| data.get(r, "website_platform").to_string());
+        let total = rates.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let pooled = rate(total);
+        assert_eq!(rates.len(), PLATFORMS.len());
+        for (platform, counts) in &rates {
+            let se = (pooled * (1.0 - pooled) / counts.0 as f64).sqrt();
+            let z = (rate(*counts) - pooled) / se;
+            assert!(
+                z.abs() < 4.0,
+                "{platform}: {counts:?} vs pooled {pooled} (z = {z:.2})"
+            );
+        }
+    }
+
+    #[test]
+    fn leads_answered_within_an_hour_convert_more_than_never_answered() {
+        let data = dataset_20k();
+        let rates = data.rates(|r| {
+            let created = parse_ts(data.get(r, "created_at")).expect("created");
+            match parse_ts(data.get(r, "first_response_at")) {
+                None => "never",
+                Some(t) if t - created < HOUR => "<1h",
+                Some(_) => "later",
+            }
+        });
+        let (fast, never) = (rates["<1h"], rates["never"]);
+        assert!(
+            rate(fast) > 2.0 * rate(never),
+            "<1h {fast:?} vs never {never:?}"
+        );
+    }
+
+    #[test]
+    fn employees_effect_is_monotone_and_revenue_missingness_hurts() {
+        let data = dataset_20k();
+        let bands = data.rates(|r| data.get(r, "employee_band").to_string());
+        assert!(rate(bands["1001-5000"]) > rate(bands["11-50"]));
+        assert!(rate(bands["11-50"]) > rate(bands["1-10"]) - 0.005);
+        let revenue = data.rates(|r| data.get(r, "annual_revenue").is_empty());
+        assert!(rate(revenue[&false]) > rate(revenue[&true]));
+    }
+
+    #[test]
+    fn sales_note_status_predicts_the_outcome() {
+        let data = dataset_20k();
+        let won_like: HashSet<&str> = NOTES_WON_CLOSED
+            .iter()
+            .chain(&NOTES_WON_OPEN)
+            .copied()
+            .collect();
+        let (mut correct, mut tp, mut won) = (0u64, 0u64, 0u64);
+        for row in &data.leads {
+            let predicted = won_like.contains(data.get(row, "sales_note_status"));
+            let actual = data.won.contains(&row[0]);
+            correct += u64::from(predicted == actual);
+            won += u64::from(actual);
+            tp += u64::from(predicted && actual);
+        }
+        let accuracy = correct as f64 / data.leads.len() as f64;
+        let recall = tp as f64 / won as f64;
+        assert!(accuracy > 0.9, "accuracy {accuracy}");
+        assert!(recall > 0.9, "recall {recall}");
+    }
+
+    #[test]
+    fn malformed_counts_match_the_files() {
+        let dir = TempDir::new("malformed");
+        let summary = run(5_000, 42, &dir);
+        let mut found: BTreeMap<String, u64> = BTreeMap::new();
+        let mut bump = |k: &str| *found.entry(k.to_string()).or_default() += 1;
+
+        let (lcol, leads) = read_csv(&dir.0.join("leads.csv"));
+        let mut ids = HashSet::new();
+        let mut clean = 0;
+        for r in &leads {
+            if parse_ts(&r[lcol["created_at"]]).is_none() {
+                bump("leads_bad_created_at");
+            } else if ids.contains(&r[0]) {
+                bump("leads_duplicate_id");
+            } else {
+                clean += 1;
+            }
+            ids.insert(r[0].to_string());
+        }
+        assert_eq!(clean, 5_000);
+
+        let (dcol, deals) = read_csv(&dir.0.join("deals.csv"));
+        for d in &deals {
+            let amount = &d[dcol["amount"]];
+            if !ids.contains(&d[dcol["lead_id"]]) {
+                bump("deals_unknown_lead");
+            } else if amount.parse::<f64>().is_err() {
+                bump("deals_non_numeric_amount");
+            } else if amount.starts_with('-') {
+                bump("deals_negative_amount");
+            }
+        }
+        let (acol, acts) = read_csv(&dir.0.join("activities.csv"));
+        for a in &acts {
+            if !ids.contains(&a[0]) {
+                bump("activities_unknown_lead");
+            } else if parse_ts(&a[acol["occurred_at"]]).is_none() {
+                bump("activities_bad_occurred_at");
+            }
+        }
+        assert_eq!(found, summary.malformed);
+        let total: u64 = summary.malformed.values().sum();
+        assert!(
+            (150..600).contains(&total),
+            "a few hundred malformed rows, got {total}"
+        );
+        assert!(summary.malformed.values().all(|&v| v >= MALFORMED_MIN));
+
+        let truth: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.0.join("truth.json")).expect("truth"))
+                .expect("json");
+        let truth_malformed: BTreeMap<String, u64> =
+            serde_json::from_value(truth["malformed"].clone()).expect("malformed map");
+        assert_eq!(truth_malformed, summary.malformed);
+        assert_eq!(summary.leads, leads.len() as u64);
+        assert_eq!(summary.deals, deals.len() as u64);
+        assert_eq!(summary.activities, acts.len() as u64);
+        assert_eq!(truth["realised"]["leads_written"], 5_000);
+        assert_eq!(
+            truth["realised"]["deals_clean"]
+                .as_u64()
+                .expect("deals_clean")
+                + summary.malformed["deals_unknown_lead"]
+                + summary.malformed["deals_negative_amount"]
+                + summary.malformed["deals_non_numeric_amount"],
+            summary.deals
+        );
+    }
+
+    /// Normalised company name as truth.json describes it.
+    fn norm_company(s: &str) -> String {
+        let mut s = s.trim().to_lowercase();
+        let suffixes: Vec<String> = COUNTRIES
+            .iter()
+            .flat_map(|c| c.suffixes.iter().chain(c.alt_suffixes))
+            .map(|x| x.to_lowercase())
+            .collect();
+        while let Some(x) = suffixes
+            .iter()
+            .filter(|x| s.ends_with(&format!(" {x}")))
+            .max_by_key(|x| x.len())
+        {
+            s.truncate(s.len() - x.len());
+            s = s.trim_end_matches([' ', ',']).to_string();
+        }
+        s
+    }
+
+    fn norm_domain(s: &str) -> String {
+        let s = s.trim().to_lowercase();
+        let s = s
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let s = s.trim_start_matches("www.");
+        s.split('/').next().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn existing_customers_match_by_their_planted_rule_only() {
+        let dir = TempDir::new("customers");
+        let summary = run(8_000, 5, &dir);
+        assert_eq!(summary.customers, 400);
+        let (ccol, customers) = read_csv(&dir.0.join("customers.csv"));
+        let domains: HashSet<String> = customers
+            .iter()
+            .map(|c| norm_domain(&c[ccol["domain"]]))
+            .collect();
+        let companies: HashSet<String> = customers
+            .iter()
+            .map(|c| norm_company(&c[ccol["company"]]))
+            .collect();
+        assert_eq!(domains.len(), customers.len());
+        assert_eq!(companies.len(), customers.len());
+        // Every lead row except repeated ids, so malformed extra rows are checked too.
+        let (lcol, leads) = read_csv(&dir.0.join("leads.csv"));
+        let mut seen = HashSet::new();
+        let mut found: BTreeMap<String, u64> = BTreeMap::new();
+        for r in leads.iter().filter(|r| seen.insert(r[0].to_string())) {
+            let domain = &r[lcol["domain"]];
+            let email_domain = r[lcol["email"]].rsplit('@').next().unwrap_or("");
+            let rule = if !domain.is_empty() && domains.contains(&norm_domain(domain)) {
+                "domain"
+            } else if domains.contains(&norm_domain(email_domain)) {
+                "email"
+            } else if companies.contains(&norm_company(&r[lcol["company"]])) {
+                "company"
+            } else {
+                continue;
+            };
+            *found.entry(rule.to_string()).or_default() += 1;
+        }
+        let truth: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.0.join("truth.json")).expect("truth"))
+                .expect("json");
+        let planted: BTreeMap<String, u64> =
+            serde_json::from_value(truth["existing_customers"]["planted_by_rule"].clone())
+                .expect("map");
+        assert_eq!(found, planted);
+        let total: u64 = planted.values().sum();
+        assert_eq!(truth["existing_customers"]["planted"].as_u64(), Some(total));
+        assert!(total > 150 && total < 350, "~3% of 8000, got {total}");
+    }
+
+    #[test]
+    fn timestamps_respect_end_date_and_funnel_order() {
+        let dir = TempDir::new("order");
+        run(6_000, 9, &dir);
+        let data = parse_dir(&dir.0);
+        let mut created_of = HashMap::new();
+        for r in &data.leads {
+            let created = parse_ts(data.get(r, "created_at")).expect("created");
+            assert!((START..=END).contains(&created));
+            let mut last = created;
+            for col in ["mql_at", "sql_at"] {
+                if let Some(t) = parse_ts(data.get(r, col)) {
+                    assert!(t > last && t <= END, "{col} out of order for {}", &r[0]);
+                    last = t;
+                }
+            }
+            if let Some(t) = parse_ts(data.get(r, "first_response_at")) {
+                assert!(t > created && t <= END);
+            }
+            if data.get(r, "first_response_at").is_empty() {
+                assert!(data.get(r, "sales_note_status").is_empty());
+            }
+            created_of.insert(r[0].to_string(), created);
+        }
+        let (dcol, deals) = read_csv(&dir.0.join("deals.csv"));
+        for d in &deals {
+            let Some(&lead_created) = created_of.get(&d[dcol["lead_id"]]) else {
+                continue;
+            };
+            let created = parse_ts(&d[dcol["created_at"]]).expect("deal created");
+            assert!(created >= lead_created && created <= END);
+            match (&d[dcol["status"]], parse_ts(&d[dcol["closed_at"]])) {
+                ("open", None) => {}
+                ("won" | "lost", Some(closed)) => assert!(closed >= created && closed <= END),
+                other => panic!("bad status/closed_at {other:?}"),
+            }
+            assert!(d[0].starts_with('D') && d[0].len() == 8);
+        }
+        let (acol, acts) = read_csv(&dir.0.join("activities.csv"));
+        let types: HashSet<&str> = ACTIVITIES.iter().map(|a| a.name).collect();
+        for a in &acts {
+            assert!(types.contains(&a[acol["type"]]));
+            if let Some(t) = parse_ts(&a[acol["occurred_at"]]) {
+                assert!((START..=END).contains(&t));
+            }
+        }
+        let per_lead = acts.len() as f64 / 6_000.0;
+        assert!(
+            (6.0..10.0).contains(&per_lead),
+            "{per_lead} activities per lead"
+        );
+    }
+
+    #[test]
+    fn spend_and_config_files_have_the_expected_shape() {
+        let dir = TempDir::new("spend");
+        run(2_000, 3, &dir);
+        let (scol, spend) = read_csv(&dir.0.join("spend.csv"));
+        let sources: HashSet<&str> = spend.iter().map(|r| &r[scol["source"]]).collect();
+        assert!(sources.contains(SPEND_ONLY_SOURCE));
+        assert!(!sources.contains("referral"));
+        for r in &spend {
+            let period = &r[scol["period"]];
+            assert!(("2023-01"..="2025-06").contains(&period) && period.len() == 7);
+            let cost = &r[scol["cost"]];
+            assert!(cost.parse::<f64>().expect("cost") >= 0.0);
+            assert_eq!(cost.split('.').nth(1).map(str::len), Some(2));
+        }
+        let toml = fs::read_to_string(dir.0.join("leadtune.toml")).expect("toml");
+        assert_eq!(toml, LEADTUNE_TOML);
+        let truth: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.0.join("truth.json")).expect("truth"))
+                .expect("json");
+        assert_eq!(truth["leaky_column"]["column"], "sales_note_status");
+        assert_eq!(truth["no_effect_trait"], "website_platform");
+        assert_eq!(truth["non_monotonic_trait"], "company_founded_year");
+        assert_eq!(truth["scoring_offset_days"], 7);
+        assert_eq!(truth["end_date"], "2025-06-30T23:59:59");
+    }
+
+    #[test]
+    fn tiny_and_empty_populations_work() {
+        let dir = TempDir::new("tiny");
+        let s = run(0, 1, &dir);
+        assert_eq!(s.leads, 0);
+        assert!(s.malformed.values().all(|&v| v == 0));
+        let dir = TempDir::new("tiny3");
+        let s = run(3, 1, &dir);
+        assert_eq!(s.malformed["leads_duplicate_id"], MALFORMED_MIN);
+        assert_eq!(s.leads, 3 + 2 * MALFORMED_MIN);
+    }
+
+    /// `cargo test --release -- --ignored --nocapture` times 1M leads.
+    #[test]
+    #[ignore]
+    fn time_one_million_leads() {
+        let dir = TempDir::new("1m");
+        let start = std::time::Instant::now();
+        let summary = run(1_000_000, 42, &dir);
+        let elapsed = start.elapsed();
+        println!("1M leads: {elapsed:.2?} {summary:?}");
+        for f in FILES {
+            let len = fs::metadata(dir.0.join(f)).expect("meta").len();
+            println!("  {f}: {len} bytes");
+        }
+    }
 }

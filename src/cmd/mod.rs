@@ -10,6 +10,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args, run::Mode::Run),
         Command::Validate(args) => run::run(&args, run::Mode::Validate),
+        Command::Traits(args) => run::run(&args, run::Mode::Traits),
         Command::Generate(args) => generate::run(&args),
     }
 }

@@ -1,27 +1,32 @@
-//! `leadtune run` and `leadtune validate`: ingest, link, account for every row, write
-//! `rejected.csv` and `manifest.json`. `run` goes on with every stage built so far.
+//! `leadtune run`, `validate` and `traits`: ingest, link, account for every row, write
+//! `rejected.csv` and `manifest.json`; `traits` and `run` go on with trait discovery, and `run`
+//! with every further stage built so far.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
+use crate::binning::BinningParams;
 use crate::cli::RunArgs;
 use crate::config::{self, Settings};
+use crate::engagement::EngagementParams;
 use crate::error::Result;
 use crate::ingest::{self, Inputs, Reject};
+use crate::leakage::{Flag, LeakParams};
 use crate::link::{self, LinkParams, Linked};
 use crate::manifest::{self, InputEntry, Manifest, Stage, Used};
-use crate::output;
+use crate::traits::{self, Discovery};
+use crate::{output, report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Run,
     Validate,
+    Traits,
 }
 
 /// Stages of the whole pipeline that later work adds; `run` names them rather than pretend.
-const NOT_BUILT: [&str; 4] = [
-    "trait discovery (traits.csv)",
+const NOT_BUILT: [&str; 3] = [
     "fit, points and tiers (scoring-config.json, points.csv, evaluation.json)",
     "scoring (scored_leads.parquet)",
     "reports (conversion, source ROI, charts, report.html)",
@@ -70,6 +75,20 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         }),
     )?;
 
+    write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
+
+    let discovery = if mode == Mode::Validate {
+        None
+    } else {
+        let step = Instant::now();
+        let spinner = crate::progress::spinner("trait discovery");
+        let d = traits::discover(&inputs, &linked.outcomes, &discovery_params(&settings))?;
+        spinner.finish_and_clear();
+        report::traits_table::write(&out_dir, &d)?;
+        timings.insert("traits".to_string(), step.elapsed().as_millis() as u64);
+        Some(d)
+    };
+
     let stages = stages(mode);
     timings.insert("total".to_string(), started.elapsed().as_millis() as u64);
     let manifest = Manifest {
@@ -77,6 +96,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         command: match mode {
             Mode::Run => "run",
             Mode::Validate => "validate",
+            Mode::Traits => "traits",
         },
         inputs: entries.clone(),
         outcome: &linked.summary,
@@ -90,7 +110,61 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     output::write_json(&manifest_path, &manifest)?;
 
     print_summary(&settings, &entries, &linked, mode, &stages);
+    if let Some(d) = &discovery {
+        print_traits(d, settings.outcome.best_customers_top_percent);
+    }
     Ok(())
+}
+
+/// Trait-discovery settings from the resolved config.
+fn discovery_params(settings: &Settings) -> traits::DiscoveryParams {
+    let t = &settings.traits;
+    traits::DiscoveryParams {
+        binning: BinningParams {
+            min_bin_share: settings.model.min_bin_share,
+            prebins: 20,
+            max_bins: t.max_bins,
+            trend: t.trend,
+            trend_for: t.trend_for.clone(),
+            special: t.special.clone(),
+        },
+        leak: LeakParams {
+            auc: t.leak_auc,
+            hinted_auc: t.leak_auc.min(0.75),
+            allow: t.allow_leaky.clone(),
+        },
+        engagement: EngagementParams {
+            scoring_offset_days: t.scoring_offset_days,
+            windows_days: t.activity_windows.clone(),
+        },
+        best_top_percent: settings.outcome.best_customers_top_percent,
+        engagement_columns: t.engagement.clone(),
+    }
+}
+
+/// Leads matched to an existing customer: ids and the rule only, never names or emails.
+fn write_existing_customers(path: &std::path::Path, linked: &Linked) -> Result<()> {
+    let df = linked.outcomes.frame();
+    let flags = df.column("existing_customer")?.bool()?;
+    let rows = df.column("row")?.u64()?;
+    let leads = df.column("lead_id")?.str()?;
+    let customers = df.column("customer_id")?.str()?;
+    let rules = df.column("match_rule")?.str()?;
+    let matched = (0..df.height())
+        .filter(|&i| flags.get(i) == Some(true))
+        .map(|i| {
+            [
+                leads.get(i).unwrap_or_default().to_string(),
+                rows.get(i).unwrap_or_default().to_string(),
+                customers.get(i).unwrap_or_default().to_string(),
+                rules.get(i).unwrap_or_default().to_string(),
+            ]
+        });
+    output::write_csv(
+        path,
+        &["lead_id", "row", "customer_id", "match_rule"],
+        matched,
+    )
 }
 
 fn used(inputs: &Inputs, linked: &Linked) -> Used {
@@ -122,6 +196,13 @@ fn stages(mode: Mode) -> Vec<Stage> {
             name: "outcome linking, censoring, customer matching (manifest.json)",
             status: "done",
         },
+        Stage {
+            name: "trait discovery (traits.csv, traits.parquet)",
+            status: match mode {
+                Mode::Validate => "not part of validate",
+                _ => "done",
+            },
+        },
     ];
     for name in NOT_BUILT {
         stages.push(Stage {
@@ -129,10 +210,88 @@ fn stages(mode: Mode) -> Vec<Stage> {
             status: match mode {
                 Mode::Run => "not built yet",
                 Mode::Validate => "not part of validate",
+                Mode::Traits => "not part of traits",
             },
         });
     }
     stages
+}
+
+/// The ranked summary of trait discovery: traits by IV with their strongest bins, the best
+/// customers' profile, and what was flagged and why.
+fn print_traits(d: &Discovery, best_percent: f64) {
+    let mut out = std::io::stdout().lock();
+    let p = &d.population;
+    let _ = writeln!(
+        out,
+        "\ntrait discovery on {} mature leads ({} won, {:.1}%); left out: {} immature, {} young \
+         leads already won (their peers' outcomes are not known yet), {} existing customers",
+        p.leads,
+        p.wins,
+        100.0 * p.wins as f64 / p.leads.max(1) as f64,
+        p.excluded_immature,
+        p.excluded_young_converted,
+        p.excluded_existing_customers
+    );
+    let mut ranked: Vec<_> = d.usable().collect();
+    ranked.sort_by(|a, b| b.iv.total_cmp(&a.iv).then(a.name.cmp(&b.name)));
+    let _ = writeln!(out, "\ntraits by information value (IV):");
+    for t in ranked.iter().take(12) {
+        let mut bins: Vec<_> = t.bins.iter().filter(|b| b.leads > 0).collect();
+        bins.sort_by(|a, b| b.woe.abs().total_cmp(&a.woe.abs()));
+        let strongest: Vec<String> = bins
+            .iter()
+            .take(2)
+            .map(|b| format!("{} {:.1}x", b.label, b.lift))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<28} IV {:>6.3}   {}",
+            t.name,
+            t.iv,
+            strongest.join(", ")
+        );
+    }
+    if ranked.len() > 12 {
+        let _ = writeln!(out, "  ... {} more in traits.csv", ranked.len() - 12);
+    }
+    if p.best_customers > 0 {
+        let mut profile: Vec<(&str, &crate::binning::Bin)> = d
+            .usable()
+            .flat_map(|t| t.bins.iter().map(move |b| (t.name.as_str(), b)))
+            .filter(|(_, b)| {
+                b.best >= 5 && b.best_lift >= 1.5 && b.rule != crate::binning::BinRule::Missing
+            })
+            .collect();
+        profile.sort_by(|a, b| b.1.best_lift.total_cmp(&a.1.best_lift));
+        let _ = writeln!(
+            out,
+            "\nthe best customers (top {best_percent}% of wins by amount, {} leads):",
+            p.best_customers
+        );
+        for (name, b) in profile.iter().take(6) {
+            let _ = writeln!(
+                out,
+                "  {name}={} is {:.1}x over-represented among them",
+                b.label, b.best_lift
+            );
+        }
+    }
+    let flagged: Vec<_> = d
+        .verdicts
+        .iter()
+        .chain(&d.identities)
+        .filter(|v| v.flag != Flag::Ok)
+        .collect();
+    if !flagged.is_empty() {
+        let _ = writeln!(out, "\nkept out of the model:");
+        for v in flagged {
+            let _ = writeln!(out, "  {:<28} {:<9} {}", v.name, v.flag.as_str(), v.reason);
+        }
+    }
+    for note in &d.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
 }
 
 fn print_summary(

@@ -286,12 +286,13 @@ fn with_rows(raw: RawTable) -> Result<DataFrame> {
 /// True when a header names a person or company (names, contacts, addresses, web identities):
 /// such columns serve matching only and never become traits.
 pub fn is_identity_header(header: &str) -> bool {
-    let h: String = header
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+    let lower = header.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
         .collect();
-    const WHOLE: [&str; 14] = [
+    let joined = words.join("_");
+    const WHOLE: [&str; 13] = [
         "name",
         "first_name",
         "last_name",
@@ -299,29 +300,49 @@ pub fn is_identity_header(header: &str) -> bool {
         "firstname",
         "lastname",
         "contact",
-        "contact_name",
         "company",
-        "company_name",
         "account",
-        "account_name",
         "person",
         "ip",
+        "ip_address",
+        "vat",
     ];
-    const PART: [&str; 10] = [
+    /// A last word that makes the column an identity (`contact_name`, `work_email`, ...).
+    const LAST: [&str; 14] = [
+        "name",
         "email",
-        "e_mail",
+        "mail",
         "phone",
         "mobile",
         "telephone",
         "address",
         "street",
         "website",
-        "linkedin",
+        "url",
         "domain",
+        "linkedin",
+        "twitter",
+        "homepage",
     ];
-    WHOLE.contains(&h.as_str())
-        || h.ends_with("_name") && !h.ends_with("campaign_name") && !h.ends_with("source_name")
-        || PART.iter().any(|p| h.contains(p))
+    /// `phone_number`, `mobile_no`, ...
+    const NUMBER: [&str; 4] = ["number", "no", "nr", "num"];
+    /// `<word>_name` columns that name a category, not a person or company.
+    const CATEGORY_NAMES: [&str; 12] = [
+        "campaign", "source", "industry", "product", "plan", "stage", "segment", "country", "city",
+        "region", "event", "form",
+    ];
+    let phone = words
+        .iter()
+        .any(|w| ["phone", "telephone", "mobile", "tel"].contains(w));
+    if WHOLE.contains(&joined.as_str()) || phone && words.last().is_some_and(|l| NUMBER.contains(l))
+    {
+        return true;
+    }
+    match words.as_slice() {
+        [.., previous, "name"] => !CATEGORY_NAMES.contains(previous),
+        [.., last] => LAST.contains(last),
+        [] => false,
+    }
 }
 
 fn leads_from(raw: RawTable, settings: &Settings) -> Result<Leads> {
@@ -342,6 +363,7 @@ fn leads_from(raw: RawTable, settings: &Settings) -> Result<Leads> {
     let lists = [
         ("exclude", &settings.traits.exclude),
         ("categorical", &settings.traits.categorical),
+        ("numeric", &settings.traits.numeric),
     ];
     for (key, names) in lists {
         for name in names {

@@ -1,0 +1,960 @@
+//! Binning: per trait, the bins the fit uses, and per-bin statistics in optbinning's vocabulary
+//! (a [`BinningTable`] with counts, event rate, WoE and IV).
+//!
+//! - Categorical traits: one bin per value; values held by fewer than `min_bin_share` of the leads
+//!   merge into `other`; missing is its own bin, never dropped.
+//! - Numeric traits: about 20 quantile pre-bins, then adjacent pre-bins are merged to maximise the
+//!   information value subject to a minimum bin share, at most `max_bins` bins and a trend
+//!   constraint on the conversion rate (ascending, descending, peak, valley, none, or auto).
+//!   The merge is exact: a dynamic programme over the contiguous partitions of the pre-bins.
+//!   Missing and configured special values keep their own bins.
+//!
+//! Every trait also has a `missing` bin (and every categorical trait an `other` bin), possibly
+//! empty, so that any new lead falls in exactly one bin. An empty bin has WoE 0 (neutral).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats;
+
+/// The trend a numeric trait's conversion rate must follow across its bins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trend {
+    /// Monotone (ascending or descending) unless a single peak or valley is clearly better.
+    Auto,
+    Ascending,
+    Descending,
+    /// Rises, then falls.
+    Peak,
+    /// Falls, then rises.
+    Valley,
+    /// No constraint.
+    None,
+}
+
+impl Trend {
+    pub fn parse(text: &str) -> Option<Trend> {
+        Some(match text {
+            "auto" => Trend::Auto,
+            "ascending" => Trend::Ascending,
+            "descending" => Trend::Descending,
+            "peak" => Trend::Peak,
+            "valley" => Trend::Valley,
+            "none" => Trend::None,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trend::Auto => "auto",
+            Trend::Ascending => "ascending",
+            Trend::Descending => "descending",
+            Trend::Peak => "peak",
+            Trend::Valley => "valley",
+            Trend::None => "none",
+        }
+    }
+}
+
+/// What decides the bins.
+#[derive(Debug, Clone)]
+pub struct BinningParams {
+    /// Smallest share of leads a categorical value (or numeric bin) may hold alone.
+    pub min_bin_share: f64,
+    /// Quantile pre-bins of a numeric trait before merging.
+    pub prebins: usize,
+    /// Most bins of a numeric trait (missing and special values not counted).
+    pub max_bins: usize,
+    pub trend: Trend,
+    pub trend_for: BTreeMap<String, Trend>,
+    /// Values of numeric traits that keep their own bin (e.g. `pdays = [-1]`).
+    pub special: BTreeMap<String, Vec<f64>>,
+}
+
+impl Default for BinningParams {
+    fn default() -> Self {
+        BinningParams {
+            min_bin_share: 0.02,
+            prebins: 20,
+            max_bins: 8,
+            trend: Trend::Auto,
+            trend_for: BTreeMap::new(),
+            special: BTreeMap::new(),
+        }
+    }
+}
+
+/// Which sub-score a trait belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Who the lead is (firmographics, source, ...).
+    Fit,
+    /// What the lead did (activities).
+    Engagement,
+}
+
+/// The values of one trait over the population, in population order.
+#[derive(Debug, Clone)]
+pub enum TraitValues {
+    Numeric(Vec<Option<f64>>),
+    /// Category codes into `labels` (missing = None).
+    Categorical {
+        codes: Vec<Option<u32>>,
+        labels: Vec<String>,
+    },
+}
+
+impl TraitValues {
+    /// Encodes text values as category codes (labels in order of first appearance).
+    pub fn categorical<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TraitValues {
+        let mut index: HashMap<&'a str, u32> = HashMap::new();
+        let mut labels = Vec::new();
+        let codes = values
+            .map(|v| {
+                v.map(|v| {
+                    *index.entry(v).or_insert_with(|| {
+                        labels.push(v.to_string());
+                        (labels.len() - 1) as u32
+                    })
+                })
+            })
+            .collect();
+        TraitValues::Categorical { codes, labels }
+    }
+}
+
+/// One trait to bin.
+#[derive(Debug, Clone)]
+pub struct TraitInput {
+    pub name: String,
+    pub origin: Origin,
+    pub values: TraitValues,
+}
+
+/// The leads a binning is computed on: outcome and "best customer" flag per lead.
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub won: Vec<bool>,
+    /// The lead's won deal is among the top `best_customers_top_percent` by amount.
+    pub best: Vec<bool>,
+}
+
+/// Which values fall in a bin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BinRule {
+    /// `lo < x <= hi`; an absent bound is open (minus or plus infinity).
+    Range { lo: Option<f64>, hi: Option<f64> },
+    /// Exactly this value.
+    Special { value: f64 },
+    /// One category value.
+    Value { value: String },
+    /// Category values too rare to stand alone, and values never seen.
+    Other { values: Vec<String> },
+    /// No value.
+    Missing,
+}
+
+/// Counts and statistics of one bin (optbinning's BinningTable row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    pub label: String,
+    pub rule: BinRule,
+    pub leads: u64,
+    pub wins: u64,
+    /// Leads whose won deal is among the best customers.
+    pub best: u64,
+    pub conversion: f64,
+    pub conversion_low: f64,
+    pub conversion_high: f64,
+    /// Bin conversion / overall conversion.
+    pub lift: f64,
+    pub woe: f64,
+    pub iv: f64,
+    /// Share of all best customers that fall in this bin.
+    pub best_share: f64,
+    /// `best_share` / the bin's share of all leads.
+    pub best_lift: f64,
+    /// Bin against the rest of the trait's leads.
+    pub p_value: f64,
+    pub test: String,
+    /// Benjamini-Hochberg adjusted across every bin of every trait in the table.
+    pub p_adjusted: f64,
+}
+
+/// A trait's bins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraitBins {
+    pub name: String,
+    pub origin: Origin,
+    pub numeric: bool,
+    /// The trend the numeric bins follow (absent for categorical traits).
+    pub trend: Option<Trend>,
+    pub bins: Vec<Bin>,
+    pub iv: f64,
+    /// Distinct values seen (missing excluded).
+    pub distinct: u64,
+    pub notes: Vec<String>,
+}
+
+impl TraitBins {
+    /// The index of the bin a value falls in: always exactly one.
+    pub fn numeric_bin(&self, value: Option<f64>) -> usize {
+        let missing = self.missing_index();
+        let Some(v) = value.filter(|v| v.is_finite()) else {
+            return missing;
+        };
+        let mut fallback = missing;
+        for (i, bin) in self.bins.iter().enumerate() {
+            match &bin.rule {
+                BinRule::Special { value } if *value == v => return i,
+                BinRule::Range { lo, hi }
+                    if lo.is_none_or(|lo| v > lo) && hi.is_none_or(|hi| v <= hi) =>
+                {
+                    fallback = i;
+                }
+                _ => {}
+            }
+        }
+        fallback
+    }
+
+    /// The index of the bin a category falls in: its own, else `other`.
+    pub fn category_bin(&self, value: Option<&str>) -> usize {
+        let Some(v) = value else {
+            return self.missing_index();
+        };
+        let mut other = self.missing_index();
+        for (i, bin) in self.bins.iter().enumerate() {
+            match &bin.rule {
+                BinRule::Value { value } if value == v => return i,
+                BinRule::Other { .. } => other = i,
+                _ => {}
+            }
+        }
+        other
+    }
+
+    fn missing_index(&self) -> usize {
+        self.bins
+            .iter()
+            .position(|b| b.rule == BinRule::Missing)
+            .unwrap_or(self.bins.len().saturating_sub(1))
+    }
+}
+
+/// All traits' bins over one population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinningTable {
+    pub leads: u64,
+    pub wins: u64,
+    pub best: u64,
+    pub traits: Vec<TraitBins>,
+}
+
+/// Raw counts of a bin before statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Counts {
+    leads: u64,
+    wins: u64,
+    best: u64,
+}
+
+impl Counts {
+    fn add(&mut self, won: bool, best: bool) {
+        self.leads += 1;
+        self.wins += u64::from(won);
+        self.best += u64::from(best);
+    }
+    fn merge(self, other: Counts) -> Counts {
+        Counts {
+            leads: self.leads + other.leads,
+            wins: self.wins + other.wins,
+            best: self.best + other.best,
+        }
+    }
+    fn rate(self) -> f64 {
+        if self.leads == 0 {
+            0.0
+        } else {
+            self.wins as f64 / self.leads as f64
+        }
+    }
+}
+
+/// Bins every trait over `population` (in parallel) and computes the statistics.
+pub fn bin_traits(
+    traits: &[TraitInput],
+    population: &Population,
+    params: &BinningParams,
+) -> BinningTable {
+    use rayon::prelude::*;
+    let totals =
+        population
+            .won
+            .iter()
+            .zip(&population.best)
+            .fold(Counts::default(), |mut c, (&w, &b)| {
+                c.add(w, b);
+                c
+            });
+    let mut binned: Vec<TraitBins> = traits
+        .par_iter()
+        .map(|t| match &t.values {
+            TraitValues::Numeric(values) => bin_numeric(t, values, population, params, totals),
+            TraitValues::Categorical { codes, labels } => {
+                bin_categorical(t, codes, labels, population, params, totals)
+            }
+        })
+        .collect();
+    adjust_p_values(&mut binned);
+    BinningTable {
+        leads: totals.leads,
+        wins: totals.wins,
+        best: totals.best,
+        traits: binned,
+    }
+}
+
+/// Benjamini-Hochberg across all bins of all traits (bins with no leads are not tested).
+fn adjust_p_values(traits: &mut [TraitBins]) {
+    let raw: Vec<f64> = traits
+        .iter()
+        .flat_map(|t| t.bins.iter().map(|b| b.p_value))
+        .collect();
+    let adjusted = stats::benjamini_hochberg(&raw);
+    let mut it = adjusted.into_iter();
+    for t in traits.iter_mut() {
+        for b in t.bins.iter_mut() {
+            b.p_adjusted = it.next().unwrap_or(f64::NAN);
+        }
+    }
+}
+
+fn bin_categorical(
+    input: &TraitInput,
+    codes: &[Option<u32>],
+    labels: &[String],
+    population: &Population,
+    params: &BinningParams,
+    totals: Counts,
+) -> TraitBins {
+    let mut by_code = vec![Counts::default(); labels.len()];
+    let mut missing = Counts::default();
+    for (i, code) in codes.iter().enumerate() {
+        let (won, best) = (population.won[i], population.best[i]);
+        match code {
+            Some(c) => by_code[*c as usize].add(won, best),
+            None => missing.add(won, best),
+        }
+    }
+    let mut ordered: Vec<(&str, Counts)> = labels
+        .iter()
+        .map(String::as_str)
+        .zip(by_code)
+        .filter(|(_, c)| c.leads > 0)
+        .collect();
+    let distinct = ordered.len() as u64;
+    ordered.sort_by(|a, b| b.1.leads.cmp(&a.1.leads).then(a.0.cmp(b.0)));
+    let min_leads = (params.min_bin_share * totals.leads as f64).ceil() as u64;
+    let mut bins = Vec::new();
+    let mut other = Counts::default();
+    let mut other_values = Vec::new();
+    for (value, counts) in ordered {
+        if counts.leads >= min_leads.max(1) {
+            bins.push((
+                value.to_string(),
+                BinRule::Value {
+                    value: value.to_string(),
+                },
+                counts,
+            ));
+        } else {
+            other = other.merge(counts);
+            other_values.push(value.to_string());
+        }
+    }
+    let mut notes = Vec::new();
+    if !other_values.is_empty() {
+        notes.push(format!(
+            "{} rare values (each under {:.1}% of leads) merged into `other`",
+            other_values.len(),
+            params.min_bin_share * 100.0
+        ));
+    }
+    other_values.sort();
+    other_values.truncate(1000);
+    bins.push((
+        "other".into(),
+        BinRule::Other {
+            values: other_values,
+        },
+        other,
+    ));
+    bins.push(("missing".into(), BinRule::Missing, missing));
+    finish(input, false, None, bins, totals, distinct, notes)
+}
+
+fn bin_numeric(
+    input: &TraitInput,
+    values: &[Option<f64>],
+    population: &Population,
+    params: &BinningParams,
+    totals: Counts,
+) -> TraitBins {
+    let specials = params.special.get(&input.name).cloned().unwrap_or_default();
+    let mut special_counts = vec![Counts::default(); specials.len()];
+    let mut missing = Counts::default();
+    let mut regular: Vec<(f64, bool, bool)> = Vec::with_capacity(values.len());
+    for (i, v) in values.iter().enumerate() {
+        let (won, best) = (population.won[i], population.best[i]);
+        match v.filter(|v| v.is_finite()) {
+            None => missing.add(won, best),
+            Some(v) => match specials.iter().position(|s| *s == v) {
+                Some(s) => special_counts[s].add(won, best),
+                None => regular.push((v, won, best)),
+            },
+        }
+    }
+    regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let distinct = {
+        let mut d = 0u64;
+        let mut last = None;
+        for (v, _, _) in &regular {
+            if last != Some(*v) {
+                d += 1;
+                last = Some(*v);
+            }
+        }
+        d + specials.len() as u64
+    };
+    let prebins = prebin(&regular, params.prebins);
+    let min_leads = (params.min_bin_share * totals.leads as f64).ceil().max(1.0) as u64;
+    let wanted = params
+        .trend_for
+        .get(&input.name)
+        .copied()
+        .unwrap_or(params.trend);
+    let mut notes = Vec::new();
+    let (groups, trend) = choose_groups(&prebins, totals, min_leads, params.max_bins, wanted);
+    if !matches!(wanted, Trend::Auto | Trend::None) && prebins.len() > 1 {
+        let free = best_partition(&prebins, totals, min_leads, params.max_bins, Trend::None);
+        let forced_iv = partition_iv(&prebins, &groups, totals);
+        let free_iv = partition_iv(&prebins, &free, totals);
+        if groups.len() == 1 && free.len() > 1 || forced_iv < 0.5 * free_iv {
+            notes.push(format!(
+                "a {} trend does not fit: IV {forced_iv:.3} with it, {free_iv:.3} without",
+                wanted.as_str()
+            ));
+        }
+    }
+    let mut bins = Vec::new();
+    for (g, &(start, end)) in groups.iter().enumerate() {
+        let counts = prebins[start..=end]
+            .iter()
+            .fold(Counts::default(), |acc, p| acc.merge(p.counts));
+        let lo = (g > 0).then(|| prebins[start - 1].hi);
+        let hi = (g + 1 < groups.len()).then(|| prebins[end].hi);
+        bins.push((range_label(lo, hi), BinRule::Range { lo, hi }, counts));
+    }
+    if bins.is_empty() {
+        bins.push((
+            range_label(None, None),
+            BinRule::Range { lo: None, hi: None },
+            Counts::default(),
+        ));
+    }
+    for (value, counts) in specials.iter().zip(special_counts) {
+        bins.push((
+            format!("= {}", format_number(*value)),
+            BinRule::Special { value: *value },
+            counts,
+        ));
+    }
+    bins.push(("missing".into(), BinRule::Missing, missing));
+    finish(input, true, Some(trend), bins, totals, distinct, notes)
+}
+
+/// A pre-bin: the values up to and including `hi`.
+#[derive(Debug, Clone, Copy)]
+struct Prebin {
+    hi: f64,
+    counts: Counts,
+}
+
+/// Quantile pre-bins over sorted values: cut points at the values at ranks n*k/q, deduplicated,
+/// so a heavy value (e.g. many zeros) makes one pre-bin rather than several.
+fn prebin(sorted: &[(f64, bool, bool)], q: usize) -> Vec<Prebin> {
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    let n = sorted.len();
+    let mut cuts: Vec<f64> = (1..q)
+        .map(|k| sorted[(n * k / q).saturating_sub(1).min(n - 1)].0)
+        .collect();
+    cuts.push(sorted[n - 1].0);
+    cuts.dedup();
+    let mut prebins: Vec<Prebin> = cuts
+        .iter()
+        .map(|&hi| Prebin {
+            hi,
+            counts: Counts::default(),
+        })
+        .collect();
+    let mut p = 0;
+    for &(v, won, best) in sorted {
+        while v > prebins[p].hi {
+            p += 1;
+        }
+        prebins[p].counts.add(won, best);
+    }
+    prebins.retain(|p| p.counts.leads > 0);
+    prebins
+}
+
+/// IV of one group of leads against the totals (smoothing as in [`stats::iv_term`], with the
+/// number of bins fixed so the objective is additive over groups).
+fn group_iv(c: Counts, totals: Counts, k: usize) -> f64 {
+    stats::iv_term(
+        c.wins as f64,
+        (c.leads - c.wins) as f64,
+        totals.wins as f64,
+        (totals.leads - totals.wins) as f64,
+        k,
+        stats::WOE_SMOOTHING,
+    )
+}
+
+fn partition_iv(prebins: &[Prebin], groups: &[(usize, usize)], totals: Counts) -> f64 {
+    groups
+        .iter()
+        .map(|&(s, e)| {
+            let c = prebins[s..=e]
+                .iter()
+                .fold(Counts::default(), |a, p| a.merge(p.counts));
+            group_iv(c, totals, prebins.len())
+        })
+        .sum()
+}
+
+/// For `auto`, the best monotone partition unless a peak or valley beats it clearly (by 10% of
+/// IV and 0.005 absolute): a single turn must earn its extra complexity.
+fn choose_groups(
+    prebins: &[Prebin],
+    totals: Counts,
+    min_leads: u64,
+    max_bins: usize,
+    wanted: Trend,
+) -> (Vec<(usize, usize)>, Trend) {
+    let solve = |t| {
+        let g = best_partition(prebins, totals, min_leads, max_bins, t);
+        let iv = partition_iv(prebins, &g, totals);
+        (g, t, iv)
+    };
+    if wanted != Trend::Auto {
+        let (g, t, _) = solve(wanted);
+        return (g, t);
+    }
+    let mono = [solve(Trend::Ascending), solve(Trend::Descending)]
+        .into_iter()
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .expect("two candidates");
+    let turn = [solve(Trend::Peak), solve(Trend::Valley)]
+        .into_iter()
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .expect("two candidates");
+    if turn.2 > mono.2 * 1.1 + 0.005 {
+        (turn.0, turn.1)
+    } else {
+        (mono.0, mono.1)
+    }
+}
+
+/// The contiguous partition of `prebins` into at most `max_bins` groups, each holding at least
+/// `min_leads`, whose conversion rates follow `trend`, with the largest total IV. Exact dynamic
+/// programme over (last group, number of groups, phase); O(n^3 * max_bins) for n pre-bins.
+/// When no partition satisfies the constraints, one group holds everything.
+fn best_partition(
+    prebins: &[Prebin],
+    totals: Counts,
+    min_leads: u64,
+    max_bins: usize,
+    trend: Trend,
+) -> Vec<(usize, usize)> {
+    let n = prebins.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let k = n;
+    let mut prefix = vec![Counts::default(); n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i].merge(prebins[i].counts);
+    }
+    let group = |s: usize, e: usize| Counts {
+        leads: prefix[e + 1].leads - prefix[s].leads,
+        wins: prefix[e + 1].wins - prefix[s].wins,
+        best: prefix[e + 1].best - prefix[s].best,
+    };
+    let max_bins = max_bins.max(1);
+    // state[(s, e, m, phase)] = best IV of prebins 0..=e split into m groups, last = s..=e.
+    // phase 0: still on the first leg of the trend; 1: after the turn (peak / valley).
+    let idx = |s: usize, e: usize, m: usize, p: usize| ((s * n + e) * (max_bins + 1) + m) * 2 + p;
+    let mut best = vec![f64::NEG_INFINITY; n * n * (max_bins + 1) * 2];
+    let mut from: Vec<Option<(usize, usize)>> = vec![None; best.len()];
+    for e in 0..n {
+        let first = group(0, e);
+        if first.leads >= min_leads {
+            best[idx(0, e, 1, 0)] = group_iv(first, totals, k);
+        }
+    }
+    for e in 0..n {
+        for s in 1..=e {
+            let g = group(s, e);
+            if g.leads < min_leads {
+                continue;
+            }
+            let (rate, iv) = (g.rate(), group_iv(g, totals, k));
+            for m in 2..=max_bins {
+                for ps in 0..s {
+                    let prev = group(ps, s - 1);
+                    for pp in 0..2 {
+                        let before = best[idx(ps, s - 1, m - 1, pp)];
+                        if before == f64::NEG_INFINITY {
+                            continue;
+                        }
+                        let Some(phase) = step(trend, prev.rate(), rate, pp) else {
+                            continue;
+                        };
+                        let i = idx(s, e, m, phase);
+                        if before + iv > best[i] {
+                            best[i] = before + iv;
+                            from[i] = Some((ps, pp));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut top: Option<(f64, usize, usize, usize)> = None;
+    for s in 0..n {
+        for m in 1..=max_bins {
+            for p in 0..2 {
+                let v = best[idx(s, n - 1, m, p)];
+                // Prefer fewer groups on ties (strictly greater to replace).
+                if v > f64::NEG_INFINITY && top.is_none_or(|t| v > t.0 + 1e-12) {
+                    top = Some((v, s, m, p));
+                }
+            }
+        }
+    }
+    let Some((_, mut s, mut m, mut p)) = top else {
+        return vec![(0, n - 1)];
+    };
+    let mut e = n - 1;
+    let mut groups = vec![(s, e)];
+    while m > 1 {
+        let Some((ps, pp)) = from[idx(s, e, m, p)] else {
+            break;
+        };
+        e = s - 1;
+        s = ps;
+        p = pp;
+        m -= 1;
+        groups.push((s, e));
+    }
+    groups.reverse();
+    groups
+}
+
+/// The phase after moving from a group with rate `r1` (in phase `p`) to one with rate `r2`, or
+/// None when the trend forbids it.
+fn step(trend: Trend, r1: f64, r2: f64, p: usize) -> Option<usize> {
+    match trend {
+        Trend::None | Trend::Auto => Some(0),
+        Trend::Ascending => (r2 >= r1).then_some(0),
+        Trend::Descending => (r2 <= r1).then_some(0),
+        Trend::Peak => match p {
+            0 if r2 >= r1 => Some(0),
+            0 => Some(1),
+            _ => (r2 <= r1).then_some(1),
+        },
+        Trend::Valley => match p {
+            0 if r2 <= r1 => Some(0),
+            0 => Some(1),
+            _ => (r2 >= r1).then_some(1),
+        },
+    }
+}
+
+/// Up to 4 significant digits, no trailing zeros: 1234.5678 -> "1235", 0.012345 -> "0.01235".
+pub fn format_number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = (4 - 1 - v.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn range_label(lo: Option<f64>, hi: Option<f64>) -> String {
+    match (lo, hi) {
+        (None, None) => "all values".into(),
+        (None, Some(h)) => format!("<= {}", format_number(h)),
+        (Some(l), None) => format!("> {}", format_number(l)),
+        (Some(l), Some(h)) => format!("({}, {}]", format_number(l), format_number(h)),
+    }
+}
+
+/// Turns counts into a [`TraitBins`] with every statistic (see [`stats`] for the formulas).
+fn finish(
+    input: &TraitInput,
+    numeric: bool,
+    trend: Option<Trend>,
+    bins: Vec<(String, BinRule, Counts)>,
+    totals: Counts,
+    distinct: u64,
+    notes: Vec<String>,
+) -> TraitBins {
+    let k = bins.iter().filter(|b| b.2.leads > 0).count();
+    let (w_total, l_total) = (totals.wins as f64, (totals.leads - totals.wins) as f64);
+    let overall = totals.rate();
+    let bins: Vec<Bin> = bins
+        .into_iter()
+        .map(|(label, rule, c)| {
+            let (w, l) = (c.wins as f64, (c.leads - c.wins) as f64);
+            let (low, high) = stats::wilson_interval(w, c.leads as f64, stats::Z95);
+            let empty = c.leads == 0;
+            let woe = if empty {
+                0.0
+            } else {
+                stats::woe(w, l, w_total, l_total, k, stats::WOE_SMOOTHING)
+            };
+            let iv = if empty {
+                0.0
+            } else {
+                stats::iv_term(w, l, w_total, l_total, k, stats::WOE_SMOOTHING)
+            };
+            let lead_share = c.leads as f64 / totals.leads.max(1) as f64;
+            let best_share = if totals.best == 0 {
+                f64::NAN
+            } else {
+                c.best as f64 / totals.best as f64
+            };
+            let (p_value, test) = if empty || c.leads == totals.leads {
+                (f64::NAN, "none")
+            } else {
+                stats::bin_vs_rest_test(
+                    c.wins,
+                    c.leads - c.wins,
+                    totals.wins - c.wins,
+                    (totals.leads - totals.wins) - (c.leads - c.wins),
+                )
+            };
+            Bin {
+                label,
+                rule,
+                leads: c.leads,
+                wins: c.wins,
+                best: c.best,
+                conversion: c.rate(),
+                conversion_low: low,
+                conversion_high: high,
+                lift: if overall > 0.0 && !empty {
+                    c.rate() / overall
+                } else {
+                    f64::NAN
+                },
+                woe,
+                iv,
+                best_share,
+                best_lift: if lead_share > 0.0 {
+                    best_share / lead_share
+                } else {
+                    f64::NAN
+                },
+                p_value,
+                test: test.to_string(),
+                p_adjusted: f64::NAN,
+            }
+        })
+        .collect();
+    TraitBins {
+        name: input.name.clone(),
+        origin: input.origin,
+        numeric,
+        trend,
+        iv: bins.iter().map(|b| b.iv).sum(),
+        bins,
+        distinct,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn population(won: &[bool]) -> Population {
+        Population {
+            won: won.to_vec(),
+            best: vec![false; won.len()],
+        }
+    }
+
+    fn numeric(values: Vec<Option<f64>>) -> TraitInput {
+        TraitInput {
+            name: "x".into(),
+            origin: Origin::Fit,
+            values: TraitValues::Numeric(values),
+        }
+    }
+
+    #[test]
+    fn categorical_rare_values_merge_into_other_and_missing_stays() {
+        let values = ["a", "a", "a", "b", "b", "b", "c"]
+            .iter()
+            .map(|s| Some(*s))
+            .chain([None, None]);
+        let won = [true, false, false, true, true, false, true, false, false];
+        let input = TraitInput {
+            name: "industry".into(),
+            origin: Origin::Fit,
+            values: TraitValues::categorical(values),
+        };
+        let params = BinningParams {
+            min_bin_share: 0.2,
+            ..Default::default()
+        };
+        let t = bin_traits(&[input], &population(&won), &params)
+            .traits
+            .remove(0);
+        let labels: Vec<(&str, u64, u64)> = t
+            .bins
+            .iter()
+            .map(|b| (b.label.as_str(), b.leads, b.wins))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![("a", 3, 1), ("b", 3, 2), ("other", 1, 1), ("missing", 2, 0)]
+        );
+        assert_eq!(t.category_bin(Some("zzz")), 2);
+        assert_eq!(t.category_bin(None), 3);
+    }
+
+    #[test]
+    fn ascending_effect_gives_ascending_bins() {
+        // x in 0..1000, conversion rises with x: deterministic pattern.
+        let n = 1000;
+        let values: Vec<Option<f64>> = (0..n).map(|i| Some(i as f64)).collect();
+        let won: Vec<bool> = (0..n).map(|i| (i * 7919) % 1000 < i / 2).collect();
+        let t = bin_traits(
+            &[numeric(values)],
+            &population(&won),
+            &BinningParams::default(),
+        )
+        .traits
+        .remove(0);
+        assert_eq!(t.trend, Some(Trend::Ascending));
+        let ranges: Vec<&Bin> = t
+            .bins
+            .iter()
+            .filter(|b| matches!(b.rule, BinRule::Range { .. }))
+            .collect();
+        assert!(ranges.len() >= 3, "{:?}", t.bins);
+        for pair in ranges.windows(2) {
+            assert!(pair[1].conversion >= pair[0].conversion);
+        }
+    }
+
+    #[test]
+    fn inverted_u_is_found_as_a_peak() {
+        let n = 2000;
+        let values: Vec<Option<f64>> = (0..n).map(|i| Some(i as f64)).collect();
+        // conversion 10% at the ends, 60% in the middle
+        let won: Vec<bool> = (0..n)
+            .map(|i| {
+                let middle = (700..1300).contains(&i);
+                let r = (i * 7919) % 100;
+                if middle { r < 60 } else { r < 10 }
+            })
+            .collect();
+        let t = bin_traits(
+            &[numeric(values)],
+            &population(&won),
+            &BinningParams::default(),
+        )
+        .traits
+        .remove(0);
+        assert_eq!(t.trend, Some(Trend::Peak), "{:?}", t.bins);
+    }
+
+    #[test]
+    fn every_value_falls_in_exactly_one_bin_and_counts_add_up() {
+        let values: Vec<Option<f64>> = (0..500)
+            .map(|i| {
+                if i % 17 == 0 {
+                    None
+                } else {
+                    Some(((i * 37) % 101) as f64)
+                }
+            })
+            .collect();
+        let won: Vec<bool> = (0..500).map(|i| i % 3 == 0).collect();
+        let params = BinningParams {
+            special: BTreeMap::from([("x".to_string(), vec![0.0])]),
+            ..Default::default()
+        };
+        let t = bin_traits(&[numeric(values.clone())], &population(&won), &params)
+            .traits
+            .remove(0);
+        let mut counted = vec![0u64; t.bins.len()];
+        for v in &values {
+            counted[t.numeric_bin(*v)] += 1;
+        }
+        let leads: Vec<u64> = t.bins.iter().map(|b| b.leads).collect();
+        assert_eq!(counted, leads);
+        assert_eq!(leads.iter().sum::<u64>(), 500);
+        assert!(
+            t.bins
+                .iter()
+                .any(|b| b.rule == BinRule::Special { value: 0.0 })
+        );
+    }
+
+    #[test]
+    fn forced_trend_that_does_not_fit_is_reported() {
+        let n = 1000;
+        let values: Vec<Option<f64>> = (0..n).map(|i| Some(i as f64)).collect();
+        let won: Vec<bool> = (0..n).map(|i| (i * 7919) % 1000 < i / 2).collect();
+        let params = BinningParams {
+            trend: Trend::Descending,
+            ..Default::default()
+        };
+        let t = bin_traits(&[numeric(values)], &population(&won), &params)
+            .traits
+            .remove(0);
+        assert!(
+            t.notes
+                .iter()
+                .any(|n| n.contains("a descending trend does not fit")),
+            "{:?}",
+            t.notes
+        );
+    }
+
+    #[test]
+    fn number_labels() {
+        assert_eq!(format_number(1234.5678), "1235");
+        assert_eq!(format_number(0.012345), "0.01235");
+        assert_eq!(format_number(50.0), "50");
+        assert_eq!(range_label(Some(1.5), Some(20.0)), "(1.5, 20]");
+    }
+}

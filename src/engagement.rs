@@ -1,0 +1,237 @@
+//! Engagement traits derived from activities, as of each lead's *scoring date*
+//! (`created_at` + `scoring_offset_days`): activities after it are ignored, so nothing that
+//! happened after (or because of) the outcome leaks in.
+//!
+//! Per lead: activity counts per type within each window (default 7, 30 and 90 days before the
+//! scoring date), total counts per window, days since the last activity (missing when there was
+//! none), and the number of distinct activity types.
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::ingest::{Activities, Leads};
+
+const DAY_MS: f64 = 86_400_000.0;
+/// Activity types rarer than this share of all activities are counted together as `other`.
+const RARE_TYPE_SHARE: f64 = 0.001;
+
+#[derive(Debug, Clone)]
+pub struct EngagementParams {
+    pub scoring_offset_days: f64,
+    pub windows_days: Vec<u32>,
+}
+
+/// One derived trait: its name and its value per lead, in the leads' order.
+#[derive(Debug, Clone)]
+pub struct EngagementTrait {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// A type name fit for a column name: lowercase, non-alphanumerics as `_`.
+fn slug(text: &str) -> String {
+    let s: String = text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
+    s.trim_matches('_').to_string()
+}
+
+/// Derives the engagement traits for every lead (leads without `created_at` get none).
+pub fn engagement_traits(
+    leads: &Leads,
+    activities: &Activities,
+    params: &EngagementParams,
+) -> Result<Vec<EngagementTrait>> {
+    if !leads.has("created_at") || activities.frame().height() == 0 {
+        return Ok(Vec::new());
+    }
+    let offset_ms = (params.scoring_offset_days * DAY_MS) as i64;
+    let scoring = leads.frame().clone().lazy().select([
+        col("lead_id"),
+        (col("created_at").cast(DataType::Int64) + lit(offset_ms)).alias("scoring_ms"),
+    ]);
+    let mut inner = JoinArgs::new(JoinType::Inner);
+    inner.maintain_order = MaintainOrderJoin::Left;
+    let prior = activities
+        .frame()
+        .clone()
+        .lazy()
+        .select([
+            col("lead_id"),
+            col("occurred_at").cast(DataType::Int64).alias("t"),
+            col("type"),
+        ])
+        .join(scoring, [col("lead_id")], [col("lead_id")], inner)
+        .filter(col("t").lt_eq(col("scoring_ms")))
+        .with_column(
+            ((col("scoring_ms") - col("t")).cast(DataType::Float64) / lit(DAY_MS)).alias("age"),
+        )
+        .collect()?;
+
+    // Types by frequency (name order on ties); rare ones pooled as "other".
+    let counts = prior
+        .column("type")?
+        .as_materialized_series()
+        .value_counts(true, true, "n".into(), false)?;
+    let counted = counts.column("n")?.cast(&DataType::UInt64)?;
+    let mut types: Vec<(String, u64)> = counts
+        .column("type")?
+        .str()?
+        .iter()
+        .zip(counted.u64()?.iter())
+        .filter_map(|(t, n)| Some((t?.to_string(), n?)))
+        .collect();
+    types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total: u64 = types.iter().map(|t| t.1).sum();
+    let common: Vec<String> = types
+        .iter()
+        .filter(|t| t.1 as f64 >= RARE_TYPE_SHARE * total as f64)
+        .map(|t| t.0.clone())
+        .collect();
+    let has_rare = common.len() < types.len();
+
+    let mut aggs = vec![col("age").min().alias("days_since_last_activity")];
+    let type_expr = |t: &str| -> Expr {
+        if t == "other" && has_rare {
+            col("type")
+                .is_in(
+                    lit(Series::new("common".into(), &common)).implode(false),
+                    false,
+                )
+                .not()
+        } else {
+            col("type").eq(lit(t.to_string()))
+        }
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut type_names: Vec<String> = common.clone();
+    if has_rare {
+        type_names.push("other".into());
+    }
+    for &w in &params.windows_days {
+        let name = format!("activities_{w}d");
+        aggs.push(
+            col("age")
+                .lt_eq(lit(f64::from(w)))
+                .cast(DataType::Float64)
+                .sum()
+                .alias(&name),
+        );
+        names.push(name);
+    }
+    let mut any_names = Vec::new();
+    for t in &type_names {
+        for &w in &params.windows_days {
+            let name = format!("{}_{w}d", slug(t));
+            aggs.push(
+                type_expr(t)
+                    .and(col("age").lt_eq(lit(f64::from(w))))
+                    .cast(DataType::Float64)
+                    .sum()
+                    .alias(&name),
+            );
+            names.push(name);
+        }
+        let any = format!("__any_{}", slug(t));
+        aggs.push(type_expr(t).any(true).cast(DataType::Float64).alias(&any));
+        any_names.push(any);
+    }
+    let per_lead = prior.lazy().group_by([col("lead_id")]).agg(aggs);
+    let mut left = JoinArgs::new(JoinType::Left);
+    left.maintain_order = MaintainOrderJoin::Left;
+    let distinct = any_names
+        .iter()
+        .map(|n| col(n.as_str()))
+        .reduce(|a, b| a + b)
+        .unwrap_or(lit(0.0));
+    let mut fills: Vec<Expr> = names
+        .iter()
+        .map(|n| col(n.as_str()).fill_null(lit(0.0)))
+        .collect();
+    fills.push(
+        distinct
+            .fill_null(lit(0.0))
+            .alias("distinct_activity_types"),
+    );
+    fills.push(col("days_since_last_activity"));
+    let joined = leads
+        .frame()
+        .clone()
+        .lazy()
+        .select([col("lead_id")])
+        .join(per_lead, [col("lead_id")], [col("lead_id")], left)
+        .select(fills)
+        .collect()?;
+    names.push("distinct_activity_types".into());
+    names.push("days_since_last_activity".into());
+    names
+        .into_iter()
+        .map(|name| {
+            let values = joined.column(&name)?.f64()?.iter().collect();
+            Ok(EngagementTrait { name, values })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leads_and_activities(leads: &str, activities: &str) -> (Leads, Activities) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("leads.csv"), leads).unwrap();
+        std::fs::write(dir.path().join("activities.csv"), activities).unwrap();
+        let path = dir.path().join("leadtune.toml");
+        std::fs::write(
+            &path,
+            "[input]\nleads = \"leads.csv\"\nactivities = \"activities.csv\"\n",
+        )
+        .unwrap();
+        let settings = crate::config::load(&path, None, None).unwrap();
+        let inputs = crate::ingest::ingest(&settings, i64::MAX).unwrap();
+        (inputs.leads, inputs.activities.unwrap())
+    }
+
+    #[test]
+    fn counts_windows_and_the_scoring_date_cut() {
+        // Lead A created 2024-01-31, scored 7 days later (2024-02-07).
+        let (leads, activities) = leads_and_activities(
+            "lead_id,created_at,converted\nA,2024-01-31,1\nB,2024-01-31,0\n",
+            "lead_id,occurred_at,type\n\
+             A,2024-02-06,meeting\n\
+             A,2024-01-20,page_view\n\
+             A,2023-12-01,page_view\n\
+             A,2024-02-20,meeting\n",
+        );
+        let params = EngagementParams {
+            scoring_offset_days: 7.0,
+            windows_days: vec![7, 30, 90],
+        };
+        let traits = engagement_traits(&leads, &activities, &params).unwrap();
+        let get = |name: &str| {
+            traits
+                .iter()
+                .find(|t| t.name == name)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name} in {:?}",
+                        traits.iter().map(|t| &t.name).collect::<Vec<_>>()
+                    )
+                })
+                .values
+                .clone()
+        };
+        // The meeting on 02-20 is after the scoring date: not counted.
+        assert_eq!(get("meeting_7d"), vec![Some(1.0), Some(0.0)]);
+        assert_eq!(get("page_view_7d"), vec![Some(0.0), Some(0.0)]);
+        assert_eq!(get("page_view_30d"), vec![Some(1.0), Some(0.0)]);
+        assert_eq!(get("page_view_90d"), vec![Some(2.0), Some(0.0)]);
+        assert_eq!(get("activities_90d"), vec![Some(3.0), Some(0.0)]);
+        assert_eq!(get("distinct_activity_types"), vec![Some(2.0), Some(0.0)]);
+        // Last activity 1 day before the scoring date; B never had one: missing.
+        assert_eq!(get("days_since_last_activity"), vec![Some(1.0), None]);
+    }
+}

@@ -1,0 +1,492 @@
+//! Columns that would fool a model: *leaky* traits (filled in by sales during or after contact,
+//! so they "predict" an outcome they were written after), *identity* columns (names, emails,
+//! domains, phone numbers, near-unique ids) and *constant* traits.
+//!
+//! A trait is flagged leaky when any of these holds, and every piece of evidence is shown:
+//! - its single-trait AUC (bins ranked by WoE) is above `auc` (default 0.85), or above
+//!   `hinted_auc` (0.75) when its name says it is recorded during or after contact
+//!   (duration, status, stage, notes, disposition, reason, ...);
+//! - one value converts at 95% or more over at least 5% of the leads, or never converts over at
+//!   least 30% of the leads where 30 wins were expected;
+//! - its missingness tracks contact: missing for at least 90% of the never-contacted leads and at
+//!   most 50% of the contacted ones, with the missing bin far from average (|WoE| >= 1).
+
+use serde::Serialize;
+
+use crate::binning::{BinRule, Origin, TraitBins};
+use crate::stats;
+
+#[derive(Debug, Clone)]
+pub struct LeakParams {
+    pub auc: f64,
+    pub hinted_auc: f64,
+    /// Traits the analyst forces back in (`[traits] allow_leaky`).
+    pub allow: Vec<String>,
+}
+
+impl Default for LeakParams {
+    fn default() -> Self {
+        LeakParams {
+            auc: 0.85,
+            hinted_auc: 0.75,
+            allow: Vec::new(),
+        }
+    }
+}
+
+/// What a trait is, for the fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    Ok,
+    Leaky,
+    Identity,
+    Constant,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Ok => "ok",
+            Flag::Leaky => "leaky",
+            Flag::Identity => "identity",
+            Flag::Constant => "constant",
+        }
+    }
+}
+
+/// The verdict on one trait, with the evidence in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub name: String,
+    pub flag: Flag,
+    pub reason: String,
+    /// In-sample AUC of the trait alone (bins ranked by WoE).
+    pub auc: f64,
+}
+
+/// How a trait's missingness relates to contact (`first_response_at` present or not).
+#[derive(Debug, Clone, Copy)]
+pub struct MissingByContact {
+    pub missing_if_not_contacted: f64,
+    pub missing_if_contacted: f64,
+}
+
+/// Words in a column name that say the value is recorded during or after contact with sales.
+const AFTER_CONTACT_WORDS: [&str; 24] = [
+    "duration",
+    "status",
+    "stage",
+    "tag",
+    "tags",
+    "quality",
+    "last",
+    "note",
+    "notes",
+    "disposition",
+    "reason",
+    "lost",
+    "won",
+    "outcome",
+    "result",
+    "closed",
+    "close",
+    "call",
+    "rating",
+    "qualified",
+    "qualification",
+    "feedback",
+    "comment",
+    "comments",
+];
+
+/// The words of a name that hint at after-contact recording.
+pub fn name_hints(name: &str) -> Vec<&'static str> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if (!c.is_alphanumeric() || (c.is_uppercase() && previous_lower)) && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        }
+        previous_lower = c.is_lowercase();
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    AFTER_CONTACT_WORDS
+        .iter()
+        .filter(|w| words.iter().any(|x| x == *w))
+        .copied()
+        .collect()
+}
+
+/// Single-trait AUC: the bins as groups scored by their WoE.
+pub fn trait_auc(t: &TraitBins) -> f64 {
+    let groups: Vec<(f64, f64, f64)> = t
+        .bins
+        .iter()
+        .map(|b| (b.woe, b.wins as f64, (b.leads - b.wins) as f64))
+        .collect();
+    stats::auc_grouped(&groups)
+}
+
+/// Judges one binned trait. `contact` is given when the leads have `first_response_at`.
+pub fn assess(
+    t: &TraitBins,
+    overall_rate: f64,
+    contact: Option<MissingByContact>,
+    params: &LeakParams,
+) -> Verdict {
+    let auc = trait_auc(t);
+    let total: u64 = t.bins.iter().map(|b| b.leads).sum();
+    let verdict = |flag, reason: String| Verdict {
+        name: t.name.clone(),
+        flag,
+        reason,
+        auc,
+    };
+    let largest = t.bins.iter().map(|b| b.leads).max().unwrap_or(0);
+    if total == 0 || largest as f64 >= 0.99 * total as f64 {
+        let share = if total == 0 {
+            1.0
+        } else {
+            largest as f64 / total as f64
+        };
+        return verdict(
+            Flag::Constant,
+            format!(
+                "{:.1}% of leads share one bin: nothing to learn",
+                share * 100.0
+            ),
+        );
+    }
+    let hints = if t.origin == Origin::Fit {
+        name_hints(&t.name)
+    } else {
+        Vec::new()
+    };
+    let mut evidence = Vec::new();
+    let mut leaky = false;
+    if auc > params.auc {
+        leaky = true;
+        evidence.push(format!("single-trait AUC {auc:.3} (> {})", params.auc));
+    } else if !hints.is_empty() && auc > params.hinted_auc {
+        leaky = true;
+        evidence.push(format!(
+            "single-trait AUC {auc:.3} (> {} for a name like this)",
+            params.hinted_auc
+        ));
+    }
+    for b in &t.bins {
+        if b.rule == BinRule::Missing || b.leads < 30 {
+            continue;
+        }
+        let share = b.leads as f64 / total as f64;
+        if share >= 0.05 && b.conversion >= 0.95 && overall_rate < 0.5 {
+            leaky = true;
+            evidence.push(format!(
+                "{} converts {:.0}% over {:.0}% of leads",
+                b.label,
+                b.conversion * 100.0,
+                share * 100.0
+            ));
+        } else if share >= 0.30 && b.wins == 0 && overall_rate * b.leads as f64 >= 30.0 {
+            leaky = true;
+            evidence.push(format!(
+                "{} never converts over {:.0}% of leads",
+                b.label,
+                share * 100.0
+            ));
+        }
+    }
+    if let Some(c) = contact {
+        let missing_woe = t
+            .bins
+            .iter()
+            .find(|b| b.rule == BinRule::Missing && b.leads > 0)
+            .map(|b| b.woe.abs())
+            .unwrap_or(0.0);
+        if c.missing_if_not_contacted >= 0.9 && c.missing_if_contacted <= 0.5 && missing_woe >= 1.0
+        {
+            leaky = true;
+            evidence.push(format!(
+                "missing for {:.0}% of never-contacted leads but {:.0}% of contacted ones: \
+                 filled in after contact",
+                c.missing_if_not_contacted * 100.0,
+                c.missing_if_contacted * 100.0
+            ));
+        }
+    }
+    if !hints.is_empty() {
+        evidence.push(format!(
+            "name suggests it is recorded during or after contact ({})",
+            hints.join(", ")
+        ));
+    }
+    if leaky && params.allow.contains(&t.name) {
+        return verdict(
+            Flag::Ok,
+            format!(
+                "kept by [traits] allow_leaky despite: {}",
+                evidence.join("; ")
+            ),
+        );
+    }
+    if leaky {
+        verdict(Flag::Leaky, evidence.join("; "))
+    } else {
+        verdict(Flag::Ok, String::new())
+    }
+}
+
+/// Why a column's values identify a person or company, if they do: emails, web addresses,
+/// phone numbers (by pattern, in at least half the values) or near-unique values.
+pub fn identity_by_values<'a>(
+    name: &str,
+    values: impl Iterator<Item = &'a str>,
+    numeric: bool,
+) -> Option<String> {
+    let (mut n, mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize, 0usize);
+    let mut distinct = std::collections::HashSet::new();
+    let mut integers = true;
+    for v in values {
+        n += 1;
+        if v.contains('@') && v.contains('.') && !v.contains(' ') {
+            emails += 1;
+        } else if looks_like_web_address(v) {
+            webs += 1;
+        } else if looks_like_phone(v) {
+            phones += 1;
+        }
+        if numeric && v.parse::<f64>().is_ok_and(|x| x.fract() != 0.0) {
+            integers = false;
+        }
+        distinct.insert(v);
+    }
+    if n == 0 {
+        return None;
+    }
+    let half = |k: usize| k * 2 >= n;
+    if half(emails) {
+        return Some(format!(
+            "{:.0}% of values are email addresses",
+            100.0 * emails as f64 / n as f64
+        ));
+    }
+    if half(webs) {
+        return Some(format!(
+            "{:.0}% of values are web addresses",
+            100.0 * webs as f64 / n as f64
+        ));
+    }
+    if half(phones) && !numeric {
+        return Some(format!(
+            "{:.0}% of values are phone numbers",
+            100.0 * phones as f64 / n as f64
+        ));
+    }
+    let unique = distinct.len() as f64 / n as f64;
+    if !numeric && n >= 100 && unique >= 0.9 {
+        return Some(format!(
+            "near-unique: {} distinct values in {n} leads",
+            distinct.len()
+        ));
+    }
+    let id_like = name_words(name)
+        .iter()
+        .any(|w| ["id", "nr", "no", "number", "code", "key", "uuid"].contains(&w.as_str()));
+    if numeric && integers && id_like && n >= 100 && unique >= 0.99 {
+        return Some(format!(
+            "unique whole numbers in an id-like column ({unique:.0}% distinct)"
+        ));
+    }
+    None
+}
+
+fn name_words(name: &str) -> Vec<String> {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn looks_like_web_address(v: &str) -> bool {
+    let v = v.trim().to_lowercase();
+    let v = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
+        .unwrap_or(&v);
+    let host = v.split('/').next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+fn looks_like_phone(v: &str) -> bool {
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    digits >= 7
+        && v.chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+        && (v.starts_with('+') || v.starts_with('0') || v.contains(' ') || v.contains('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binning::{BinningParams, Population, TraitInput, TraitValues, bin_traits};
+
+    fn categorical(name: &str, values: Vec<Option<String>>, won: &[bool]) -> TraitBins {
+        let input = TraitInput {
+            name: name.into(),
+            origin: Origin::Fit,
+            values: TraitValues::categorical(values.iter().map(|v| v.as_deref())),
+        };
+        let population = Population {
+            won: won.to_vec(),
+            best: vec![false; won.len()],
+        };
+        bin_traits(&[input], &population, &BinningParams::default())
+            .traits
+            .remove(0)
+    }
+
+    /// 2000 leads, 10% convert (every tenth).
+    fn outcomes() -> Vec<bool> {
+        (0..2000).map(|i| i % 10 == 0).collect()
+    }
+
+    #[test]
+    fn a_column_written_after_the_outcome_is_leaky() {
+        let won = outcomes();
+        let values = won
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
+                Some(
+                    if w || i % 97 == 1 {
+                        "meeting held"
+                    } else {
+                        "no answer"
+                    }
+                    .to_string(),
+                )
+            })
+            .collect();
+        let t = categorical("sales_note_status", values, &won);
+        let v = assess(&t, 0.1, None, &LeakParams::default());
+        assert_eq!(v.flag, Flag::Leaky, "{v:?}");
+        assert!(v.reason.contains("single-trait AUC"), "{}", v.reason);
+        assert!(v.reason.contains("status"), "{}", v.reason);
+    }
+
+    #[test]
+    fn an_honest_trait_with_signal_is_not_leaky() {
+        let won = outcomes();
+        // "big" converts twice as often as "small": a real, moderate effect.
+        let values = (0..2000)
+            .map(|i| {
+                Some(
+                    if i % 10 == 0 && i % 20 == 0 || i % 3 == 0 {
+                        "big"
+                    } else {
+                        "small"
+                    }
+                    .to_string(),
+                )
+            })
+            .collect();
+        let t = categorical("industry_size", values, &won);
+        let v = assess(&t, 0.1, None, &LeakParams::default());
+        assert_eq!(v.flag, Flag::Ok, "{v:?}");
+    }
+
+    #[test]
+    fn allow_leaky_keeps_it_with_the_evidence() {
+        let won = outcomes();
+        let values = won
+            .iter()
+            .map(|&w| Some(if w { "won" } else { "open" }.to_string()))
+            .collect();
+        let t = categorical("stage", values, &won);
+        let params = LeakParams {
+            allow: vec!["stage".into()],
+            ..Default::default()
+        };
+        let v = assess(&t, 0.1, None, &params);
+        assert_eq!(v.flag, Flag::Ok);
+        assert!(v.reason.starts_with("kept by [traits] allow_leaky"));
+    }
+
+    #[test]
+    fn missingness_that_tracks_contact_is_leaky() {
+        let won = outcomes();
+        // Filled (with noise) only for the contacted, who convert far more.
+        let values = won
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| (w || i % 7 == 0).then(|| ["a", "b"][i % 2].to_string()))
+            .collect();
+        let t = categorical("budget_confirmed", values, &won);
+        let contact = MissingByContact {
+            missing_if_not_contacted: 0.97,
+            missing_if_contacted: 0.2,
+        };
+        let v = assess(&t, 0.1, Some(contact), &LeakParams::default());
+        assert_eq!(v.flag, Flag::Leaky, "{v:?}");
+        assert!(v.reason.contains("filled in after contact"), "{}", v.reason);
+        // Without the contact evidence the same trait is a legitimate missing-value signal.
+        let hidden = assess(&t, 0.1, None, &LeakParams::default());
+        assert!(!hidden.reason.contains("after contact"));
+    }
+
+    #[test]
+    fn constant_and_near_constant_traits() {
+        let won = outcomes();
+        let values = (0..2000)
+            .map(|i| (i == 5).then(|| "x".to_string()))
+            .collect();
+        let t = categorical("mostly_empty", values, &won);
+        assert_eq!(
+            assess(&t, 0.1, None, &LeakParams::default()).flag,
+            Flag::Constant
+        );
+    }
+
+    #[test]
+    fn name_hints_read_snake_and_camel_case() {
+        assert_eq!(name_hints("sales_note_status"), vec!["status", "note"]);
+        assert_eq!(name_hints("LastActivityDate"), vec!["last"]);
+        assert_eq!(name_hints("duration"), vec!["duration"]);
+        assert!(name_hints("industry").is_empty());
+        assert!(name_hints("employee_band").is_empty());
+    }
+
+    #[test]
+    fn identities_by_value_pattern_and_cardinality() {
+        let emails = ["a@x.se", "b@y.pl", "c@z.de"];
+        assert!(identity_by_values("contact", emails.into_iter(), false).is_some());
+        let webs = ["www.acme.com", "https://nordic.se/x", "wojcik.pl"];
+        assert!(identity_by_values("site", webs.into_iter(), false).is_some());
+        let phones = ["+46 70 123 45 67", "022-123-4567", "+48 601 234 567"];
+        assert!(identity_by_values("tel", phones.into_iter(), false).is_some());
+        let ids: Vec<String> = (0..500).map(|i| format!("X{i}")).collect();
+        assert!(identity_by_values("ref", ids.iter().map(String::as_str), false).is_some());
+        let industries = ["Software", "Retail", "Software", "Finance"];
+        assert!(identity_by_values("industry", industries.into_iter(), false).is_none());
+        let revenue: Vec<String> = (0..500).map(|i| (i * 1000 + 17).to_string()).collect();
+        assert!(identity_by_values("revenue", revenue.iter().map(String::as_str), true).is_none());
+        assert!(
+            identity_by_values("customer_no", revenue.iter().map(String::as_str), true).is_some()
+        );
+    }
+}

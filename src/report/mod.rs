@@ -1,0 +1,3 @@
+//! Tables for people and machines. Aggregates only: no lead's name, email or company.
+
+pub mod traits_table;

@@ -1,0 +1,194 @@
+//! `traits.csv` / `traits.parquet`: one row per trait bin (optbinning's BinningTable columns),
+//! plus one row per identity column, each with its flag and the reason.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::leakage::Flag;
+use crate::output;
+use crate::traits::Discovery;
+
+/// Column order of `traits.csv`: the contract's columns first, then extras.
+pub const COLUMNS: [&str; 21] = [
+    "trait",
+    "bin",
+    "leads",
+    "wins",
+    "conversion",
+    "conversion_low",
+    "conversion_high",
+    "lift",
+    "woe",
+    "iv",
+    "best_share",
+    "best_lift",
+    "p_adjusted",
+    "flag",
+    "reason",
+    "origin",
+    "kind",
+    "trend",
+    "trait_iv",
+    "p_value",
+    "test",
+];
+
+/// One row of the table.
+struct Row {
+    text: [String; 21],
+    numbers: [Option<f64>; 13],
+}
+
+/// A float for CSV: at most 6 decimals, no trailing zeros; empty when not a number.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+fn rows(d: &Discovery) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (t, v) in d.table.traits.iter().zip(&d.verdicts) {
+        for b in &t.bins {
+            let numbers = [
+                Some(b.leads as f64),
+                Some(b.wins as f64),
+                Some(b.conversion),
+                Some(b.conversion_low),
+                Some(b.conversion_high),
+                Some(b.lift),
+                Some(b.woe),
+                Some(b.iv),
+                Some(b.best_share),
+                Some(b.best_lift),
+                Some(b.p_adjusted),
+                Some(b.p_value),
+                Some(t.iv),
+            ];
+            let n = |x: Option<f64>| x.map(number).unwrap_or_default();
+            rows.push(Row {
+                text: [
+                    t.name.clone(),
+                    b.label.clone(),
+                    b.leads.to_string(),
+                    b.wins.to_string(),
+                    n(numbers[2]),
+                    n(numbers[3]),
+                    n(numbers[4]),
+                    n(numbers[5]),
+                    n(numbers[6]),
+                    n(numbers[7]),
+                    n(numbers[8]),
+                    n(numbers[9]),
+                    n(numbers[10]),
+                    v.flag.as_str().to_string(),
+                    v.reason.clone(),
+                    match t.origin {
+                        crate::binning::Origin::Fit => "fit".into(),
+                        crate::binning::Origin::Engagement => "engagement".into(),
+                    },
+                    if t.numeric { "numeric" } else { "categorical" }.to_string(),
+                    t.trend.map(|x| x.as_str().to_string()).unwrap_or_default(),
+                    number(t.iv),
+                    n(numbers[11]),
+                    b.test.clone(),
+                ],
+                numbers,
+            });
+        }
+    }
+    for v in &d.identities {
+        debug_assert_eq!(v.flag, Flag::Identity);
+        let mut text: [String; 21] = Default::default();
+        text[0] = v.name.clone();
+        text[13] = v.flag.as_str().to_string();
+        text[14] = v.reason.clone();
+        rows.push(Row {
+            text,
+            numbers: [None; 13],
+        });
+    }
+    rows
+}
+
+/// Writes `traits.csv` and `traits.parquet` into `dir` (each atomically).
+pub fn write(dir: &Path, d: &Discovery) -> Result<()> {
+    let rows = rows(d);
+    output::write_csv(
+        &dir.join("traits.csv"),
+        &COLUMNS,
+        rows.iter().map(|r| r.text.clone()),
+    )?;
+    let text = |i: usize| -> Column {
+        Column::new(
+            COLUMNS[i].into(),
+            rows.iter().map(|r| r.text[i].as_str()).collect::<Vec<_>>(),
+        )
+    };
+    let num = |name: &str, j: usize| -> Column {
+        Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| r.numbers[j].filter(|v| v.is_finite()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let count = |name: &str, j: usize| -> Column {
+        Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| r.numbers[j].map(|v| v as u64))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            text(0),
+            text(1),
+            count("leads", 0),
+            count("wins", 1),
+            num("conversion", 2),
+            num("conversion_low", 3),
+            num("conversion_high", 4),
+            num("lift", 5),
+            num("woe", 6),
+            num("iv", 7),
+            num("best_share", 8),
+            num("best_lift", 9),
+            num("p_adjusted", 10),
+            text(13),
+            text(14),
+            text(15),
+            text(16),
+            text(17),
+            num("trait_iv", 12),
+            num("p_value", 11),
+            text(20),
+        ],
+    )?;
+    output::write_atomic(&dir.join("traits.parquet"), |w| {
+        ParquetWriter::new(w)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(number(0.1234567), "0.123457");
+        assert_eq!(number(2.0), "2");
+        assert_eq!(number(f64::NAN), "");
+        assert_eq!(number(-0.0000001), "0");
+    }
+}

@@ -1,0 +1,314 @@
+//! Trait discovery: which traits are over-represented among won deals and among the best
+//! customers, binned, with statistics an analyst can trust, and with the columns that would fool
+//! a model (leaky, identity, constant) flagged and kept out.
+//!
+//! The population is the leads whose whole outcome window is observed (so young leads that
+//! already won do not inflate conversion) and that are not existing customers. The best
+//! customers are the top `best_customers_top_percent` of its won leads by won amount.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::binning::{
+    self, BinningParams, BinningTable, Origin, Population, TraitInput, TraitValues,
+};
+use crate::engagement::{self, EngagementParams};
+use crate::error::Result;
+use crate::ingest::Inputs;
+use crate::leakage::{self, Flag, LeakParams, MissingByContact, Verdict};
+use crate::link::Outcomes;
+
+#[derive(Debug, Clone)]
+pub struct DiscoveryParams {
+    pub binning: BinningParams,
+    pub leak: LeakParams,
+    pub engagement: EngagementParams,
+    pub best_top_percent: f64,
+    /// Lead columns that belong to the engagement sub-score.
+    pub engagement_columns: Vec<String>,
+}
+
+/// Who was binned, and who was left out and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct PopulationSummary {
+    pub leads: u64,
+    pub wins: u64,
+    pub best_customers: u64,
+    /// The smallest won amount among the best customers.
+    pub best_threshold: Option<f64>,
+    pub excluded_immature: u64,
+    /// Young leads that already won: their young peers' outcomes are unknown.
+    pub excluded_young_converted: u64,
+    pub excluded_existing_customers: u64,
+}
+
+/// The result of trait discovery.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub table: BinningTable,
+    /// One per binned trait, in the table's order.
+    pub verdicts: Vec<Verdict>,
+    /// Columns never binned because they identify a person or company.
+    pub identities: Vec<Verdict>,
+    pub population: PopulationSummary,
+    pub notes: Vec<String>,
+}
+
+impl Discovery {
+    /// Traits the fit may use.
+    pub fn usable(&self) -> impl Iterator<Item = &binning::TraitBins> {
+        self.table
+            .traits
+            .iter()
+            .zip(&self.verdicts)
+            .filter(|(_, v)| v.flag == Flag::Ok)
+            .map(|(t, _)| t)
+    }
+}
+
+/// Lead columns that are traits besides the inferred ones: the lead's source and campaign.
+const LEAD_CATEGORIES: [&str; 2] = ["source", "campaign"];
+
+pub fn discover(
+    inputs: &Inputs,
+    outcomes: &Outcomes,
+    params: &DiscoveryParams,
+) -> Result<Discovery> {
+    let leads = inputs.leads.frame();
+    let o = outcomes.frame();
+    let converted = o.column("converted")?.bool()?;
+    let existing = o.column("existing_customer")?.bool()?;
+    let amounts = o.column("won_amount")?.f64()?;
+    let complete = o.column("window_complete")?.bool()?;
+    let mask: Vec<bool> = (0..o.height())
+        .map(|i| {
+            converted.get(i).is_some()
+                && complete.get(i) == Some(true)
+                && existing.get(i) != Some(true)
+        })
+        .collect();
+    let keep = |i: usize| mask[i];
+    let won: Vec<bool> = (0..o.height())
+        .filter(|&i| keep(i))
+        .map(|i| converted.get(i) == Some(true))
+        .collect();
+    let mut notes = Vec::new();
+
+    // Best customers: the top share of the population's wins by won amount.
+    let mut wins_by_amount: Vec<(f64, usize)> = (0..o.height())
+        .filter(|&i| keep(i) && converted.get(i) == Some(true))
+        .filter_map(|i| amounts.get(i).map(|a| (a, i)))
+        .collect();
+    wins_by_amount.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let top = ((params.best_top_percent / 100.0) * wins_by_amount.len() as f64).ceil() as usize;
+    let mut is_best = vec![false; o.height()];
+    for &(_, i) in wins_by_amount.iter().take(top) {
+        is_best[i] = true;
+    }
+    if wins_by_amount.is_empty() {
+        notes.push("no won amounts: the best customers' profile is left out".to_string());
+    }
+    let best: Vec<bool> = (0..o.height())
+        .filter(|&i| keep(i))
+        .map(|i| is_best[i])
+        .collect();
+    let population = Population { won, best };
+
+    // Lead traits, identity columns apart.
+    let mut identities: Vec<Verdict> = inputs
+        .leads
+        .identity
+        .iter()
+        .map(|name| Verdict {
+            name: name.clone(),
+            flag: Flag::Identity,
+            reason: "the column name says it identifies a person or company".to_string(),
+            auc: f64::NAN,
+        })
+        .collect();
+    let mut traits = Vec::new();
+    let mut candidates: Vec<(String, bool)> = LEAD_CATEGORIES
+        .iter()
+        .filter(|c| inputs.leads.has(c))
+        .map(|c| (c.to_string(), false))
+        .collect();
+    candidates.extend(
+        inputs
+            .leads
+            .traits
+            .iter()
+            .map(|t| (t.name.clone(), t.numeric)),
+    );
+    for (name, numeric) in candidates {
+        let column = leads.column(&name)?;
+        let origin = if params.engagement_columns.contains(&name) {
+            Origin::Engagement
+        } else {
+            Origin::Fit
+        };
+        if numeric {
+            let values = column.cast(&DataType::Float64)?;
+            let values = values.f64()?;
+            if looks_id_named(&name) {
+                let text: Vec<String> = values.iter().flatten().map(|v| v.to_string()).collect();
+                if let Some(reason) =
+                    leakage::identity_by_values(&name, text.iter().map(String::as_str), true)
+                {
+                    identities.push(identity(&name, reason));
+                    continue;
+                }
+            }
+            traits.push(TraitInput {
+                name,
+                origin,
+                values: TraitValues::Numeric(
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| keep(*i))
+                        .map(|(_, v)| v)
+                        .collect(),
+                ),
+            });
+        } else {
+            let text = column.cast(&DataType::String)?;
+            let text = text.str()?;
+            if let Some(reason) = leakage::identity_by_values(&name, text.iter().flatten(), false) {
+                identities.push(identity(&name, reason));
+                continue;
+            }
+            traits.push(TraitInput {
+                name,
+                origin,
+                values: TraitValues::categorical(
+                    text.iter()
+                        .enumerate()
+                        .filter(|(i, _)| keep(*i))
+                        .map(|(_, v)| v),
+                ),
+            });
+        }
+    }
+
+    // Engagement traits from activities.
+    match (&inputs.activities, inputs.leads.has("created_at")) {
+        (Some(activities), true) => {
+            for t in engagement::engagement_traits(&inputs.leads, activities, &params.engagement)? {
+                traits.push(TraitInput {
+                    name: t.name,
+                    origin: Origin::Engagement,
+                    values: TraitValues::Numeric(
+                        t.values
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(i, _)| keep(*i))
+                            .map(|(_, v)| v)
+                            .collect(),
+                    ),
+                });
+            }
+        }
+        (Some(_), false) => notes.push(
+            "activities are not used: the leads have no created_at to date them against".into(),
+        ),
+        (None, _) => {}
+    }
+
+    let table = binning::bin_traits(&traits, &population, &params.binning);
+    let overall = if table.leads == 0 {
+        0.0
+    } else {
+        table.wins as f64 / table.leads as f64
+    };
+    let contacted = if inputs.leads.has("first_response_at") {
+        Some(leads.column("first_response_at")?.is_not_null())
+    } else {
+        None
+    };
+    let verdicts = table
+        .traits
+        .iter()
+        .zip(&traits)
+        .map(|(t, input)| {
+            let contact = contacted
+                .as_ref()
+                .and_then(|c| missing_by_contact(&input.values, c, &mask));
+            leakage::assess(t, overall, contact, &params.leak)
+        })
+        .collect();
+    let population = PopulationSummary {
+        leads: table.leads,
+        wins: table.wins,
+        best_customers: table.best,
+        best_threshold: wins_by_amount
+            .get(top.saturating_sub(1))
+            .filter(|_| top > 0)
+            .map(|w| w.0),
+        excluded_immature: (0..o.height())
+            .filter(|&i| converted.get(i).is_none())
+            .count() as u64,
+        excluded_young_converted: (0..o.height())
+            .filter(|&i| converted.get(i) == Some(true) && complete.get(i) == Some(false))
+            .count() as u64,
+        excluded_existing_customers: (0..o.height())
+            .filter(|&i| {
+                converted.get(i).is_some()
+                    && complete.get(i) == Some(true)
+                    && existing.get(i) == Some(true)
+            })
+            .count() as u64,
+    };
+    Ok(Discovery {
+        table,
+        verdicts,
+        identities,
+        population,
+        notes,
+    })
+}
+
+fn identity(name: &str, reason: String) -> Verdict {
+    Verdict {
+        name: name.to_string(),
+        flag: Flag::Identity,
+        reason,
+        auc: f64::NAN,
+    }
+}
+
+/// Numeric columns are only taken for ids when their name says so.
+fn looks_id_named(name: &str) -> bool {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| ["id", "nr", "no", "number", "code", "key", "uuid"].contains(&w))
+}
+
+/// Share of missing values among never-contacted and contacted leads of the population.
+fn missing_by_contact(
+    values: &TraitValues,
+    contacted: &BooleanChunked,
+    mask: &[bool],
+) -> Option<MissingByContact> {
+    let population: Vec<bool> = (0..mask.len())
+        .filter(|&i| mask[i])
+        .map(|i| contacted.get(i) == Some(true))
+        .collect();
+    let is_missing: Vec<bool> = match values {
+        TraitValues::Numeric(v) => v.iter().map(Option::is_none).collect(),
+        TraitValues::Categorical { codes, .. } => codes.iter().map(Option::is_none).collect(),
+    };
+    let share = |want: bool| {
+        let (mut n, mut m) = (0usize, 0usize);
+        for (c, miss) in population.iter().zip(&is_missing) {
+            if *c == want {
+                n += 1;
+                m += usize::from(*miss);
+            }
+        }
+        (n >= 30).then(|| m as f64 / n as f64)
+    };
+    Some(MissingByContact {
+        missing_if_not_contacted: share(false)?,
+        missing_if_contacted: share(true)?,
+    })
+}
