@@ -26,6 +26,8 @@ pub struct DiscoveryParams {
     pub best_top_percent: f64,
     /// Lead columns that belong to the engagement sub-score.
     pub engagement_columns: Vec<String>,
+    /// Columns the config declares categorical (never taken for numbers).
+    pub categorical: Vec<String>,
 }
 
 /// Who was binned, and who was left out and why.
@@ -130,8 +132,18 @@ pub fn discover(
     let mut candidates: Vec<(String, bool)> = LEAD_CATEGORIES
         .iter()
         .filter(|c| inputs.leads.has(c))
-        .map(|c| (c.to_string(), false))
-        .collect();
+        .map(|c| -> Result<(String, bool)> {
+            let text = leads.column(c)?.str()?.clone();
+            // `campaign` may be a count (a bank's contacts in this campaign), not a name.
+            let numeric = !params.categorical.iter().any(|x| x == c)
+                && text.null_count() < text.len()
+                && text
+                    .iter()
+                    .flatten()
+                    .all(|v| v.trim().parse::<f64>().is_ok());
+            Ok((c.to_string(), numeric))
+        })
+        .collect::<Result<_>>()?;
     candidates.extend(
         inputs
             .leads
@@ -147,7 +159,16 @@ pub fn discover(
             Origin::Fit
         };
         if numeric {
-            let values = column.cast(&DataType::Float64)?;
+            let values = if column.dtype() == &DataType::String {
+                column
+                    .str()?
+                    .iter()
+                    .map(|v| v.and_then(|v| v.trim().parse::<f64>().ok()))
+                    .collect::<Float64Chunked>()
+                    .into_column()
+            } else {
+                column.cast(&DataType::Float64)?
+            };
             let values = values.f64()?;
             if looks_id_named(&name) {
                 let text: Vec<String> = values.iter().flatten().map(|v| v.to_string()).collect();

@@ -190,3 +190,264 @@ fn identity_values_never_reach_the_outputs() {
         }
     }
 }
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const GENERATED: [&str; 7] = [
+    "leads.csv",
+    "deals.csv",
+    "activities.csv",
+    "spend.csv",
+    "customers.csv",
+    "leadtune.toml",
+    "truth.json",
+];
+
+#[test]
+fn generate_is_byte_identical_per_seed_and_the_shipped_sample_is_seed_42() {
+    let dir = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        let o = leadtune(
+            dir.path(),
+            &["generate", "--out", out, "--leads", "5000", "--seed", "42"],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    for file in GENERATED {
+        let a = std::fs::read(dir.path().join("a").join(file)).unwrap();
+        let b = std::fs::read(dir.path().join("b").join(file)).unwrap();
+        assert!(a == b, "{file} differs between two runs with one seed");
+        let shipped = std::fs::read(root().join("data/sample").join(file)).unwrap();
+        assert!(
+            a == shipped,
+            "data/sample/{file} is not `generate --leads 5000 --seed 42`"
+        );
+    }
+    let other = leadtune(
+        dir.path(),
+        &["generate", "--out", "c", "--leads", "5000", "--seed", "43"],
+    );
+    assert!(other.status.success());
+    assert_ne!(
+        std::fs::read(dir.path().join("a/leads.csv")).unwrap(),
+        std::fs::read(dir.path().join("c/leads.csv")).unwrap()
+    );
+}
+
+#[test]
+fn run_on_the_sample_says_what_is_not_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = leadtune(&root(), &["run", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("not built yet"), "{stdout}");
+    for file in [
+        "rejected.csv",
+        "manifest.json",
+        "traits.csv",
+        "traits.parquet",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    // The generator's planted counts are what validation finds.
+    let m = manifest(dir.path());
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("data/sample/truth.json")).unwrap())
+            .unwrap();
+    let counts = accounted(&m);
+    let malformed = &truth["malformed"];
+    let n = |k: &str| malformed[k].as_u64().unwrap();
+    assert_eq!(
+        counts[0].1[2],
+        n("leads_bad_created_at") + n("leads_duplicate_id")
+    );
+    assert_eq!(
+        counts[2].1[2],
+        n("activities_bad_occurred_at") + n("activities_unknown_lead")
+    );
+    assert_eq!(
+        m["outcome"]["existing_customers"],
+        truth["existing_customers"]["planted"]
+    );
+    assert_eq!(
+        m["outcome"]["won_after_horizon"],
+        truth["realised"]["won_after_horizon"]
+    );
+}
+
+/// traits.csv rows as maps.
+fn traits_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(dir.join("traits.csv")).unwrap();
+    reader.deserialize().map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn trait_discovery_recovers_the_planted_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = leadtune(
+        dir.path(),
+        &["generate", "--out", "g", "--leads", "20000", "--seed", "3"],
+    );
+    assert!(g.status.success());
+    let t = leadtune(
+        dir.path(),
+        &["traits", "--config", "g/leadtune.toml", "--out", "out"],
+    );
+    assert!(t.status.success(), "{}", text(&t.stderr));
+    let rows = traits_rows(&dir.path().join("out"));
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("g/truth.json")).unwrap()).unwrap();
+    let flag = |name: &str| {
+        rows.iter()
+            .find(|r| r["trait"] == name)
+            .map(|r| r["flag"].clone())
+            .unwrap_or_else(|| panic!("{name} not in traits.csv"))
+    };
+    assert_eq!(
+        flag(truth["leaky_column"]["column"].as_str().unwrap()),
+        "leaky"
+    );
+    for identity in ["email", "company", "domain", "contact_name"] {
+        assert_eq!(flag(identity), "identity", "{identity}");
+        assert_eq!(rows.iter().filter(|r| r["trait"] == identity).count(), 1);
+    }
+    // The no-effect trait: IV near 0, no significant bin after correction.
+    let none = truth["no_effect_trait"].as_str().unwrap();
+    let bins: Vec<_> = rows.iter().filter(|r| r["trait"] == none).collect();
+    let iv: f64 = bins[0]["trait_iv"].parse().unwrap();
+    assert!(iv < 0.02, "{none} IV {iv}");
+    for b in &bins {
+        if let Ok(p) = b["p_adjusted"].parse::<f64>() {
+            assert!(p > 0.05, "{none} bin {} p_adjusted {p}", b["bin"]);
+        }
+    }
+    // Planted categorical effects: the bins' WoE orders categories as the truth does, for every
+    // pair of categories whose true effects differ by at least 0.3 (and with 300+ leads each).
+    // `source` is left to its extremes below: by design the generator ties source to response
+    // speed and engagement (web forms answered fast, purchased lists slowly), so its one-trait
+    // (marginal) WoE mixes in those effects; the planted values are conditional log-odds.
+    let effects = truth["categorical_effects"].as_object().unwrap();
+    for (name, per_value) in effects {
+        if name == none || name == "source" {
+            continue;
+        }
+        let woe = |value: &str| -> Option<(f64, u64)> {
+            let bin = if value == "(missing)" {
+                "missing"
+            } else {
+                value
+            };
+            rows.iter()
+                .find(|r| &r["trait"] == name && r["bin"] == bin)
+                .map(|r| (r["woe"].parse().unwrap(), r["leads"].parse().unwrap()))
+        };
+        let values: Vec<(&String, f64)> = per_value
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k, v.as_f64().unwrap()))
+            .collect();
+        for (a, ea) in &values {
+            for (b, eb) in &values {
+                if ea - eb < 0.3 {
+                    continue;
+                }
+                let (Some((wa, na)), Some((wb, nb))) = (woe(a), woe(b)) else {
+                    continue;
+                };
+                if na >= 300 && nb >= 300 {
+                    assert!(
+                        wa > wb,
+                        "{name}: {a} (true {ea}) should beat {b} (true {eb})"
+                    );
+                }
+            }
+        }
+    }
+    let source_woe = |v: &str| -> f64 {
+        rows.iter()
+            .find(|r| r["trait"] == "source" && r["bin"] == v)
+            .unwrap()["woe"]
+            .parse()
+            .unwrap()
+    };
+    let sources = [
+        "web_form",
+        "event",
+        "purchased_list",
+        "referral",
+        "paid_search",
+        "partner",
+    ];
+    let best = sources
+        .iter()
+        .max_by(|a, b| source_woe(a).total_cmp(&source_woe(b)));
+    let worst = sources
+        .iter()
+        .min_by(|a, b| source_woe(a).total_cmp(&source_woe(b)));
+    assert_eq!((best, worst), (Some(&"referral"), Some(&"purchased_list")));
+    // Planted numeric shapes: employees ascending, company age an inverted U (a peak in years).
+    let trend = |name: &str| rows.iter().find(|r| r["trait"] == name).unwrap()["trend"].clone();
+    assert_eq!(trend("employees"), "ascending");
+    assert_eq!(
+        trend(truth["non_monotonic_trait"].as_str().unwrap()),
+        "peak"
+    );
+    // Traits with planted effects rank above the no-effect one.
+    let iv_of = |name: &str| -> f64 {
+        rows.iter().find(|r| r["trait"] == name).unwrap()["trait_iv"]
+            .parse()
+            .unwrap()
+    };
+    for planted in [
+        "source",
+        "industry",
+        "job_title_level",
+        "employees",
+        "country",
+    ] {
+        assert!(iv_of(planted) > 5.0 * iv_of(none), "{planted}");
+    }
+}
+
+#[test]
+fn bank_marketing_duration_is_flagged_leaky_unaided() {
+    let bank = root().join("../shared/data/bank-marketing/bank-full.csv");
+    assert!(
+        bank.is_file(),
+        "{} is missing: ../shared must sit beside the project",
+        bank.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("leadtune.toml"),
+        format!(
+            "[input]\nleads = {:?}\n[columns]\nlead_id = \"@row\"\nconverted = \"y\"\n\
+             [traits]\nmissing = [\"unknown\"]\n",
+            bank.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = leadtune(dir.path(), &["traits", "--out", "out"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = traits_rows(&dir.path().join("out"));
+    let flags: std::collections::BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r["trait"].as_str(), r["flag"].as_str()))
+        .collect();
+    assert_eq!(flags["duration"], "leaky");
+    let flagged: Vec<&&str> = flags
+        .iter()
+        .filter(|(_, f)| **f != "ok")
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(flagged, vec![&"duration"], "only duration is flagged");
+    let m = manifest(&dir.path().join("out"));
+    assert_eq!(
+        accounted(&m),
+        vec![("leads".to_string(), [45211, 45211, 0, 0])]
+    );
+    assert_eq!(m["outcome"]["converted"], 5289);
+}

@@ -76,6 +76,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     )?;
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
+    let mut written = vec!["rejected.csv", "existing_customers.csv"];
 
     let discovery = if mode == Mode::Validate {
         None
@@ -85,6 +86,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         let d = traits::discover(&inputs, &linked.outcomes, &discovery_params(&settings))?;
         spinner.finish_and_clear();
         report::traits_table::write(&out_dir, &d)?;
+        written.extend(["traits.csv", "traits.parquet"]);
         timings.insert("traits".to_string(), step.elapsed().as_millis() as u64);
         Some(d)
     };
@@ -108,11 +110,13 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     };
     let manifest_path = out_dir.join("manifest.json");
     output::write_json(&manifest_path, &manifest)?;
+    written.push("manifest.json");
 
-    print_summary(&settings, &entries, &linked, mode, &stages);
+    print_summary(&entries, &linked);
     if let Some(d) = &discovery {
         print_traits(d, settings.outcome.best_customers_top_percent);
     }
+    print_outputs(&settings, &written, mode, &stages);
     Ok(())
 }
 
@@ -139,6 +143,7 @@ fn discovery_params(settings: &Settings) -> traits::DiscoveryParams {
         },
         best_top_percent: settings.outcome.best_customers_top_percent,
         engagement_columns: t.engagement.clone(),
+        categorical: t.categorical.clone(),
     }
 }
 
@@ -294,13 +299,7 @@ fn print_traits(d: &Discovery, best_percent: f64) {
     }
 }
 
-fn print_summary(
-    settings: &Settings,
-    entries: &[InputEntry],
-    linked: &Linked,
-    mode: Mode,
-    stages: &[Stage],
-) {
+fn print_summary(entries: &[InputEntry], linked: &Linked) {
     let mut out = std::io::stdout().lock();
     let s = &linked.summary;
     let _ = writeln!(
@@ -351,16 +350,15 @@ fn print_summary(
     for note in &s.notes {
         let _ = writeln!(out, "note: {note}");
     }
-    let _ = writeln!(
-        out,
-        "\nwrote {}",
-        settings.output_dir.join("rejected.csv").display()
-    );
-    let _ = writeln!(
-        out,
-        "wrote {}",
-        settings.output_dir.join("manifest.json").display()
-    );
+}
+
+/// Where the outputs are, and which stages are not built yet.
+fn print_outputs(settings: &Settings, written: &[&str], mode: Mode, stages: &[Stage]) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\noutputs in {}:", settings.output_dir.display());
+    for file in written {
+        let _ = writeln!(out, "  {file}");
+    }
     if mode == Mode::Run {
         let _ = writeln!(out, "\nnot built yet (no output written for these stages):");
         for stage in stages.iter().filter(|s| s.status != "done") {

@@ -292,17 +292,17 @@ pub fn is_identity_header(header: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     let joined = words.join("_");
-    const WHOLE: [&str; 13] = [
+    // Generic words such as `contact` or `account` are not enough on their own (a bank's
+    // `contact` column holds the channel: cellular / telephone); their values decide, in
+    // trait discovery.
+    const WHOLE: [&str; 10] = [
         "name",
         "first_name",
         "last_name",
         "full_name",
         "firstname",
         "lastname",
-        "contact",
         "company",
-        "account",
-        "person",
         "ip",
         "ip_address",
         "vat",
