@@ -958,3 +958,115 @@ mod tests {
         assert_eq!(range_label(Some(1.5), Some(20.0)), "(1.5, 20]");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn leads() -> impl Strategy<Value = Vec<(Option<i32>, bool)>> {
+        prop::collection::vec(
+            (prop::option::weighted(0.9, -50i32..50), any::<bool>()),
+            1..400,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn numeric_bins_partition_the_leads(
+            data in leads(),
+            trend in prop::sample::select(vec![
+                Trend::Auto, Trend::Ascending, Trend::Descending, Trend::Peak, Trend::Valley,
+                Trend::None,
+            ]),
+            min_share in 0.0f64..0.3,
+            special in prop::bool::ANY,
+        ) {
+            let values: Vec<Option<f64>> = data.iter().map(|(v, _)| v.map(f64::from)).collect();
+            let won: Vec<bool> = data.iter().map(|(_, w)| *w).collect();
+            let params = BinningParams {
+                min_bin_share: min_share,
+                trend,
+                special: if special {
+                    BTreeMap::from([("x".to_string(), vec![0.0])])
+                } else {
+                    BTreeMap::new()
+                },
+                ..Default::default()
+            };
+            let input = TraitInput {
+                name: "x".into(),
+                origin: Origin::Fit,
+                values: TraitValues::Numeric(values.clone()),
+            };
+            let population = Population { won: won.clone(), best: vec![false; won.len()] };
+            let table = bin_traits(&[input], &population, &params);
+            let t = &table.traits[0];
+            // Merging never loses counts.
+            prop_assert_eq!(t.bins.iter().map(|b| b.leads).sum::<u64>(), data.len() as u64);
+            prop_assert_eq!(
+                t.bins.iter().map(|b| b.wins).sum::<u64>(),
+                won.iter().filter(|w| **w).count() as u64
+            );
+            // Every lead falls in exactly one bin, the one that counted it.
+            let mut counted = vec![0u64; t.bins.len()];
+            let mut wins = vec![0u64; t.bins.len()];
+            for (v, w) in values.iter().zip(&won) {
+                let b = t.numeric_bin(*v);
+                counted[b] += 1;
+                wins[b] += u64::from(*w);
+            }
+            prop_assert_eq!(counted, t.bins.iter().map(|b| b.leads).collect::<Vec<_>>());
+            prop_assert_eq!(wins, t.bins.iter().map(|b| b.wins).collect::<Vec<_>>());
+            // The ranges cover the line: open at both ends, each starting where the last ended.
+            let ranges: Vec<(Option<f64>, Option<f64>)> = t.bins.iter().filter_map(|b| match b.rule {
+                BinRule::Range { lo, hi } => Some((lo, hi)),
+                _ => None,
+            }).collect();
+            prop_assert!(ranges.first().is_some_and(|r| r.0.is_none()));
+            prop_assert!(ranges.last().is_some_and(|r| r.1.is_none()));
+            for pair in ranges.windows(2) {
+                prop_assert_eq!(pair[0].1, pair[1].0);
+            }
+            prop_assert!(ranges.len() <= params.max_bins);
+            // A forced monotone trend holds across the ranges.
+            let rates: Vec<f64> = t.bins.iter()
+                .filter(|b| matches!(b.rule, BinRule::Range { .. }))
+                .map(|b| b.conversion)
+                .collect();
+            if trend == Trend::Ascending && ranges.len() > 1 {
+                prop_assert!(rates.windows(2).all(|w| w[1] >= w[0]));
+            }
+            if trend == Trend::Descending && ranges.len() > 1 {
+                prop_assert!(rates.windows(2).all(|w| w[1] <= w[0]));
+            }
+            prop_assert!(t.iv >= 0.0);
+        }
+
+        #[test]
+        fn categorical_bins_partition_the_leads(
+            data in prop::collection::vec(
+                (prop::option::weighted(0.9, 0u8..12), any::<bool>()), 1..400),
+            min_share in 0.0f64..0.3,
+        ) {
+            let labels: Vec<Option<String>> =
+                data.iter().map(|(v, _)| v.map(|v| format!("v{v}"))).collect();
+            let won: Vec<bool> = data.iter().map(|(_, w)| *w).collect();
+            let input = TraitInput {
+                name: "c".into(),
+                origin: Origin::Fit,
+                values: TraitValues::categorical(labels.iter().map(|v| v.as_deref())),
+            };
+            let population = Population { won: won.clone(), best: vec![false; won.len()] };
+            let params = BinningParams { min_bin_share: min_share, ..Default::default() };
+            let t = &bin_traits(&[input], &population, &params).traits[0];
+            let mut counted = vec![0u64; t.bins.len()];
+            for v in &labels {
+                counted[t.category_bin(v.as_deref())] += 1;
+            }
+            prop_assert_eq!(counted, t.bins.iter().map(|b| b.leads).collect::<Vec<_>>());
+            prop_assert_eq!(t.bins.iter().map(|b| b.wins).sum::<u64>(),
+                won.iter().filter(|w| **w).count() as u64);
+        }
+    }
+}

@@ -9,7 +9,8 @@
 //! - one value converts at 95% or more over at least 5% of the leads, or never converts over at
 //!   least 30% of the leads where 30 wins were expected;
 //! - its missingness tracks contact: missing for at least 90% of the never-contacted leads and at
-//!   most 50% of the contacted ones, with the missing bin far from average (|WoE| >= 1).
+//!   most 50% of the contacted ones, with the missing bin far from average (|WoE| >= 1);
+//! - it holds dates, and for at least half the leads they fall after the first response.
 
 use serde::Serialize;
 
@@ -70,6 +71,15 @@ pub struct Verdict {
 pub struct MissingByContact {
     pub missing_if_not_contacted: f64,
     pub missing_if_contacted: f64,
+}
+
+/// Evidence about a trait beyond its bins, from the leads' timestamps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimeEvidence {
+    /// Missingness by contact, when the leads have `first_response_at`.
+    pub contact: Option<MissingByContact>,
+    /// For a date-valued trait: the share of leads whose date falls after their first response.
+    pub after_first_response: Option<f64>,
 }
 
 /// Words in a column name that say the value is recorded during or after contact with sales.
@@ -138,7 +148,7 @@ pub fn trait_auc(t: &TraitBins) -> f64 {
 pub fn assess(
     t: &TraitBins,
     overall_rate: f64,
-    contact: Option<MissingByContact>,
+    time: TimeEvidence,
     params: &LeakParams,
 ) -> Verdict {
     let auc = trait_auc(t);
@@ -203,7 +213,16 @@ pub fn assess(
             ));
         }
     }
-    if let Some(c) = contact {
+    if let Some(share) = time.after_first_response
+        && share >= 0.5
+    {
+        leaky = true;
+        evidence.push(format!(
+            "its dates fall after the first response for {:.0}% of leads: recorded after contact",
+            share * 100.0
+        ));
+    }
+    if let Some(c) = time.contact {
         let missing_woe = t
             .bins
             .iter()
@@ -383,7 +402,7 @@ mod tests {
             })
             .collect();
         let t = categorical("sales_note_status", values, &won);
-        let v = assess(&t, 0.1, None, &LeakParams::default());
+        let v = assess(&t, 0.1, TimeEvidence::default(), &LeakParams::default());
         assert_eq!(v.flag, Flag::Leaky, "{v:?}");
         assert!(v.reason.contains("single-trait AUC"), "{}", v.reason);
         assert!(v.reason.contains("status"), "{}", v.reason);
@@ -406,7 +425,7 @@ mod tests {
             })
             .collect();
         let t = categorical("industry_size", values, &won);
-        let v = assess(&t, 0.1, None, &LeakParams::default());
+        let v = assess(&t, 0.1, TimeEvidence::default(), &LeakParams::default());
         assert_eq!(v.flag, Flag::Ok, "{v:?}");
     }
 
@@ -422,7 +441,7 @@ mod tests {
             allow: vec!["stage".into()],
             ..Default::default()
         };
-        let v = assess(&t, 0.1, None, &params);
+        let v = assess(&t, 0.1, TimeEvidence::default(), &params);
         assert_eq!(v.flag, Flag::Ok);
         assert!(v.reason.starts_with("kept by [traits] allow_leaky"));
     }
@@ -441,12 +460,34 @@ mod tests {
             missing_if_not_contacted: 0.97,
             missing_if_contacted: 0.2,
         };
-        let v = assess(&t, 0.1, Some(contact), &LeakParams::default());
+        let time = TimeEvidence {
+            contact: Some(contact),
+            after_first_response: None,
+        };
+        let v = assess(&t, 0.1, time, &LeakParams::default());
         assert_eq!(v.flag, Flag::Leaky, "{v:?}");
         assert!(v.reason.contains("filled in after contact"), "{}", v.reason);
         // Without the contact evidence the same trait is a legitimate missing-value signal.
-        let hidden = assess(&t, 0.1, None, &LeakParams::default());
+        let hidden = assess(&t, 0.1, TimeEvidence::default(), &LeakParams::default());
         assert!(!hidden.reason.contains("after contact"));
+    }
+
+    #[test]
+    fn dates_recorded_after_the_first_response_are_leaky() {
+        let won = outcomes();
+        let values = (0..2000).map(|i| Some(format!("d{}", i % 3))).collect();
+        let t = categorical("follow_up", values, &won);
+        let after = |share| TimeEvidence {
+            contact: None,
+            after_first_response: Some(share),
+        };
+        let v = assess(&t, 0.1, after(0.8), &LeakParams::default());
+        assert_eq!(v.flag, Flag::Leaky, "{v:?}");
+        assert!(v.reason.contains("after the first response for 80%"));
+        assert_eq!(
+            assess(&t, 0.1, after(0.1), &LeakParams::default()).flag,
+            Flag::Ok
+        );
     }
 
     #[test]
@@ -457,7 +498,7 @@ mod tests {
             .collect();
         let t = categorical("mostly_empty", values, &won);
         assert_eq!(
-            assess(&t, 0.1, None, &LeakParams::default()).flag,
+            assess(&t, 0.1, TimeEvidence::default(), &LeakParams::default()).flag,
             Flag::Constant
         );
     }

@@ -15,7 +15,7 @@ use crate::binning::{
 use crate::engagement::{self, EngagementParams};
 use crate::error::Result;
 use crate::ingest::Inputs;
-use crate::leakage::{self, Flag, LeakParams, MissingByContact, Verdict};
+use crate::leakage::{self, Flag, LeakParams, MissingByContact, TimeEvidence, Verdict};
 use crate::link::Outcomes;
 
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct DiscoveryParams {
     pub engagement_columns: Vec<String>,
     /// Columns the config declares categorical (never taken for numbers).
     pub categorical: Vec<String>,
+    /// `[input] date_format`, for recognising date-valued traits.
+    pub date_format: Option<String>,
 }
 
 /// Who was binned, and who was left out and why.
@@ -54,6 +56,8 @@ pub struct Discovery {
     pub identities: Vec<Verdict>,
     pub population: PopulationSummary,
     pub notes: Vec<String>,
+    /// Wall time of the parts, in milliseconds (engagement traits, binning + statistics).
+    pub timings_ms: Vec<(&'static str, u64)>,
 }
 
 impl Discovery {
@@ -151,6 +155,7 @@ pub fn discover(
             .iter()
             .map(|t| (t.name.clone(), t.numeric)),
     );
+    let mut after_response: Vec<(String, Option<f64>)> = Vec::new();
     for (name, numeric) in candidates {
         let column = leads.column(&name)?;
         let origin = if params.engagement_columns.contains(&name) {
@@ -194,6 +199,30 @@ pub fn discover(
         } else {
             let text = column.cast(&DataType::String)?;
             let text = text.str()?;
+            if let Some(dates) = date_values(text, params.date_format.as_deref()) {
+                // A date-valued trait: days from the lead's creation (negative = before), and
+                // how often it falls after the first response.
+                after_response.push((
+                    name.clone(),
+                    share_after(&dates, leads, "first_response_at")?,
+                ));
+                let created = timestamps(leads, "created_at")?;
+                let days = dates
+                    .iter()
+                    .zip(&created)
+                    .map(|(d, c)| Some((d.as_ref()? - c.as_ref()?) as f64 / 86_400_000.0));
+                traits.push(TraitInput {
+                    name,
+                    origin,
+                    values: TraitValues::Numeric(
+                        days.enumerate()
+                            .filter(|(i, _)| keep(*i))
+                            .map(|(_, v)| v)
+                            .collect(),
+                    ),
+                });
+                continue;
+            }
             if let Some(reason) = leakage::identity_by_values(&name, text.iter().flatten(), false) {
                 identities.push(identity(&name, reason));
                 continue;
@@ -212,6 +241,7 @@ pub fn discover(
     }
 
     // Engagement traits from activities.
+    let started = std::time::Instant::now();
     match (&inputs.activities, inputs.leads.has("created_at")) {
         (Some(activities), true) => {
             for t in engagement::engagement_traits(&inputs.leads, activities, &params.engagement)? {
@@ -235,7 +265,10 @@ pub fn discover(
         (None, _) => {}
     }
 
+    let engagement_ms = started.elapsed().as_millis() as u64;
+    let started = std::time::Instant::now();
     let table = binning::bin_traits(&traits, &population, &params.binning);
+    let binning_ms = started.elapsed().as_millis() as u64;
     let overall = if table.leads == 0 {
         0.0
     } else {
@@ -251,10 +284,16 @@ pub fn discover(
         .iter()
         .zip(&traits)
         .map(|(t, input)| {
-            let contact = contacted
-                .as_ref()
-                .and_then(|c| missing_by_contact(&input.values, c, &mask));
-            leakage::assess(t, overall, contact, &params.leak)
+            let time = TimeEvidence {
+                contact: contacted
+                    .as_ref()
+                    .and_then(|c| missing_by_contact(&input.values, c, &mask)),
+                after_first_response: after_response
+                    .iter()
+                    .find(|(n, _)| *n == t.name)
+                    .and_then(|(_, share)| *share),
+            };
+            leakage::assess(t, overall, time, &params.leak)
         })
         .collect();
     let population = PopulationSummary {
@@ -285,7 +324,45 @@ pub fn discover(
         identities,
         population,
         notes,
+        timings_ms: vec![
+            ("traits.engagement", engagement_ms),
+            ("traits.binning", binning_ms),
+        ],
     })
+}
+
+/// The values as timestamps when every value present is a date (and one is present).
+fn date_values(text: &StringChunked, format: Option<&str>) -> Option<Vec<Option<i64>>> {
+    if text.null_count() == text.len() {
+        return None;
+    }
+    text.iter()
+        .map(|v| match v {
+            None => Some(None),
+            Some(v) => crate::ingest::values::parse_timestamp(v, format).map(Some),
+        })
+        .collect()
+}
+
+/// A timestamp column of the leads as milliseconds (all missing when absent).
+fn timestamps(leads: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(match leads.column(name) {
+        Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
+        Err(_) => vec![None; leads.height()],
+    })
+}
+
+/// Share of leads (with both dates) whose `dates` fall after their `column` timestamp.
+fn share_after(dates: &[Option<i64>], leads: &DataFrame, column: &str) -> Result<Option<f64>> {
+    let reference = timestamps(leads, column)?;
+    let (mut n, mut after) = (0usize, 0usize);
+    for (d, r) in dates.iter().zip(&reference) {
+        if let (Some(d), Some(r)) = (d, r) {
+            n += 1;
+            after += usize::from(d > r);
+        }
+    }
+    Ok((n >= 30).then(|| after as f64 / n as f64))
 }
 
 fn identity(name: &str, reason: String) -> Verdict {

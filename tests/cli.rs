@@ -451,3 +451,41 @@ fn bank_marketing_duration_is_flagged_leaky_unaided() {
     );
     assert_eq!(m["outcome"]["converted"], 5289);
 }
+
+#[test]
+fn a_date_recorded_after_first_response_is_flagged_leaky() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut leads =
+        String::from("lead_id,created_at,first_response_at,converted,last_meeting_on,size\n");
+    for i in 0..200 {
+        let day = 1 + i % 28;
+        let meeting = 1 + (i * 7) % 28;
+        leads.push_str(&format!(
+            "L{i},2024-03-{day:02},2024-03-{day:02}T10:00:00,{},2024-04-{meeting:02},{}\n",
+            i % 4 == 0,
+            ["small", "big"][i % 2]
+        ));
+    }
+    std::fs::write(dir.path().join("leads.csv"), leads).unwrap();
+    std::fs::write(
+        dir.path().join("leadtune.toml"),
+        "[input]\nleads = \"leads.csv\"\n",
+    )
+    .unwrap();
+    let out = leadtune(dir.path(), &["traits", "--out", "out"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = traits_rows(&dir.path().join("out"));
+    let row = rows
+        .iter()
+        .find(|r| r["trait"] == "last_meeting_on")
+        .unwrap();
+    assert_eq!(row["flag"], "leaky");
+    assert!(
+        row["reason"].contains("after the first response for 100%"),
+        "{}",
+        row["reason"]
+    );
+    assert_eq!(row["kind"], "numeric");
+    let size = rows.iter().find(|r| r["trait"] == "size").unwrap();
+    assert_eq!(size["flag"], "ok");
+}

@@ -88,6 +88,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         report::traits_table::write(&out_dir, &d)?;
         written.extend(["traits.csv", "traits.parquet"]);
         timings.insert("traits".to_string(), step.elapsed().as_millis() as u64);
+        for (name, ms) in &d.timings_ms {
+            timings.insert(name.to_string(), *ms);
+        }
         Some(d)
     };
 
@@ -144,6 +147,7 @@ fn discovery_params(settings: &Settings) -> traits::DiscoveryParams {
         best_top_percent: settings.outcome.best_customers_top_percent,
         engagement_columns: t.engagement.clone(),
         categorical: t.categorical.clone(),
+        date_format: settings.dialect.date_format.clone(),
     }
 }
 
