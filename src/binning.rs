@@ -141,6 +141,16 @@ pub struct Population {
     pub won: Vec<bool>,
     /// The lead's won deal is among the top `best_customers_top_percent` by amount.
     pub best: Vec<bool>,
+    /// Lead `i` of the population is value `rows[i]` of each [`TraitInput`]; `None`: the same
+    /// index (the trait values hold just the population).
+    pub rows: Option<Vec<usize>>,
+}
+
+impl Population {
+    /// The index into the trait values of population lead `i`.
+    pub fn row(&self, i: usize) -> usize {
+        self.rows.as_ref().map_or(i, |r| r[i])
+    }
 }
 
 /// Which values fall in a bin.
@@ -345,10 +355,10 @@ fn bin_categorical(
 ) -> TraitBins {
     let mut by_code = vec![Counts::default(); labels.len()];
     let mut missing = Counts::default();
-    for (i, code) in codes.iter().enumerate() {
+    for i in 0..population.won.len() {
         let (won, best) = (population.won[i], population.best[i]);
-        match code {
-            Some(c) => by_code[*c as usize].add(won, best),
+        match codes[population.row(i)] {
+            Some(c) => by_code[c as usize].add(won, best),
             None => missing.add(won, best),
         }
     }
@@ -410,9 +420,9 @@ fn bin_numeric(
     let mut special_counts = vec![Counts::default(); specials.len()];
     let mut missing = Counts::default();
     let mut regular: Vec<(f64, bool, bool)> = Vec::with_capacity(values.len());
-    for (i, v) in values.iter().enumerate() {
+    for i in 0..population.won.len() {
         let (won, best) = (population.won[i], population.best[i]);
-        match v.filter(|v| v.is_finite()) {
+        match values[population.row(i)].filter(|v| v.is_finite()) {
             None => missing.add(won, best),
             Some(v) => match specials.iter().position(|s| *s == v) {
                 Some(s) => special_counts[s].add(won, best),
@@ -806,6 +816,7 @@ mod tests {
         Population {
             won: won.to_vec(),
             best: vec![false; won.len()],
+            rows: None,
         }
     }
 
@@ -999,7 +1010,7 @@ mod properties {
                 origin: Origin::Fit,
                 values: TraitValues::Numeric(values.clone()),
             };
-            let population = Population { won: won.clone(), best: vec![false; won.len()] };
+            let population = Population { won: won.clone(), best: vec![false; won.len()], rows: None };
             let table = bin_traits(&[input], &population, &params);
             let t = &table.traits[0];
             // Merging never loses counts.
@@ -1057,7 +1068,7 @@ mod properties {
                 origin: Origin::Fit,
                 values: TraitValues::categorical(labels.iter().map(|v| v.as_deref())),
             };
-            let population = Population { won: won.clone(), best: vec![false; won.len()] };
+            let population = Population { won: won.clone(), best: vec![false; won.len()], rows: None };
             let params = BinningParams { min_bin_share: min_share, ..Default::default() };
             let t = &bin_traits(&[input], &population, &params).traits[0];
             let mut counted = vec![0u64; t.bins.len()];

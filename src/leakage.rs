@@ -373,6 +373,7 @@ mod tests {
         let population = Population {
             won: won.to_vec(),
             best: vec![false; won.len()],
+            rows: None,
         };
         bin_traits(&[input], &population, &BinningParams::default())
             .traits

@@ -55,6 +55,10 @@ pub struct Discovery {
     /// Columns never binned because they identify a person or company.
     pub identities: Vec<Verdict>,
     pub population: PopulationSummary,
+    /// Every trait's values over all leads (in the leads' order), in the table's order.
+    pub inputs: Vec<TraitInput>,
+    /// The binned leads: outcome, best-customer flag and their rows among all leads.
+    pub binned: Population,
     pub notes: Vec<String>,
     /// Wall time of the parts, in milliseconds (engagement traits, binning + statistics).
     pub timings_ms: Vec<(&'static str, u64)>,
@@ -118,7 +122,12 @@ pub fn discover(
         .filter(|&i| keep(i))
         .map(|i| is_best[i])
         .collect();
-    let population = Population { won, best };
+    let rows: Vec<usize> = (0..o.height()).filter(|&i| keep(i)).collect();
+    let population = Population {
+        won,
+        best,
+        rows: Some(rows),
+    };
 
     // Lead traits, identity columns apart.
     let mut identities: Vec<Verdict> = inputs
@@ -187,14 +196,7 @@ pub fn discover(
             traits.push(TraitInput {
                 name,
                 origin,
-                values: TraitValues::Numeric(
-                    values
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| keep(*i))
-                        .map(|(_, v)| v)
-                        .collect(),
-                ),
+                values: TraitValues::Numeric(values.iter().collect()),
             });
         } else {
             let text = column.cast(&DataType::String)?;
@@ -214,12 +216,7 @@ pub fn discover(
                 traits.push(TraitInput {
                     name,
                     origin,
-                    values: TraitValues::Numeric(
-                        days.enumerate()
-                            .filter(|(i, _)| keep(*i))
-                            .map(|(_, v)| v)
-                            .collect(),
-                    ),
+                    values: TraitValues::Numeric(days.collect()),
                 });
                 continue;
             }
@@ -230,12 +227,7 @@ pub fn discover(
             traits.push(TraitInput {
                 name,
                 origin,
-                values: TraitValues::categorical(
-                    text.iter()
-                        .enumerate()
-                        .filter(|(i, _)| keep(*i))
-                        .map(|(_, v)| v),
-                ),
+                values: TraitValues::categorical(text.iter()),
             });
         }
     }
@@ -248,14 +240,7 @@ pub fn discover(
                 traits.push(TraitInput {
                     name: t.name,
                     origin: Origin::Engagement,
-                    values: TraitValues::Numeric(
-                        t.values
-                            .into_iter()
-                            .enumerate()
-                            .filter(|(i, _)| keep(*i))
-                            .map(|(_, v)| v)
-                            .collect(),
-                    ),
+                    values: TraitValues::Numeric(t.values),
                 });
             }
         }
@@ -296,7 +281,7 @@ pub fn discover(
             leakage::assess(t, overall, time, &params.leak)
         })
         .collect();
-    let population = PopulationSummary {
+    let summary = PopulationSummary {
         leads: table.leads,
         wins: table.wins,
         best_customers: table.best,
@@ -322,7 +307,9 @@ pub fn discover(
         table,
         verdicts,
         identities,
-        population,
+        population: summary,
+        inputs: traits,
+        binned: population,
         notes,
         timings_ms: vec![
             ("traits.engagement", engagement_ms),
@@ -387,20 +374,16 @@ fn missing_by_contact(
     contacted: &BooleanChunked,
     mask: &[bool],
 ) -> Option<MissingByContact> {
-    let population: Vec<bool> = (0..mask.len())
-        .filter(|&i| mask[i])
-        .map(|i| contacted.get(i) == Some(true))
-        .collect();
-    let is_missing: Vec<bool> = match values {
-        TraitValues::Numeric(v) => v.iter().map(Option::is_none).collect(),
-        TraitValues::Categorical { codes, .. } => codes.iter().map(Option::is_none).collect(),
+    let is_missing = |i: usize| match values {
+        TraitValues::Numeric(v) => v[i].is_none(),
+        TraitValues::Categorical { codes, .. } => codes[i].is_none(),
     };
     let share = |want: bool| {
         let (mut n, mut m) = (0usize, 0usize);
-        for (c, miss) in population.iter().zip(&is_missing) {
-            if *c == want {
+        for i in (0..mask.len()).filter(|&i| mask[i]) {
+            if (contacted.get(i) == Some(true)) == want {
                 n += 1;
-                m += usize::from(*miss);
+                m += usize::from(is_missing(i));
             }
         }
         (n >= 30).then(|| m as f64 / n as f64)
