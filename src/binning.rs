@@ -88,7 +88,7 @@ impl Default for BinningParams {
 }
 
 /// Which sub-score a trait belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Who the lead is (firmographics, source, ...).
@@ -154,7 +154,7 @@ impl Population {
 }
 
 /// Which values fall in a bin.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BinRule {
     /// `lo < x <= hi`; an absent bound is open (minus or plus infinity).
@@ -214,47 +214,70 @@ pub struct TraitBins {
 impl TraitBins {
     /// The index of the bin a value falls in: always exactly one.
     pub fn numeric_bin(&self, value: Option<f64>) -> usize {
-        let missing = self.missing_index();
-        let Some(v) = value.filter(|v| v.is_finite()) else {
-            return missing;
-        };
-        let mut fallback = missing;
-        for (i, bin) in self.bins.iter().enumerate() {
-            match &bin.rule {
-                BinRule::Special { value } if *value == v => return i,
-                BinRule::Range { lo, hi }
-                    if lo.is_none_or(|lo| v > lo) && hi.is_none_or(|hi| v <= hi) =>
-                {
-                    fallback = i;
-                }
-                _ => {}
-            }
-        }
-        fallback
+        numeric_bin(self.bins.iter().map(|b| &b.rule), value)
     }
 
     /// The index of the bin a category falls in: its own, else `other`.
     pub fn category_bin(&self, value: Option<&str>) -> usize {
-        let Some(v) = value else {
-            return self.missing_index();
-        };
-        let mut other = self.missing_index();
-        for (i, bin) in self.bins.iter().enumerate() {
-            match &bin.rule {
-                BinRule::Value { value } if value == v => return i,
-                BinRule::Other { .. } => other = i,
-                _ => {}
-            }
-        }
-        other
+        category_bin(self.bins.iter().map(|b| &b.rule), value)
     }
+}
 
-    fn missing_index(&self) -> usize {
-        self.bins
-            .iter()
-            .position(|b| b.rule == BinRule::Missing)
-            .unwrap_or(self.bins.len().saturating_sub(1))
+/// The bin of a numeric value among `rules` (the one assignment code, used by the fit and by
+/// scoring alike): a special value's own bin, else the range holding it, else (no value, or
+/// not finite) the missing bin.
+pub fn numeric_bin<'a>(
+    rules: impl Iterator<Item = &'a BinRule> + Clone,
+    value: Option<f64>,
+) -> usize {
+    let missing = missing_index(rules.clone());
+    let Some(v) = value.filter(|v| v.is_finite()) else {
+        return missing;
+    };
+    let mut found = missing;
+    for (i, rule) in rules.enumerate() {
+        match rule {
+            BinRule::Special { value } if *value == v => return i,
+            BinRule::Range { lo, hi }
+                if lo.is_none_or(|lo| v > lo) && hi.is_none_or(|hi| v <= hi) =>
+            {
+                found = i;
+            }
+            _ => {}
+        }
     }
+    found
+}
+
+/// The bin of a category among `rules`: its own value's bin, else `other`, else missing.
+pub fn category_bin<'a>(
+    rules: impl Iterator<Item = &'a BinRule> + Clone,
+    value: Option<&str>,
+) -> usize {
+    let missing = missing_index(rules.clone());
+    let Some(v) = value else {
+        return missing;
+    };
+    let mut other = missing;
+    for (i, rule) in rules.enumerate() {
+        match rule {
+            BinRule::Value { value } if value == v => return i,
+            BinRule::Other { .. } => other = i,
+            _ => {}
+        }
+    }
+    other
+}
+
+fn missing_index<'a>(rules: impl Iterator<Item = &'a BinRule>) -> usize {
+    let mut last = 0;
+    for (i, rule) in rules.enumerate() {
+        if *rule == BinRule::Missing {
+            return i;
+        }
+        last = i;
+    }
+    last
 }
 
 /// All traits' bins over one population.

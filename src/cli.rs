@@ -40,6 +40,15 @@ pub enum Command {
     /// row per trait bin with leads, wins, conversion and its 95% Wilson interval, lift, WoE, IV,
     /// the share of the best customers in the bin, and a Benjamini-Hochberg adjusted p-value.
     Traits(RunArgs),
+    /// Apply a scoring config to new leads: fit, engagement, score, probability and tier per lead.
+    ///
+    /// Uses the same scoring code as `run`. Category values the config never saw score as
+    /// `other`, missing values as `missing`; both are counted on standard error. The output is
+    /// CSV or Parquet by its extension.
+    Score(ScoreArgs),
+    /// What changed between two scoring configs: points per bin (largest change first), traits
+    /// added or removed, tier thresholds, and with --leads how many leads change tier.
+    Diff(DiffArgs),
     /// Write a synthetic company history with planted, known effects (for trying and testing).
     ///
     /// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv, a leadtune.toml
@@ -74,4 +83,37 @@ pub struct GenerateArgs {
     /// Random seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The scoring config (scoring-config.json from `leadtune run`).
+    #[arg(long, short, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The leads to score (CSV or Parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub leads: PathBuf,
+    /// Their activities, for the engagement traits (without it those traits score as missing).
+    #[arg(long, short, value_name = "FILE")]
+    pub activities: Option<PathBuf>,
+    /// Where to write the scores (.csv or .parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The config in use.
+    pub old: PathBuf,
+    /// The new config.
+    pub new: PathBuf,
+    /// Leads to score with both, to count how many change tier.
+    #[arg(long, value_name = "FILE")]
+    pub leads: Option<PathBuf>,
+    /// Their activities (for engagement traits).
+    #[arg(long, value_name = "FILE")]
+    pub activities: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -79,6 +79,18 @@ pub struct RawModel {
     pub points_to_double_odds: Option<f64>,
     pub base_score: Option<f64>,
     pub pin: BTreeMap<String, f64>,
+    /// `"woe"` (one coefficient per trait) or `"indicator"` (one per bin).
+    pub encoding: Option<String>,
+    /// L2 penalty of the logistic fit.
+    pub l2: Option<f64>,
+    /// The scoring config in use, for the back-test.
+    pub current: Option<String>,
+    /// Traits with less information value stay out of the model.
+    pub min_iv: Option<f64>,
+    /// The most traits the model takes (by IV).
+    pub max_traits: Option<usize>,
+    /// Seed of the random validation split.
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -174,6 +186,25 @@ pub struct ModelSettings {
     pub points_to_double_odds: f64,
     pub base_score: f64,
     pub pin: BTreeMap<String, f64>,
+    pub encoding: Encoding,
+    pub l2: f64,
+    /// The scoring config in use (resolved path, and as written).
+    #[serde(skip)]
+    pub current: Option<PathBuf>,
+    pub current_written: Option<String>,
+    pub min_iv: f64,
+    pub max_traits: usize,
+    pub seed: u64,
+}
+
+/// How binned traits enter the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// The bin's weight of evidence, one coefficient per trait (the scorecard standard).
+    Woe,
+    /// One 0/1 column per bin (the reference bin left out), one coefficient per bin.
+    Indicator,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -467,11 +498,40 @@ fn resolve(
         points_to_double_odds,
         base_score,
         pin,
+        encoding,
+        l2,
+        current,
+        min_iv,
+        max_traits,
+        seed,
     } = model;
     let validation = validation.unwrap_or_else(|| "time".into());
-    if validation != "time" && validation != "random" {
+    if !["time", "random", "file_order"].contains(&validation.as_str()) {
         return Err(bad(format!(
-            "[model] validation = {validation:?}: use \"time\" or \"random\""
+            "[model] validation = {validation:?}: use \"time\", \"random\" or \"file_order\""
+        )));
+    }
+    let encoding = match encoding.as_deref().unwrap_or("woe") {
+        "woe" => Encoding::Woe,
+        "indicator" => Encoding::Indicator,
+        other => {
+            return Err(bad(format!(
+                "[model] encoding = {other:?}: use \"woe\" or \"indicator\""
+            )));
+        }
+    };
+    let l2 = l2.unwrap_or(1.0);
+    if !(l2 >= 0.0 && l2.is_finite()) {
+        return Err(bad(format!("[model] l2 = {l2}: must be 0 or more")));
+    }
+    let current_path = current.as_ref().map(|c| base.join(c));
+    if let Some(path) = &current_path
+        && !path.is_file()
+    {
+        return Err(bad(format!(
+            "[model] current = {:?}: no such file ({})",
+            current.as_deref().unwrap_or_default(),
+            path.display()
         )));
     }
     let share = |name: &str, v: f64, hi: f64| {
@@ -488,6 +548,13 @@ fn resolve(
         points_to_double_odds: points_to_double_odds.unwrap_or(20.0),
         base_score: base_score.unwrap_or(50.0),
         pin,
+        encoding,
+        l2,
+        current: current_path,
+        current_written: current,
+        min_iv: min_iv.unwrap_or(0.02),
+        max_traits: max_traits.unwrap_or(25).max(1),
+        seed: seed.unwrap_or(42),
     };
     if model.points_to_double_odds <= 0.0 {
         return Err(bad("[model] points_to_double_odds must be positive".into()));

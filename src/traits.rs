@@ -14,6 +14,7 @@ use crate::binning::{
 };
 use crate::engagement::{self, EngagementParams};
 use crate::error::Result;
+use crate::export::TraitKind;
 use crate::ingest::Inputs;
 use crate::leakage::{self, Flag, LeakParams, MissingByContact, TimeEvidence, Verdict};
 use crate::link::Outcomes;
@@ -57,6 +58,8 @@ pub struct Discovery {
     pub population: PopulationSummary,
     /// Every trait's values over all leads (in the leads' order), in the table's order.
     pub inputs: Vec<TraitInput>,
+    /// How each trait's values are read from a lead, parallel to `inputs`.
+    pub kinds: Vec<TraitKind>,
     /// The binned leads: outcome, best-customer flag and their rows among all leads.
     pub binned: Population,
     pub notes: Vec<String>,
@@ -142,6 +145,7 @@ pub fn discover(
         })
         .collect();
     let mut traits = Vec::new();
+    let mut kinds = Vec::new();
     let mut candidates: Vec<(String, bool)> = LEAD_CATEGORIES
         .iter()
         .filter(|c| inputs.leads.has(c))
@@ -198,6 +202,7 @@ pub fn discover(
                 origin,
                 values: TraitValues::Numeric(values.iter().collect()),
             });
+            kinds.push(TraitKind::Numeric);
         } else {
             let text = column.cast(&DataType::String)?;
             let text = text.str()?;
@@ -208,16 +213,12 @@ pub fn discover(
                     name.clone(),
                     share_after(&dates, leads, "first_response_at")?,
                 ));
-                let created = timestamps(leads, "created_at")?;
-                let days = dates
-                    .iter()
-                    .zip(&created)
-                    .map(|(d, c)| Some((d.as_ref()? - c.as_ref()?) as f64 / 86_400_000.0));
                 traits.push(TraitInput {
                     name,
                     origin,
-                    values: TraitValues::Numeric(days.collect()),
+                    values: TraitValues::Numeric(days_from_created(&dates, leads)?),
                 });
+                kinds.push(TraitKind::Date);
                 continue;
             }
             if let Some(reason) = leakage::identity_by_values(&name, text.iter().flatten(), false) {
@@ -229,6 +230,7 @@ pub fn discover(
                 origin,
                 values: TraitValues::categorical(text.iter()),
             });
+            kinds.push(TraitKind::Categorical);
         }
     }
 
@@ -242,6 +244,7 @@ pub fn discover(
                     origin: Origin::Engagement,
                     values: TraitValues::Numeric(t.values),
                 });
+                kinds.push(TraitKind::Activity);
             }
         }
         (Some(_), false) => notes.push(
@@ -309,6 +312,7 @@ pub fn discover(
         identities,
         population: summary,
         inputs: traits,
+        kinds,
         binned: population,
         notes,
         timings_ms: vec![
@@ -329,6 +333,46 @@ fn date_values(text: &StringChunked, format: Option<&str>) -> Option<Vec<Option<
             Some(v) => crate::ingest::values::parse_timestamp(v, format).map(Some),
         })
         .collect()
+}
+
+/// Days from each lead's `created_at` to its date (negative = before).
+pub fn days_from_created(dates: &[Option<i64>], leads: &DataFrame) -> Result<Vec<Option<f64>>> {
+    let created = timestamps(leads, "created_at")?;
+    Ok(dates
+        .iter()
+        .zip(&created)
+        .map(|(d, c)| Some((d.as_ref()? - c.as_ref()?) as f64 / 86_400_000.0))
+        .collect())
+}
+
+/// A lead column's values as a trait of the given kind (for scoring new leads the same way).
+pub fn lead_values(
+    leads: &DataFrame,
+    name: &str,
+    kind: TraitKind,
+    date_format: Option<&str>,
+) -> Result<Option<TraitValues>> {
+    let Ok(column) = leads.column(name) else {
+        return Ok(None);
+    };
+    let text = column.cast(&DataType::String)?;
+    let text = text.str()?;
+    Ok(Some(match kind {
+        TraitKind::Categorical => TraitValues::categorical(text.iter()),
+        TraitKind::Numeric => TraitValues::Numeric(
+            text.iter()
+                .map(|v| v.and_then(|v| crate::ingest::values::parse_number(v, b'.').ok()))
+                .collect(),
+        ),
+        TraitKind::Date => {
+            let dates: Vec<Option<i64>> = text
+                .iter()
+                .map(|v| v.and_then(|v| crate::ingest::values::parse_timestamp(v, date_format)))
+                .collect();
+            TraitValues::Numeric(days_from_created(&dates, leads)?)
+        }
+        TraitKind::Activity => return Ok(None),
+    }))
 }
 
 /// A timestamp column of the leads as milliseconds (all missing when absent).

@@ -1,7 +1,9 @@
 //! Glue, one file per subcommand: read args, call the stage functions, write files.
 
+mod diff;
 mod generate;
 mod run;
+mod score;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -11,6 +13,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(&args, run::Mode::Run),
         Command::Validate(args) => run::run(&args, run::Mode::Validate),
         Command::Traits(args) => run::run(&args, run::Mode::Traits),
+        Command::Score(args) => score::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Generate(args) => generate::run(&args),
     }
 }

@@ -11,11 +11,13 @@ use crate::cli::RunArgs;
 use crate::config::{self, Settings};
 use crate::engagement::EngagementParams;
 use crate::error::Result;
+use crate::export;
 use crate::ingest::{self, Inputs, Reject};
 use crate::leakage::{Flag, LeakParams};
 use crate::link::{self, LinkParams, Linked};
 use crate::manifest::{self, InputEntry, Manifest, Stage, Used};
 use crate::traits::{self, Discovery};
+use crate::tune::{self, Tuned};
 use crate::{output, report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +28,7 @@ pub enum Mode {
 }
 
 /// Stages of the whole pipeline that later work adds; `run` names them rather than pretend.
-const NOT_BUILT: [&str; 3] = [
-    "fit, points and tiers (scoring-config.json, points.csv, evaluation.json)",
-    "scoring (scored_leads.parquet)",
-    "reports (conversion, source ROI, charts, report.html)",
-];
+const NOT_BUILT: [&str; 1] = ["reports (conversion, source ROI, charts, report.html)"];
 
 pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let mut timings = BTreeMap::new();
@@ -94,6 +92,38 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         Some(d)
     };
 
+    let tuned = match (&discovery, mode) {
+        (Some(d), Mode::Run) => {
+            let step = Instant::now();
+            let spinner = crate::progress::spinner("fitting the scorecard");
+            let current = match &settings.model.current {
+                Some(path) => Some(export::read(path)?),
+                None => None,
+            };
+            let params = discovery_params(&settings);
+            let t = tune::tune(
+                &inputs,
+                &linked,
+                d,
+                &settings,
+                &params.binning,
+                current.as_ref(),
+            )?;
+            spinner.finish_and_clear();
+            write_fit(&out_dir, &inputs, &t)?;
+            written.extend([
+                "points.csv",
+                "evaluation.json",
+                "scored_leads.parquet",
+                "scoring-config.schema.json",
+                "scoring-config.json",
+            ]);
+            timings.insert("fit".to_string(), step.elapsed().as_millis() as u64);
+            Some(t)
+        }
+        _ => None,
+    };
+
     let stages = stages(mode);
     timings.insert("total".to_string(), started.elapsed().as_millis() as u64);
     let manifest = Manifest {
@@ -119,8 +149,99 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     if let Some(d) = &discovery {
         print_traits(d, settings.outcome.best_customers_top_percent);
     }
+    if let Some(t) = &tuned {
+        print_fit(t);
+    }
     print_outputs(&settings, &written, mode, &stages);
     Ok(())
+}
+
+/// Writes the fit's outputs; `scoring-config.json` last, so that a crash never leaves a config
+/// without the files that describe it.
+fn write_fit(dir: &std::path::Path, inputs: &Inputs, t: &Tuned) -> Result<()> {
+    report::points_table::write(&dir.join("points.csv"), t)?;
+    output::write_json(&dir.join("evaluation.json"), &t.evaluation)?;
+    let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();
+    crate::cmd::score::write_scores(
+        &dir.join("scored_leads.parquet"),
+        &t.config,
+        &ids,
+        &t.scored,
+    )?;
+    output::write_json(&dir.join("scoring-config.schema.json"), &export::schema())?;
+    output::write_json(&dir.join("scoring-config.json"), &t.config)
+}
+
+/// The fit's summary: validation metrics, the tier table, what rounding and pins cost.
+fn print_fit(t: &Tuned) {
+    let mut out = std::io::stdout().lock();
+    let e = &t.evaluation;
+    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+    let _ = writeln!(
+        out,
+        "\nfit: {} traits on {} training leads ({}), {} split, {} validation leads",
+        t.model.traits.len(),
+        t.model.train_rows,
+        if t.model.row_level {
+            "row by row: the bin patterns did not collapse".to_string()
+        } else {
+            format!("collapsed into {} bin patterns", t.model.patterns)
+        },
+        e.split,
+        e.validation.leads
+    );
+    let _ = writeln!(
+        out,
+        "validation: AUC {}  Gini {}  KS {}  Brier {}  ECE {}   (train AUC {})",
+        show(e.validation.auc),
+        show(e.validation.gini),
+        show(e.validation.ks),
+        show(e.validation.brier),
+        show(e.validation.ece),
+        show(e.train.auc)
+    );
+    if let Some(cost) = e.costs.rounding_cost {
+        let _ = writeln!(
+            out,
+            "integer points cost {cost:.4} AUC against exact points"
+        );
+    }
+    if let Some(cost) = e.costs.pins_cost {
+        let _ = writeln!(
+            out,
+            "the pins cost {cost:.4} AUC on validation (negative: they gained)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<6} {:>9} {:>8} {:>12} {:>17} {:>6}",
+        "tier", "min score", "share", "conversion", "95% interval", "SLA h"
+    );
+    for tier in &e.tiers {
+        let _ = writeln!(
+            out,
+            "{:<6} {:>9} {:>7.1}% {:>11.1}% {:>7.1}% - {:>5.1}% {:>6}",
+            tier.name,
+            tier.min_score.map_or("-".into(), |m| m.to_string()),
+            tier.share * 100.0,
+            tier.conversion * 100.0,
+            tier.conversion_low * 100.0,
+            tier.conversion_high * 100.0,
+            tier.sla_hours
+        );
+    }
+    if let Some(b) = &e.backtest {
+        let _ = writeln!(
+            out,
+            "\nback-test on the same validation leads: AUC {} (in use) -> {} (new); {} leads change tier",
+            show(b.current.auc),
+            show(b.new.auc),
+            b.leads_changing_tier
+        );
+    }
+    for w in e.warnings.iter().chain(&t.notes) {
+        let _ = writeln!(out, "note: {w}");
+    }
 }
 
 /// Trait-discovery settings from the resolved config.
@@ -210,6 +331,15 @@ fn stages(mode: Mode) -> Vec<Stage> {
             status: match mode {
                 Mode::Validate => "not part of validate",
                 _ => "done",
+            },
+        },
+        Stage {
+            name: "fit, points, tiers, calibration, evaluation (scoring-config.json, points.csv, \
+                   evaluation.json, scored_leads.parquet)",
+            status: match mode {
+                Mode::Run => "done",
+                Mode::Validate => "not part of validate",
+                Mode::Traits => "not part of traits",
             },
         },
     ];

@@ -205,6 +205,87 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
     })
 }
 
+/// New leads (and optionally their activities) for `leadtune score`: the same reading, dialect
+/// detection and typing as a run, with the scoring config's missing-value tokens.
+pub struct ScoringInputs {
+    pub leads: Leads,
+    pub activities: Option<Activities>,
+    pub rejects: Vec<Reject>,
+    pub files: Vec<InputFile>,
+}
+
+pub fn read_for_scoring(
+    leads: &std::path::Path,
+    activities: Option<&std::path::Path>,
+    missing: &[String],
+    date_format: Option<&str>,
+    categorical: &[&str],
+    now_ms: Millis,
+) -> Result<ScoringInputs> {
+    let mut files = Vec::new();
+    let mut rejects = Vec::new();
+    let same = |name: &str| name.to_string();
+    let mut read = |table: &'static str, path: &std::path::Path, columns, keep_extra| {
+        let shown = path.display().to_string();
+        let spec = TableSpec {
+            table,
+            columns,
+            keep_extra,
+            header_for: &same,
+            missing,
+            date_format,
+            delimiter: None,
+            decimal: None,
+            now_ms,
+            now_label: "now (a date in the future)",
+            unless: vec![],
+        };
+        let raw = table::read_table(path, &shown, &spec)?;
+        files.push(InputFile {
+            table,
+            path: shown,
+            sha256: raw.sha256.clone(),
+            bytes: raw.bytes,
+            format: raw.format,
+            dialect: raw.dialect,
+            rows_read: raw.rows_read,
+            rejected_at_ingest: raw.rejects.len() as u64,
+        });
+        rejects.extend(raw.rejects.iter().cloned());
+        Ok::<RawTable, Error>(raw)
+    };
+    let columns = vec![
+        ColumnSpec::new("lead_id", Kind::Text).required().unique(),
+        ColumnSpec::new("created_at", Kind::Timestamp),
+    ];
+    let raw = read("leads", leads, columns, true)?;
+    let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
+    let extra = raw.extra.clone();
+    let mut df = with_rows(raw)?;
+    let mut traits = Vec::new();
+    for name in extra {
+        let numeric =
+            !categorical.contains(&name.as_str()) && infer_numeric(&mut df, &name, decimal)?;
+        traits.push(Trait { name, numeric });
+    }
+    let activities = match activities {
+        Some(path) => Some(Activities {
+            df: with_rows(read("activities", path, activity_columns(), false)?)?,
+        }),
+        None => None,
+    };
+    Ok(ScoringInputs {
+        leads: Leads {
+            df,
+            traits,
+            identity: Vec::new(),
+        },
+        activities,
+        rejects,
+        files,
+    })
+}
+
 fn lead_columns(settings: &Settings, has_deals: bool) -> Vec<ColumnSpec> {
     let mut columns = vec![
         ColumnSpec::new("lead_id", Kind::Text).required().unique(),

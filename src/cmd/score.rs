@@ -1,0 +1,192 @@
+//! `leadtune score`: a scoring config applied to new leads, through the same scoring code as
+//! `run`. Unknown category values score as `other`, missing values as `missing`, with counts.
+
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::binning::TraitValues;
+use crate::cli::ScoreArgs;
+use crate::engagement::{self, EngagementParams};
+use crate::error::{Error, Result};
+use crate::export::{self, ScoringConfig, TraitKind};
+use crate::ingest::{self, Leads};
+use crate::output;
+use crate::score::{self, Scored};
+use crate::traits;
+
+pub fn run(args: &ScoreArgs) -> Result<()> {
+    let config = export::read(&args.model)?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let categorical: Vec<&str> = config
+        .traits
+        .iter()
+        .filter(|t| t.kind == TraitKind::Categorical)
+        .map(|t| t.name.as_str())
+        .collect();
+    let inputs = ingest::read_for_scoring(
+        &args.leads,
+        args.activities.as_deref(),
+        &config.scoring.missing_tokens,
+        config.scoring.date_format.as_deref(),
+        &categorical,
+        now_ms,
+    )?;
+    let values = trait_values(&config, &inputs.leads, inputs.activities.as_ref())?;
+    let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
+    let rows: Vec<usize> = (0..inputs.leads.len()).collect();
+    let scored = score::score(&config, &refs, &rows);
+    let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();
+    write_scores(&args.out, &config, &ids, &scored)?;
+
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "scored {} leads into {}",
+        scored.score.len(),
+        args.out.display()
+    );
+    for c in &scored.counts {
+        if c.unseen > 0 || c.missing > 0 {
+            let _ = writeln!(
+                err,
+                "  {:<28} {} unseen values scored as other, {} missing",
+                c.name, c.unseen, c.missing
+            );
+        }
+    }
+    if config.traits.iter().any(|t| t.kind == TraitKind::Activity) && inputs.activities.is_none() {
+        let _ = writeln!(
+            err,
+            "note: the model has activity traits; without --activities they score as missing"
+        );
+    }
+    if !inputs.rejects.is_empty() {
+        let path = args.out.with_extension("rejected.csv");
+        output::write_csv(
+            &path,
+            &["table", "file", "row", "column", "reason", "value"],
+            inputs.rejects.iter().map(|r| {
+                [
+                    r.table.to_string(),
+                    r.file.clone(),
+                    r.row.to_string(),
+                    r.column.clone(),
+                    r.reason.clone(),
+                    r.value.clone().unwrap_or_default(),
+                ]
+            }),
+        )?;
+        let _ = writeln!(
+            err,
+            "{} rows not scored, listed with their reasons in {}",
+            inputs.rejects.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Each config trait's values for the leads (None where the leads lack it).
+pub fn trait_values(
+    config: &ScoringConfig,
+    leads: &Leads,
+    activities: Option<&ingest::Activities>,
+) -> Result<Vec<Option<TraitValues>>> {
+    let derived = match activities {
+        Some(a) if config.traits.iter().any(|t| t.kind == TraitKind::Activity) => {
+            engagement::engagement_traits(
+                leads,
+                a,
+                &EngagementParams {
+                    scoring_offset_days: config.scoring.scoring_offset_days,
+                    windows_days: config.scoring.activity_windows.clone(),
+                },
+            )?
+        }
+        _ => Vec::new(),
+    };
+    config
+        .traits
+        .iter()
+        .map(|t| match t.kind {
+            TraitKind::Activity => Ok(derived
+                .iter()
+                .find(|d| d.name == t.name)
+                .map(|d| TraitValues::Numeric(d.values.clone()))),
+            kind => traits::lead_values(
+                leads.frame(),
+                &t.name,
+                kind,
+                config.scoring.date_format.as_deref(),
+            ),
+        })
+        .collect()
+}
+
+/// The scores as CSV or Parquet (by extension): lead_id, fit, engagement, score, probability,
+/// tier.
+pub fn write_scores(
+    path: &Path,
+    config: &ScoringConfig,
+    ids: &StringChunked,
+    scored: &Scored,
+) -> Result<()> {
+    let tier_names: Vec<&str> = scored
+        .tier
+        .iter()
+        .map(|&t| config.tiers.get(t).map_or("", |t| t.name.as_str()))
+        .collect();
+    let mut df = DataFrame::new(
+        scored.score.len(),
+        vec![
+            ids.clone().into_column().with_name("lead_id".into()),
+            Column::new("fit".into(), &scored.fit),
+            Column::new("engagement".into(), &scored.engagement),
+            Column::new("score".into(), &scored.score),
+            Column::new("probability".into(), &scored.probability),
+            Column::new("tier".into(), &tier_names),
+        ],
+    )?;
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    if parquet {
+        output::write_atomic(path, |w| {
+            ParquetWriter::new(w)
+                .finish(&mut df)
+                .map(|_| ())
+                .map_err(std::io::Error::other)
+        })
+    } else {
+        let ids: Vec<String> = ids
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect();
+        output::write_csv(
+            path,
+            &[
+                "lead_id",
+                "fit",
+                "engagement",
+                "score",
+                "probability",
+                "tier",
+            ],
+            (0..scored.score.len()).map(|i| {
+                [
+                    ids[i].clone(),
+                    scored.fit[i].to_string(),
+                    scored.engagement[i].to_string(),
+                    scored.score[i].to_string(),
+                    format!("{:.6}", scored.probability[i]),
+                    tier_names[i].to_string(),
+                ]
+            }),
+        )
+    }
+}

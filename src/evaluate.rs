@@ -1,0 +1,218 @@
+//! Evaluation on the validation leads (`evaluation.json`): ranking (AUC, Gini, KS), probability
+//! quality (Brier, log loss, expected calibration error), lift and conversion by decile, the
+//! calibration table, per-tier volume and conversion, score and trait stability (PSI) between
+//! training and validation, what rounding and pins cost, and the back-test against the config in
+//! use. Formulas are in [`crate::metrics`] and [`crate::stats`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::export::ScoringConfig;
+use crate::metrics::{self, Band, Obs};
+use crate::score::Scored;
+use crate::stats;
+
+/// Ranking and probability metrics of one set of leads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metrics {
+    pub leads: u64,
+    pub wins: u64,
+    pub auc: Option<f64>,
+    pub gini: Option<f64>,
+    pub ks: Option<f64>,
+    pub brier: Option<f64>,
+    pub log_loss: Option<f64>,
+    pub ece: Option<f64>,
+}
+
+/// One tier on the validation leads.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierResult {
+    pub name: String,
+    pub min_score: Option<i64>,
+    pub sla_hours: f64,
+    pub leads: u64,
+    pub share: f64,
+    pub wins: u64,
+    pub conversion: f64,
+    pub conversion_low: f64,
+    pub conversion_high: f64,
+    pub lift: f64,
+}
+
+/// Stability of the score and each trait's bins between training and validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stability {
+    pub score_psi: Option<f64>,
+    pub trait_psi: BTreeMap<String, f64>,
+}
+
+/// The new model against the config in use, on the same validation leads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Backtest {
+    pub current: Metrics,
+    pub new: Metrics,
+    pub current_hot_lift: Option<f64>,
+    pub new_hot_lift: Option<f64>,
+    /// Validation leads whose tier differs between the two configs.
+    pub leads_changing_tier: u64,
+    /// Current tier -> new tier -> leads.
+    pub tier_moves: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// What rounding points to integers, and pinning, cost in validation AUC.
+#[derive(Debug, Clone, Serialize)]
+pub struct Costs {
+    pub auc_exact_points: Option<f64>,
+    pub auc_integer_points: Option<f64>,
+    pub rounding_cost: Option<f64>,
+    pub auc_without_pins: Option<f64>,
+    /// Positive: the pins lowered validation AUC by this much.
+    pub pins_cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub split: String,
+    pub train: Metrics,
+    pub validation: Metrics,
+    pub lift_by_decile: Vec<Band>,
+    /// Predicted probability vs observed conversion by decile of probability.
+    pub calibration_by_decile: Vec<Band>,
+    pub tiers: Vec<TierResult>,
+    pub costs: Costs,
+    pub stability: Stability,
+    pub backtest: Option<Backtest>,
+    pub warnings: Vec<String>,
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Leads grouped by a score, as wins / losses per distinct score.
+pub fn grouped(scores: impl Iterator<Item = f64>, won: impl Iterator<Item = bool>) -> Vec<Obs> {
+    let mut by: BTreeMap<u64, Obs> = BTreeMap::new();
+    for (s, w) in scores.zip(won) {
+        // Order-preserving key of a finite f64.
+        let bits = s.to_bits();
+        let key = if s.is_sign_negative() {
+            !bits
+        } else {
+            bits | (1 << 63)
+        };
+        let e = by.entry(key).or_insert(Obs {
+            score: s,
+            wins: 0.0,
+            losses: 0.0,
+        });
+        if w {
+            e.wins += 1.0;
+        } else {
+            e.losses += 1.0;
+        }
+    }
+    by.into_values().collect()
+}
+
+/// Ranking metrics on `scores` and probability metrics on `probabilities`.
+pub fn metrics_of(scores: &[f64], probabilities: &[f64], won: &[bool]) -> Metrics {
+    let by_score = grouped(scores.iter().copied(), won.iter().copied());
+    let by_probability = grouped(probabilities.iter().copied(), won.iter().copied());
+    let wins = won.iter().filter(|w| **w).count() as u64;
+    Metrics {
+        leads: won.len() as u64,
+        wins,
+        auc: finite(metrics::auc(&by_score)),
+        gini: finite(metrics::gini(&by_score)),
+        ks: finite(metrics::ks(&by_score).0),
+        brier: finite(metrics::brier(&by_probability)),
+        log_loss: finite(metrics::log_loss(&by_probability)),
+        ece: finite(metrics::ece(&by_probability, 10)),
+    }
+}
+
+/// Per tier on the given leads (`scored` positions `at`).
+pub fn tier_results(
+    config: &ScoringConfig,
+    scored: &Scored,
+    at: &[usize],
+    won: &[bool],
+) -> Vec<TierResult> {
+    let total = at.len().max(1) as f64;
+    let overall = won.iter().filter(|w| **w).count() as f64 / total;
+    config
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let (mut leads, mut wins) = (0u64, 0u64);
+            for (&i, &w) in at.iter().zip(won) {
+                if scored.tier[i] == k {
+                    leads += 1;
+                    wins += u64::from(w);
+                }
+            }
+            let (low, high) = stats::wilson_interval(wins as f64, leads as f64, stats::Z95);
+            let conversion = if leads == 0 {
+                0.0
+            } else {
+                wins as f64 / leads as f64
+            };
+            TierResult {
+                name: t.name.clone(),
+                min_score: t.min_score,
+                sla_hours: t.sla_hours,
+                leads,
+                share: leads as f64 / total,
+                wins,
+                conversion,
+                conversion_low: low,
+                conversion_high: high,
+                lift: if overall > 0.0 {
+                    conversion / overall
+                } else {
+                    f64::NAN
+                },
+            }
+        })
+        .collect()
+}
+
+/// PSI of each trait's bin distribution and of the score, training vs validation.
+pub fn stability(
+    config: &ScoringConfig,
+    scored: &Scored,
+    train: &[usize],
+    validation: &[usize],
+) -> Stability {
+    let weighted = |at: &[usize], f: &dyn Fn(usize) -> f64| -> Vec<(f64, f64)> {
+        at.iter().map(|&i| (f(i), 1.0)).collect()
+    };
+    let score_psi = if validation.is_empty() {
+        None
+    } else {
+        let s = |i: usize| scored.score[i] as f64;
+        finite(metrics::psi(&weighted(train, &s), &weighted(validation, &s), None).0)
+    };
+    let mut trait_psi = BTreeMap::new();
+    if !validation.is_empty() {
+        for (t, c) in config.traits.iter().enumerate() {
+            let b = |i: usize| f64::from(scored.bins[t][i]);
+            let edges: Vec<f64> = (0..=c.bins.len()).map(|e| e as f64 - 0.5).collect();
+            let (psi, _) = metrics::psi(
+                &weighted(train, &b),
+                &weighted(validation, &b),
+                Some(&edges),
+            );
+            if let Some(psi) = finite(psi) {
+                trait_psi.insert(c.name.clone(), psi);
+            }
+        }
+    }
+    Stability {
+        score_psi,
+        trait_psi,
+    }
+}

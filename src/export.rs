@@ -1,0 +1,192 @@
+//! The scoring config operational systems apply to new leads (`scoring-config.json`), its JSON
+//! Schema generated from these types (`scoring-config.schema.json`), and reading it back.
+
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::binning::{BinRule, Origin};
+use crate::error::{Error, Result};
+use crate::scorecard::Scaling;
+
+/// The version of the config's layout; a reader refuses a newer one.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A tuned lead-scoring model: points per trait bin, tiers, calibration, and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringConfig {
+    /// Layout version of this file (currently 1).
+    pub schema_version: u32,
+    pub leadtune_version: String,
+    /// PDO scaling: score = offset + factor * log-odds of winning.
+    pub scaling: Scaling,
+    /// Points every lead starts with (part of the fit sub-score).
+    pub base_points: i64,
+    /// How to read lead values when scoring.
+    pub scoring: ScoringRules,
+    pub traits: Vec<ConfigTrait>,
+    /// Hot, warm, cold: a lead is in the first tier whose `min_score` it reaches.
+    pub tiers: Vec<ConfigTier>,
+    /// Score -> probability of winning within the horizon (isotonic, fitted on training leads).
+    pub calibration: Vec<CalibrationStep>,
+    pub training: TrainingWindow,
+    pub validation: ValidationSummary,
+    /// The inputs the model was fitted on.
+    pub inputs: Vec<Fingerprint>,
+}
+
+/// How a trait's value is obtained from a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TraitKind {
+    /// A lead column, compared as text.
+    Categorical,
+    /// A lead column read as a number.
+    Numeric,
+    /// A lead column holding dates: days from the lead's `created_at` (negative = before).
+    Date,
+    /// Derived from the lead's activities before its scoring date (see `scoring`).
+    Activity,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringRules {
+    /// Values meaning "no value" (compared trimmed, case-insensitive); the empty string always.
+    pub missing_tokens: Vec<String>,
+    /// A lead is scored this many days after `created_at`; later activities do not count.
+    pub scoring_offset_days: f64,
+    /// Windows (days before the scoring date) of the activity counts.
+    pub activity_windows: Vec<u32>,
+    /// The chrono format of dates besides ISO 8601, when one was configured.
+    pub date_format: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigTrait {
+    pub name: String,
+    pub kind: TraitKind,
+    /// Which sub-score the trait's points go to.
+    pub sub_score: Origin,
+    /// Every value falls in exactly one bin; `missing` (and `other` for categories) included.
+    pub bins: Vec<ConfigBin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigBin {
+    pub label: String,
+    pub rule: BinRule,
+    pub points: i64,
+    /// Fixed by the analyst (`[model] pin`), not fitted.
+    pub pinned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigTier {
+    pub name: String,
+    /// The lowest score in the tier; absent for the last tier (everything else).
+    pub min_score: Option<i64>,
+    /// Hours within which a lead of this tier must be contacted.
+    pub sla_hours: f64,
+    /// What happens when the SLA is missed.
+    pub escalation: String,
+    /// Conversion of the tier on the validation leads, with a 95% Wilson interval.
+    pub expected_conversion: f64,
+    pub conversion_low: f64,
+    pub conversion_high: f64,
+    /// Share of training leads in the tier.
+    pub share_of_leads: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationStep {
+    pub score_low: f64,
+    pub score_high: f64,
+    pub probability: f64,
+    /// Training leads behind the step.
+    pub leads: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingWindow {
+    /// Creation date of the first and last training lead (ISO 8601), when leads have dates.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The data's end date used for censoring.
+    pub as_of: Option<String>,
+    pub horizon_days: u32,
+    pub leads: u64,
+    pub wins: u64,
+    /// `time`, `random` or `file_order`.
+    pub split: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationSummary {
+    pub leads: u64,
+    pub wins: u64,
+    pub auc: Option<f64>,
+    pub ks: Option<f64>,
+    pub brier: Option<f64>,
+    pub log_loss: Option<f64>,
+    pub ece: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fingerprint {
+    pub table: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The JSON Schema of [`ScoringConfig`], generated from the types.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ScoringConfig)).unwrap_or_default()
+}
+
+/// Reads a scoring config, refusing a newer layout than this leadtune knows.
+pub fn read(path: &Path) -> Result<ScoringConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::input(path, format!("not JSON: {e}")))?;
+    let version = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| Error::input(path, "no schema_version: not a leadtune scoring config"))?;
+    if version > u64::from(SCHEMA_VERSION) {
+        return Err(Error::input(
+            path,
+            format!(
+                "schema_version {version} is newer than this leadtune understands \
+                 ({SCHEMA_VERSION}): upgrade leadtune"
+            ),
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::input(path, format!("not a valid scoring config: {e}")))
+}
+
+/// Probability for a score from the config's calibration steps (see [`crate::metrics`]).
+pub fn calibration(config: &ScoringConfig) -> crate::metrics::Calibration {
+    crate::metrics::Calibration {
+        points: config
+            .calibration
+            .iter()
+            .map(|c| crate::metrics::CalibrationPoint {
+                score_low: c.score_low,
+                score_high: c.score_high,
+                probability: c.probability,
+                leads: c.leads,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,1429 @@
+//! Weighted, L2-penalised logistic regression fitted by Newton-Raphson (IRLS).
+//!
+//! Scorecard traits are binned, so leads collapse into few distinct bin patterns. The fit runs on
+//! those patterns with the lead counts as weights and the win fraction as the target, which keeps
+//! the binomial likelihood exact for grouped data: a pattern with `n` leads and `s` wins
+//! contributes `n * [-(s/n) log p - (1 - s/n) log(1 - p)]`, the same as its `n` expanded rows.
+//!
+//! # Model and objective
+//!
+//! `P(y = 1 | x) = sigmoid(offset_i + b0 + x_i · b)`, fitted by minimising
+//!
+//! ```text
+//! f(b0, b) = sum_i w_i * [ -y_i log p_i - (1 - y_i) log(1 - p_i) ] + (l2 / 2) * ||b||^2
+//! ```
+//!
+//! The intercept `b0` is not penalised. `y_i` may be any fraction in `[0, 1]`. The optional
+//! per-row offset enters the linear predictor with a fixed coefficient of one; leadtune uses it
+//! for analyst-pinned points (the pinned part of the score is held fixed while the rest is fit).
+//!
+//! # Method
+//!
+//! Newton-Raphson on the penalised log-likelihood, which for the logistic (canonical-link)
+//! model is the same as iteratively reweighted least squares: Hastie, Tibshirani & Friedman,
+//! *The Elements of Statistical Learning* (2nd ed., 2009), sec. 4.4.1; McCullagh & Nelder,
+//! *Generalized Linear Models* (2nd ed., 1989), sec. 2.5 and 4.4. With `X~ = [1, X]`,
+//! `W = diag(w p (1 - p))` and `Lambda = diag(0, l2, ..., l2)` each step solves
+//!
+//! ```text
+//! (X~' W X~ + Lambda) delta = X~' w (y - p) - Lambda b
+//! ```
+//!
+//! by a small dense Cholesky factorisation (with a tiny ridge, `1e-10 * trace / dim`, added when
+//! the matrix is not numerically positive definite), followed by step halving on the objective.
+//! Iteration stops when `max |delta| < tol` or the relative objective change falls below
+//! `1e-14`, or after `max_iter` steps.
+//!
+//! Under perfect separation with `l2 = 0` the maximum-likelihood estimate is at infinity: the
+//! fit then runs to `max_iter` and returns finite coefficients with `converged == false`
+//! (it never produces NaN). With `l2 > 0` the penalty keeps the slope coefficients finite.
+//!
+//! # Determinism
+//!
+//! Every pass over the rows is cut into fixed chunks of [`CHUNK_ROWS`] rows; each chunk is summed
+//! on its own and the chunk results are added up in chunk order. With more than
+//! [`PARALLEL_MIN_ROWS`] rows the chunks are computed in parallel with rayon, otherwise one after
+//! another; the arithmetic is the same either way, so results are bit-identical run to run
+//! whatever the number of threads.
+
+use ndarray::{Array1, ArrayBase, ArrayView2, Data, Ix2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// Rows per chunk in every pass over the data (fixed, so sums are reduced in a fixed order).
+pub const CHUNK_ROWS: usize = 4096;
+/// Above this many rows the chunks of a pass are computed in parallel with rayon.
+pub const PARALLEL_MIN_ROWS: usize = 50_000;
+/// Relative objective change below which the fit is considered converged.
+const REL_OBJECTIVE_TOL: f64 = 1e-14;
+/// Maximum number of step halvings in one line search.
+const MAX_HALVINGS: usize = 60;
+/// A trial step is accepted when it does not raise the objective by more than this fraction of
+/// it: near the optimum a full Newton step changes the objective by less than its rounding
+/// noise, and must still be taken so the coefficients reach full precision.
+const LINE_SEARCH_SLACK: f64 = 1e-12;
+/// A Cholesky pivot smaller than this fraction of its diagonal entry counts as not positive.
+const REL_PIVOT_TOL: f64 = 1e-14;
+/// Ridge factors (times `trace / dim`) tried in turn when the Newton matrix is not positive
+/// definite.
+const RIDGE_FACTORS: [f64; 4] = [1e-10, 1e-8, 1e-6, 1e-4];
+
+/// Hyper-parameters of [`fit`]. Check them with [`LogitParams::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogitParams {
+    /// L2 penalty `lambda` on the slope coefficients (not the intercept); `>= 0` and finite.
+    pub l2: f64,
+    /// Convergence tolerance on `max |delta|` of a Newton step; `> 0` and finite.
+    pub tol: f64,
+    /// Maximum number of Newton steps; `>= 1`.
+    pub max_iter: usize,
+}
+
+impl Default for LogitParams {
+    fn default() -> Self {
+        LogitParams {
+            l2: 1.0,
+            tol: 1e-10,
+            max_iter: 100,
+        }
+    }
+}
+
+impl LogitParams {
+    /// Validates the parameters: `l2` finite and `>= 0`, `tol` finite and `> 0`,
+    /// `max_iter >= 1`.
+    pub fn check(self) -> Result<ValidLogitParams, LogitError> {
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(LogitError::InvalidL2(self.l2));
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return Err(LogitError::InvalidTol(self.tol));
+        }
+        if self.max_iter == 0 {
+            return Err(LogitError::InvalidMaxIter);
+        }
+        Ok(ValidLogitParams(self))
+    }
+}
+
+/// Parameters that passed [`LogitParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidLogitParams(LogitParams);
+
+impl ValidLogitParams {
+    /// The L2 penalty on the slope coefficients.
+    pub fn l2(&self) -> f64 {
+        self.0.l2
+    }
+    /// The convergence tolerance on `max |delta|`.
+    pub fn tol(&self) -> f64 {
+        self.0.tol
+    }
+    /// The maximum number of Newton steps.
+    pub fn max_iter(&self) -> usize {
+        self.0.max_iter
+    }
+    /// The validated parameters.
+    pub fn params(&self) -> &LogitParams {
+        &self.0
+    }
+}
+
+/// A fitted logistic regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogitModel {
+    /// The (unpenalised) intercept `b0`.
+    pub intercept: f64,
+    /// The slope coefficients `b`, one per feature column.
+    pub coefficients: Vec<f64>,
+    /// Number of Newton steps taken.
+    pub iterations: usize,
+    /// Whether a convergence criterion was met (`false` after `max_iter` steps, a stalled line
+    /// search, or when the likelihood saturated under perfect separation).
+    pub converged: bool,
+    /// The penalised objective (weighted negative log-likelihood plus `l2/2 ||b||^2`) at the
+    /// returned coefficients.
+    pub objective: f64,
+}
+
+impl LogitModel {
+    /// The linear predictor `b0 + x · b` (without any offset: add it yourself).
+    ///
+    /// Returns NaN when `x.len()` differs from the number of coefficients.
+    pub fn linear(&self, x: &[f64]) -> f64 {
+        if x.len() != self.coefficients.len() {
+            return f64::NAN;
+        }
+        self.intercept + dot(x, &self.coefficients)
+    }
+
+    /// `sigmoid(b0 + x · b)`, computed without overflow (without any offset).
+    ///
+    /// Returns NaN when `x.len()` differs from the number of coefficients.
+    pub fn probability(&self, x: &[f64]) -> f64 {
+        sigmoid(self.linear(x))
+    }
+}
+
+/// Everything that can go wrong in [`fit`]. Row and column numbers are 0-based.
+#[derive(Debug, thiserror::Error)]
+pub enum LogitError {
+    /// `x` has no rows.
+    #[error("no rows")]
+    NoRows,
+    /// A per-row input does not have one entry per row of `x`.
+    #[error("shape mismatch: {what} has length {found} but x has {expected} rows")]
+    ShapeMismatch {
+        /// Which input: "y", "w" or "offset".
+        what: &'static str,
+        /// The number of rows of `x`.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// A feature value is NaN or infinite.
+    #[error("row {row} has a non-finite value in column {column}")]
+    NonFiniteFeature {
+        /// The row.
+        row: usize,
+        /// The column.
+        column: usize,
+    },
+    /// A target is NaN or outside `[0, 1]`.
+    #[error("targets must be in [0, 1] (row {row}: {value})")]
+    TargetOutOfRange {
+        /// The row.
+        row: usize,
+        /// The offending target.
+        value: f64,
+    },
+    /// A weight is negative, NaN or infinite.
+    #[error("weights must be non-negative and finite (row {row}: {value})")]
+    InvalidWeight {
+        /// The row.
+        row: usize,
+        /// The offending weight.
+        value: f64,
+    },
+    /// An offset is NaN or infinite.
+    #[error("offsets must be finite (row {row}: {value})")]
+    NonFiniteOffset {
+        /// The row.
+        row: usize,
+        /// The offending offset.
+        value: f64,
+    },
+    /// Every weight is zero.
+    #[error("all weight is zero")]
+    AllWeightZero,
+    /// The weights are finite but their sum overflows.
+    #[error("the sum of the weights is not finite")]
+    WeightSumOverflow,
+    /// `l2` is negative, NaN or infinite.
+    #[error("invalid params: l2 must be finite and >= 0 (got {0})")]
+    InvalidL2(f64),
+    /// `tol` is not a positive finite number.
+    #[error("invalid params: tol must be finite and > 0 (got {0})")]
+    InvalidTol(f64),
+    /// `max_iter` is zero.
+    #[error("invalid params: max_iter must be >= 1")]
+    InvalidMaxIter,
+    /// The arithmetic overflowed (e.g. features so large that `X' W X` is infinite).
+    #[error("numerical failure at iteration {iteration}: {reason}")]
+    Numerical {
+        /// The Newton step at which it happened (0 = before the first step).
+        iteration: usize,
+        /// What was not finite or could not be solved.
+        reason: &'static str,
+    },
+    /// An error from linfa (needed for linfa's `Fit` trait bound).
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
+}
+
+/// Fits a weighted, L2-penalised logistic regression by Newton-Raphson / IRLS
+/// (Hastie, Tibshirani & Friedman, ESL sec. 4.4.1; McCullagh & Nelder 1989).
+///
+/// The data: row-major features `x` (`n x k`, any memory layout), targets `y` in `[0, 1]`
+/// (fractions allowed, e.g. wins / leads of a pattern), weights `w >= 0` (e.g. leads per
+/// pattern) and optional offsets added to the linear predictor with coefficient one.
+/// `k` may be zero (intercept-only model). Never panics: invalid input gives an error.
+pub fn fit(
+    x: ArrayView2<f64>,
+    y: &[f64],
+    w: &[f64],
+    offset: Option<&[f64]>,
+    params: &ValidLogitParams,
+) -> Result<LogitModel, LogitError> {
+    let (n, k) = x.dim();
+    if n == 0 {
+        return Err(LogitError::NoRows);
+    }
+    let owned;
+    let xs: &[f64] = match x.as_slice() {
+        Some(s) => s,
+        None => {
+            owned = x.iter().copied().collect::<Vec<f64>>();
+            &owned
+        }
+    };
+    let data = Problem::new(xs, n, k, y, w, offset)?;
+    data.solve(params)
+}
+
+impl<D: Data<Elem = f64>> linfa::traits::Fit<ArrayBase<D, Ix2>, Array1<bool>, LogitError>
+    for ValidLogitParams
+{
+    type Object = LogitModel;
+
+    /// Fits on a linfa dataset: `true` targets are the positive class (y = 1), and the
+    /// dataset's weights (`Dataset::with_weights`) are used when present, else 1 per row.
+    fn fit(
+        &self,
+        dataset: &linfa::DatasetBase<ArrayBase<D, Ix2>, Array1<bool>>,
+    ) -> Result<LogitModel, LogitError> {
+        let x = dataset.records().view();
+        let y: Vec<f64> = dataset
+            .targets()
+            .iter()
+            .map(|&t| if t { 1.0 } else { 0.0 })
+            .collect();
+        let w: Vec<f64> = match dataset.weights() {
+            Some(ws) => ws.iter().map(|&v| f64::from(v)).collect(),
+            None => vec![1.0; x.nrows()],
+        };
+        self::fit(x, &y, &w, None, self)
+    }
+}
+
+/// The validated data of one fit.
+struct Problem<'a> {
+    x: &'a [f64],
+    n: usize,
+    k: usize,
+    y: &'a [f64],
+    w: &'a [f64],
+    offset: Option<&'a [f64]>,
+}
+
+/// Per-chunk sums of one Newton pass: score `X~' w (y - p)` and the upper triangle of
+/// `X~' W X~` (row-major, `dim x dim`).
+struct NewtonSums {
+    score: Vec<f64>,
+    hess: Vec<f64>,
+}
+
+impl<'a> Problem<'a> {
+    fn new(
+        x: &'a [f64],
+        n: usize,
+        k: usize,
+        y: &'a [f64],
+        w: &'a [f64],
+        offset: Option<&'a [f64]>,
+    ) -> Result<Self, LogitError> {
+        let shape = |what, found: usize| {
+            if found == n {
+                Ok(())
+            } else {
+                Err(LogitError::ShapeMismatch {
+                    what,
+                    expected: n,
+                    found,
+                })
+            }
+        };
+        shape("y", y.len())?;
+        shape("w", w.len())?;
+        if let Some(o) = offset {
+            shape("offset", o.len())?;
+        }
+        if x.len() != n.saturating_mul(k) {
+            return Err(LogitError::ShapeMismatch {
+                what: "x (values)",
+                expected: n.saturating_mul(k),
+                found: x.len(),
+            });
+        }
+        if let Some(idx) = x.iter().position(|v| !v.is_finite()) {
+            // x is non-empty here, so k >= 1.
+            return Err(LogitError::NonFiniteFeature {
+                row: idx / k,
+                column: idx % k,
+            });
+        }
+        if let Some((row, &value)) = y
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(**v >= 0.0 && **v <= 1.0))
+        {
+            return Err(LogitError::TargetOutOfRange { row, value });
+        }
+        if let Some((row, &value)) = w
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            return Err(LogitError::InvalidWeight { row, value });
+        }
+        if let Some(o) = offset
+            && let Some((row, &value)) = o.iter().enumerate().find(|(_, v)| !v.is_finite())
+        {
+            return Err(LogitError::NonFiniteOffset { row, value });
+        }
+        let total: f64 = w.iter().sum();
+        if !total.is_finite() {
+            return Err(LogitError::WeightSumOverflow);
+        }
+        if total <= 0.0 {
+            return Err(LogitError::AllWeightZero);
+        }
+        Ok(Problem {
+            x,
+            n,
+            k,
+            y,
+            w,
+            offset,
+        })
+    }
+
+    fn dim(&self) -> usize {
+        self.k + 1
+    }
+
+    /// Features of row `i`.
+    fn row(&self, i: usize) -> &[f64] {
+        &self.x[i * self.k..(i + 1) * self.k]
+    }
+
+    /// Linear predictor `offset_i + b0 + x_i · b` for `beta = [b0, b...]`.
+    fn eta(&self, i: usize, beta: &[f64]) -> f64 {
+        let off = self.offset.map_or(0.0, |o| o[i]);
+        off + beta[0] + dot(self.row(i), &beta[1..])
+    }
+
+    /// Applies `f` to fixed chunks of rows, in parallel above [`PARALLEL_MIN_ROWS`] rows;
+    /// the results come back in chunk order either way.
+    fn map_chunks<T, F>(&self, f: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(Range<usize>) -> T + Sync + Send,
+    {
+        let n = self.n;
+        let chunks = n.div_ceil(CHUNK_ROWS);
+        let range = |c: usize| c * CHUNK_ROWS..n.min((c + 1) * CHUNK_ROWS);
+        if n > PARALLEL_MIN_ROWS {
+            (0..chunks).into_par_iter().map(|c| f(range(c))).collect()
+        } else {
+            (0..chunks).map(|c| f(range(c))).collect()
+        }
+    }
+
+    /// Weighted negative log-likelihood (the unpenalised part of the objective).
+    fn loss(&self, beta: &[f64]) -> f64 {
+        let parts = self.map_chunks(|rows| {
+            let mut s = 0.0;
+            for i in rows {
+                let wi = self.w[i];
+                if wi == 0.0 {
+                    continue;
+                }
+                s += wi * nll(self.eta(i, beta), self.y[i]);
+            }
+            s
+        });
+        parts.iter().sum()
+    }
+
+    /// Score `X~' w (y - p)` and upper triangle of `X~' W X~` at `beta`.
+    fn newton_sums(&self, beta: &[f64]) -> NewtonSums {
+        let d = self.dim();
+        let parts = self.map_chunks(|rows| {
+            let mut score = vec![0.0; d];
+            let mut hess = vec![0.0; d * d];
+            // Rows are added to the Hessian four at a time (a rank-4 update), which reads and
+            // writes each Hessian entry once per four rows instead of once per row. The
+            // block holds X~ rows; `s` their weights w p (1 - p) (0 for unused slots).
+            let mut block = vec![0.0; BLOCK * d];
+            let mut s = [0.0; BLOCK];
+            let mut filled = 0;
+            for i in rows {
+                let wi = self.w[i];
+                if wi == 0.0 {
+                    continue;
+                }
+                let xt = &mut block[filled * d..(filled + 1) * d];
+                xt[0] = 1.0;
+                xt[1..].copy_from_slice(self.row(i));
+                let (p, one_minus_p, v) = prob_parts(self.eta(i, beta));
+                // y - p = y (1 - p) - (1 - y) p, accurate when p rounds to 0 or 1.
+                let yi = self.y[i];
+                let r = wi * (yi * one_minus_p - (1.0 - yi) * p);
+                for (g, &xa) in score.iter_mut().zip(xt.iter()) {
+                    *g += r * xa;
+                }
+                s[filled] = wi * v;
+                filled += 1;
+                if filled == BLOCK {
+                    add_block(&mut hess, &block, &s, d);
+                    filled = 0;
+                }
+            }
+            if filled > 0 {
+                s[filled..].fill(0.0);
+                block[filled * d..].fill(0.0);
+                add_block(&mut hess, &block, &s, d);
+            }
+            NewtonSums { score, hess }
+        });
+        let mut total = NewtonSums {
+            score: vec![0.0; d],
+            hess: vec![0.0; d * d],
+        };
+        for part in &parts {
+            for (t, p) in total.score.iter_mut().zip(&part.score) {
+                *t += p;
+            }
+            for (t, p) in total.hess.iter_mut().zip(&part.hess) {
+                *t += p;
+            }
+        }
+        // Mirror the upper triangle into the lower one.
+        for a in 0..d {
+            for b in 0..a {
+                total.hess[a * d + b] = total.hess[b * d + a];
+            }
+        }
+        total
+    }
+
+    /// Penalised objective and its likelihood part at `beta`.
+    fn objective(&self, beta: &[f64], l2: f64) -> (f64, f64) {
+        let loss = self.loss(beta);
+        let penalty = 0.5 * l2 * dot(&beta[1..], &beta[1..]);
+        (loss + penalty, loss)
+    }
+
+    /// Weighted mean of the targets.
+    fn mean_target(&self) -> f64 {
+        let (mut sy, mut sw) = (0.0, 0.0);
+        for (&yi, &wi) in self.y.iter().zip(self.w) {
+            sy += wi * yi;
+            sw += wi;
+        }
+        sy / sw
+    }
+
+    fn solve(&self, params: &ValidLogitParams) -> Result<LogitModel, LogitError> {
+        let (l2, tol, max_iter) = (params.l2(), params.tol(), params.max_iter());
+        let d = self.dim();
+        let mut beta = vec![0.0; d];
+        // Start from the intercept-only fit (ignoring offsets) when it is finite.
+        let ybar = self.mean_target();
+        if ybar > 0.0 && ybar < 1.0 {
+            beta[0] = (ybar / (1.0 - ybar)).ln();
+        }
+        let (mut f, mut loss) = self.objective(&beta, l2);
+        if !f.is_finite() {
+            beta[0] = 0.0;
+            (f, loss) = self.objective(&beta, l2);
+        }
+        if !f.is_finite() {
+            return Err(LogitError::Numerical {
+                iteration: 0,
+                reason: "objective at the starting point is not finite",
+            });
+        }
+        let mut iterations = 0;
+        let mut converged = false;
+        while iterations < max_iter {
+            let NewtonSums {
+                mut score,
+                hess: mut h,
+            } = self.newton_sums(&beta);
+            for j in 1..d {
+                h[j * d + j] += l2;
+                score[j] -= l2 * beta[j];
+            }
+            if !(h.iter().all(|v| v.is_finite()) && score.iter().all(|v| v.is_finite())) {
+                return Err(LogitError::Numerical {
+                    iteration: iterations,
+                    reason: "gradient or Hessian is not finite",
+                });
+            }
+            let delta = match solve_spd(&h, &score, d) {
+                Solve::Ok(delta) => delta,
+                // Every w p (1 - p) underflowed and there is no penalty: the likelihood is
+                // saturated (perfect separation); the estimate is at infinity.
+                Solve::Saturated => break,
+                Solve::Failed => {
+                    return Err(LogitError::Numerical {
+                        iteration: iterations,
+                        reason: "Newton system could not be solved",
+                    });
+                }
+            };
+            iterations += 1;
+            let max_delta = delta.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            if !max_delta.is_finite() {
+                return Err(LogitError::Numerical {
+                    iteration: iterations,
+                    reason: "Newton step is not finite",
+                });
+            }
+            // Step halving on the objective.
+            let mut t = 1.0;
+            let mut accepted = None;
+            for _ in 0..MAX_HALVINGS {
+                let trial: Vec<f64> = beta.iter().zip(&delta).map(|(b, s)| b + t * s).collect();
+                let (ft, lt) = self.objective(&trial, l2);
+                if ft.is_finite() && ft <= f + LINE_SEARCH_SLACK * f.abs() {
+                    accepted = Some((trial, ft, lt));
+                    break;
+                }
+                t *= 0.5;
+            }
+            // No step lowers the objective: the fit has stalled at rounding level.
+            let Some((trial, ft, lt)) = accepted else {
+                break;
+            };
+            let rel_change = (f - ft).abs() / f.abs().max(f64::MIN_POSITIVE);
+            beta = trial;
+            f = ft;
+            loss = lt;
+            if max_delta < tol {
+                converged = true;
+                break;
+            }
+            if rel_change < REL_OBJECTIVE_TOL {
+                // Only a full Newton step counts; a tiny halved step that changes nothing
+                // means the fit stalled.
+                converged = t == 1.0;
+                break;
+            }
+        }
+        // A likelihood part that has underflowed (zero or subnormal, with positive weight)
+        // means every fitted probability saturated at 0 or 1: perfect separation, the
+        // estimate is at infinity. No fit with a finite optimum gets there (it would need
+        // every row to have |eta| > ~708 on the side of its target).
+        if loss < f64::MIN_POSITIVE {
+            converged = false;
+        }
+        if !(beta.iter().all(|v| v.is_finite()) && f.is_finite()) {
+            return Err(LogitError::Numerical {
+                iteration: iterations,
+                reason: "coefficients are not finite",
+            });
+        }
+        Ok(LogitModel {
+            intercept: beta[0],
+            coefficients: beta[1..].to_vec(),
+            iterations,
+            converged,
+            objective: f,
+        })
+    }
+}
+
+/// Rows per rank-`BLOCK` Hessian update in [`add_block`].
+const BLOCK: usize = 4;
+
+/// Adds `sum_r s[r] * x_r x_r'` (upper triangle) to `hess` for the [`BLOCK`] rows `x_r` of
+/// `block` (row-major, `BLOCK x d`).
+fn add_block(hess: &mut [f64], block: &[f64], s: &[f64; BLOCK], d: usize) {
+    let (x0, rest) = block.split_at(d);
+    let (x1, rest) = rest.split_at(d);
+    let (x2, x3) = rest.split_at(d);
+    for a in 0..d {
+        let (c0, c1, c2, c3) = (s[0] * x0[a], s[1] * x1[a], s[2] * x2[a], s[3] * x3[a]);
+        if c0 == 0.0 && c1 == 0.0 && c2 == 0.0 && c3 == 0.0 {
+            continue;
+        }
+        let hrow = &mut hess[a * d + a..(a + 1) * d];
+        let cols = hrow
+            .iter_mut()
+            .zip(&x0[a..])
+            .zip(&x1[a..])
+            .zip(&x2[a..])
+            .zip(&x3[a..]);
+        for ((((h, &v0), &v1), &v2), &v3) in cols {
+            *h += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3;
+        }
+    }
+}
+
+/// `a · b` summed left to right.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0, |s, (x, y)| s + x * y)
+}
+
+/// Logistic function without overflow.
+fn sigmoid(eta: f64) -> f64 {
+    prob_and_var(eta).0
+}
+
+/// `(p, p (1 - p))` for `p = sigmoid(eta)`, both computed without cancellation.
+fn prob_and_var(eta: f64) -> (f64, f64) {
+    let (p, _, v) = prob_parts(eta);
+    (p, v)
+}
+
+/// `(p, 1 - p, p (1 - p))` for `p = sigmoid(eta)`: `1 - p` is computed directly (not by
+/// subtraction), so it stays accurate when `p` rounds to 1.
+fn prob_parts(eta: f64) -> (f64, f64, f64) {
+    let e = (-eta.abs()).exp();
+    let q = 1.0 / (1.0 + e);
+    let (p, one_minus_p) = if eta >= 0.0 { (q, e * q) } else { (e * q, q) };
+    (p, one_minus_p, e * q * q)
+}
+
+/// `-y log p - (1 - y) log(1 - p)` for `p = sigmoid(eta)`, computed stably:
+/// `-log p = softplus(-eta)` and `-log(1 - p) = softplus(eta)`.
+fn nll(eta: f64, y: f64) -> f64 {
+    let l = (-eta.abs()).exp().ln_1p();
+    let neg_log_p = (-eta).max(0.0) + l;
+    let neg_log_q = eta.max(0.0) + l;
+    if y == 0.0 {
+        neg_log_q
+    } else if y == 1.0 {
+        neg_log_p
+    } else {
+        y * neg_log_p + (1.0 - y) * neg_log_q
+    }
+}
+
+/// Result of solving the symmetric positive (semi-)definite Newton system.
+enum Solve {
+    Ok(Vec<f64>),
+    /// The matrix is entirely zero (trace 0).
+    Saturated,
+    /// Not positive definite even with the largest ridge.
+    Failed,
+}
+
+/// Solves `a x = b` for a symmetric `d x d` matrix `a` (row-major) by Cholesky; when `a` is not
+/// numerically positive definite, retries with a ridge `factor * trace / d` added to the
+/// diagonal, `factor` = 1e-10 first.
+fn solve_spd(a: &[f64], b: &[f64], d: usize) -> Solve {
+    if let Some(x) = cholesky_solve(a, b, d, 0.0) {
+        return Solve::Ok(x);
+    }
+    let trace: f64 = (0..d).map(|j| a[j * d + j]).sum();
+    if !trace.is_finite() {
+        return Solve::Failed;
+    }
+    if trace <= 0.0 {
+        return Solve::Saturated;
+    }
+    for factor in RIDGE_FACTORS {
+        if let Some(x) = cholesky_solve(a, b, d, factor * trace / d as f64) {
+            return Solve::Ok(x);
+        }
+    }
+    Solve::Failed
+}
+
+/// Dense Cholesky `a + ridge I = L L'` then forward / back substitution. `None` when a pivot is
+/// not positive (relative to its diagonal entry) or not finite.
+fn cholesky_solve(a: &[f64], b: &[f64], d: usize, ridge: f64) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; d * d];
+    for j in 0..d {
+        let diag = a[j * d + j] + ridge;
+        let s = diag - dot(&l[j * d..j * d + j], &l[j * d..j * d + j]);
+        if !(s > 0.0 && s > REL_PIVOT_TOL * diag && s.is_finite()) {
+            return None;
+        }
+        let ljj = s.sqrt();
+        l[j * d + j] = ljj;
+        for i in j + 1..d {
+            let s = a[i * d + j] - dot(&l[i * d..i * d + j], &l[j * d..j * d + j]);
+            l[i * d + j] = s / ljj;
+        }
+    }
+    // L z = b
+    let mut z = vec![0.0; d];
+    for i in 0..d {
+        z[i] = (b[i] - dot(&l[i * d..i * d + i], &z[..i])) / l[i * d + i];
+    }
+    // L' x = z
+    let mut x = vec![0.0; d];
+    for i in (0..d).rev() {
+        let mut s = z[i];
+        for r in i + 1..d {
+            s -= l[r * d + i] * x[r];
+        }
+        x[i] = s / l[i * d + i];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use linfa::traits::Fit;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use std::collections::BTreeMap;
+    use std::time::Instant;
+
+    fn params(l2: f64) -> ValidLogitParams {
+        LogitParams {
+            l2,
+            ..LogitParams::default()
+        }
+        .check()
+        .expect("valid params")
+    }
+
+    /// Standard normal by Box-Muller.
+    fn normal(rng: &mut ChaCha8Rng) -> f64 {
+        let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
+        let u2: f64 = rng.random::<f64>();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+
+    fn true_sigmoid(eta: f64) -> f64 {
+        1.0 / (1.0 + (-eta).exp())
+    }
+
+    /// Gaussian features with planted coefficients; Bernoulli 0/1 targets.
+    fn gaussian_data(n: usize, b0: f64, b: &[f64], seed: u64) -> (Array2<f64>, Vec<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let k = b.len();
+        let mut x = Array2::zeros((n, k));
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let mut eta = b0;
+            for j in 0..k {
+                let v = normal(&mut rng);
+                x[[i, j]] = v;
+                eta += b[j] * v;
+            }
+            y[i] = if rng.random::<f64>() < true_sigmoid(eta) {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        (x, y)
+    }
+
+    /// Binned (small-integer) features: few distinct patterns.
+    fn binned_data(
+        n: usize,
+        b0: f64,
+        b: &[f64],
+        levels: u32,
+        seed: u64,
+    ) -> (Array2<f64>, Vec<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let k = b.len();
+        let mut x = Array2::zeros((n, k));
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let mut eta = b0;
+            for j in 0..k {
+                let v = f64::from(rng.random_range(0..levels));
+                x[[i, j]] = v;
+                eta += b[j] * v;
+            }
+            y[i] = if rng.random::<f64>() < true_sigmoid(eta) {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        (x, y)
+    }
+
+    /// Collapses rows into unique patterns: (patterns, y = wins / count, w = count).
+    fn collapse(x: &Array2<f64>, y: &[f64]) -> (Array2<f64>, Vec<f64>, Vec<f64>) {
+        let mut groups: BTreeMap<Vec<u64>, (f64, f64)> = BTreeMap::new();
+        for (row, &yi) in x.rows().into_iter().zip(y) {
+            let key: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
+            let e = groups.entry(key).or_insert((0.0, 0.0));
+            e.0 += yi;
+            e.1 += 1.0;
+        }
+        let k = x.ncols();
+        let mut xs = Array2::zeros((groups.len(), k));
+        let mut ys = Vec::new();
+        let mut ws = Vec::new();
+        for (g, (key, (wins, count))) in groups.iter().enumerate() {
+            for (j, bits) in key.iter().enumerate() {
+                xs[[g, j]] = f64::from_bits(*bits);
+            }
+            ys.push(wins / count);
+            ws.push(*count);
+        }
+        (xs, ys, ws)
+    }
+
+    fn to_bool(y: &[f64]) -> Array1<bool> {
+        y.iter().map(|&v| v == 1.0).collect()
+    }
+
+    // ---------------------------------------------------------------- 1. linfa-logistic
+
+    /// linfa-logistic 0.8.1 minimises `-sum_i log sigmoid(s_i z_i) + alpha/2 ||params||^2` with
+    /// labels `s_i` in {-1, +1}: the loss is SUMMED (not averaged), the intercept is NOT
+    /// penalised (`convert_params` splits it off before the penalty) and dataset weights are
+    /// ignored. That is exactly our objective with unit weights and `l2 = alpha`, so the
+    /// comparison uses a nonzero alpha directly. Its "positive" (+1) class is the MORE FREQUENT
+    /// label (ties: the first one seen), so with a conversion rate under 50% the positive class
+    /// is `false` and its coefficients and intercept are those of P(false) = our negatives.
+    /// The solver is L-BFGS stopping on an ABSOLUTE gradient-norm tolerance (default 1e-4) on the
+    /// summed loss, so a tight tolerance is needed for 1e-6 agreement.
+    #[test]
+    fn matches_linfa_logistic() {
+        let truth = [0.8, -0.5, 0.3, 0.1];
+        // Conversion under 50% (linfa's positive class is `false`, signs flip) and over 50%
+        // (positive class `true`, no flip).
+        for (b0, more_frequent) in [(-1.2, false), (1.2, true)] {
+            let (x, y) = gaussian_data(2_000, b0, &truth, 11);
+            let conversion = y.iter().sum::<f64>() / y.len() as f64;
+            assert_eq!(conversion > 0.5, more_frequent);
+            let w = vec![1.0; y.len()];
+            for alpha in [1.0, 0.0, 10.0] {
+                let dataset = linfa::Dataset::new(x.clone(), to_bool(&y));
+                let theirs = linfa_logistic::LogisticRegression::default()
+                    .alpha(alpha)
+                    .gradient_tolerance(1e-9)
+                    .max_iterations(10_000)
+                    .fit(&dataset)
+                    .expect("linfa-logistic fit");
+                let labels = theirs.labels();
+                assert_eq!(labels.pos.class, more_frequent);
+                let sign = if labels.pos.class { 1.0 } else { -1.0 };
+
+                let ours = fit(x.view(), &y, &w, None, &params(alpha)).expect("fit");
+                assert!(ours.converged);
+                assert_abs_diff_eq!(ours.intercept, sign * theirs.intercept(), epsilon = 1e-6);
+                for (a, b) in ours.coefficients.iter().zip(theirs.params()) {
+                    assert_abs_diff_eq!(*a, sign * b, epsilon = 1e-6);
+                }
+            }
+        }
+    }
+
+    /// Our linfa `Fit` impl: a weighted dataset of patterns equals the expanded rows.
+    #[test]
+    fn linfa_fit_trait_uses_weights() {
+        let (x, y) = binned_data(3_000, -0.7, &[0.4, -0.3], 4, 5);
+        let (xs, ys, ws) = collapse(&x, &y);
+        let expanded = params(0.5)
+            .fit(&linfa::Dataset::new(x.clone(), to_bool(&y)))
+            .expect("fit expanded");
+        // Grouped binary targets cannot be fractions in a bool dataset, so split each pattern
+        // into a "won" row (weight wins) and a "lost" row (weight count - wins).
+        let k = xs.ncols();
+        let mut rows = Vec::new();
+        let mut targets = Vec::new();
+        let mut weights = Vec::new();
+        for (g, (&yg, &wg)) in ys.iter().zip(&ws).enumerate() {
+            let wins = (yg * wg).round();
+            for (t, wt) in [(true, wins), (false, wg - wins)] {
+                rows.extend(xs.row(g).iter().copied());
+                targets.push(t);
+                weights.push(wt as f32);
+            }
+        }
+        let xg = Array2::from_shape_vec((targets.len(), k), rows).expect("shape");
+        let grouped = params(0.5)
+            .fit(
+                &linfa::Dataset::new(xg, Array1::from(targets)).with_weights(Array1::from(weights)),
+            )
+            .expect("fit grouped");
+        assert_abs_diff_eq!(grouped.intercept, expanded.intercept, epsilon = 1e-9);
+        for (a, b) in grouped.coefficients.iter().zip(&expanded.coefficients) {
+            assert_abs_diff_eq!(*a, *b, epsilon = 1e-9);
+        }
+    }
+
+    // ---------------------------------------------------------------- 2. grouped = expanded
+
+    #[test]
+    fn grouped_equals_expanded() {
+        let truth = [0.5, -0.4, 0.25];
+        let (x, y) = binned_data(20_000, -1.0, &truth, 5, 3);
+        let (xs, ys, ws) = collapse(&x, &y);
+        assert!(xs.nrows() <= 125);
+        let ones = vec![1.0; y.len()];
+        for l2 in [0.0, 1.0, 25.0] {
+            let expanded = fit(x.view(), &y, &ones, None, &params(l2)).expect("expanded");
+            let grouped = fit(xs.view(), &ys, &ws, None, &params(l2)).expect("grouped");
+            assert!(expanded.converged && grouped.converged);
+            assert_abs_diff_eq!(grouped.intercept, expanded.intercept, epsilon = 1e-9);
+            for (a, b) in grouped.coefficients.iter().zip(&expanded.coefficients) {
+                assert_abs_diff_eq!(*a, *b, epsilon = 1e-9);
+            }
+            let rel = (grouped.objective - expanded.objective).abs() / expanded.objective;
+            assert!(rel < 1e-12, "objectives differ: {rel}");
+        }
+    }
+
+    // ---------------------------------------------------------------- 3. truth recovery
+
+    #[test]
+    fn recovers_planted_truth() {
+        let b0 = -1.5;
+        let truth = [0.7, -0.4, 0.2, 0.0];
+        let n = 200_000;
+        // Two Gaussian features and two binary (dummy) features.
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        let mut x = Array2::zeros((n, 4));
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let row = [
+                normal(&mut rng),
+                normal(&mut rng),
+                f64::from(u8::from(rng.random::<f64>() < 0.3)),
+                f64::from(u8::from(rng.random::<f64>() < 0.6)),
+            ];
+            let mut eta = b0;
+            for j in 0..4 {
+                x[[i, j]] = row[j];
+                eta += truth[j] * row[j];
+            }
+            y[i] = if rng.random::<f64>() < true_sigmoid(eta) {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        let w = vec![1.0; n];
+        let m = fit(x.view(), &y, &w, None, &params(0.0)).expect("fit");
+        assert!(m.converged);
+        // Standard errors from the inverse Fisher information X~' W X~ at the estimate.
+        let beta: Vec<f64> = std::iter::once(m.intercept)
+            .chain(m.coefficients.iter().copied())
+            .collect();
+        let xs = x.as_slice().expect("standard layout");
+        let problem = Problem::new(xs, n, 4, &y, &w, None).expect("valid");
+        let info = problem.newton_sums(&beta).hess;
+        let d = 5;
+        let est = beta.clone();
+        let want: Vec<f64> = std::iter::once(b0).chain(truth).collect();
+        for j in 0..d {
+            let mut e = vec![0.0; d];
+            e[j] = 1.0;
+            let col = cholesky_solve(&info, &e, d, 0.0).expect("invertible");
+            let se = col[j].sqrt();
+            let err = (est[j] - want[j]).abs();
+            assert!(
+                err < 3.0 * se || err < 0.05,
+                "param {j}: estimate {} truth {} se {se}",
+                est[j],
+                want[j]
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------- 4. offset
+
+    #[test]
+    fn offset_reproduces_full_model() {
+        let truth = [0.6, -0.8, 0.35];
+        let (x, y) = gaussian_data(5_000, -0.9, &truth, 9);
+        let w = vec![1.0; y.len()];
+        let full = fit(x.view(), &y, &w, None, &params(0.0)).expect("full");
+        assert!(full.converged);
+        for j in 0..3 {
+            let c = full.coefficients[j];
+            let offset: Vec<f64> = x.column(j).iter().map(|v| c * v).collect();
+            let keep: Vec<usize> = (0..3).filter(|&t| t != j).collect();
+            let reduced_x = x.select(ndarray::Axis(1), &keep);
+            let reduced =
+                fit(reduced_x.view(), &y, &w, Some(&offset), &params(0.0)).expect("reduced");
+            assert!(reduced.converged);
+            assert_abs_diff_eq!(reduced.intercept, full.intercept, epsilon = 1e-6);
+            for (r, &t) in reduced.coefficients.iter().zip(&keep) {
+                assert_abs_diff_eq!(*r, full.coefficients[t], epsilon = 1e-6);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- 5. hand case
+
+    #[test]
+    fn two_by_two_table_gives_log_odds_ratio() {
+        // Reference group x = 0: a wins, b losses; x = 1: c wins, d losses.
+        let (a, b, c, d) = (30.0_f64, 70.0_f64, 45.0_f64, 55.0_f64);
+        let log_or = ((b * c) / (a * d)).ln(); // odds(x=1) / odds(x=0) = (c/d) / (a/b)
+        let ref_log_odds = (a / b).ln();
+        // Grouped form: two patterns.
+        let x = Array2::from_shape_vec((2, 1), vec![0.0, 1.0]).expect("shape");
+        let y = [a / (a + b), c / (c + d)];
+        let w = [a + b, c + d];
+        let m = fit(x.view(), &y, &w, None, &params(0.0)).expect("fit");
+        assert!(m.converged);
+        assert_abs_diff_eq!(m.coefficients[0], log_or, epsilon = 1e-10);
+        assert_abs_diff_eq!(m.intercept, ref_log_odds, epsilon = 1e-10);
+        // Expanded form: 200 rows.
+        let mut xe = Vec::new();
+        let mut ye = Vec::new();
+        for (xv, wins, losses) in [(0.0, a, b), (1.0, c, d)] {
+            for r in 0..(wins + losses) as usize {
+                xe.push(xv);
+                ye.push(if (r as f64) < wins { 1.0 } else { 0.0 });
+            }
+        }
+        let xe = Array2::from_shape_vec((ye.len(), 1), xe).expect("shape");
+        let we = vec![1.0; ye.len()];
+        let m = fit(xe.view(), &ye, &we, None, &params(0.0)).expect("fit");
+        assert_abs_diff_eq!(m.coefficients[0], log_or, epsilon = 1e-10);
+        assert_abs_diff_eq!(m.intercept, ref_log_odds, epsilon = 1e-10);
+        // The model's probabilities are the observed rates.
+        assert_abs_diff_eq!(m.probability(&[0.0]), 0.3, epsilon = 1e-12);
+        assert_abs_diff_eq!(m.probability(&[1.0]), 0.45, epsilon = 1e-12);
+    }
+
+    // ---------------------------------------------------------------- 6. errors
+
+    fn small() -> (Array2<f64>, Vec<f64>, Vec<f64>) {
+        let x = Array2::from_shape_fn((6, 2), |(i, j)| (i * 2 + j) as f64 / 10.0);
+        (x, vec![0.0, 1.0, 0.0, 1.0, 1.0, 0.0], vec![1.0; 6])
+    }
+
+    #[test]
+    fn error_nan_in_x() {
+        let (mut x, y, w) = small();
+        x[[3, 1]] = f64::NAN;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(
+            err,
+            LogitError::NonFiniteFeature { row: 3, column: 1 }
+        ));
+        assert_eq!(err.to_string(), "row 3 has a non-finite value in column 1");
+        x[[3, 1]] = f64::INFINITY;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(
+            err,
+            LogitError::NonFiniteFeature { row: 3, column: 1 }
+        ));
+    }
+
+    #[test]
+    fn error_negative_weight() {
+        let (x, y, mut w) = small();
+        w[2] = -1.0;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::InvalidWeight { row: 2, .. }));
+        assert!(err.to_string().contains("row 2"), "{err}");
+        w[2] = f64::NAN;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::InvalidWeight { row: 2, .. }));
+    }
+
+    #[test]
+    fn error_target_out_of_range() {
+        let (x, mut y, w) = small();
+        y[4] = 1.5;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::TargetOutOfRange { row: 4, .. }));
+        assert_eq!(err.to_string(), "targets must be in [0, 1] (row 4: 1.5)");
+        y[4] = f64::NAN;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::TargetOutOfRange { row: 4, .. }));
+    }
+
+    #[test]
+    fn error_empty() {
+        let x = Array2::<f64>::zeros((0, 3));
+        let err = fit(x.view(), &[], &[], None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::NoRows));
+        assert_eq!(err.to_string(), "no rows");
+    }
+
+    #[test]
+    fn error_all_weight_zero() {
+        let (x, y, _) = small();
+        let err = fit(x.view(), &y, &[0.0; 6], None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::AllWeightZero));
+    }
+
+    #[test]
+    fn error_shape_mismatch() {
+        let (x, y, w) = small();
+        let err = fit(x.view(), &y[..5], &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(
+            err,
+            LogitError::ShapeMismatch {
+                what: "y",
+                expected: 6,
+                found: 5
+            }
+        ));
+        let err = fit(x.view(), &y, &w, Some(&[0.0; 4]), &params(1.0)).unwrap_err();
+        assert!(matches!(
+            err,
+            LogitError::ShapeMismatch { what: "offset", .. }
+        ));
+        // A linfa dataset whose weights have the wrong length.
+        let ds = linfa::Dataset::new(x, to_bool(&y)).with_weights(Array1::from(vec![1.0f32; 3]));
+        let err = params(1.0).fit(&ds).unwrap_err();
+        assert!(matches!(err, LogitError::ShapeMismatch { what: "w", .. }));
+    }
+
+    #[test]
+    fn error_non_finite_offset_and_weight_overflow() {
+        let (x, y, w) = small();
+        let mut off = vec![0.0; 6];
+        off[5] = f64::NEG_INFINITY;
+        let err = fit(x.view(), &y, &w, Some(&off), &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::NonFiniteOffset { row: 5, .. }));
+        let err = fit(x.view(), &y, &[f64::MAX; 6], None, &params(1.0)).unwrap_err();
+        assert!(matches!(err, LogitError::WeightSumOverflow));
+    }
+
+    #[test]
+    fn error_invalid_params() {
+        let bad = |p: LogitParams| p.check().unwrap_err();
+        let d = LogitParams::default();
+        assert!(matches!(
+            bad(LogitParams {
+                l2: -1.0,
+                ..d.clone()
+            }),
+            LogitError::InvalidL2(_)
+        ));
+        assert!(matches!(
+            bad(LogitParams {
+                l2: f64::NAN,
+                ..d.clone()
+            }),
+            LogitError::InvalidL2(_)
+        ));
+        assert!(matches!(
+            bad(LogitParams {
+                tol: 0.0,
+                ..d.clone()
+            }),
+            LogitError::InvalidTol(_)
+        ));
+        assert!(matches!(
+            bad(LogitParams { max_iter: 0, ..d }),
+            LogitError::InvalidMaxIter
+        ));
+        let v = LogitParams::default().check().expect("default is valid");
+        assert_eq!((v.l2(), v.tol(), v.max_iter()), (1.0, 1e-10, 100));
+    }
+
+    #[test]
+    fn huge_features_give_error_not_nan() {
+        let x = Array2::from_shape_vec((4, 1), vec![1e200, -1e200, 2e200, 0.0]).expect("shape");
+        let r = fit(
+            x.view(),
+            &[1.0, 0.0, 1.0, 0.0],
+            &[1.0; 4],
+            None,
+            &params(1.0),
+        );
+        match r {
+            Ok(m) => assert!(m.intercept.is_finite() && m.coefficients[0].is_finite()),
+            Err(e) => assert!(matches!(e, LogitError::Numerical { .. }), "{e}"),
+        }
+    }
+
+    // ---------------------------------------------------------------- 7. determinism
+
+    #[test]
+    fn bit_identical_across_thread_counts() {
+        let truth = [0.3, -0.2, 0.15, 0.05, -0.1];
+        let (x, y) = gaussian_data(100_000, -1.0, &truth, 77);
+        let mut rng = ChaCha8Rng::seed_from_u64(78);
+        let w: Vec<f64> = (0..y.len()).map(|_| rng.random_range(0.5..3.0)).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| fit(x.view(), &y, &w, None, &params(1.0)).expect("fit"))
+        };
+        let one = run(1);
+        let two = run(2);
+        let three = run(3);
+        assert!(one.converged);
+        let bits = |m: &LogitModel| {
+            std::iter::once(m.intercept)
+                .chain(m.coefficients.iter().copied())
+                .chain(std::iter::once(m.objective))
+                .map(f64::to_bits)
+                .collect::<Vec<u64>>()
+        };
+        assert_eq!(bits(&one), bits(&two));
+        assert_eq!(bits(&one), bits(&three));
+        assert_eq!(one.iterations, two.iterations);
+    }
+
+    // ---------------------------------------------------------------- edge cases
+
+    #[test]
+    fn separation_without_penalty_is_finite_and_not_converged() {
+        let x =
+            Array2::from_shape_vec((6, 1), vec![-3.0, -2.0, -1.0, 1.0, 2.0, 3.0]).expect("shape");
+        let y = [0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+        let m = fit(x.view(), &y, &[1.0; 6], None, &params(0.0)).expect("fit");
+        assert!(!m.converged);
+        assert_eq!(m.iterations, 100);
+        assert!(m.coefficients[0].is_finite() && m.coefficients[0] > 10.0);
+        assert!(m.intercept.is_finite() && m.objective.is_finite());
+        // Many more iterations: probabilities saturate, still no NaN and not converged.
+        let long = LogitParams {
+            l2: 0.0,
+            tol: 1e-10,
+            max_iter: 5_000,
+        }
+        .check()
+        .expect("valid");
+        let m = fit(x.view(), &y, &[1.0; 6], None, &long).expect("fit");
+        assert!(!m.converged);
+        assert!(m.coefficients[0].is_finite() && m.intercept.is_finite());
+        // With a penalty the optimum is finite and found.
+        let m = fit(x.view(), &y, &[1.0; 6], None, &params(1.0)).expect("fit");
+        assert!(m.converged);
+        assert!(m.coefficients[0].is_finite() && m.coefficients[0] > 0.0);
+    }
+
+    #[test]
+    fn all_one_class_does_not_converge_but_stays_finite() {
+        let (x, _, w) = small();
+        let m = fit(x.view(), &[0.0; 6], &w, None, &params(1.0)).expect("fit");
+        assert!(!m.converged);
+        assert!(m.intercept.is_finite() && m.intercept < -10.0);
+    }
+
+    #[test]
+    fn intercept_only_and_layouts() {
+        // No features: the intercept is the weighted log odds.
+        let x = Array2::<f64>::zeros((3, 0));
+        let m = fit(
+            x.view(),
+            &[1.0, 0.0, 0.5],
+            &[1.0, 3.0, 2.0],
+            None,
+            &params(1.0),
+        )
+        .expect("fit");
+        assert!(m.converged && m.coefficients.is_empty());
+        assert_abs_diff_eq!(m.intercept, (2.0_f64 / 4.0).ln(), epsilon = 1e-12);
+        assert_abs_diff_eq!(m.probability(&[]), 1.0 / 3.0, epsilon = 1e-12);
+        assert!(m.linear(&[1.0]).is_nan());
+        // A column-major view gives the same fit as the row-major array.
+        let (xr, y) = gaussian_data(500, 0.2, &[0.5, -0.5], 1);
+        let xc = xr.t().as_standard_layout().to_owned();
+        let xc = xc.t();
+        assert!(xc.as_slice().is_none());
+        let w = vec![1.0; y.len()];
+        let a = fit(xr.view(), &y, &w, None, &params(1.0)).expect("fit");
+        let b = fit(xc, &y, &w, None, &params(1.0)).expect("fit");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn duplicate_column_without_penalty_is_finite() {
+        let (x, y) = gaussian_data(1_000, 0.0, &[0.7], 4);
+        let x2 = ndarray::concatenate![ndarray::Axis(1), x, x];
+        let w = vec![1.0; y.len()];
+        let single = fit(x.view(), &y, &w, None, &params(0.0)).expect("fit");
+        let m = fit(x2.view(), &y, &w, None, &params(0.0)).expect("fit");
+        assert!(m.coefficients.iter().all(|v| v.is_finite()));
+        let sum = m.coefficients[0] + m.coefficients[1];
+        assert_abs_diff_eq!(sum, single.coefficients[0], epsilon = 1e-6);
+    }
+
+    #[test]
+    fn params_and_model_serde_round_trip_fields() {
+        let m = LogitModel {
+            intercept: -1.0,
+            coefficients: vec![0.5, 2.0],
+            iterations: 3,
+            converged: true,
+            objective: 1.0,
+        };
+        assert_abs_diff_eq!(m.linear(&[2.0, 1.0]), 2.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(
+            m.probability(&[2.0, 1.0]),
+            true_sigmoid(2.0),
+            epsilon = 1e-15
+        );
+        assert_abs_diff_eq!(sigmoid(-800.0), 0.0);
+        assert_abs_diff_eq!(sigmoid(800.0), 1.0);
+    }
+
+    // ---------------------------------------------------------------- timings (ignored)
+
+    /// `cargo test --release -- --ignored --nocapture timing`
+    #[test]
+    #[ignore]
+    fn timing_one_million_rows_by_30() {
+        let (n, k) = (1_000_000, 30);
+        let truth: Vec<f64> = (0..k).map(|j| 0.4 * ((j as f64) * 0.7).sin()).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(2024);
+        let mut x = Array2::zeros((n, k));
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let mut eta = -2.0;
+            for j in 0..k {
+                let v = f64::from(rng.random_range(0..5u8)) - 2.0;
+                x[[i, j]] = v;
+                eta += truth[j] * v * 0.3;
+            }
+            y[i] = if rng.random::<f64>() < true_sigmoid(eta) {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        let w = vec![1.0; n];
+        let start = Instant::now();
+        let m = fit(x.view(), &y, &w, None, &params(1.0)).expect("fit");
+        let t = start.elapsed();
+        println!(
+            "1M x 30: {:.3} s, {} iterations, converged {} ({} threads)",
+            t.as_secs_f64(),
+            m.iterations,
+            m.converged,
+            rayon::current_num_threads()
+        );
+        assert!(m.converged);
+    }
+
+    #[test]
+    #[ignore]
+    fn timing_5000_patterns_by_30() {
+        let (n, k) = (5_000, 30);
+        let truth: Vec<f64> = (0..k).map(|j| 0.4 * ((j as f64) * 0.7).sin()).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(2025);
+        let mut x = Array2::zeros((n, k));
+        let mut y = vec![0.0; n];
+        let mut w = vec![0.0; n];
+        for i in 0..n {
+            let mut eta = -2.0;
+            for j in 0..k {
+                let v = f64::from(rng.random_range(0..5u8)) - 2.0;
+                x[[i, j]] = v;
+                eta += truth[j] * v * 0.3;
+            }
+            let count = rng.random_range(1..400u32);
+            let p = true_sigmoid(eta);
+            let wins = (0..count).filter(|_| rng.random::<f64>() < p).count();
+            w[i] = f64::from(count);
+            y[i] = wins as f64 / f64::from(count);
+        }
+        let start = Instant::now();
+        let m = fit(x.view(), &y, &w, None, &params(1.0)).expect("fit");
+        let t = start.elapsed();
+        println!(
+            "5000 patterns x 30: {:.3} ms, {} iterations, converged {}",
+            t.as_secs_f64() * 1e3,
+            m.iterations,
+            m.converged
+        );
+        assert!(m.converged);
+    }
+}

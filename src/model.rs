@@ -1,0 +1,492 @@
+//! The fit: the validation split, bins re-fitted on the training window, the design matrix
+//! (WoE or indicator encoding) collapsed into distinct bin patterns with counts as weights, and a
+//! weighted Newton/IRLS logistic regression with L2 ([`crate::logit`]) on those patterns.
+//!
+//! Because every trait is binned, leads collapse into far fewer distinct bin patterns than rows;
+//! the grouped likelihood (weight = leads, target = wins / leads) is exactly the row likelihood,
+//! so the fit is exact and fast. When patterns do not collapse (more than 20% of rows distinct)
+//! the fit runs on the rows themselves, with the same solver.
+//!
+//! Regularisation: a fixed L2 penalty (`[model] l2`, default 1.0) on the coefficients, not the
+//! intercept: with WoE encoding a coefficient's natural value is about 1, so this is a mild
+//! prior that keeps collinear traits finite (a cheap rule, not cross-validation).
+//! With WoE encoding a negative coefficient means a trait's bins work against their own
+//! evidence (collinearity with another trait): such traits are dropped one at a time, the most
+//! negative first, and the model re-fitted, with a note each time.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::binning::{
+    self, BinningParams, BinningTable, Population, TraitBins, TraitInput, TraitValues,
+};
+use crate::config::Encoding;
+use crate::error::{Error, Result};
+use crate::logit::{self, LogitModel, LogitParams};
+
+/// How the validation leads are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitKind {
+    /// The newest `validation_share` of leads by `created_at`.
+    Time,
+    /// A seeded random share.
+    Random,
+    /// The last share of rows in the file (exports without dates, newest last).
+    FileOrder,
+}
+
+impl SplitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitKind::Time => "time",
+            SplitKind::Random => "random",
+            SplitKind::FileOrder => "file_order",
+        }
+    }
+}
+
+/// Train and validation leads, as positions in the binned population.
+#[derive(Debug, Clone, Serialize)]
+pub struct Split {
+    pub kind: SplitKind,
+    #[serde(skip)]
+    pub train: Vec<usize>,
+    #[serde(skip)]
+    pub validation: Vec<usize>,
+    pub train_leads: usize,
+    pub validation_leads: usize,
+    /// For a time split: the first validation lead's `created_at` (ms).
+    pub cut_ms: Option<i64>,
+}
+
+/// Splits the binned population. `created_ms[i]` is population lead `i`'s creation time and
+/// `rows[i]` its row among the leads.
+pub fn split(
+    kind: SplitKind,
+    share: f64,
+    seed: u64,
+    created_ms: &[Option<i64>],
+    rows: &[usize],
+) -> Split {
+    let n = rows.len();
+    let n_valid = ((share * n as f64).round() as usize).min(n.saturating_sub(1));
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut cut_ms = None;
+    match kind {
+        SplitKind::Time => {
+            order.sort_by_key(|&i| (created_ms[i].unwrap_or(i64::MIN), rows[i]));
+            cut_ms = order.get(n - n_valid).and_then(|&i| created_ms[i]);
+        }
+        SplitKind::FileOrder => order.sort_by_key(|&i| rows[i]),
+        SplitKind::Random => order.sort_by_key(|&i| (mix(seed ^ rows[i] as u64), rows[i])),
+    }
+    let (train, validation) = order.split_at(n - n_valid);
+    let (mut train, mut validation) = (train.to_vec(), validation.to_vec());
+    train.sort_unstable();
+    validation.sort_unstable();
+    Split {
+        kind,
+        train_leads: train.len(),
+        validation_leads: validation.len(),
+        train,
+        validation,
+        cut_ms,
+    }
+}
+
+/// SplitMix64: a well-mixed hash of a seed, for the random split (deterministic).
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// What the fit needs.
+#[derive(Debug, Clone)]
+pub struct FitParams {
+    pub encoding: Encoding,
+    pub l2: f64,
+    pub min_iv: f64,
+    pub max_traits: usize,
+    pub binning: BinningParams,
+    /// Analyst-fixed points: `"trait=bin label"` -> points.
+    pub pins: BTreeMap<String, f64>,
+    /// Points per unit of log-odds (`points_to_double_odds / ln 2`), to turn pins into offsets.
+    pub factor: f64,
+}
+
+/// One trait in the model: its training bins and the coefficient(s).
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelTrait {
+    pub bins: TraitBins,
+    /// WoE encoding: one coefficient; indicator encoding: one per bin (0 for the reference).
+    pub coefficients: Vec<f64>,
+    /// Pinned points per bin (None where the fit decides).
+    pub pins: Vec<Option<f64>>,
+}
+
+impl ModelTrait {
+    /// The trait's contribution to the log-odds for a lead in bin `b`.
+    pub fn logit(&self, b: usize, encoding: Encoding, factor: f64) -> f64 {
+        if let Some(points) = self.pins[b] {
+            return points / factor;
+        }
+        match encoding {
+            Encoding::Woe => self.coefficients[0] * self.bins.bins[b].woe,
+            Encoding::Indicator => self.coefficients[b],
+        }
+    }
+}
+
+/// The fitted model.
+#[derive(Debug, Clone, Serialize)]
+pub struct FittedModel {
+    pub encoding: Encoding,
+    pub intercept: f64,
+    pub traits: Vec<ModelTrait>,
+    /// Training bins of every candidate trait (for PSI and reports).
+    #[serde(skip)]
+    pub train_table: BinningTable,
+    pub patterns: usize,
+    pub train_rows: usize,
+    pub row_level: bool,
+    pub iterations: usize,
+    pub converged: bool,
+    pub notes: Vec<String>,
+}
+
+/// Bin index per lead for one trait: the one assignment code, through [`TraitBins`].
+pub fn assign(bins: &TraitBins, values: &TraitValues, rows: &[usize]) -> Vec<u16> {
+    match values {
+        TraitValues::Numeric(v) => rows
+            .iter()
+            .map(|&r| bins.numeric_bin(v[r]) as u16)
+            .collect(),
+        TraitValues::Categorical { codes, labels } => {
+            let by_code: Vec<u16> = labels
+                .iter()
+                .map(|l| bins.category_bin(Some(l)) as u16)
+                .collect();
+            let missing = bins.category_bin(None) as u16;
+            rows.iter()
+                .map(|&r| codes[r].map_or(missing, |c| by_code[c as usize]))
+                .collect()
+        }
+    }
+}
+
+/// Fits the model on the training leads. `inputs` hold every trait's values over all leads;
+/// `population` the binned leads (outcomes and rows); `usable` the names of traits not flagged.
+pub fn fit(
+    inputs: &[TraitInput],
+    population: &Population,
+    usable: &[String],
+    train: &[usize],
+    params: &FitParams,
+) -> Result<FittedModel> {
+    let mut notes = Vec::new();
+    let train_population = Population {
+        won: train.iter().map(|&i| population.won[i]).collect(),
+        best: train.iter().map(|&i| population.best[i]).collect(),
+        rows: Some(train.iter().map(|&i| population.row(i)).collect()),
+    };
+    let candidates: Vec<TraitInput> = inputs
+        .iter()
+        .filter(|t| usable.contains(&t.name))
+        .cloned()
+        .collect();
+    let table = binning::bin_traits(&candidates, &train_population, &params.binning);
+    if table.wins == 0 || table.wins == table.leads {
+        return Err(Error::input(
+            "leads",
+            format!(
+                "the training window has {} wins among {} leads: a model needs both wins and \
+                 losses",
+                table.wins, table.leads
+            ),
+        ));
+    }
+    // Candidates by training IV, pinned traits always in.
+    let pinned_traits: Vec<&str> = params
+        .pins
+        .keys()
+        .filter_map(|k| k.split_once('=').map(|(t, _)| t))
+        .collect();
+    let mut order: Vec<usize> = (0..table.traits.len()).collect();
+    order.sort_by(|&a, &b| {
+        table.traits[b]
+            .iv
+            .total_cmp(&table.traits[a].iv)
+            .then(table.traits[a].name.cmp(&table.traits[b].name))
+    });
+    let mut chosen: Vec<usize> = Vec::new();
+    for i in order {
+        let t = &table.traits[i];
+        let pinned = pinned_traits.contains(&t.name.as_str());
+        if pinned || (t.iv >= params.min_iv && chosen.len() < params.max_traits) {
+            chosen.push(i);
+        }
+    }
+    let weak = table.traits.len() - chosen.len();
+    if weak > 0 {
+        notes.push(format!(
+            "{weak} traits left out: information value under {} on the training window, or \
+             beyond the {} strongest",
+            params.min_iv, params.max_traits
+        ));
+    }
+    check_pins(&params.pins, &table)?;
+
+    let rows = train_population.rows.clone().unwrap_or_default();
+    let won = &train_population.won;
+    loop {
+        let assigned: Vec<Vec<u16>> = chosen
+            .iter()
+            .map(|&i| {
+                let input = candidates
+                    .iter()
+                    .find(|t| t.name == table.traits[i].name)
+                    .expect("candidate");
+                assign(&table.traits[i], &input.values, &rows)
+            })
+            .collect();
+        let traits: Vec<&TraitBins> = chosen.iter().map(|&i| &table.traits[i]).collect();
+        let pins: Vec<Vec<Option<f64>>> = traits
+            .iter()
+            .map(|t| {
+                t.bins
+                    .iter()
+                    .map(|b| params.pins.get(&format!("{}={}", t.name, b.label)).copied())
+                    .collect()
+            })
+            .collect();
+        let design = Design::new(params.encoding, &traits, &pins, params.factor);
+        let (fitted, patterns, row_level) = fit_patterns(&design, &assigned, won, params.l2)?;
+        let coefficients = design.split_coefficients(&fitted.coefficients);
+        // WoE encoding: drop the most negative coefficient's trait and refit.
+        if params.encoding == Encoding::Woe {
+            let worst = coefficients
+                .iter()
+                .enumerate()
+                .filter(|(k, c)| c[0] < 0.0 && !pins[*k].iter().any(Option::is_some))
+                .min_by(|a, b| a.1[0].total_cmp(&b.1[0]));
+            if let Some((k, c)) = worst {
+                notes.push(format!(
+                    "{} dropped: its coefficient came out negative ({:.3}), it works against \
+                     its own evidence next to the other traits",
+                    traits[k].name, c[0]
+                ));
+                chosen.remove(k);
+                continue;
+            }
+        }
+        if !fitted.converged {
+            notes.push(format!(
+                "the fit stopped after {} iterations without converging",
+                fitted.iterations
+            ));
+        }
+        let model_traits = traits
+            .iter()
+            .zip(coefficients)
+            .zip(pins)
+            .map(|((t, coefficients), pins)| ModelTrait {
+                bins: (*t).clone(),
+                coefficients,
+                pins,
+            })
+            .collect();
+        return Ok(FittedModel {
+            encoding: params.encoding,
+            intercept: fitted.intercept,
+            traits: model_traits,
+            train_table: table.clone(),
+            patterns,
+            train_rows: rows.len(),
+            row_level,
+            iterations: fitted.iterations,
+            converged: fitted.converged,
+            notes,
+        });
+    }
+}
+
+/// Every pin names an existing trait bin.
+fn check_pins(pins: &BTreeMap<String, f64>, table: &BinningTable) -> Result<()> {
+    for key in pins.keys() {
+        let Some((name, label)) = key.split_once('=') else {
+            return Err(Error::config(
+                "[model] pin",
+                format!("{key:?}: write pins as \"trait=bin\", e.g. \"industry=Software\""),
+            ));
+        };
+        let Some(t) = table.traits.iter().find(|t| t.name == name) else {
+            return Err(Error::config(
+                "[model] pin",
+                format!("{key:?}: no usable trait {name:?}"),
+            ));
+        };
+        if !t.bins.iter().any(|b| b.label == label) {
+            let labels: Vec<&str> = t.bins.iter().map(|b| b.label.as_str()).collect();
+            return Err(Error::config(
+                "[model] pin",
+                format!(
+                    "{key:?}: {name} has no bin {label:?}; its bins: {}",
+                    labels.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where a bin puts a value in a design row (`(column, value)`, none for a reference or pinned
+/// bin) and what it adds to the offset (a pinned bin's log-odds).
+type Cell = (Option<(usize, f64)>, f64);
+
+/// How bins become columns of the design matrix.
+struct Design {
+    encoding: Encoding,
+    /// Per trait: per bin, the column value(s): WoE encoding one column, indicator one per
+    /// non-reference bin.
+    columns: Vec<usize>,
+    /// Per trait and bin: (column offset in the row, value) entries and the logit offset.
+    cells: Vec<Vec<Cell>>,
+    width: usize,
+}
+
+impl Design {
+    fn new(
+        encoding: Encoding,
+        traits: &[&TraitBins],
+        pins: &[Vec<Option<f64>>],
+        factor: f64,
+    ) -> Self {
+        let mut width = 0;
+        let mut columns = Vec::new();
+        let mut cells = Vec::new();
+        for (t, pins) in traits.iter().zip(pins) {
+            let reference = t
+                .bins
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, b)| (b.leads, std::cmp::Reverse(*i)))
+                .map_or(0, |(i, _)| i);
+            let start = width;
+            let mut per_bin = Vec::new();
+            match encoding {
+                Encoding::Woe => {
+                    width += 1;
+                    for (b, bin) in t.bins.iter().enumerate() {
+                        per_bin.push(match pins[b] {
+                            Some(points) => (None, points / factor),
+                            None => (Some((start, bin.woe)), 0.0),
+                        });
+                    }
+                }
+                Encoding::Indicator => {
+                    let mut next = start;
+                    for (b, _) in t.bins.iter().enumerate() {
+                        per_bin.push(match pins[b] {
+                            Some(points) => (None, points / factor),
+                            None if b == reference => (None, 0.0),
+                            None => {
+                                next += 1;
+                                (Some((next - 1, 1.0)), 0.0)
+                            }
+                        });
+                    }
+                    width = next;
+                }
+            }
+            columns.push(start);
+            cells.push(per_bin);
+        }
+        Design {
+            encoding,
+            columns,
+            cells,
+            width,
+        }
+    }
+
+    /// The fitted coefficients per trait (WoE: one; indicator: one per bin, 0 when pinned or
+    /// the reference).
+    fn split_coefficients(&self, beta: &[f64]) -> Vec<Vec<f64>> {
+        self.cells
+            .iter()
+            .enumerate()
+            .map(|(t, per_bin)| match self.encoding {
+                Encoding::Woe => vec![beta[self.columns[t]]],
+                Encoding::Indicator => per_bin
+                    .iter()
+                    .map(|(cell, _)| cell.map_or(0.0, |(c, _)| beta[c]))
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// Collapses rows into bin patterns and fits; falls back to rows when patterns do not collapse.
+fn fit_patterns(
+    design: &Design,
+    assigned: &[Vec<u16>],
+    won: &[bool],
+    l2: f64,
+) -> Result<(LogitModel, usize, bool)> {
+    let n = won.len();
+    let mut patterns: HashMap<Vec<u16>, (f64, f64)> = HashMap::new();
+    for i in 0..n {
+        let key: Vec<u16> = assigned.iter().map(|a| a[i]).collect();
+        let e = patterns.entry(key).or_insert((0.0, 0.0));
+        e.0 += 1.0;
+        e.1 += f64::from(u8::from(won[i]));
+    }
+    let row_level = patterns.len() as f64 > 0.2 * n as f64;
+    let mut keys: Vec<(Vec<u16>, (f64, f64))> = if row_level {
+        (0..n)
+            .map(|i| {
+                (
+                    assigned.iter().map(|a| a[i]).collect(),
+                    (1.0, f64::from(u8::from(won[i]))),
+                )
+            })
+            .collect()
+    } else {
+        patterns.into_iter().collect()
+    };
+    if !row_level {
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let k = design.width;
+    let mut x = ndarray::Array2::<f64>::zeros((keys.len(), k));
+    let mut y = Vec::with_capacity(keys.len());
+    let mut w = Vec::with_capacity(keys.len());
+    let mut offset = Vec::with_capacity(keys.len());
+    for (r, (key, (leads, wins))) in keys.iter().enumerate() {
+        let mut off = 0.0;
+        for (t, &b) in key.iter().enumerate() {
+            let (cell, o) = design.cells[t][b as usize];
+            if let Some((c, v)) = cell {
+                x[[r, c]] = v;
+            }
+            off += o;
+        }
+        y.push(wins / leads);
+        w.push(*leads);
+        offset.push(off);
+    }
+    let params = LogitParams {
+        l2,
+        ..LogitParams::default()
+    }
+    .check()
+    .map_err(|e| Error::Internal(format!("logit parameters: {e}")))?;
+    let has_offset = offset.iter().any(|o| *o != 0.0);
+    let model = logit::fit(x.view(), &y, &w, has_offset.then_some(&offset[..]), &params)
+        .map_err(|e| Error::Internal(format!("logistic fit: {e}")))?;
+    Ok((model, keys.len(), row_level))
+}

@@ -1,0 +1,495 @@
+//! The fit stage end to end: split the mature leads, fit on the training window, scale to
+//! integer points, cut tiers, calibrate, build the [`ScoringConfig`], score every lead with it
+//! (through [`crate::score`], the one scoring code) and evaluate on the validation leads.
+
+use std::collections::BTreeMap;
+
+use crate::binning::{BinningParams, TraitValues};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::evaluate::{self, Backtest, Costs, Evaluation};
+use crate::export::{
+    self, CalibrationStep, ConfigBin, ConfigTier, ConfigTrait, Fingerprint, ScoringConfig,
+    ScoringRules, TrainingWindow, ValidationSummary,
+};
+use crate::ingest::Inputs;
+use crate::ingest::values::format_timestamp;
+use crate::leakage::Flag;
+use crate::link::Linked;
+use crate::metrics;
+use crate::model::{self, FitParams, FittedModel, Split, SplitKind};
+use crate::score::{self, Scored};
+use crate::scorecard::{self, Scaling, Scorecard};
+use crate::tiers;
+use crate::traits::Discovery;
+
+/// Below this many wins or losses in training, CRM vendors refuse to fit; we fit and warn.
+const FEW_OUTCOMES: u64 = 40;
+
+/// Everything the fit stage produced.
+pub struct Tuned {
+    pub config: ScoringConfig,
+    pub evaluation: Evaluation,
+    /// Every lead, in the leads' order.
+    pub scored: Scored,
+    pub scorecard: Scorecard,
+    pub model: FittedModel,
+    pub split: Split,
+    pub notes: Vec<String>,
+}
+
+/// Runs the fit stage. `current` is the scoring config in use, for the back-test.
+pub fn tune(
+    inputs: &Inputs,
+    linked: &Linked,
+    discovery: &Discovery,
+    settings: &Settings,
+    binning: &BinningParams,
+    current: Option<&ScoringConfig>,
+) -> Result<Tuned> {
+    let mut notes = Vec::new();
+    let leads = inputs.leads.frame();
+    let population = &discovery.binned;
+    let rows: Vec<usize> = (0..population.won.len())
+        .map(|i| population.row(i))
+        .collect();
+    let created: Vec<Option<i64>> = match leads.column("created_at") {
+        Ok(c) => c
+            .cast(&polars::prelude::DataType::Int64)?
+            .i64()?
+            .iter()
+            .collect(),
+        Err(_) => vec![None; leads.height()],
+    };
+    let created_population: Vec<Option<i64>> = rows.iter().map(|&r| created[r]).collect();
+    let kind = match settings.model.validation.as_str() {
+        "random" => SplitKind::Random,
+        "file_order" => SplitKind::FileOrder,
+        _ if inputs.leads.has("created_at") => SplitKind::Time,
+        _ => {
+            notes.push(
+                "the leads have no created_at: the validation leads are a random share \
+                 (set [model] validation = \"file_order\" if the file is in time order)"
+                    .into(),
+            );
+            SplitKind::Random
+        }
+    };
+    let split = model::split(
+        kind,
+        settings.model.validation_share,
+        settings.model.seed,
+        &created_population,
+        &rows,
+    );
+    let train_won: Vec<bool> = split.train.iter().map(|&i| population.won[i]).collect();
+    let valid_won: Vec<bool> = split
+        .validation
+        .iter()
+        .map(|&i| population.won[i])
+        .collect();
+    let train_wins = train_won.iter().filter(|w| **w).count() as u64;
+    let train_losses = train_won.len() as u64 - train_wins;
+    let mut warnings = Vec::new();
+    if train_wins < FEW_OUTCOMES || train_losses < FEW_OUTCOMES {
+        warnings.push(format!(
+            "small data: {train_wins} wins and {train_losses} losses in the training window (40 \
+             of each is a common minimum); the points are uncertain, see the intervals"
+        ));
+    }
+    if train_wins == 0 || train_losses == 0 {
+        return Err(Error::input(
+            &settings.input.leads.path,
+            format!(
+                "the training window has {train_wins} wins and {train_losses} losses: a model \
+                 needs both"
+            ),
+        ));
+    }
+
+    let scaling = Scaling::new(
+        settings.model.points_to_double_odds,
+        settings.model.base_score,
+        train_wins as f64 / train_losses as f64,
+    );
+    let usable: Vec<String> = discovery
+        .table
+        .traits
+        .iter()
+        .zip(&discovery.verdicts)
+        .filter(|(_, v)| v.flag == Flag::Ok)
+        .map(|(t, _)| t.name.clone())
+        .collect();
+    let fit_params = FitParams {
+        encoding: settings.model.encoding,
+        l2: settings.model.l2,
+        min_iv: settings.model.min_iv,
+        max_traits: settings.model.max_traits,
+        binning: binning.clone(),
+        pins: settings.model.pin.clone(),
+        factor: scaling.factor,
+    };
+    let fitted = model::fit(
+        &discovery.inputs,
+        population,
+        &usable,
+        &split.train,
+        &fit_params,
+    )?;
+    notes.extend(fitted.notes.iter().cloned());
+    let card = scorecard::scorecard(&fitted, scaling);
+
+    // The config without tiers and calibration scores the training leads for both.
+    let kinds: BTreeMap<&str, export::TraitKind> = discovery
+        .inputs
+        .iter()
+        .zip(&discovery.kinds)
+        .map(|(t, k)| (t.name.as_str(), *k))
+        .collect();
+    let mut config = ScoringConfig {
+        schema_version: export::SCHEMA_VERSION,
+        leadtune_version: env!("CARGO_PKG_VERSION").to_string(),
+        scaling,
+        base_points: card.base_points,
+        scoring: ScoringRules {
+            missing_tokens: settings.traits.missing.clone(),
+            scoring_offset_days: settings.traits.scoring_offset_days,
+            activity_windows: settings.traits.activity_windows.clone(),
+            date_format: settings.dialect.date_format.clone(),
+        },
+        traits: fitted
+            .traits
+            .iter()
+            .zip(&card.traits)
+            .map(|(t, points)| ConfigTrait {
+                name: t.bins.name.clone(),
+                kind: kinds
+                    .get(t.bins.name.as_str())
+                    .copied()
+                    .unwrap_or(export::TraitKind::Categorical),
+                sub_score: t.bins.origin,
+                bins: t
+                    .bins
+                    .bins
+                    .iter()
+                    .zip(&points.bins)
+                    .map(|(b, p)| ConfigBin {
+                        label: b.label.clone(),
+                        rule: b.rule.clone(),
+                        points: p.points,
+                        pinned: p.pinned,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        tiers: Vec::new(),
+        calibration: Vec::new(),
+        training: TrainingWindow {
+            from: split
+                .train
+                .iter()
+                .filter_map(|&i| created_population[i])
+                .min()
+                .map(format_timestamp),
+            to: split
+                .train
+                .iter()
+                .filter_map(|&i| created_population[i])
+                .max()
+                .map(format_timestamp),
+            as_of: linked.summary.as_of.clone(),
+            horizon_days: settings.outcome.horizon_days,
+            leads: train_won.len() as u64,
+            wins: train_wins,
+            split: split.kind.as_str().to_string(),
+        },
+        validation: ValidationSummary {
+            leads: valid_won.len() as u64,
+            wins: valid_won.iter().filter(|w| **w).count() as u64,
+            auc: None,
+            ks: None,
+            brier: None,
+            log_loss: None,
+            ece: None,
+        },
+        inputs: inputs
+            .files
+            .iter()
+            .map(|f| Fingerprint {
+                table: f.table.to_string(),
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+    };
+    let values: Vec<Option<&TraitValues>> = config
+        .traits
+        .iter()
+        .map(|t| {
+            discovery
+                .inputs
+                .iter()
+                .find(|i| i.name == t.name)
+                .map(|i| &i.values)
+        })
+        .collect();
+    let all_rows: Vec<usize> = (0..leads.height()).collect();
+    let provisional = score::score(&config, &values, &all_rows);
+    let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
+    let valid_rows: Vec<usize> = split.validation.iter().map(|&i| rows[i]).collect();
+    let train_scores: Vec<i64> = train_rows.iter().map(|&r| provisional.score[r]).collect();
+
+    // Tiers from the training scores; the inflow for capacity tiers from all leads' dates.
+    let dated: Vec<i64> = created.iter().flatten().copied().collect();
+    let inflow = match (dated.iter().min(), dated.iter().max()) {
+        (Some(lo), Some(hi)) if hi > lo => {
+            Some(dated.len() as f64 / ((hi - lo) as f64 / 86_400_000.0).max(1.0))
+        }
+        _ => None,
+    };
+    let thresholds = tiers::thresholds(&train_scores, &settings.tiers, inflow, &mut notes);
+    // Calibration: isotonic on the training scores.
+    let train_obs = evaluate::grouped(
+        train_scores.iter().map(|&s| s as f64),
+        train_won.iter().copied(),
+    );
+    let min_leads = (train_won.len() as f64 * 0.01).clamp(10.0, 200.0);
+    let calibration = metrics::isotonic(&train_obs, min_leads);
+    config.calibration = calibration
+        .points
+        .iter()
+        .map(|p| CalibrationStep {
+            score_low: p.score_low,
+            score_high: p.score_high,
+            probability: p.probability,
+            leads: p.leads,
+        })
+        .collect();
+    config.tiers = thresholds
+        .iter()
+        .map(|t| ConfigTier {
+            name: t.name.clone(),
+            min_score: t.min_score,
+            sla_hours: t.sla_hours,
+            escalation: t.escalation.clone(),
+            expected_conversion: f64::NAN,
+            conversion_low: f64::NAN,
+            conversion_high: f64::NAN,
+            share_of_leads: 0.0,
+        })
+        .collect();
+
+    // Score every lead with the final config.
+    let scored = score::score(&config, &values, &all_rows);
+    let probability =
+        |at: &[usize]| -> Vec<f64> { at.iter().map(|&r| scored.probability[r]).collect() };
+    let as_f64 =
+        |at: &[usize]| -> Vec<f64> { at.iter().map(|&r| scored.score[r] as f64).collect() };
+    let train_metrics =
+        evaluate::metrics_of(&as_f64(&train_rows), &probability(&train_rows), &train_won);
+    let valid_metrics =
+        evaluate::metrics_of(&as_f64(&valid_rows), &probability(&valid_rows), &valid_won);
+
+    // Tier conversion: on validation leads when there are any, else training.
+    let (tier_rows, tier_won) = if valid_rows.is_empty() {
+        (&train_rows, &train_won)
+    } else {
+        (&valid_rows, &valid_won)
+    };
+    let tier_results = evaluate::tier_results(&config, &scored, tier_rows, tier_won);
+    let train_tiers = evaluate::tier_results(&config, &scored, &train_rows, &train_won);
+    for ((tier, r), share) in config.tiers.iter_mut().zip(&tier_results).zip(&train_tiers) {
+        tier.expected_conversion = r.conversion;
+        tier.conversion_low = r.conversion_low;
+        tier.conversion_high = r.conversion_high;
+        tier.share_of_leads = share.share;
+    }
+    config.validation = ValidationSummary {
+        leads: valid_metrics.leads,
+        wins: valid_metrics.wins,
+        auc: valid_metrics.auc,
+        ks: valid_metrics.ks,
+        brier: valid_metrics.brier,
+        log_loss: valid_metrics.log_loss,
+        ece: valid_metrics.ece,
+    };
+
+    // What rounding and pins cost.
+    let exact: Vec<f64> = exact_scores(&card, &scored, &valid_rows);
+    let auc_of = |scores: &[f64]| {
+        let obs = evaluate::grouped(scores.iter().copied(), valid_won.iter().copied());
+        let a = metrics::auc(&obs);
+        a.is_finite().then_some(a)
+    };
+    let auc_exact = auc_of(&exact);
+    let auc_integer = valid_metrics.auc;
+    let (auc_without_pins, pins_cost) = if settings.model.pin.is_empty() || valid_rows.is_empty() {
+        (None, None)
+    } else {
+        let free = model::fit(
+            &discovery.inputs,
+            population,
+            &usable,
+            &split.train,
+            &FitParams {
+                pins: BTreeMap::new(),
+                ..fit_params.clone()
+            },
+        )?;
+        let free_card = scorecard::scorecard(&free, scaling);
+        let free_config = ScoringConfig {
+            traits: free
+                .traits
+                .iter()
+                .zip(&free_card.traits)
+                .map(|(t, p)| ConfigTrait {
+                    name: t.bins.name.clone(),
+                    kind: export::TraitKind::Categorical,
+                    sub_score: t.bins.origin,
+                    bins: t
+                        .bins
+                        .bins
+                        .iter()
+                        .zip(&p.bins)
+                        .map(|(b, p)| ConfigBin {
+                            label: b.label.clone(),
+                            rule: b.rule.clone(),
+                            points: p.points,
+                            pinned: false,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            base_points: free_card.base_points,
+            ..config.clone()
+        };
+        let free_values: Vec<Option<&TraitValues>> = free_config
+            .traits
+            .iter()
+            .map(|t| {
+                discovery
+                    .inputs
+                    .iter()
+                    .find(|i| i.name == t.name)
+                    .map(|i| &i.values)
+            })
+            .collect();
+        let free_scored = score::score(&free_config, &free_values, &valid_rows);
+        let free_auc = auc_of(
+            &free_scored
+                .score
+                .iter()
+                .map(|&s| s as f64)
+                .collect::<Vec<_>>(),
+        );
+        (free_auc, free_auc.zip(auc_integer).map(|(f, p)| f - p))
+    };
+    let costs = Costs {
+        auc_exact_points: auc_exact,
+        auc_integer_points: auc_integer,
+        rounding_cost: auc_exact.zip(auc_integer).map(|(e, i)| e - i),
+        auc_without_pins,
+        pins_cost,
+    };
+
+    let valid_obs = evaluate::grouped(as_f64(&valid_rows).into_iter(), valid_won.iter().copied());
+    let valid_probability = evaluate::grouped(
+        probability(&valid_rows).into_iter(),
+        valid_won.iter().copied(),
+    );
+    let backtest =
+        current.map(|c| backtest(c, &config, &scored, discovery, &valid_rows, &valid_won));
+    let evaluation = Evaluation {
+        split: split.kind.as_str().to_string(),
+        train: train_metrics,
+        validation: valid_metrics,
+        lift_by_decile: metrics::bands(&valid_obs, 10),
+        calibration_by_decile: metrics::bands(&valid_probability, 10),
+        tiers: tier_results,
+        costs,
+        stability: evaluate::stability(&config, &scored, &train_rows, &valid_rows),
+        backtest,
+        warnings,
+    };
+    Ok(Tuned {
+        config,
+        evaluation,
+        scored,
+        scorecard: card,
+        model: fitted,
+        split,
+        notes,
+    })
+}
+
+/// Scores with unrounded points (base and bins), for the cost of rounding.
+fn exact_scores(card: &Scorecard, scored: &Scored, rows: &[usize]) -> Vec<f64> {
+    rows.iter()
+        .map(|&r| {
+            card.base_exact
+                + card
+                    .traits
+                    .iter()
+                    .zip(&scored.bins)
+                    .map(|(t, bins)| t.bins[bins[r] as usize].exact)
+                    .sum::<f64>()
+        })
+        .collect()
+}
+
+/// The config in use against the new one on the validation leads.
+fn backtest(
+    current: &ScoringConfig,
+    new: &ScoringConfig,
+    scored: &Scored,
+    discovery: &Discovery,
+    valid_rows: &[usize],
+    valid_won: &[bool],
+) -> Backtest {
+    let values: Vec<Option<&TraitValues>> = current
+        .traits
+        .iter()
+        .map(|t| {
+            discovery
+                .inputs
+                .iter()
+                .find(|i| i.name == t.name)
+                .map(|i| &i.values)
+        })
+        .collect();
+    let old = score::score(current, &values, valid_rows);
+    let old_metrics = evaluate::metrics_of(
+        &old.score.iter().map(|&s| s as f64).collect::<Vec<_>>(),
+        &old.probability,
+        valid_won,
+    );
+    let new_scores: Vec<f64> = valid_rows.iter().map(|&r| scored.score[r] as f64).collect();
+    let new_probability: Vec<f64> = valid_rows.iter().map(|&r| scored.probability[r]).collect();
+    let new_metrics = evaluate::metrics_of(&new_scores, &new_probability, valid_won);
+    let positions: Vec<usize> = (0..valid_rows.len()).collect();
+    let old_tiers = evaluate::tier_results(current, &old, &positions, valid_won);
+    let new_tiers = evaluate::tier_results(new, scored, valid_rows, valid_won);
+    let hot_lift = |t: &[evaluate::TierResult]| t.first().map(|t| t.lift).filter(|l| l.is_finite());
+    let mut moves: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut changing = 0;
+    for (k, &r) in valid_rows.iter().enumerate() {
+        let from = &current.tiers[old.tier[k]].name;
+        let to = &new.tiers[scored.tier[r]].name;
+        if from != to {
+            changing += 1;
+        }
+        *moves
+            .entry(from.clone())
+            .or_default()
+            .entry(to.clone())
+            .or_default() += 1;
+    }
+    Backtest {
+        current: old_metrics,
+        new: new_metrics,
+        current_hot_lift: hot_lift(&old_tiers),
+        new_hot_lift: hot_lift(&new_tiers),
+        leads_changing_tier: changing,
+        tier_moves: moves,
+    }
+}
