@@ -222,20 +222,38 @@ pub fn fit(
             .total_cmp(&table.traits[a].iv)
             .then(table.traits[a].name.cmp(&table.traits[b].name))
     });
+    // One window per activity count: `page_view_7d`, `_30d` and `_90d` say nearly the same
+    // thing, so only the strongest of them competes for a place.
     let mut chosen: Vec<usize> = Vec::new();
+    let mut families: Vec<String> = Vec::new();
+    let mut windows_left_out = 0;
     for i in order {
         let t = &table.traits[i];
         let pinned = pinned_traits.contains(&t.name.as_str());
+        let family = (t.origin == binning::Origin::Engagement)
+            .then(|| window_family(&t.name))
+            .flatten();
+        if !pinned && family.as_ref().is_some_and(|f| families.contains(f)) {
+            windows_left_out += 1;
+            continue;
+        }
         if pinned || (t.iv >= params.min_iv && chosen.len() < params.max_traits) {
             chosen.push(i);
+            families.extend(family);
         }
     }
-    let weak = table.traits.len() - chosen.len();
+    let weak = table.traits.len() - chosen.len() - windows_left_out;
     if weak > 0 {
         notes.push(format!(
             "{weak} traits left out: information value under {} on the training window, or \
              beyond the {} strongest",
             params.min_iv, params.max_traits
+        ));
+    }
+    if windows_left_out > 0 {
+        notes.push(format!(
+            "{windows_left_out} activity counts left out: another window of the same count is \
+             stronger"
         ));
     }
     check_pins(&params.pins, &table)?;
@@ -312,6 +330,13 @@ pub fn fit(
             notes,
         });
     }
+}
+
+/// `page_view_30d` -> `page_view`: the count a windowed activity trait belongs to.
+fn window_family(name: &str) -> Option<String> {
+    let (family, window) = name.rsplit_once('_')?;
+    let days = window.strip_suffix('d')?;
+    (!days.is_empty() && days.bytes().all(|b| b.is_ascii_digit())).then(|| family.to_string())
 }
 
 /// Every pin names an existing trait bin.

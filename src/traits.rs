@@ -31,6 +31,8 @@ pub struct DiscoveryParams {
     pub categorical: Vec<String>,
     /// `[input] date_format`, for recognising date-valued traits.
     pub date_format: Option<String>,
+    /// `[traits] exclude`: columns never scored on.
+    pub exclude: Vec<String>,
 }
 
 /// Who was binned, and who was left out and why.
@@ -148,7 +150,7 @@ pub fn discover(
     let mut kinds = Vec::new();
     let mut candidates: Vec<(String, bool)> = LEAD_CATEGORIES
         .iter()
-        .filter(|c| inputs.leads.has(c))
+        .filter(|c| inputs.leads.has(c) && !params.exclude.iter().any(|x| x == *c))
         .map(|c| -> Result<(String, bool)> {
             let text = leads.column(c)?.str()?.clone();
             // `campaign` may be a count (a bank's contacts in this campaign), not a name.

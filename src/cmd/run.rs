@@ -269,6 +269,7 @@ fn discovery_params(settings: &Settings) -> traits::DiscoveryParams {
         engagement_columns: t.engagement.clone(),
         categorical: t.categorical.clone(),
         date_format: settings.dialect.date_format.clone(),
+        exclude: t.exclude.clone(),
     }
 }
 
