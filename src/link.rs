@@ -92,7 +92,7 @@ fn as_millis(name: &str) -> Expr {
 pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
     let leads = inputs.leads.frame();
     let has_created = inputs.leads.has("created_at");
-    let mut notes = Vec::new();
+    let mut notes = inputs.notes.clone();
     let mut rejects = Vec::new();
 
     let outcome_source = match (&inputs.deals, inputs.leads.has("converted")) {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::binning::{self, BinRule, Origin, TraitValues};
-use crate::export::{self, ScoringConfig};
+use crate::export::{self, ScoringConfig, TraitKind};
 
 /// Unknown and missing values met while scoring one trait.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -28,6 +28,9 @@ pub struct Scored {
     /// Per config trait, the bin of each lead.
     pub bins: Vec<Vec<u16>>,
     pub counts: Vec<ValueCounts>,
+    /// Data completeness, beside the score and not part of it: the share of the model's lead
+    /// fields (its categorical, numeric and date traits) that the lead has a value for.
+    pub completeness: Vec<f64>,
 }
 
 /// The tier of a score: the first whose `min_score` it reaches, else the last.
@@ -47,6 +50,8 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
     let mut engagement = vec![0i64; n];
     let mut bins = Vec::with_capacity(config.traits.len());
     let mut counts = Vec::with_capacity(config.traits.len());
+    let mut present = vec![0usize; n];
+    let mut fields = 0usize;
     for (t, trait_config) in config.traits.iter().enumerate() {
         let rules: Vec<&BinRule> = trait_config.bins.iter().map(|b| &b.rule).collect();
         let missing = binning::numeric_bin(rules.iter().copied(), None);
@@ -97,6 +102,12 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
                     .collect()
             }
         };
+        if trait_config.kind != TraitKind::Activity {
+            fields += 1;
+            for (i, &b) in assigned.iter().enumerate() {
+                present[i] += usize::from(b as usize != missing);
+            }
+        }
         let target = match trait_config.sub_score {
             Origin::Fit => &mut fit,
             Origin::Engagement => &mut engagement,
@@ -114,6 +125,16 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
         .map(|&s| calibration.probability(s as f64))
         .collect();
     let tier = score.iter().map(|&s| tier_of(config, s)).collect();
+    let completeness = present
+        .iter()
+        .map(|&p| {
+            if fields == 0 {
+                1.0
+            } else {
+                p as f64 / fields as f64
+            }
+        })
+        .collect();
     Scored {
         fit,
         engagement,
@@ -122,6 +143,7 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
         tier,
         bins,
         counts,
+        completeness,
     }
 }
 

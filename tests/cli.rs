@@ -762,3 +762,82 @@ fn bank_marketing_integer_points_match_the_logistic_regression_reference() {
     assert!(auc >= 0.7392, "validation AUC {auc}");
     assert_eq!(config["validation"]["leads"], 11303);
 }
+
+#[test]
+fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
+    let dir = generated_run("4000", "12", "");
+    // Re-weight with a pin and the old config as the one in use.
+    std::fs::copy(
+        dir.path().join("out/scoring-config.json"),
+        dir.path().join("g/current.json"),
+    )
+    .unwrap();
+    let path = dir.path().join("g/leadtune.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!(
+            "{config}\n[model]\ncurrent = \"current.json\"\npin = {{ \"source=referral\" = 60 }}\n"
+        ),
+    )
+    .unwrap();
+    let r = leadtune(
+        dir.path(),
+        &["run", "--config", "g/leadtune.toml", "--out", "new"],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("back-test on the same validation leads"));
+    let e: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("new/evaluation.json")).unwrap())
+            .unwrap();
+    let b = &e["backtest"];
+    assert!(b["current"]["auc"].as_f64().unwrap() > 0.5, "{b}");
+    assert!(b["new"]["auc"].as_f64().unwrap() > 0.5, "{b}");
+    let moves: u64 = b["tier_moves"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|to| {
+            to.as_object()
+                .unwrap()
+                .values()
+                .map(|n| n.as_u64().unwrap())
+        })
+        .sum();
+    assert_eq!(moves, e["validation"]["leads"].as_u64().unwrap());
+
+    let d = leadtune(
+        dir.path(),
+        &[
+            "diff",
+            "g/current.json",
+            "new/scoring-config.json",
+            "--leads",
+            "g/leads.csv",
+            "--json",
+        ],
+    );
+    assert!(d.status.success(), "{}", text(&d.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&d.stdout).unwrap();
+    let referral = d["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["trait"] == "source" && p["bin"] == "referral")
+        .expect("the pinned bin changed");
+    assert_eq!(referral["new"], 60);
+    // Largest change first.
+    let changes: Vec<i64> = d["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["change"].as_i64().unwrap().abs())
+        .collect();
+    assert!(changes.windows(2).all(|w| w[0] >= w[1]));
+    assert!(d["leads_changing_tier"].as_u64().is_some());
+    let plain = leadtune(
+        dir.path(),
+        &["diff", "g/current.json", "new/scoring-config.json"],
+    );
+    assert!(text(&plain.stdout).contains("points changed (largest first)"));
+}

@@ -126,7 +126,7 @@ pub fn trait_values(
 }
 
 /// The scores as CSV or Parquet (by extension): lead_id, fit, engagement, score, probability,
-/// tier.
+/// tier, completeness (the share of the model's lead fields present; not part of the score).
 pub fn write_scores(
     path: &Path,
     config: &ScoringConfig,
@@ -147,6 +147,7 @@ pub fn write_scores(
             Column::new("score".into(), &scored.score),
             Column::new("probability".into(), &scored.probability),
             Column::new("tier".into(), &tier_names),
+            Column::new("completeness".into(), &scored.completeness),
         ],
     )?;
     let parquet = path
@@ -185,6 +186,7 @@ pub fn write_scores(
                     scored.score[i].to_string(),
                     format!("{:.6}", scored.probability[i]),
                     tier_names[i].to_string(),
+                    format!("{:.3}", scored.completeness[i]),
                 ]
             }),
         )

@@ -118,6 +118,8 @@ pub struct Inputs {
     pub customers: Option<Customers>,
     pub files: Vec<InputFile>,
     pub rejects: Vec<Reject>,
+    /// What ingest decided that the user should know (e.g. row numbers used as ids).
+    pub notes: Vec<String>,
 }
 
 /// Reads every input the config names. Timestamps later than the as-of date (when given) or
@@ -133,6 +135,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
     let has_deals = settings.input.deals.is_some();
     let mut files = Vec::new();
     let mut rejects = Vec::new();
+    let mut notes = Vec::new();
     let mut read = |source: &TableSource, columns: Vec<ColumnSpec>, keep_extra, unless| {
         let header_for = |name: &str| settings.header_for(source.table, name).to_string();
         let spec = TableSpec {
@@ -160,6 +163,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
             rejected_at_ingest: raw.rejects.len() as u64,
         });
         rejects.extend(raw.rejects.iter().cloned());
+        notes.extend(raw.notes.iter().cloned());
         Ok::<RawTable, Error>(raw)
     };
 
@@ -202,6 +206,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         customers,
         files,
         rejects,
+        notes,
     })
 }
 
@@ -287,8 +292,14 @@ pub fn read_for_scoring(
 }
 
 fn lead_columns(settings: &Settings, has_deals: bool) -> Vec<ColumnSpec> {
+    // Without deals nothing links by id: an export without ids can use its row numbers.
+    let id = ColumnSpec::new("lead_id", Kind::Text).required().unique();
     let mut columns = vec![
-        ColumnSpec::new("lead_id", Kind::Text).required().unique(),
+        if has_deals {
+            id
+        } else {
+            id.row_number_if_absent()
+        },
         ColumnSpec::new("created_at", Kind::Timestamp).non_empty(),
         ColumnSpec::new("source", Kind::Text),
         ColumnSpec::new("campaign", Kind::Text),

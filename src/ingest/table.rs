@@ -46,6 +46,8 @@ pub struct ColumnSpec {
     pub unique: bool,
     /// Names or contacts: never shown in `rejected.csv`.
     pub identity: bool,
+    /// When the file has no such column, use the row number instead (with a note).
+    pub row_number_if_absent: bool,
 }
 
 impl ColumnSpec {
@@ -57,7 +59,12 @@ impl ColumnSpec {
             non_empty: false,
             unique: false,
             identity: false,
+            row_number_if_absent: false,
         }
+    }
+    pub fn row_number_if_absent(mut self) -> Self {
+        self.row_number_if_absent = true;
+        self
     }
     pub fn required(mut self) -> Self {
         self.must_exist = true;
@@ -113,6 +120,8 @@ pub struct RawTable {
     pub present: Vec<String>,
     /// Headers of the kept extra columns, in file order.
     pub extra: Vec<String>,
+    /// Things the reader decided that the user should know.
+    pub notes: Vec<String>,
 }
 
 /// Reads `path` according to `spec`. `shown` is the path as the config wrote it (for messages).
@@ -346,6 +355,7 @@ struct RowSink<'a> {
     bound: Vec<(usize, usize)>,
     builders: Vec<Builder>,
     extra: Vec<(usize, StringChunkedBuilder)>,
+    notes: Vec<String>,
     unique_seen: Vec<HashMap<Box<str>, u64>>,
     rows: Vec<u64>,
     rows_read: u64,
@@ -385,6 +395,7 @@ impl<'a> RowSink<'a> {
             })
         };
         let mut bound = Vec::new();
+        let mut notes = Vec::new();
         let mut used_fields = vec![false; headers.len()];
         for (s, column) in spec.columns.iter().enumerate() {
             let header = (spec.header_for)(&column.name);
@@ -396,6 +407,13 @@ impl<'a> RowSink<'a> {
                 Some(f) => {
                     bound.push((s, f));
                     used_fields[f] = true;
+                }
+                None if column.row_number_if_absent && header == column.name => {
+                    bound.push((s, ROW_NUMBER));
+                    notes.push(format!(
+                        "{}: no {} column, so the row number is the id",
+                        shown, column.name
+                    ));
                 }
                 None if column.must_exist => {
                     let hint = if header != column.name {
@@ -451,6 +469,7 @@ impl<'a> RowSink<'a> {
             bound,
             builders,
             extra,
+            notes,
             rows: Vec::new(),
             rows_read: 0,
             rejects: Vec::new(),
@@ -657,6 +676,7 @@ impl<'a> RowSink<'a> {
             format,
             present,
             extra,
+            notes: self.notes,
         })
     }
 }
