@@ -5,9 +5,14 @@
 //! activities, spend and customers (CSV dialects detected, every row typed or rejected with a
 //! reason); [`link`] turns deals into per-lead outcomes within the outcome horizon, marks young
 //! leads immature and, through [`matching`], flags existing customers; [`manifest`] accounts for
-//! every row (`read = used + rejected + immature`) and fingerprints the inputs. [`synth`] writes
-//! synthetic histories with planted truth for testing. Trait discovery, the fit, tiers and
-//! reports are the next stages (not built yet). [`output`] writes every file atomically.
+//! every row (`read = used + rejected + immature`) and fingerprints the inputs. [`traits`] bins
+//! every trait ([`binning`], [`engagement`] for activity traits, [`stats`] for the formulas) and
+//! flags leaky, identity and constant columns ([`leakage`]). [`tune`] runs the fit stage: the
+//! split and weighted logistic fit on bin patterns ([`model`], [`logit`]), integer points
+//! ([`scorecard`]), tiers ([`tiers`]), calibration and evaluation ([`metrics`], [`evaluate`]),
+//! the exported config ([`export`]) and scores through [`score`], the one scoring code.
+//! [`synth`] writes synthetic histories with planted truth. [`output`] writes every file
+//! atomically. Reports for people (conversion, ROI, charts, HTML) are not built yet.
 
 pub mod binning;
 pub mod cli;

@@ -36,6 +36,8 @@ pub struct Tuned {
     pub model: FittedModel,
     pub split: Split,
     pub notes: Vec<String>,
+    /// Wall time of the parts, in milliseconds.
+    pub timings_ms: Vec<(&'static str, u64)>,
 }
 
 /// Runs the fit stage. `current` is the scoring config in use, for the back-test.
@@ -129,6 +131,7 @@ pub fn tune(
         pins: settings.model.pin.clone(),
         factor: scaling.factor,
     };
+    let clock = std::time::Instant::now();
     let fitted = model::fit(
         &discovery.inputs,
         population,
@@ -136,6 +139,7 @@ pub fn tune(
         &split.train,
         &fit_params,
     )?;
+    let fit_ms = clock.elapsed().as_millis() as u64;
     notes.extend(fitted.notes.iter().cloned());
     let card = scorecard::scorecard(&fitted, scaling);
 
@@ -280,7 +284,9 @@ pub fn tune(
         .collect();
 
     // Score every lead with the final config.
+    let clock = std::time::Instant::now();
     let scored = score::score(&config, &values, &all_rows);
+    let scoring_ms = clock.elapsed().as_millis() as u64;
     let probability =
         |at: &[usize]| -> Vec<f64> { at.iter().map(|&r| scored.probability[r]).collect() };
     let as_f64 =
@@ -419,6 +425,7 @@ pub fn tune(
         model: fitted,
         split,
         notes,
+        timings_ms: vec![("fit.model", fit_ms), ("fit.scoring", scoring_ms)],
     })
 }
 

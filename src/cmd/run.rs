@@ -119,6 +119,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
                 "scoring-config.json",
             ]);
             timings.insert("fit".to_string(), step.elapsed().as_millis() as u64);
+            for (name, ms) in &t.timings_ms {
+                timings.insert(name.to_string(), *ms);
+            }
             Some(t)
         }
         _ => None,
