@@ -177,6 +177,7 @@ pub fn write_scores(
                 "score",
                 "probability",
                 "tier",
+                "completeness",
             ],
             (0..scored.score.len()).map(|i| {
                 [
