@@ -841,3 +841,89 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
     );
     assert!(text(&plain.stdout).contains("points changed (largest first)"));
 }
+
+/// Every file of an output directory, as bytes, by name.
+fn outputs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn outputs_are_identical_with_one_thread_or_two_and_hold_no_identities() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        leadtune(
+            dir.path(),
+            &["generate", "--out", "g", "--leads", "3000", "--seed", "9"]
+        )
+        .status
+        .success()
+    );
+    let run = |threads: &str, out: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_leadtune"))
+            .args(["run", "--config", "g/leadtune.toml", "--out", out])
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .env("POLARS_MAX_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    };
+    run("1", "one");
+    run("2", "two");
+    let (one, two) = (
+        outputs(&dir.path().join("one")),
+        outputs(&dir.path().join("two")),
+    );
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        two.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &one {
+        if name == "manifest.json" {
+            let strip = |b: &[u8]| {
+                let mut m: serde_json::Value = serde_json::from_slice(b).unwrap();
+                m.as_object_mut().unwrap().remove("timings_ms");
+                m["config"]["output_dir_written"] = serde_json::Value::Null;
+                m
+            };
+            assert_eq!(strip(bytes), strip(&two[name]));
+        } else {
+            assert!(
+                *bytes == two[name],
+                "{name} differs between 1 and 2 threads"
+            );
+        }
+    }
+    // No person's or company's name, email or domain in any output.
+    let mut reader = csv::Reader::from_path(dir.path().join("g/leads.csv")).unwrap();
+    let rows: Vec<std::collections::BTreeMap<String, String>> =
+        reader.deserialize().map(|r| r.unwrap()).collect();
+    let mut secrets: Vec<String> = Vec::new();
+    for r in rows.iter().step_by(37).take(60) {
+        for column in ["email", "company", "contact_name", "domain"] {
+            if r[column].len() > 5 {
+                secrets.push(r[column].clone());
+            }
+        }
+    }
+    assert!(secrets.len() > 100);
+    for (name, bytes) in &one {
+        let body = String::from_utf8_lossy(bytes);
+        for secret in &secrets {
+            assert!(
+                !body.contains(secret.as_str()),
+                "{name} contains {secret:?}"
+            );
+        }
+    }
+}
