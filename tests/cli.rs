@@ -927,3 +927,180 @@ fn outputs_are_identical_with_one_thread_or_two_and_hold_no_identities() {
         }
     }
 }
+
+/// One bad-input case: files to write, the command, and what must happen.
+struct Case {
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    config: String,
+    command: &'static str,
+    expect: Expect,
+}
+
+enum Expect {
+    /// Exit 1 and stderr containing each fragment.
+    Refused(Vec<&'static str>),
+    /// Success, with (table, rejected rows, a fragment of one reason).
+    Rejected(Vec<(&'static str, u64, &'static str)>),
+    /// Success, and a fragment the given output file must contain.
+    Writes(&'static str, &'static str),
+}
+
+const LEADS_HEAD: &str = "lead_id,created_at,source,industry,employees\n";
+
+fn leads_rows(n: usize) -> String {
+    let mut s = String::from(LEADS_HEAD);
+    for i in 0..n {
+        s.push_str(&format!(
+            "L{i},2024-{:02}-{:02},{},{},{}\n",
+            1 + i % 12,
+            1 + i % 28,
+            ["web", "event", "list"][i % 3],
+            ["Software", "Retail"][i % 2],
+            10 + i % 50
+        ));
+    }
+    s
+}
+
+fn deals_for(n: usize) -> String {
+    let mut s = String::from("deal_id,lead_id,status,closed_at,amount\n");
+    for i in (0..n).step_by(4) {
+        s.push_str(&format!(
+            "D{i},L{i},{},2024-{:02}-28,1000\n",
+            if i % 8 == 0 { "won" } else { "lost" },
+            1 + i % 12
+        ));
+    }
+    s
+}
+
+fn base_config(extra: &str) -> String {
+    format!("[input]\nleads = \"leads.csv\"\ndeals = \"deals.csv\"\n{extra}")
+}
+
+fn cases() -> Vec<Case> {
+    let good = leads_rows(200).into_bytes();
+    let deals = deals_for(200).into_bytes();
+    let with =
+        |extra_rows: &str| -> Vec<u8> { format!("{}{extra_rows}", leads_rows(200)).into_bytes() };
+    let mut latin1 = leads_rows(200).into_bytes();
+    latin1.extend_from_slice("LX1,2024-01-01,web,Łódź,5\n".as_bytes()); // valid UTF-8, then:
+    latin1.extend_from_slice(b"LX2,2024-01-01,web,\xb3\xf3d\xbc Sp\xf3\xb3ka,5\n"); // Windows-1250
+    latin1.extend_from_slice(b"LX3,2024-01-01,web,G\xf6teborg \xe5\xe4,5\n"); // Latin-1 Swedish
+    let mut many_levels = String::from("lead_id,converted,ref_code\n");
+    for i in 0..100_000 {
+        many_levels.push_str(&format!("{i},{},R{i:06}\n", i % 7 == 0));
+    }
+    let mut constant = String::from("lead_id,converted,plan,mostly_empty\n");
+    for i in 0..400 {
+        constant.push_str(&format!(
+            "{i},{},basic,{}\n",
+            i % 5 == 0,
+            if i == 3 { "x" } else { "" }
+        ));
+    }
+    let mut formula = String::from("lead_id,converted,segment\n");
+    for i in 0..400 {
+        let seg = ["=cmd|' /C calc'!A0", "<script>alert(1)</script>", "plain"][i % 3];
+        formula.push_str(&format!("{i},{},\"{seg}\"\n", i % 4 == 0));
+    }
+    let long = "x".repeat(10_000);
+    vec![
+        Case { name: "empty file", files: vec![("leads.csv", vec![]), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Refused(vec!["leads.csv", "the file is empty"]) },
+        Case { name: "header only", files: vec![("leads.csv", LEADS_HEAD.into()), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Refused(vec!["header but no rows"]) },
+        Case { name: "wrong delimiter configured", files: vec![("leads.csv", good.clone()), ("deals.csv", deals.clone())], config: base_config("").replace("[input]\n", "[input]\ndelimiter = \";\"\n"), command: "validate", expect: Expect::Refused(vec!["\"lead_id\"", "is the delimiter right?"]) },
+        Case { name: "mixed delimiters", files: vec![("leads.csv", with("LM1;2024-01-01;web;Retail;5\n")), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 1, "row has 1 fields, the header has 5")]) },
+        Case { name: "byte-order mark", files: vec![("leads.csv", [b"\xEF\xBB\xBF".to_vec(), good.clone()].concat()), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 0, "")]) },
+        Case { name: "Latin-1 and Windows-1250 bytes in a UTF-8 file", files: vec![("leads.csv", latin1), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 2, "not valid UTF-8")]) },
+        Case { name: "quoted newlines and delimiters", files: vec![("leads.csv", with("LQ1,2024-01-01,\"web,\nform\",\"Retail; \"\"big\"\"\",5\n")), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 0, "")]) },
+        Case { name: "ragged rows", files: vec![("leads.csv", with("LR1,2024-01-01,web\nLR2,2024-01-01,web,Retail,5,extra\n")), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 2, "fields, the header has 5")]) },
+        Case { name: "duplicate lead ids", files: vec![("leads.csv", with("L1,2024-02-01,web,Retail,5\nL2,2024-02-01,web,Retail,5\n")), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 2, "duplicate lead_id (the first, at row")]) },
+        Case { name: "duplicate header names", files: vec![("leads.csv", b"lead_id,created_at,x,x\nL1,2024-01-01,a,b\n".to_vec()), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Refused(vec!["names \"x\" twice"]) },
+        Case { name: "three date formats without date_format", files: vec![("leads.csv", with("LD1,2024-03-05T10:00:00,web,Retail,5\nLD2,05.03.2024,web,Retail,5\n")), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 1, "created_at is not a date")]) },
+        Case { name: "three date formats with date_format", files: vec![("leads.csv", with("LD1,2024-03-05T10:00:00,web,Retail,5\nLD2,05.03.2024,web,Retail,5\n")), ("deals.csv", deals.clone())], config: base_config("").replace("[input]\n", "[input]\ndate_format = \"%d.%m.%Y\"\n"), command: "validate", expect: Expect::Rejected(vec![("leads", 0, "")]) },
+        Case { name: "dates in the future", files: vec![("leads.csv", with("LF1,2099-01-01,web,Retail,5\n")), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 1, "created_at is later than now")]) },
+        Case { name: "deals for unknown leads", files: vec![("leads.csv", good.clone()), ("deals.csv", [deals.clone(), b"DX,NOPE,won,2024-05-01,10\n".to_vec()].concat())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("deals", 1, "matches no lead")]) },
+        Case { name: "deals closed before the lead was created", files: vec![("leads.csv", good.clone()), ("deals.csv", [deals.clone(), b"DB,L5,won,2020-01-01,10\n".to_vec()].concat())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("deals", 1, "before the lead was created")]) },
+        Case { name: "negative and non-numeric amounts", files: vec![("leads.csv", good.clone()), ("deals.csv", [deals.clone(), b"DN1,L5,lost,2024-09-01,-10\nDN2,L6,lost,2024-09-01,TBD\n".to_vec()].concat())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("deals", 2, "amount")]) },
+        Case { name: "thousands separators and currency signs", files: vec![("leads.csv", good.clone()), ("deals.csv", [deals.clone(), b"DT1,L5,won,2024-09-01,\"$12,500.00\"\nDT2,L6,won,2024-09-01,\"EUR 1,250\"\n".to_vec()].concat())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("deals", 0, "")]) },
+        Case { name: "NaN, inf and 1e308", files: vec![("leads.csv", with("LN1,2024-01-01,web,Retail,NaN\nLN2,2024-01-01,web,Retail,inf\nLN3,2024-01-01,web,Retail,1e308\n")), ("deals.csv", [deals.clone(), b"DI,L5,won,2024-09-01,inf\n".to_vec()].concat())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 0, ""), ("deals", 1, "not a finite number")]) },
+        Case { name: "one-class outcome", files: vec![("leads.csv", good.clone()), ("deals.csv", deals_for(200).replace(",won,", ",lost,").into_bytes())], config: base_config(""), command: "run", expect: Expect::Refused(vec!["0 wins", "needs both"]) },
+        Case { name: "constant and 99% missing traits", files: vec![("leads.csv", constant.into_bytes())], config: "[input]\nleads = \"leads.csv\"\n".into(), command: "traits", expect: Expect::Writes("traits.csv", "plan,basic,") },
+        Case { name: "a trait with 100,000 levels", files: vec![("leads.csv", many_levels.into_bytes())], config: "[input]\nleads = \"leads.csv\"\n".into(), command: "traits", expect: Expect::Writes("traits.csv", "ref_code,,,,,,,,,,,,,identity,near-unique") },
+        Case { name: "formula injection and HTML in values", files: vec![("leads.csv", formula.into_bytes())], config: "[input]\nleads = \"leads.csv\"\n".into(), command: "traits", expect: Expect::Writes("traits.csv", "segment,'=cmd|' /C calc'!A0") },
+        Case { name: "a 10,000-character cell", files: vec![("leads.csv", with(&format!("LL1,{long},web,Retail,5\n"))), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 1, "created_at is not a date")]) },
+        Case { name: "config names a missing column", files: vec![("leads.csv", good.clone()), ("deals.csv", deals.clone())], config: base_config("[traits]\nexclude = [\"industri\"]\n"), command: "validate", expect: Expect::Refused(vec!["industri", "did you mean \"industry\""]) },
+        Case { name: "config with an unknown key", files: vec![("leads.csv", good.clone()), ("deals.csv", deals.clone())], config: base_config("[outcome]\nhorizon = 90\n"), command: "validate", expect: Expect::Refused(vec!["unknown field `horizon`", "did you mean `horizon_days`"]) },
+        Case { name: "deals without a status column", files: vec![("leads.csv", good.clone()), ("deals.csv", b"deal_id,lead_id,closed_at\nD1,L1,2024-01-01\n".to_vec())], config: base_config(""), command: "validate", expect: Expect::Refused(vec!["deals.csv", "\"status\"", "deal_id, lead_id, closed_at"]) },
+        Case { name: "CRLF line endings", files: vec![("leads.csv", leads_rows(200).replace('\n', "\r\n").into_bytes()), ("deals.csv", deals.clone())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("leads", 0, "")]) },
+        Case { name: "unknown deal status", files: vec![("leads.csv", good.clone()), ("deals.csv", [deals.clone(), b"DS,L5,maybe,2024-09-01,10\n".to_vec()].concat())], config: base_config(""), command: "validate", expect: Expect::Rejected(vec![("deals", 1, "status is not won, lost or open")]) },
+    ]
+}
+
+#[test]
+fn bad_input_matrix() {
+    let cases = cases();
+    assert!(cases.len() >= 25);
+    for case in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in &case.files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        std::fs::write(dir.path().join("leadtune.toml"), &case.config).unwrap();
+        let out = leadtune(dir.path(), &[case.command, "--out", "out"]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", case.name);
+        match &case.expect {
+            Expect::Refused(fragments) => {
+                assert_eq!(
+                    out.status.code(),
+                    Some(1),
+                    "{}: {stdout}{stderr}",
+                    case.name
+                );
+                for f in fragments {
+                    assert!(stderr.contains(f), "{}: {f:?} not in {stderr}", case.name);
+                }
+            }
+            Expect::Rejected(expected) => {
+                assert!(out.status.success(), "{}: {stderr}", case.name);
+                let m = manifest(&dir.path().join("out"));
+                accounted(&m);
+                let rejected =
+                    std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
+                for (table, n, reason) in expected {
+                    let input = m["inputs"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|i| i["table"] == *table)
+                        .unwrap();
+                    assert_eq!(
+                        input["rejected"].as_u64(),
+                        Some(*n),
+                        "{}: {rejected}",
+                        case.name
+                    );
+                    assert!(
+                        rejected.contains(reason),
+                        "{}: {reason:?} not in {rejected}",
+                        case.name
+                    );
+                    // A value longer than 100 characters is cut in rejected.csv.
+                    assert!(rejected.lines().all(|l| l.len() < 400), "{}", case.name);
+                }
+            }
+            Expect::Writes(file, fragment) => {
+                assert!(out.status.success(), "{}: {stderr}", case.name);
+                accounted(&manifest(&dir.path().join("out")));
+                let body = std::fs::read_to_string(dir.path().join("out").join(file)).unwrap();
+                assert!(
+                    body.contains(fragment),
+                    "{}: {fragment:?} not in {file}",
+                    case.name
+                );
+            }
+        }
+    }
+}

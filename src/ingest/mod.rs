@@ -173,7 +173,8 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         true,
         vec![("created_at", "converted")],
     )?;
-    let leads = leads_from(leads_raw, settings)?;
+    let mut lead_notes = Vec::new();
+    let leads = leads_from(leads_raw, settings, &mut lead_notes)?;
     let deals = match &settings.input.deals {
         Some(s) => Some(Deals {
             df: with_rows(read(s, deal_columns(), false, vec![])?)?,
@@ -206,7 +207,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         customers,
         files,
         rejects,
-        notes,
+        notes: notes.into_iter().chain(lead_notes).collect(),
     })
 }
 
@@ -437,7 +438,7 @@ pub fn is_identity_header(header: &str) -> bool {
     }
 }
 
-fn leads_from(raw: RawTable, settings: &Settings) -> Result<Leads> {
+fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Result<Leads> {
     let config_path = &settings.config_path;
     if raw.rows_read == 0 {
         return Err(Error::input(
@@ -520,26 +521,40 @@ fn leads_from(raw: RawTable, settings: &Settings) -> Result<Leads> {
 }
 
 /// Converts a text column to numbers when every value present parses as one (and one is present).
+/// Values that are numbers but not finite (`inf`, `1e999`) count as missing, and are counted.
 fn infer_numeric(df: &mut DataFrame, name: &str, decimal: u8) -> Result<bool> {
+    Ok(infer_numeric_counting(df, name, decimal)?.is_some())
+}
+
+/// As [`infer_numeric`], returning how many non-finite values became missing.
+fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result<Option<usize>> {
     let column = df.column(name)?.clone();
     let Ok(text) = column.str() else {
-        return Ok(false);
+        return Ok(None);
     };
     if text.null_count() == text.len() {
-        return Ok(false);
+        return Ok(None);
     }
     let mut parsed = Vec::with_capacity(text.len());
+    let mut non_finite = 0;
     for value in text.iter() {
         match value {
             None => parsed.push(None),
             Some(v) => match values::parse_number(v, decimal) {
                 Ok(x) => parsed.push(Some(x)),
-                Err(_) => return Ok(false),
+                Err("not a finite number") => {
+                    non_finite += 1;
+                    parsed.push(None);
+                }
+                Err(_) => return Ok(None),
             },
         }
     }
+    if non_finite == parsed.len() - text.null_count() {
+        return Ok(None);
+    }
     df.replace(name, Column::new(name.into(), parsed))?;
-    Ok(true)
+    Ok(Some(non_finite))
 }
 
 #[cfg(test)]
