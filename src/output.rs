@@ -7,9 +7,19 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The output directory, created (with parents) and checked writable.
+/// The output directory, created (with parents) and checked writable; temporary files a killed
+/// run left behind are removed.
 pub fn prepare_dir(dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".leadtune-") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     let probe = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
         Error::io(
             dir,

@@ -1104,3 +1104,98 @@ fn bad_input_matrix() {
         }
     }
 }
+
+#[test]
+fn a_killed_run_never_leaves_a_partial_file_or_config() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        leadtune(
+            dir.path(),
+            &["generate", "--out", "g", "--leads", "15000", "--seed", "4"]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        leadtune(
+            dir.path(),
+            &["run", "--config", "g/leadtune.toml", "--out", "out"]
+        )
+        .status
+        .success()
+    );
+    let old = std::fs::read(dir.path().join("out/scoring-config.json")).unwrap();
+    // The next runs re-weight (a pin), so a new config differs from the old one.
+    let path = dir.path().join("g/leadtune.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("{config}\n[model]\npin = {{ \"source=referral\" = 99 }}\n"),
+    )
+    .unwrap();
+    let check = |after: &str| -> Vec<u8> {
+        let out = dir.path().join("out");
+        let config = std::fs::read(out.join("scoring-config.json")).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&config)
+            .unwrap_or_else(|e| panic!("{after}: scoring-config.json is partial: {e}"));
+        for (name, bytes) in outputs(&out) {
+            if name.ends_with(".json") {
+                serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .unwrap_or_else(|e| panic!("{after}: {name} is partial: {e}"));
+            } else if name.ends_with(".csv") {
+                let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[..]);
+                let width = reader.headers().unwrap().len();
+                for record in reader.records() {
+                    assert_eq!(record.unwrap().len(), width, "{after}: {name} is partial");
+                }
+                assert!(bytes.ends_with(b"\n"), "{after}: {name} is cut");
+            } else if name.ends_with(".parquet") {
+                assert!(bytes.ends_with(b"PAR1"), "{after}: {name} is cut");
+            }
+        }
+        config
+    };
+    // What a finished new run writes (outputs are deterministic).
+    assert!(
+        leadtune(
+            dir.path(),
+            &["run", "--config", "g/leadtune.toml", "--out", "ref"]
+        )
+        .status
+        .success()
+    );
+    let new = std::fs::read(dir.path().join("ref/scoring-config.json")).unwrap();
+    assert_ne!(new, old);
+    for delay_ms in [150u64, 600, 1200, 2000, 3000, 4500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadtune"))
+            .args(["run", "--config", "g/leadtune.toml", "--out", "out"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        let config = check(&format!("killed after {delay_ms} ms"));
+        assert!(
+            config == old || config == new,
+            "after {delay_ms} ms the config is neither the old one nor the new one"
+        );
+    }
+    // A run to the end replaces the old config, and leaves no temporary file behind.
+    assert!(
+        leadtune(
+            dir.path(),
+            &["run", "--config", "g/leadtune.toml", "--out", "out"]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(check("a finished run"), new);
+    assert!(
+        outputs(&dir.path().join("out"))
+            .keys()
+            .all(|n| !n.ends_with(".tmp"))
+    );
+}

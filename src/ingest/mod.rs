@@ -508,9 +508,22 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
             });
             continue;
         }
-        let numeric =
-            !settings.traits.categorical.contains(&name) && infer_numeric(&mut df, &name, decimal)?;
-        traits.push(Trait { name, numeric });
+        let non_finite = if settings.traits.categorical.contains(&name) {
+            None
+        } else {
+            infer_numeric_counting(&mut df, &name, decimal)?
+        };
+        if let Some(n) = non_finite.filter(|n| *n > 0) {
+            notes.push(format!(
+                "{}: {n} values of {name:?} are not finite numbers (inf, 1e999) and count as \
+                 missing",
+                settings.input.leads.written
+            ));
+        }
+        traits.push(Trait {
+            name,
+            numeric: non_finite.is_some(),
+        });
     }
     traits.retain(|t| !settings.traits.exclude.contains(&t.name));
     Ok(Leads {
