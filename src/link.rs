@@ -13,6 +13,7 @@ use crate::ingest::{Inputs, Reject};
 use crate::matching::{CustomerIdentity, CustomerIndex};
 
 const DAY_MS: f64 = 86_400_000.0;
+const UNKNOWN_LEAD: &str = "lead_id matches no lead used (unknown, or its lead row was rejected)";
 
 /// What linking needs from the config.
 #[derive(Debug, Clone)]
@@ -138,11 +139,9 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
     let mut closed_known = false;
     if let Some(deals) = &inputs.deals {
         closed_known = deals.has("closed_at");
-        const UNKNOWN: &str =
-            "lead_id matches no lead used (unknown, or its lead row was rejected)";
         let reason = if closed_known {
             when(col("lead_known").is_null())
-                .then(lit(UNKNOWN))
+                .then(lit(UNKNOWN_LEAD))
                 .when(col("status").eq(lit("won")).and(col("closed_at").is_null()))
                 .then(lit(
                     "won deal has no closed_at, so the outcome horizon cannot be applied",
@@ -152,7 +151,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 .otherwise(null_str())
         } else {
             when(col("lead_known").is_null())
-                .then(lit(UNKNOWN))
+                .then(lit(UNKNOWN_LEAD))
                 .otherwise(null_str())
         };
         let checked = deals
@@ -178,33 +177,37 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         }
     }
 
-    // Activities for no known lead are rejected.
-    let mut activities_used = None;
+    // Activities for no known lead are rejected: a lookup of the lead ids, no copy of the table.
+    let mut activities_used: Option<(u64, Option<i64>)> = None;
     if let Some(activities) = &inputs.activities {
-        let checked = activities
-            .frame()
-            .clone()
-            .lazy()
-            .join(
-                lead_keys
-                    .clone()
-                    .select([col("lead_id"), col("lead_known")]),
-                [col("lead_id")],
-                [col("lead_id")],
-                join_left(),
-            )
-            .with_column(
-                when(col("lead_known").is_null())
-                    .then(lit(
-                        "lead_id matches no lead used (unknown, or its lead row was rejected)",
-                    ))
-                    .otherwise(null_str())
-                    .alias("reason"),
-            )
-            .collect()?;
+        let known: std::collections::HashSet<&str> =
+            leads.column("lead_id")?.str()?.iter().flatten().collect();
+        let a = activities.frame();
+        let ids = a.column("lead_id")?.str()?;
+        let rows = a.column("row")?.u64()?;
+        let occurred = a.column("occurred_at")?.cast(&DataType::Int64)?;
+        let occurred = occurred.i64()?;
         let file = file_of(inputs, "activities");
-        rejects.extend(rejects_from(&checked, "activities", &file, "lead_id")?);
-        activities_used = Some(checked.lazy().filter(col("reason").is_null()).collect()?);
+        let (mut used, mut latest) = (0u64, None::<i64>);
+        for i in 0..a.height() {
+            match ids.get(i) {
+                Some(id) if known.contains(id) => {
+                    used += 1;
+                    if let Some(t) = occurred.get(i) {
+                        latest = Some(latest.map_or(t, |l| l.max(t)));
+                    }
+                }
+                id => rejects.push(Reject {
+                    table: "activities",
+                    file: file.clone(),
+                    row: rows.get(i).unwrap_or(0),
+                    column: "lead_id".into(),
+                    reason: UNKNOWN_LEAD.into(),
+                    value: id.map(str::to_string),
+                }),
+            }
+        }
+        activities_used = Some((used, latest));
     }
 
     // The data's end date: given, or the latest timestamp seen in what is used.
@@ -230,8 +233,8 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 see(d, "created_at")?;
                 see(d, "closed_at")?;
             }
-            if let Some(a) = &activities_used {
-                see(a, "occurred_at")?;
+            if let Some((_, Some(t))) = activities_used {
+                latest = Some(latest.map_or(t, |l| l.max(t)));
             }
             latest
         }
@@ -411,7 +414,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         existing_customers: count("existing_customer", true)?,
         existing_customers_by_rule: by_rule,
         deals_used: deals_used.as_ref().map_or(0, |d| d.height() as u64),
-        activities_used: activities_used.as_ref().map_or(0, |d| d.height() as u64),
+        activities_used: activities_used.map_or(0, |(used, _)| used),
         notes,
     };
     Ok(Linked {
@@ -496,7 +499,9 @@ fn match_customers(inputs: &Inputs) -> Result<Vec<Option<(String, &'static str)>
         text(leads, "domain")?,
         text(leads, "email")?,
     );
+    use rayon::prelude::*;
     Ok((0..leads.height())
+        .into_par_iter()
         .map(|i| {
             index
                 .find(at(&companies, i), at(&domains, i), at(&emails, i))

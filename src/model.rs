@@ -463,45 +463,60 @@ fn fit_patterns(
     l2: f64,
 ) -> Result<(LogitModel, usize, bool)> {
     let n = won.len();
+    // Collapse into patterns, giving up as soon as more than 20% of the rows are distinct.
+    let limit = (0.2 * n as f64) as usize;
     let mut patterns: HashMap<Vec<u16>, (f64, f64)> = HashMap::new();
+    let mut row_level = false;
     for i in 0..n {
         let key: Vec<u16> = assigned.iter().map(|a| a[i]).collect();
         let e = patterns.entry(key).or_insert((0.0, 0.0));
         e.0 += 1.0;
         e.1 += f64::from(u8::from(won[i]));
+        if patterns.len() > limit.max(1) && i + 1 < n {
+            row_level = true;
+            break;
+        }
     }
-    let row_level = patterns.len() as f64 > 0.2 * n as f64;
-    let mut keys: Vec<(Vec<u16>, (f64, f64))> = if row_level {
-        (0..n)
-            .map(|i| {
-                (
-                    assigned.iter().map(|a| a[i]).collect(),
-                    (1.0, f64::from(u8::from(won[i]))),
-                )
-            })
-            .collect()
+    let keys: Vec<(Vec<u16>, (f64, f64))> = if row_level {
+        Vec::new()
     } else {
-        patterns.into_iter().collect()
-    };
-    if !row_level {
+        let mut keys: Vec<_> = patterns.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
-    }
+        keys
+    };
+    let rows = if row_level { n } else { keys.len() };
+    // Bin of trait `t` in design row `r`, and the row's (leads, wins).
+    let bin = |r: usize, t: usize| -> usize {
+        if row_level {
+            assigned[t][r] as usize
+        } else {
+            keys[r].0[t] as usize
+        }
+    };
+    let counts = |r: usize| -> (f64, f64) {
+        if row_level {
+            (1.0, f64::from(u8::from(won[r])))
+        } else {
+            keys[r].1
+        }
+    };
     let k = design.width;
-    let mut x = ndarray::Array2::<f64>::zeros((keys.len(), k));
-    let mut y = Vec::with_capacity(keys.len());
-    let mut w = Vec::with_capacity(keys.len());
-    let mut offset = Vec::with_capacity(keys.len());
-    for (r, (key, (leads, wins))) in keys.iter().enumerate() {
+    let mut x = ndarray::Array2::<f64>::zeros((rows, k));
+    let mut y = Vec::with_capacity(rows);
+    let mut w = Vec::with_capacity(rows);
+    let mut offset = Vec::with_capacity(rows);
+    for r in 0..rows {
         let mut off = 0.0;
-        for (t, &b) in key.iter().enumerate() {
-            let (cell, o) = design.cells[t][b as usize];
+        for t in 0..assigned.len() {
+            let (cell, o) = design.cells[t][bin(r, t)];
             if let Some((c, v)) = cell {
                 x[[r, c]] = v;
             }
             off += o;
         }
+        let (leads, wins) = counts(r);
         y.push(wins / leads);
-        w.push(*leads);
+        w.push(leads);
         offset.push(off);
     }
     let params = LogitParams {
@@ -513,5 +528,5 @@ fn fit_patterns(
     let has_offset = offset.iter().any(|o| *o != 0.0);
     let model = logit::fit(x.view(), &y, &w, has_offset.then_some(&offset[..]), &params)
         .map_err(|e| Error::Internal(format!("logistic fit: {e}")))?;
-    Ok((model, keys.len(), row_level))
+    Ok((model, rows, row_level))
 }

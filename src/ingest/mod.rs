@@ -133,10 +133,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         None => (now_ms, "now (a date in the future)".to_string()),
     };
     let has_deals = settings.input.deals.is_some();
-    let mut files = Vec::new();
-    let mut rejects = Vec::new();
-    let mut notes = Vec::new();
-    let mut read = |source: &TableSource, columns: Vec<ColumnSpec>, keep_extra, unless| {
+    let read = |source: &TableSource, columns: Vec<ColumnSpec>, keep_extra, unless| {
         let header_for = |name: &str| settings.header_for(source.table, name).to_string();
         let spec = TableSpec {
             table: source.table,
@@ -151,7 +148,44 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
             now_label: &now_label,
             unless,
         };
-        let raw = table::read_table(&source.path, &source.written, &spec)?;
+        table::read_table(&source.path, &source.written, &spec)
+    };
+    // The tables are read in parallel; errors and accounting follow the fixed table order.
+    type Job<'a> = (
+        &'a TableSource,
+        Vec<ColumnSpec>,
+        bool,
+        Vec<(&'static str, &'static str)>,
+    );
+    let mut jobs: Vec<Job> = vec![(
+        &settings.input.leads,
+        lead_columns(settings, has_deals),
+        true,
+        vec![("created_at", "converted")],
+    )];
+    let optional = [
+        (&settings.input.deals, deal_columns()),
+        (&settings.input.activities, activity_columns()),
+        (&settings.input.spend, spend_columns()),
+        (&settings.input.customers, customer_columns()),
+    ];
+    for (source, columns) in optional {
+        if let Some(source) = source {
+            jobs.push((source, columns, false, vec![]));
+        }
+    }
+    let raws: Vec<Result<RawTable>> = {
+        use rayon::prelude::*;
+        jobs.into_par_iter()
+            .map(|(source, columns, keep, unless)| read(source, columns, keep, unless))
+            .collect()
+    };
+    let mut files = Vec::new();
+    let mut rejects = Vec::new();
+    let mut notes = Vec::new();
+    let mut tables: Vec<(&'static str, RawTable)> = Vec::new();
+    for (raw, source) in raws.into_iter().zip(settings.input.all()) {
+        let raw = raw?;
         files.push(InputFile {
             table: source.table,
             path: source.written.clone(),
@@ -164,41 +198,36 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         });
         rejects.extend(raw.rejects.iter().cloned());
         notes.extend(raw.notes.iter().cloned());
-        Ok::<RawTable, Error>(raw)
-    };
-
-    let leads_raw = read(
-        &settings.input.leads,
-        lead_columns(settings, has_deals),
-        true,
-        vec![("created_at", "converted")],
-    )?;
-    let mut lead_notes = Vec::new();
-    let leads = leads_from(leads_raw, settings, &mut lead_notes)?;
-    let deals = match &settings.input.deals {
-        Some(s) => Some(Deals {
-            df: with_rows(read(s, deal_columns(), false, vec![])?)?,
-        }),
-        None => None,
-    };
-    let activities = match &settings.input.activities {
-        Some(s) => Some(Activities {
-            df: with_rows(read(s, activity_columns(), false, vec![])?)?,
-        }),
-        None => None,
-    };
-    let spend = match &settings.input.spend {
-        Some(s) => Some(Spend {
-            df: with_rows(read(s, spend_columns(), false, vec![])?)?,
-        }),
-        None => None,
-    };
-    let customers = match &settings.input.customers {
-        Some(s) => Some(Customers {
-            df: with_rows(read(s, customer_columns(), false, vec![])?)?,
-        }),
-        None => None,
-    };
+        tables.push((source.table, raw));
+    }
+    let mut leads = None;
+    let (mut deals, mut activities, mut spend, mut customers) = (None, None, None, None);
+    for (table, raw) in tables {
+        match table {
+            "leads" => leads = Some(leads_from(raw, settings, &mut notes)?),
+            "deals" => {
+                deals = Some(Deals {
+                    df: with_rows(raw)?,
+                })
+            }
+            "activities" => {
+                activities = Some(Activities {
+                    df: with_rows(raw)?,
+                })
+            }
+            "spend" => {
+                spend = Some(Spend {
+                    df: with_rows(raw)?,
+                })
+            }
+            _ => {
+                customers = Some(Customers {
+                    df: with_rows(raw)?,
+                })
+            }
+        }
+    }
+    let leads = leads.ok_or_else(|| Error::Internal("the leads were not read".into()))?;
     Ok(Inputs {
         leads,
         deals,
@@ -207,7 +236,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         customers,
         files,
         rejects,
-        notes: notes.into_iter().chain(lead_notes).collect(),
+        notes,
     })
 }
 
