@@ -161,31 +161,7 @@ pub fn tune(
             activity_windows: settings.traits.activity_windows.clone(),
             date_format: settings.dialect.date_format.clone(),
         },
-        traits: fitted
-            .traits
-            .iter()
-            .zip(&card.traits)
-            .map(|(t, points)| ConfigTrait {
-                name: t.bins.name.clone(),
-                kind: kinds
-                    .get(t.bins.name.as_str())
-                    .copied()
-                    .unwrap_or(export::TraitKind::Categorical),
-                sub_score: t.bins.origin,
-                bins: t
-                    .bins
-                    .bins
-                    .iter()
-                    .zip(&points.bins)
-                    .map(|(b, p)| ConfigBin {
-                        label: b.label.clone(),
-                        rule: b.rule.clone(),
-                        points: p.points,
-                        pinned: p.pinned,
-                    })
-                    .collect(),
-            })
-            .collect(),
+        traits: config_traits(&fitted, &card, &kinds),
         tiers: Vec::new(),
         calibration: Vec::new(),
         training: TrainingWindow {
@@ -226,17 +202,7 @@ pub fn tune(
             })
             .collect(),
     };
-    let values: Vec<Option<&TraitValues>> = config
-        .traits
-        .iter()
-        .map(|t| {
-            discovery
-                .inputs
-                .iter()
-                .find(|i| i.name == t.name)
-                .map(|i| &i.values)
-        })
-        .collect();
+    let values = values_for(&config, discovery);
     let all_rows: Vec<usize> = (0..leads.height()).collect();
     let provisional = score::score(&config, &values, &all_rows);
     let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
@@ -344,42 +310,11 @@ pub fn tune(
         )?;
         let free_card = scorecard::scorecard(&free, scaling);
         let free_config = ScoringConfig {
-            traits: free
-                .traits
-                .iter()
-                .zip(&free_card.traits)
-                .map(|(t, p)| ConfigTrait {
-                    name: t.bins.name.clone(),
-                    kind: export::TraitKind::Categorical,
-                    sub_score: t.bins.origin,
-                    bins: t
-                        .bins
-                        .bins
-                        .iter()
-                        .zip(&p.bins)
-                        .map(|(b, p)| ConfigBin {
-                            label: b.label.clone(),
-                            rule: b.rule.clone(),
-                            points: p.points,
-                            pinned: false,
-                        })
-                        .collect(),
-                })
-                .collect(),
+            traits: config_traits(&free, &free_card, &kinds),
             base_points: free_card.base_points,
             ..config.clone()
         };
-        let free_values: Vec<Option<&TraitValues>> = free_config
-            .traits
-            .iter()
-            .map(|t| {
-                discovery
-                    .inputs
-                    .iter()
-                    .find(|i| i.name == t.name)
-                    .map(|i| &i.values)
-            })
-            .collect();
+        let free_values = values_for(&free_config, discovery);
         let free_scored = score::score(&free_config, &free_values, &valid_rows);
         let free_auc = auc_of(
             &free_scored
@@ -429,6 +364,57 @@ pub fn tune(
     })
 }
 
+/// The config's traits from a fitted model and its scorecard.
+fn config_traits(
+    model: &FittedModel,
+    card: &Scorecard,
+    kinds: &BTreeMap<&str, export::TraitKind>,
+) -> Vec<ConfigTrait> {
+    model
+        .traits
+        .iter()
+        .zip(&card.traits)
+        .map(|(t, points)| ConfigTrait {
+            name: t.bins.name.clone(),
+            kind: kinds
+                .get(t.bins.name.as_str())
+                .copied()
+                .unwrap_or(export::TraitKind::Categorical),
+            sub_score: t.bins.origin,
+            bins: t
+                .bins
+                .bins
+                .iter()
+                .zip(&points.bins)
+                .map(|(b, p)| ConfigBin {
+                    label: b.label.clone(),
+                    rule: b.rule.clone(),
+                    points: p.points,
+                    pinned: p.pinned,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Each config trait's values over all leads, from trait discovery (None when absent).
+fn values_for<'a>(
+    config: &ScoringConfig,
+    discovery: &'a Discovery,
+) -> Vec<Option<&'a TraitValues>> {
+    config
+        .traits
+        .iter()
+        .map(|t| {
+            discovery
+                .inputs
+                .iter()
+                .find(|i| i.name == t.name)
+                .map(|i| &i.values)
+        })
+        .collect()
+}
+
 /// Scores with unrounded points (base and bins), for the cost of rounding.
 fn exact_scores(card: &Scorecard, scored: &Scored, rows: &[usize]) -> Vec<f64> {
     rows.iter()
@@ -453,17 +439,7 @@ fn backtest(
     valid_rows: &[usize],
     valid_won: &[bool],
 ) -> Backtest {
-    let values: Vec<Option<&TraitValues>> = current
-        .traits
-        .iter()
-        .map(|t| {
-            discovery
-                .inputs
-                .iter()
-                .find(|i| i.name == t.name)
-                .map(|i| &i.values)
-        })
-        .collect();
+    let values = values_for(current, discovery);
     let old = score::score(current, &values, valid_rows);
     let old_metrics = evaluate::metrics_of(
         &old.score.iter().map(|&s| s as f64).collect::<Vec<_>>(),
