@@ -7,27 +7,136 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The output directory, created (with parents) and checked writable; temporary files a killed
-/// run left behind are removed.
-pub fn prepare_dir(dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(".leadtune-") && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
+/// The output directory of a run, replaced as a whole: every file is written into a staging
+/// directory beside it, and [`Staging::commit`] swaps the two in one atomic step (Linux
+/// `renameat2(RENAME_EXCHANGE)`). A run killed at any point leaves the previous complete set
+/// of outputs, or the new complete set, never a mix. Files of the old directory that the run
+/// did not write (an analyst's own) are carried over.
+pub struct Staging {
+    target: PathBuf,
+    staging: PathBuf,
+}
+
+impl Staging {
+    /// Creates the staging directory beside `target` (and `target`'s parents), checks that it is
+    /// writable, and removes staging directories a killed run left behind.
+    pub fn new(target: &Path) -> Result<Staging> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(target, e))?;
+        if target.exists() && !target.is_dir() {
+            return Err(Error::io(
+                target,
+                std::io::Error::other("the output path exists and is not a directory"),
+            ));
+        }
+        let prefix = format!(".{name}.leadtune-");
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
             }
         }
+        let staging = parent.join(format!("{prefix}{}", std::process::id()));
+        std::fs::create_dir(&staging).map_err(|e| {
+            Error::io(
+                target,
+                std::io::Error::new(e.kind(), format!("output directory is not writable: {e}")),
+            )
+        })?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            staging,
+        })
     }
-    let probe = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        Error::io(
-            dir,
-            std::io::Error::new(e.kind(), format!("output directory is not writable: {e}")),
+
+    /// Where this run writes its files.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Swaps the staging directory into place.
+    pub fn commit(self) -> Result<()> {
+        let target = &self.target;
+        if target.is_dir() {
+            for entry in std::fs::read_dir(target)
+                .map_err(|e| Error::io(target, e))?
+                .flatten()
+            {
+                let to = self.staging.join(entry.file_name());
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = name.starts_with(".leadtune-") && name.ends_with(".tmp");
+                if !to.exists() && !ours {
+                    copy_tree(&entry.path(), &to).map_err(|e| Error::io(entry.path(), e))?;
+                }
+            }
+            // Afterwards the staging path holds the previous outputs, removed on drop.
+            exchange(&self.staging, target).map_err(|e| Error::io(target, e))?;
+        } else {
+            std::fs::rename(&self.staging, target).map_err(|e| Error::io(target, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    /// A run that failed leaves the previous outputs as they were, and no staging directory.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)?.flatten() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
+}
+
+/// Atomically exchanges two directories (both keep existing throughout).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+    let b = CString::new(b.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+    // SAFETY: both paths are valid NUL-terminated strings; AT_FDCWD resolves them relative to
+    // the working directory, as std::fs does.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
         )
-    })?;
-    drop(probe);
-    Ok(dir.to_path_buf())
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere: two renames (a crash between them leaves the previous outputs beside the target).
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    let old = a.with_extension("previous");
+    std::fs::rename(b, &old)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&old, a)
 }
 
 /// Writes `path` atomically: `write` fills a temporary file beside it, which is then renamed.
@@ -125,5 +234,61 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("x.json")]);
+    }
+}
+
+#[cfg(test)]
+mod staging_tests {
+    use super::*;
+
+    #[test]
+    fn a_committed_run_replaces_the_outputs_and_keeps_the_analysts_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("latest");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("traits.csv"), "old").unwrap();
+        std::fs::write(out.join("my-notes.txt"), "mine").unwrap();
+        let staging = Staging::new(&out).unwrap();
+        write_atomic(&staging.path().join("traits.csv"), |w| w.write_all(b"new")).unwrap();
+        // Before the commit the old outputs are untouched.
+        assert_eq!(
+            std::fs::read_to_string(out.join("traits.csv")).unwrap(),
+            "old"
+        );
+        staging.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("traits.csv")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("my-notes.txt")).unwrap(),
+            "mine"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("latest")]);
+    }
+
+    #[test]
+    fn a_failed_run_leaves_the_old_outputs_and_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("latest");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("scoring-config.json"), "{}").unwrap();
+        {
+            let staging = Staging::new(&out).unwrap();
+            write_atomic(&staging.path().join("scoring-config.json"), |w| {
+                w.write_all(b"[")
+            })
+            .unwrap();
+            // dropped without commit: the run failed
+        }
+        assert_eq!(
+            std::fs::read_to_string(out.join("scoring-config.json")).unwrap(),
+            "{}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

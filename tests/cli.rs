@@ -1106,7 +1106,7 @@ fn bad_input_matrix() {
 }
 
 #[test]
-fn a_killed_run_never_leaves_a_partial_file_or_config() {
+fn a_killed_run_leaves_the_old_outputs_or_the_new_ones_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
     assert!(
         leadtune(
@@ -1124,8 +1124,25 @@ fn a_killed_run_never_leaves_a_partial_file_or_config() {
         .status
         .success()
     );
-    let old = std::fs::read(dir.path().join("out/scoring-config.json")).unwrap();
-    // The next runs re-weight (a pin), so a new config differs from the old one.
+    // Comparable bytes of an output set: the manifest without its timings and output path.
+    let set = |d: &Path| -> std::collections::BTreeMap<String, Vec<u8>> {
+        outputs(d)
+            .into_iter()
+            .map(|(name, bytes)| {
+                if name == "manifest.json" {
+                    let mut m: serde_json::Value = serde_json::from_slice(&bytes)
+                        .unwrap_or_else(|e| panic!("manifest.json is partial: {e}"));
+                    m.as_object_mut().unwrap().remove("timings_ms");
+                    m["config"]["output_dir_written"] = serde_json::Value::Null;
+                    (name, m.to_string().into_bytes())
+                } else {
+                    (name, bytes)
+                }
+            })
+            .collect()
+    };
+    let old = set(&dir.path().join("out"));
+    // The next runs re-weight (a pin), so the new outputs differ from the old ones.
     let path = dir.path().join("g/leadtune.toml");
     let config = std::fs::read_to_string(&path).unwrap();
     std::fs::write(
@@ -1133,28 +1150,6 @@ fn a_killed_run_never_leaves_a_partial_file_or_config() {
         format!("{config}\n[model]\npin = {{ \"source=referral\" = 99 }}\n"),
     )
     .unwrap();
-    let check = |after: &str| -> Vec<u8> {
-        let out = dir.path().join("out");
-        let config = std::fs::read(out.join("scoring-config.json")).unwrap();
-        serde_json::from_slice::<serde_json::Value>(&config)
-            .unwrap_or_else(|e| panic!("{after}: scoring-config.json is partial: {e}"));
-        for (name, bytes) in outputs(&out) {
-            if name.ends_with(".json") {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .unwrap_or_else(|e| panic!("{after}: {name} is partial: {e}"));
-            } else if name.ends_with(".csv") {
-                let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-                let width = reader.headers().unwrap().len();
-                for record in reader.records() {
-                    assert_eq!(record.unwrap().len(), width, "{after}: {name} is partial");
-                }
-                assert!(bytes.ends_with(b"\n"), "{after}: {name} is cut");
-            } else if name.ends_with(".parquet") {
-                assert!(bytes.ends_with(b"PAR1"), "{after}: {name} is cut");
-            }
-        }
-        config
-    };
     // What a finished new run writes (outputs are deterministic).
     assert!(
         leadtune(
@@ -1164,8 +1159,8 @@ fn a_killed_run_never_leaves_a_partial_file_or_config() {
         .status
         .success()
     );
-    let new = std::fs::read(dir.path().join("ref/scoring-config.json")).unwrap();
-    assert_ne!(new, old);
+    let new = set(&dir.path().join("ref"));
+    assert_ne!(old["scoring-config.json"], new["scoring-config.json"]);
     for delay_ms in [150u64, 600, 1200, 2000, 3000, 4500] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leadtune"))
             .args(["run", "--config", "g/leadtune.toml", "--out", "out"])
@@ -1177,13 +1172,13 @@ fn a_killed_run_never_leaves_a_partial_file_or_config() {
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         child.wait().unwrap();
-        let config = check(&format!("killed after {delay_ms} ms"));
+        let now = set(&dir.path().join("out"));
         assert!(
-            config == old || config == new,
-            "after {delay_ms} ms the config is neither the old one nor the new one"
+            now == old || now == new,
+            "killed after {delay_ms} ms: the outputs are neither the old set nor the new one"
         );
     }
-    // A run to the end replaces the old config, and leaves no temporary file behind.
+    // A run to the end leaves the new set, and nothing of the staging behind.
     assert!(
         leadtune(
             dir.path(),
@@ -1192,10 +1187,11 @@ fn a_killed_run_never_leaves_a_partial_file_or_config() {
         .status
         .success()
     );
-    assert_eq!(check("a finished run"), new);
-    assert!(
-        outputs(&dir.path().join("out"))
-            .keys()
-            .all(|n| !n.ends_with(".tmp"))
-    );
+    assert!(set(&dir.path().join("out")) == new);
+    let hidden: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
 }

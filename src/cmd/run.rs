@@ -34,7 +34,8 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let mut timings = BTreeMap::new();
     let started = Instant::now();
     let settings = config::load(&args.config, args.out.as_deref(), args.as_of.as_deref())?;
-    let out_dir = output::prepare_dir(&settings.output_dir)?;
+    let staging = output::Staging::new(&settings.output_dir)?;
+    let out_dir = staging.path().to_path_buf();
 
     let step = Instant::now();
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -147,6 +148,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let manifest_path = out_dir.join("manifest.json");
     output::write_json(&manifest_path, &manifest)?;
     written.push("manifest.json");
+    staging.commit()?;
 
     print_summary(&entries, &linked);
     if let Some(d) = &discovery {
