@@ -150,3 +150,194 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
 fn is_listed_other(rules: &[&BinRule], bin: usize, value: &str) -> bool {
     matches!(rules.get(bin), Some(BinRule::Other { values }) if values.iter().any(|v| v == value))
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::binning::Origin;
+    use crate::export::{
+        CalibrationStep, ConfigBin, ConfigTier, ConfigTrait, ScoringRules, TrainingWindow,
+        ValidationSummary,
+    };
+    use crate::scorecard::Scaling;
+    use proptest::prelude::*;
+
+    fn config(
+        cuts: Vec<f64>,
+        points: Vec<i64>,
+        categories: usize,
+        tiers: (i64, i64),
+    ) -> ScoringConfig {
+        let mut cuts = cuts;
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let mut numeric = Vec::new();
+        for i in 0..=cuts.len() {
+            let lo = (i > 0).then(|| cuts[i - 1]);
+            let hi = cuts.get(i).copied();
+            numeric.push(ConfigBin {
+                label: format!("r{i}"),
+                rule: BinRule::Range { lo, hi },
+                points: points[i % points.len()],
+                pinned: false,
+            });
+        }
+        numeric.push(ConfigBin {
+            label: "missing".into(),
+            rule: BinRule::Missing,
+            points: points[0] - 3,
+            pinned: false,
+        });
+        let mut category = Vec::new();
+        for c in 0..categories {
+            category.push(ConfigBin {
+                label: format!("c{c}"),
+                rule: BinRule::Value {
+                    value: format!("c{c}"),
+                },
+                points: points[(c + 1) % points.len()],
+                pinned: false,
+            });
+        }
+        category.push(ConfigBin {
+            label: "other".into(),
+            rule: BinRule::Other { values: vec![] },
+            points: -1,
+            pinned: false,
+        });
+        category.push(ConfigBin {
+            label: "missing".into(),
+            rule: BinRule::Missing,
+            points: 2,
+            pinned: false,
+        });
+        let (hot, warm) = (tiers.0.max(tiers.1), tiers.0.min(tiers.1));
+        let tier = |name: &str, min_score| ConfigTier {
+            name: name.into(),
+            min_score,
+            sla_hours: 4.0,
+            escalation: String::new(),
+            expected_conversion: 0.1,
+            conversion_low: 0.0,
+            conversion_high: 1.0,
+            share_of_leads: 0.1,
+        };
+        ScoringConfig {
+            schema_version: 1,
+            leadtune_version: "test".into(),
+            scaling: Scaling::new(20.0, 50.0, 0.1),
+            base_points: 50,
+            scoring: ScoringRules {
+                missing_tokens: vec![],
+                scoring_offset_days: 7.0,
+                activity_windows: vec![7],
+                date_format: None,
+            },
+            traits: vec![
+                ConfigTrait {
+                    name: "n".into(),
+                    kind: TraitKind::Numeric,
+                    sub_score: Origin::Fit,
+                    bins: numeric,
+                },
+                ConfigTrait {
+                    name: "c".into(),
+                    kind: TraitKind::Activity,
+                    sub_score: Origin::Engagement,
+                    bins: category,
+                },
+            ],
+            tiers: vec![
+                tier("hot", Some(hot)),
+                tier("warm", Some(warm)),
+                tier("cold", None),
+            ],
+            calibration: vec![
+                CalibrationStep {
+                    score_low: 0.0,
+                    score_high: 40.0,
+                    probability: 0.05,
+                    leads: 10.0,
+                },
+                CalibrationStep {
+                    score_low: 60.0,
+                    score_high: 90.0,
+                    probability: 0.4,
+                    leads: 10.0,
+                },
+            ],
+            training: TrainingWindow {
+                from: None,
+                to: None,
+                as_of: None,
+                horizon_days: 180,
+                leads: 0,
+                wins: 0,
+                split: "time".into(),
+            },
+            validation: ValidationSummary {
+                leads: 0,
+                wins: 0,
+                auc: None,
+                ks: None,
+                brier: None,
+                log_loss: None,
+                ece: None,
+            },
+            inputs: vec![],
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_lead_gets_one_bin_per_trait_and_the_points_add_up(
+            cuts in prop::collection::vec(-100.0f64..100.0, 0..8),
+            points in prop::collection::vec(-30i64..30, 1..10),
+            categories in 0usize..5,
+            tiers in (0i64..120, 0i64..120),
+            leads in prop::collection::vec(
+                (prop::option::of(-150.0f64..150.0), prop::option::of(0u32..8)), 1..200),
+        ) {
+            let config = config(cuts, points, categories, tiers);
+            let numeric = TraitValues::Numeric(leads.iter().map(|l| l.0).collect());
+            let labels: Vec<String> = (0..8).map(|c| format!("c{c}")).collect();
+            let categorical = TraitValues::Categorical {
+                codes: leads.iter().map(|l| l.1).collect(),
+                labels,
+            };
+            let rows: Vec<usize> = (0..leads.len()).collect();
+            let s = score(&config, &[Some(&numeric), Some(&categorical)], &rows);
+            for i in 0..leads.len() {
+                let (nb, cb) = (s.bins[0][i] as usize, s.bins[1][i] as usize);
+                let n_bins = &config.traits[0].bins;
+                let c_bins = &config.traits[1].bins;
+                // The numeric bin holds the value (or is `missing` when there is none).
+                match (leads[i].0, &n_bins[nb].rule) {
+                    (None, BinRule::Missing) => {}
+                    (Some(v), BinRule::Range { lo, hi }) => {
+                        prop_assert!(lo.is_none_or(|lo| v > lo) && hi.is_none_or(|hi| v <= hi));
+                    }
+                    other => prop_assert!(false, "{other:?}"),
+                }
+                // The category's own bin, `other` for a value the config never saw, or missing.
+                match (leads[i].1, &c_bins[cb].rule) {
+                    (None, BinRule::Missing) => {}
+                    (Some(c), BinRule::Value { value }) => prop_assert_eq!(value, &format!("c{c}")),
+                    (Some(c), BinRule::Other { .. }) => prop_assert!(c as usize >= categories),
+                    other => prop_assert!(false, "{other:?}"),
+                }
+                prop_assert_eq!(s.fit[i], config.base_points + n_bins[nb].points);
+                prop_assert_eq!(s.engagement[i], c_bins[cb].points);
+                prop_assert_eq!(s.score[i], s.fit[i] + s.engagement[i]);
+                prop_assert!(s.probability[i] > 0.0 && s.probability[i] < 1.0);
+            }
+            // Higher scores never land in a lower tier, nor get a lower probability.
+            let mut order: Vec<usize> = rows.clone();
+            order.sort_by_key(|&i| s.score[i]);
+            for w in order.windows(2) {
+                prop_assert!(s.tier[w[1]] <= s.tier[w[0]]);
+                prop_assert!(s.probability[w[1]] >= s.probability[w[0]]);
+            }
+        }
+    }
+}

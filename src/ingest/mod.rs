@@ -321,6 +321,65 @@ pub fn read_for_scoring(
     })
 }
 
+/// Row accounting of one table read from CSV bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteCounts {
+    pub read: u64,
+    pub kept: u64,
+    pub rejected: u64,
+}
+
+/// Reads CSV bytes as table `table` with default settings, as `validate` would: dialect
+/// detection, parsing, typing, and (for leads) trait type inference. The entry point of the
+/// fuzz target (`fuzz/`): whatever the bytes, it returns, and `read = kept + rejected`.
+pub fn read_csv_bytes(table: &'static str, bytes: &[u8]) -> Result<ByteCounts> {
+    let columns = match table {
+        "leads" => vec![
+            ColumnSpec::new("lead_id", Kind::Text)
+                .required()
+                .unique()
+                .row_number_if_absent(),
+            ColumnSpec::new("created_at", Kind::Timestamp).non_empty(),
+            ColumnSpec::new("source", Kind::Text),
+            ColumnSpec::new("email", Kind::Text).identity(),
+            ColumnSpec::new("first_response_at", Kind::Timestamp),
+            ColumnSpec::new("converted", Kind::Flag),
+        ],
+        "deals" => deal_columns(),
+        "activities" => activity_columns(),
+        "spend" => spend_columns(),
+        _ => customer_columns(),
+    };
+    let missing: Vec<String> = ["", "na", "n/a", "null"].map(String::from).to_vec();
+    let same = |name: &str| name.to_string();
+    let spec = TableSpec {
+        table,
+        columns,
+        keep_extra: table == "leads",
+        header_for: &same,
+        missing: &missing,
+        date_format: Some("%d.%m.%Y"),
+        delimiter: None,
+        decimal: None,
+        now_ms: i64::MAX,
+        now_label: "now",
+        unless: vec![("created_at", "converted")],
+    };
+    let raw = table::read_csv_bytes(bytes, table, &spec)?;
+    let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
+    let extra = raw.extra.clone();
+    let counts = ByteCounts {
+        read: raw.rows_read,
+        kept: raw.rows.len() as u64,
+        rejected: raw.rejects.len() as u64,
+    };
+    let mut df = raw.df;
+    for name in extra {
+        infer_numeric_counting(&mut df, &name, decimal)?;
+    }
+    Ok(counts)
+}
+
 fn lead_columns(settings: &Settings, has_deals: bool) -> Vec<ColumnSpec> {
     // Without deals nothing links by id: an export without ids can use its row numbers.
     let id = ColumnSpec::new("lead_id", Kind::Text).required().unique();

@@ -145,6 +145,11 @@ pub fn read_table(path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable
     Ok(table)
 }
 
+/// Reads CSV bytes (no file behind them) as `read_table` would: for tests and the fuzz target.
+pub fn read_csv_bytes(bytes: &[u8], shown: &str, spec: &TableSpec) -> Result<RawTable> {
+    read_csv(bytes, Path::new(shown), shown, spec)
+}
+
 /// The fields of one row as text.
 trait Fields {
     fn len(&self) -> usize;
