@@ -307,12 +307,12 @@ mod properties {
             };
             let rows: Vec<usize> = (0..leads.len()).collect();
             let s = score(&config, &[Some(&numeric), Some(&categorical)], &rows);
-            for i in 0..leads.len() {
+            for (i, lead) in leads.iter().enumerate() {
                 let (nb, cb) = (s.bins[0][i] as usize, s.bins[1][i] as usize);
                 let n_bins = &config.traits[0].bins;
                 let c_bins = &config.traits[1].bins;
                 // The numeric bin holds the value (or is `missing` when there is none).
-                match (leads[i].0, &n_bins[nb].rule) {
+                match (lead.0, &n_bins[nb].rule) {
                     (None, BinRule::Missing) => {}
                     (Some(v), BinRule::Range { lo, hi }) => {
                         prop_assert!(lo.is_none_or(|lo| v > lo) && hi.is_none_or(|hi| v <= hi));
@@ -320,7 +320,7 @@ mod properties {
                     other => prop_assert!(false, "{other:?}"),
                 }
                 // The category's own bin, `other` for a value the config never saw, or missing.
-                match (leads[i].1, &c_bins[cb].rule) {
+                match (lead.1, &c_bins[cb].rule) {
                     (None, BinRule::Missing) => {}
                     (Some(c), BinRule::Value { value }) => prop_assert_eq!(value, &format!("c{c}")),
                     (Some(c), BinRule::Other { .. }) => prop_assert!(c as usize >= categories),
