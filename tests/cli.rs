@@ -1195,3 +1195,88 @@ fn a_killed_run_leaves_the_old_outputs_or_the_new_ones_never_a_mix() {
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 }
+
+#[test]
+fn no_csv_output_holds_a_cell_a_spreadsheet_would_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut leads = String::from("lead_id,created_at,source,industry,plan\n");
+    let evil = [
+        "=1+1",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1)",
+        "=HYPERLINK(\"x\")",
+    ];
+    for i in 0..600 {
+        let id = if i < 5 {
+            evil[i].to_string()
+        } else {
+            format!("L{i}")
+        };
+        leads.push_str(&format!(
+            "\"{}\",2024-{:02}-{:02},\"{}\",\"{}\",\"{}\"\n",
+            id.replace('"', "\"\""),
+            1 + i % 12,
+            1 + i % 28,
+            evil[i % 5].replace('"', "\"\""),
+            ["=A1*2", "Retail", "@x"][i % 3],
+            ["-basic", "+pro"][i % 2]
+        ));
+    }
+    let mut deals = String::from("deal_id,lead_id,status,closed_at,amount\n");
+    for i in (5..600).step_by(3) {
+        deals.push_str(&format!(
+            "D{i},L{i},{},2024-{:02}-28,100\n",
+            if i % 2 == 0 { "won" } else { "lost" },
+            1 + i % 12
+        ));
+    }
+    deals.push_str("\"=D1\",\"@L9\",won,2024-01-01,5\n");
+    std::fs::write(dir.path().join("leads.csv"), leads).unwrap();
+    std::fs::write(dir.path().join("deals.csv"), deals).unwrap();
+    std::fs::write(
+        dir.path().join("leadtune.toml"),
+        "[input]\nleads = \"leads.csv\"\ndeals = \"deals.csv\"\n",
+    )
+    .unwrap();
+    let out = leadtune(dir.path(), &["run", "--out", "out"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = leadtune(
+        dir.path(),
+        &[
+            "score",
+            "--model",
+            "out/scoring-config.json",
+            "--leads",
+            "leads.csv",
+            "--out",
+            "out/scored.csv",
+        ],
+    );
+    assert!(s.status.success(), "{}", text(&s.stderr));
+    let mut checked = 0;
+    for (name, bytes) in outputs(&dir.path().join("out")) {
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&bytes[..]);
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                checked += 1;
+                let plain_number = cell.parse::<f64>().is_ok();
+                assert!(
+                    plain_number || !cell.starts_with(['=', '+', '-', '@']),
+                    "{name}: {cell:?}"
+                );
+            }
+        }
+    }
+    assert!(checked > 1000);
+    // The neutralised values are still there for people, behind a quote.
+    let scored = std::fs::read_to_string(dir.path().join("out/scored.csv")).unwrap();
+    assert!(scored.contains("'=1+1"), "{scored}");
+    let traits = std::fs::read_to_string(dir.path().join("out/traits.csv")).unwrap();
+    assert!(traits.contains("'@SUM(A1)"));
+}
