@@ -3,17 +3,7 @@
 # Usage: benches/validate.sh [LEADS] [SEED]
 # Prints wall time and peak resident memory of validate; the generated data stays in
 # target/bench-data/LEADS so that reruns skip generation.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-leads=${1:-1000000}
-seed=${2:-7}
-data=target/bench-data/$leads
-cargo build --release --quiet
-bin=target/release/leadtune
-if [ ! -f "$data/leadtune.toml" ]; then
-  echo "generating $leads leads into $data ..."
-  /usr/bin/time -f "generate: %e s wall, %M KiB peak" "$bin" generate --out "$data" --leads "$leads" --seed "$seed" >/dev/null
-fi
+source "$(dirname "$0")/common.sh"
 for t in leads deals activities spend customers; do
   printf '%-11s %12s rows %8s\n' "$t" "$(($(wc -l < "$data/$t.csv") - 1))" "$(du -h "$data/$t.csv" | cut -f1)"
 done

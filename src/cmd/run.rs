@@ -58,21 +58,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     rejects.sort_by_key(|r| (order(r.table), r.row));
     let entries = manifest::account(&inputs.files, &rejects, &used(&inputs, &linked))?;
 
-    let rejected_path = out_dir.join("rejected.csv");
-    output::write_csv(
-        &rejected_path,
-        &["table", "file", "row", "column", "reason", "value"],
-        rejects.iter().map(|r| {
-            [
-                r.table.to_string(),
-                r.file.clone(),
-                r.row.to_string(),
-                r.column.clone(),
-                r.reason.clone(),
-                r.value.clone().unwrap_or_default(),
-            ]
-        }),
-    )?;
+    report::write_rejected(&out_dir.join("rejected.csv"), &rejects)?;
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
     let mut written = vec!["rejected.csv", "existing_customers.csv"];

@@ -64,20 +64,7 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     }
     if !inputs.rejects.is_empty() {
         let path = args.out.with_extension("rejected.csv");
-        output::write_csv(
-            &path,
-            &["table", "file", "row", "column", "reason", "value"],
-            inputs.rejects.iter().map(|r| {
-                [
-                    r.table.to_string(),
-                    r.file.clone(),
-                    r.row.to_string(),
-                    r.column.clone(),
-                    r.reason.clone(),
-                    r.value.clone().unwrap_or_default(),
-                ]
-            }),
-        )?;
+        crate::report::write_rejected(&path, &inputs.rejects)?;
         let _ = writeln!(
             err,
             "{} rows not scored, listed with their reasons in {}",
