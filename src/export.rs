@@ -171,8 +171,18 @@ pub fn read(path: &Path) -> Result<ScoringConfig> {
             ),
         ));
     }
-    serde_json::from_value(value)
-        .map_err(|e| Error::input(path, format!("not a valid scoring config: {e}")))
+    let config: ScoringConfig = serde_json::from_value(value)
+        .map_err(|e| Error::input(path, format!("not a valid scoring config: {e}")))?;
+    if config.tiers.is_empty() {
+        return Err(Error::input(path, "the scoring config has no tiers"));
+    }
+    if let Some(t) = config.traits.iter().find(|t| t.bins.is_empty()) {
+        return Err(Error::input(
+            path,
+            format!("trait {:?} has no bins in the scoring config", t.name),
+        ));
+    }
+    Ok(config)
 }
 
 /// Probability for a score from the config's calibration steps (see [`crate::metrics`]).
