@@ -21,6 +21,12 @@ impl Staging {
     /// Creates the staging directory beside `target` (and `target`'s parents), checks that it is
     /// writable, and removes staging directories a killed run left behind.
     pub fn new(target: &Path) -> Result<Staging> {
+        // `--out .` or `--out reports/../x`: work on the real path, so that it has a name.
+        let resolved = match target.canonicalize() {
+            Ok(path) => path,
+            Err(_) => std::path::absolute(target).map_err(|e| Error::io(target, e))?,
+        };
+        let target = resolved.as_path();
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
