@@ -106,6 +106,8 @@ pub struct RawTier {
 #[serde(deny_unknown_fields, default)]
 pub struct RawOutput {
     pub dir: Option<String>,
+    /// Report cells with fewer leads are merged or suppressed (default 10).
+    pub min_cell_leads: Option<u64>,
 }
 
 /// One input table: where it is, and how the user wrote it (kept for the manifest, so that the
@@ -232,6 +234,7 @@ pub struct Settings {
     #[serde(skip)]
     pub output_dir: PathBuf,
     pub output_dir_written: String,
+    pub min_cell_leads: u64,
 }
 
 impl Settings {
@@ -562,6 +565,7 @@ fn resolve(
 
     let tiers = resolve_tiers(tiers).map_err(bad)?;
 
+    let min_cell_leads = output.min_cell_leads.unwrap_or(10);
     let output_dir_written = output.dir.unwrap_or_else(|| "reports/latest".into());
     let output_dir = match out {
         Some(dir) => dir.to_path_buf(),
@@ -583,6 +587,7 @@ fn resolve(
         tiers,
         output_dir,
         output_dir_written,
+        min_cell_leads,
     })
 }
 

@@ -717,6 +717,25 @@ fn the_fitted_points_recover_the_planted_effects() {
     };
     assert_eq!(by_points(true), Some("referral"));
     assert_eq!(by_points(false), Some("purchased_list"));
+    // The planted speed-to-lead effect shows in speed_to_lead.csv: leads answered within the
+    // hour convert better, with an interval clear of the never-answered bucket's.
+    let mut reader = csv::Reader::from_path(dir.path().join("out/speed_to_lead.csv")).unwrap();
+    let speed: Vec<std::collections::BTreeMap<String, String>> =
+        reader.deserialize().map(|r| r.unwrap()).collect();
+    let bucket = |g: &str| {
+        speed
+            .iter()
+            .find(|r| r["dimension"] == "(all sources)" && r["group"] == g)
+            .unwrap_or_else(|| panic!("no {g} bucket"))
+            .clone()
+    };
+    let (fast, never) = (bucket("< 1 h"), bucket("never"));
+    let f =
+        |r: &std::collections::BTreeMap<String, String>, k: &str| -> f64 { r[k].parse().unwrap() };
+    assert!(
+        f(&fast, "conversion_low") > f(&never, "conversion_high"),
+        "{fast:?} {never:?}"
+    );
     // Size: 20 points double the odds, so a log-odds gap d is about 20 d / ln 2 points. The
     // referral vs purchased-list gap (true 1.9) must come out within a factor of 2.
     let gap =

@@ -28,7 +28,8 @@ pub enum Mode {
 }
 
 /// Stages of the whole pipeline that later work adds; `run` names them rather than pretend.
-const NOT_BUILT: [&str; 1] = ["reports (conversion, source ROI, charts, report.html)"];
+const NOT_BUILT: [&str; 1] =
+    ["reports: funnel, source ROI, SLA breaches, charts, report.html, notebooks"];
 
 pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let mut timings = BTreeMap::new();
@@ -61,7 +62,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     report::write_rejected(&out_dir.join("rejected.csv"), &rejects)?;
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
-    let mut written = vec!["rejected.csv", "existing_customers.csv"];
+    let mut written: Vec<String> = vec!["rejected.csv".into(), "existing_customers.csv".into()];
 
     let discovery = if mode == Mode::Validate {
         None
@@ -71,7 +72,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         let d = traits::discover(&inputs, &linked.outcomes, &discovery_params(&settings))?;
         spinner.finish_and_clear();
         report::traits_table::write(&out_dir, &d)?;
-        written.extend(["traits.csv", "traits.parquet"]);
+        written.extend(["traits.csv".into(), "traits.parquet".into()]);
         timings.insert("traits".to_string(), step.elapsed().as_millis() as u64);
         for (name, ms) in &d.timings_ms {
             timings.insert(name.to_string(), *ms);
@@ -98,13 +99,16 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             )?;
             spinner.finish_and_clear();
             write_fit(&out_dir, &inputs, &t)?;
-            written.extend([
-                "points.csv",
-                "evaluation.json",
-                "scored_leads.parquet",
-                "scoring-config.schema.json",
-                "scoring-config.json",
-            ]);
+            written.extend(
+                [
+                    "points.csv",
+                    "evaluation.json",
+                    "scored_leads.parquet",
+                    "scoring-config.schema.json",
+                    "scoring-config.json",
+                ]
+                .map(String::from),
+            );
             timings.insert("fit".to_string(), step.elapsed().as_millis() as u64);
             for (name, ms) in &t.timings_ms {
                 timings.insert(name.to_string(), *ms);
@@ -113,6 +117,13 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         }
         _ => None,
     };
+    if mode == Mode::Run {
+        let step = Instant::now();
+        for stem in write_reports(&out_dir, &inputs, &linked, tuned.as_ref(), &settings)? {
+            written.extend([format!("{stem}.csv"), format!("{stem}.parquet")]);
+        }
+        timings.insert("reports".to_string(), step.elapsed().as_millis() as u64);
+    }
 
     let stages = stages(mode);
     timings.insert("total".to_string(), started.elapsed().as_millis() as u64);
@@ -133,7 +144,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     };
     let manifest_path = out_dir.join("manifest.json");
     output::write_json(&manifest_path, &manifest)?;
-    written.push("manifest.json");
+    written.push("manifest.json".into());
     staging.commit()?;
 
     print_summary(&entries, &linked);
@@ -145,6 +156,113 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     }
     print_outputs(&settings, &written, mode, &stages);
     Ok(())
+}
+
+/// The conversion tables (by source, campaign, quarter and tier) and speed-to-lead. A lead's
+/// outcome counts only once its whole horizon is observed; before that it is immature.
+fn write_reports(
+    dir: &std::path::Path,
+    inputs: &Inputs,
+    linked: &Linked,
+    tuned: Option<&Tuned>,
+    settings: &Settings,
+) -> Result<Vec<&'static str>> {
+    use report::conversion::{self, ReportLeads};
+    let o = linked.outcomes.frame();
+    let converted = o.column("converted")?.bool()?;
+    let complete = o.column("window_complete")?.bool()?;
+    let existing = o.column("existing_customer")?.bool()?;
+    let leads = ReportLeads {
+        outcome: (0..o.height())
+            .map(|i| converted.get(i).filter(|_| complete.get(i) == Some(true)))
+            .collect(),
+        existing: (0..o.height())
+            .map(|i| existing.get(i) == Some(true))
+            .collect(),
+        leads: inputs.leads.frame(),
+    };
+    let min = settings.min_cell_leads;
+    let mut written = Vec::new();
+    let table = |dimension: &str, groups: Vec<Option<String>>| {
+        conversion::conversion_table(&leads.facts(|i| groups[i].clone()), min)
+            .into_iter()
+            .map(|r| (dimension.to_string(), r))
+            .collect::<Vec<_>>()
+    };
+    for (dimension, stem) in [
+        ("source", "conversion_by_source"),
+        ("campaign", "conversion_by_campaign"),
+    ] {
+        if inputs.leads.has(dimension) {
+            report::write_tables::write(dir, stem, &table(dimension, leads.text(dimension)))?;
+            written.push(stem);
+        }
+    }
+    if inputs.leads.has("created_at") {
+        let quarters = leads
+            .millis("created_at")
+            .into_iter()
+            .map(|m| m.and_then(conversion::quarter))
+            .collect();
+        report::write_tables::write(dir, "conversion_by_quarter", &table("quarter", quarters))?;
+        written.push("conversion_by_quarter");
+    }
+    if let Some(t) = tuned {
+        let tiers = t
+            .scored
+            .tier
+            .iter()
+            .map(|&k| t.config.tiers.get(k).map(|x| x.name.clone()))
+            .collect();
+        let mut rows = table("tier", tiers);
+        let rank = |g: &str| {
+            t.config
+                .tiers
+                .iter()
+                .position(|x| x.name == g)
+                .unwrap_or(99)
+        };
+        rows.sort_by_key(|r| rank(&r.1.group));
+        report::write_tables::write(dir, "conversion_by_tier", &rows)?;
+        written.push("conversion_by_tier");
+    }
+    if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
+        let created = leads.millis("created_at");
+        let answered = leads.millis("first_response_at");
+        let buckets: Vec<Option<String>> = created
+            .iter()
+            .zip(&answered)
+            .map(|(c, a)| {
+                let hours = a.zip(*c).map(|(a, c)| (a - c) as f64 / 3_600_000.0);
+                c.map(|_| conversion::speed_bucket(hours).to_string())
+            })
+            .collect();
+        let sources = leads.text("source");
+        let mut rows = Vec::new();
+        let mut all = conversion::conversion_table(&leads.facts(|i| buckets[i].clone()), min);
+        conversion::order_speed(&mut all);
+        rows.extend(all.into_iter().map(|r| ("(all sources)".to_string(), r)));
+        let mut names: Vec<String> = sources.iter().flatten().cloned().collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let facts: Vec<_> = leads
+                .facts(|i| {
+                    buckets[i]
+                        .clone()
+                        .filter(|_| sources[i].as_deref() == Some(&name))
+                })
+                .into_iter()
+                .filter(|f| f.group.is_some())
+                .collect();
+            let mut per = conversion::conversion_table(&facts, min);
+            conversion::order_speed(&mut per);
+            rows.extend(per.into_iter().map(|r| (name.clone(), r)));
+        }
+        report::write_tables::write(dir, "speed_to_lead", &rows)?;
+        written.push("speed_to_lead");
+    }
+    Ok(written)
 }
 
 /// Writes the fit's outputs; `scoring-config.json` last, so that a crash never leaves a config
@@ -326,6 +444,15 @@ fn stages(mode: Mode) -> Vec<Stage> {
             },
         },
         Stage {
+            name: "conversion by source, campaign, quarter and tier; speed-to-lead \
+                   (conversion_*.csv, speed_to_lead.csv, with .parquet)",
+            status: match mode {
+                Mode::Run => "done",
+                Mode::Validate => "not part of validate",
+                Mode::Traits => "not part of traits",
+            },
+        },
+        Stage {
             name: "fit, points, tiers, calibration, evaluation (scoring-config.json, points.csv, \
                    evaluation.json, scored_leads.parquet)",
             status: match mode {
@@ -479,7 +606,7 @@ fn print_summary(entries: &[InputEntry], linked: &Linked) {
 }
 
 /// Where the outputs are, and which stages are not built yet.
-fn print_outputs(settings: &Settings, written: &[&str], mode: Mode, stages: &[Stage]) {
+fn print_outputs(settings: &Settings, written: &[String], mode: Mode, stages: &[Stage]) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\noutputs in {}:", settings.output_dir.display());
     for file in written {

@@ -1,7 +1,9 @@
 //! Tables for people and machines. Aggregates only: no lead's name, email or company.
 
+pub mod conversion;
 pub mod points_table;
 pub mod traits_table;
+pub mod write_tables;
 
 use std::path::Path;
 

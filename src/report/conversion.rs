@@ -1,0 +1,242 @@
+//! Conversion tables for people: by source, campaign, tier and creation quarter, and the
+//! speed-to-lead table. Aggregates only. Rates are over leads whose outcome is known (mature,
+//! not existing customers), each with a 95% Wilson interval; immature leads are counted beside
+//! them, never as lost. Groups with fewer than `min_cell` leads are merged into one
+//! `(small groups)` row, and suppressed if that row is still small (so that no report points at
+//! a handful of identifiable leads).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::stats;
+
+/// One row of a conversion table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversionRow {
+    pub group: String,
+    /// Leads with a known outcome.
+    pub leads: u64,
+    pub wins: u64,
+    pub conversion: Option<f64>,
+    pub conversion_low: Option<f64>,
+    pub conversion_high: Option<f64>,
+    /// Leads whose outcome is not known yet.
+    pub immature: u64,
+    /// For cohorts: some leads are still immature, so the rate may still rise.
+    pub cohort_complete: bool,
+    /// Counts withheld by the small-cell rule.
+    pub suppressed: bool,
+}
+
+/// One lead as the tables see it.
+#[derive(Debug, Clone)]
+pub struct LeadFacts {
+    pub group: Option<String>,
+    /// `Some(won)` when the outcome is known, `None` when immature.
+    pub outcome: Option<bool>,
+}
+
+/// A conversion table over `leads`, grouped by their `group` (missing as `(missing)`), groups
+/// in name order, with the small-cell rule applied.
+pub fn conversion_table(leads: &[LeadFacts], min_cell: u64) -> Vec<ConversionRow> {
+    let mut groups: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for l in leads {
+        let key = l.group.clone().unwrap_or_else(|| "(missing)".into());
+        let e = groups.entry(key).or_default();
+        match l.outcome {
+            Some(won) => {
+                e.0 += 1;
+                e.1 += u64::from(won);
+            }
+            None => e.2 += 1,
+        }
+    }
+    let mut rows = Vec::new();
+    let mut small = (0u64, 0u64, 0u64, 0usize);
+    for (group, (n, w, immature)) in groups {
+        if n + immature < min_cell {
+            small = (small.0 + n, small.1 + w, small.2 + immature, small.3 + 1);
+            continue;
+        }
+        rows.push(row(group, n, w, immature, false));
+    }
+    if small.3 > 0 {
+        let suppressed = small.0 + small.2 < min_cell;
+        rows.push(row(
+            format!("(small groups: {})", small.3),
+            small.0,
+            small.1,
+            small.2,
+            suppressed,
+        ));
+    }
+    rows
+}
+
+fn row(group: String, n: u64, w: u64, immature: u64, suppressed: bool) -> ConversionRow {
+    if suppressed {
+        return ConversionRow {
+            group,
+            leads: 0,
+            wins: 0,
+            conversion: None,
+            conversion_low: None,
+            conversion_high: None,
+            immature: 0,
+            cohort_complete: immature == 0,
+            suppressed: true,
+        };
+    }
+    let (low, high) = stats::wilson_interval(w as f64, n as f64, stats::Z95);
+    ConversionRow {
+        group,
+        leads: n,
+        wins: w,
+        conversion: (n > 0).then(|| w as f64 / n as f64),
+        conversion_low: (n > 0).then_some(low),
+        conversion_high: (n > 0).then_some(high),
+        immature,
+        cohort_complete: immature == 0,
+        suppressed,
+    }
+}
+
+/// Speed-to-lead buckets (hours from creation to first response).
+pub const SPEED_BUCKETS: [(&str, f64, f64); 6] = [
+    ("< 1 h", 0.0, 1.0),
+    ("1-4 h", 1.0, 4.0),
+    ("4-24 h", 4.0, 24.0),
+    ("1-3 d", 24.0, 72.0),
+    ("3-7 d", 72.0, 168.0),
+    ("> 7 d", 168.0, f64::INFINITY),
+];
+
+/// The speed-to-lead bucket of a response delay in hours (`None`: never answered).
+pub fn speed_bucket(hours: Option<f64>) -> &'static str {
+    match hours {
+        None => "never",
+        Some(h) if h < 0.0 => "answered before creation (data error)",
+        Some(h) => SPEED_BUCKETS
+            .iter()
+            .find(|(_, lo, hi)| h >= *lo && h < *hi)
+            .map_or("> 7 d", |b| b.0),
+    }
+}
+
+/// Leads as the conversion tables see them: outcome known or immature, existing customers out.
+pub struct ReportLeads<'a> {
+    pub outcome: Vec<Option<bool>>,
+    /// Leads that are existing customers: left out of every table.
+    pub existing: Vec<bool>,
+    pub leads: &'a polars::prelude::DataFrame,
+}
+
+impl ReportLeads<'_> {
+    /// Facts per lead (existing customers dropped) with the group from `group_of`.
+    pub fn facts(&self, group_of: impl Fn(usize) -> Option<String>) -> Vec<LeadFacts> {
+        (0..self.outcome.len())
+            .filter(|&i| !self.existing[i])
+            .map(|i| LeadFacts {
+                group: group_of(i),
+                outcome: self.outcome[i],
+            })
+            .collect()
+    }
+
+    /// A text column's values (None when the column is absent).
+    pub fn text(&self, name: &str) -> Vec<Option<String>> {
+        match self.leads.column(name).and_then(|c| c.str().cloned()) {
+            Ok(c) => c.iter().map(|v| v.map(str::to_string)).collect(),
+            Err(_) => vec![None; self.outcome.len()],
+        }
+    }
+
+    /// A timestamp column in milliseconds.
+    pub fn millis(&self, name: &str) -> Vec<Option<i64>> {
+        match self
+            .leads
+            .column(name)
+            .and_then(|c| c.cast(&polars::prelude::DataType::Int64))
+        {
+            Ok(c) => c.i64().map(|c| c.iter().collect()).unwrap_or_default(),
+            Err(_) => vec![None; self.outcome.len()],
+        }
+    }
+}
+
+/// `YYYY-Qn` of a timestamp.
+pub fn quarter(ms: i64) -> Option<String> {
+    use chrono::Datelike;
+    let d = chrono::DateTime::from_timestamp_millis(ms)?;
+    Some(format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1))
+}
+
+/// Orders speed-to-lead rows as the buckets go (fastest first, never last).
+pub fn order_speed(rows: &mut [ConversionRow]) {
+    let rank = |g: &str| {
+        SPEED_BUCKETS
+            .iter()
+            .position(|b| b.0 == g)
+            .unwrap_or(if g == "never" { 6 } else { 7 })
+    };
+    rows.sort_by_key(|r| rank(&r.group));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(group: Option<&str>, outcome: Option<bool>) -> LeadFacts {
+        LeadFacts {
+            group: group.map(str::to_string),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn a_hand_made_table() {
+        // web: 10 known (3 won) + 2 immature; event: 4 known (4 won); list: 1; none: 12 known.
+        let mut leads = Vec::new();
+        for i in 0..10 {
+            leads.push(lead(Some("web"), Some(i < 3)));
+        }
+        leads.push(lead(Some("web"), None));
+        leads.push(lead(Some("web"), None));
+        for _ in 0..4 {
+            leads.push(lead(Some("event"), Some(true)));
+        }
+        leads.push(lead(Some("list"), Some(false)));
+        for i in 0..12 {
+            leads.push(lead(None, Some(i == 0)));
+        }
+        let rows = conversion_table(&leads, 10);
+        let web = rows.iter().find(|r| r.group == "web").unwrap();
+        assert_eq!((web.leads, web.wins, web.immature), (10, 3, 2));
+        assert_eq!(web.conversion, Some(0.3));
+        // Wilson 3 of 10 at 95%: (0.1078, 0.6032) (Wilson 1927; e.g. R binom::binom.wilson).
+        assert!((web.conversion_low.unwrap() - 0.10779).abs() < 1e-4);
+        assert!((web.conversion_high.unwrap() - 0.60322).abs() < 1e-4);
+        assert!(!web.cohort_complete);
+        let missing = rows.iter().find(|r| r.group == "(missing)").unwrap();
+        assert_eq!((missing.leads, missing.wins), (12, 1));
+        // event (4) and list (1) are under 10 leads: merged, and at 5 still too small.
+        let small = rows
+            .iter()
+            .find(|r| r.group.starts_with("(small groups"))
+            .unwrap();
+        assert!(small.suppressed);
+        assert_eq!((small.leads, small.wins, small.conversion), (0, 0, None));
+        assert_eq!(rows.len(), 3);
+    }
+
+    #[test]
+    fn speed_buckets() {
+        assert_eq!(speed_bucket(Some(0.5)), "< 1 h");
+        assert_eq!(speed_bucket(Some(1.0)), "1-4 h");
+        assert_eq!(speed_bucket(Some(30.0)), "1-3 d");
+        assert_eq!(speed_bucket(Some(500.0)), "> 7 d");
+        assert_eq!(speed_bucket(None), "never");
+        assert!(speed_bucket(Some(-2.0)).contains("before creation"));
+    }
+}
