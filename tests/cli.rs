@@ -248,9 +248,27 @@ fn run_on_the_sample_says_what_is_not_built() {
         "manifest.json",
         "traits.csv",
         "traits.parquet",
+        "scoring-config.json",
+        "conversion_by_source.csv",
+        "conversion_by_quarter.parquet",
+        "conversion_by_tier.csv",
+        "speed_to_lead.csv",
+        "funnel.csv",
+        "source_roi.csv",
+        "source_roi.parquet",
     ] {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
+    // Spend without leads and leads without spend are listed, not dropped.
+    let roi = std::fs::read_to_string(dir.path().join("source_roi.csv")).unwrap();
+    assert!(
+        roi.contains("display_ads,(all),0,") && roi.contains("spend but no leads"),
+        "{roi}"
+    );
+    assert!(
+        roi.contains("referral,(all),") && roi.contains("no spend recorded"),
+        "{roi}"
+    );
     // The generator's planted counts are what validation finds.
     let m = manifest(dir.path());
     let truth: serde_json::Value =

@@ -19,6 +19,7 @@ use crate::manifest::{self, InputEntry, Manifest, Stage, Used};
 use crate::traits::{self, Discovery};
 use crate::tune::{self, Tuned};
 use crate::{output, report};
+use polars::prelude::{Column, DataFrame, DataType, ParquetWriter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -28,8 +29,7 @@ pub enum Mode {
 }
 
 /// Stages of the whole pipeline that later work adds; `run` names them rather than pretend.
-const NOT_BUILT: [&str; 1] =
-    ["reports: funnel, source ROI, SLA breaches, charts, report.html, notebooks"];
+const NOT_BUILT: [&str; 1] = ["reports: SLA breaches by tier, charts, report.html, notebooks"];
 
 pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let mut timings = BTreeMap::new();
@@ -119,9 +119,13 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     };
     if mode == Mode::Run {
         let step = Instant::now();
-        for stem in write_reports(&out_dir, &inputs, &linked, tuned.as_ref(), &settings)? {
-            written.extend([format!("{stem}.csv"), format!("{stem}.parquet")]);
-        }
+        written.extend(write_reports(
+            &out_dir,
+            &inputs,
+            &linked,
+            tuned.as_ref(),
+            &settings,
+        )?);
         timings.insert("reports".to_string(), step.elapsed().as_millis() as u64);
     }
 
@@ -166,7 +170,7 @@ fn write_reports(
     linked: &Linked,
     tuned: Option<&Tuned>,
     settings: &Settings,
-) -> Result<Vec<&'static str>> {
+) -> Result<Vec<String>> {
     use report::conversion::{self, ReportLeads};
     let o = linked.outcomes.frame();
     let converted = o.column("converted")?.bool()?;
@@ -182,7 +186,7 @@ fn write_reports(
         leads: inputs.leads.frame(),
     };
     let min = settings.min_cell_leads;
-    let mut written = Vec::new();
+    let mut stems: Vec<&str> = Vec::new();
     let table = |dimension: &str, groups: Vec<Option<String>>| {
         conversion::conversion_table(&leads.facts(|i| groups[i].clone()), min)
             .into_iter()
@@ -195,7 +199,7 @@ fn write_reports(
     ] {
         if inputs.leads.has(dimension) {
             report::write_tables::write(dir, stem, &table(dimension, leads.text(dimension)))?;
-            written.push(stem);
+            stems.push(stem);
         }
     }
     if inputs.leads.has("created_at") {
@@ -205,7 +209,7 @@ fn write_reports(
             .map(|m| m.and_then(conversion::quarter))
             .collect();
         report::write_tables::write(dir, "conversion_by_quarter", &table("quarter", quarters))?;
-        written.push("conversion_by_quarter");
+        stems.push("conversion_by_quarter");
     }
     if let Some(t) = tuned {
         let tiers = t
@@ -224,7 +228,7 @@ fn write_reports(
         };
         rows.sort_by_key(|r| rank(&r.1.group));
         report::write_tables::write(dir, "conversion_by_tier", &rows)?;
-        written.push("conversion_by_tier");
+        stems.push("conversion_by_tier");
     }
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
         let created = leads.millis("created_at");
@@ -260,9 +264,206 @@ fn write_reports(
             rows.extend(per.into_iter().map(|r| (name.clone(), r)));
         }
         report::write_tables::write(dir, "speed_to_lead", &rows)?;
-        written.push("speed_to_lead");
+        stems.push("speed_to_lead");
     }
+    let mut written: Vec<String> = stems
+        .iter()
+        .flat_map(|s| [format!("{s}.csv"), format!("{s}.parquet")])
+        .collect();
+    write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
+    written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
     Ok(written)
+}
+
+/// `funnel.csv` (mature leads) and `source_roi.csv` / `.parquet` (all leads, wins so far).
+fn write_funnel_and_roi(
+    dir: &std::path::Path,
+    inputs: &Inputs,
+    linked: &Linked,
+    leads: &report::conversion::ReportLeads,
+    min_cell: u64,
+) -> Result<()> {
+    use report::conversion::quarter;
+    use report::roi::{self, LeadPath};
+    use std::collections::{BTreeMap, HashMap};
+    let o = linked.outcomes.frame();
+    let converted = o.column("converted")?.bool()?;
+    let amounts = o.column("won_amount")?.f64()?;
+    let days_to_win = o.column("days_to_win")?.f64()?;
+    let ids = inputs.leads.frame().column("lead_id")?.str()?;
+    let created = leads.millis("created_at");
+    let (mql, sql) = (leads.millis("mql_at"), leads.millis("sql_at"));
+    let sources = leads.text("source");
+    // First deal per lead (any status): the opportunity stage.
+    let mut first_deal: HashMap<String, Option<i64>> = HashMap::new();
+    if let Some(d) = &inputs.deals {
+        let f = d.frame();
+        let lead = f.column("lead_id")?.str()?;
+        let at: Vec<Option<i64>> = match f.column("created_at") {
+            Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
+            Err(_) => vec![None; f.height()],
+        };
+        for (l, t) in lead.iter().zip(at) {
+            if let Some(l) = l {
+                let e = first_deal.entry(l.to_string()).or_insert(t);
+                *e = match (*e, t) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+    let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
+        Some((to? - from?) as f64 / 86_400_000.0)
+    };
+    let paths: Vec<(LeadPath, bool)> = (0..o.height())
+        .filter(|&i| !leads.existing[i])
+        .map(|i| {
+            let deal = ids.get(i).and_then(|id| first_deal.get(id).copied());
+            let path = LeadPath {
+                source: sources[i].clone(),
+                quarter: created[i].and_then(quarter),
+                mql_days: day(created[i], mql[i]),
+                sql_days: day(created[i], sql[i]),
+                reached_mql: mql[i].is_some(),
+                reached_sql: sql[i].is_some(),
+                opportunity: deal.is_some(),
+                opportunity_days: day(created[i], deal.flatten()),
+                won: converted.get(i) == Some(true),
+                won_days: days_to_win.get(i),
+                won_amount: amounts.get(i).unwrap_or(0.0),
+            };
+            (path, leads.outcome[i].is_some())
+        })
+        .collect();
+    // The funnel: mature leads, overall and by source.
+    let mature: Vec<&LeadPath> = paths.iter().filter(|(_, m)| *m).map(|(p, _)| p).collect();
+    let mut rows = roi::funnel("(all sources)", &mature);
+    let mut names: Vec<String> = mature.iter().filter_map(|p| p.source.clone()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let of: Vec<&LeadPath> = mature
+            .iter()
+            .copied()
+            .filter(|p| p.source.as_deref() == Some(name.as_str()))
+            .collect();
+        if (of.len() as u64) >= min_cell {
+            rows.extend(roi::funnel(&name, &of));
+        }
+    }
+    let n = |v: Option<f64>| v.map(report::traits_table::number).unwrap_or_default();
+    output::write_csv(
+        &dir.join("funnel.csv"),
+        &[
+            "source",
+            "stage",
+            "leads",
+            "stage_conversion",
+            "share_of_leads",
+            "median_days_from_creation",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.source.clone(),
+                r.stage.to_string(),
+                r.leads.to_string(),
+                n(r.stage_conversion),
+                n(r.share_of_leads),
+                n(r.median_days_from_creation),
+            ]
+        }),
+    )?;
+    // Source ROI: every lead, every spend row.
+    let mut spend: BTreeMap<(String, String), f64> = BTreeMap::new();
+    if let Some(s) = &inputs.spend {
+        let f = s.frame();
+        let source = f.column("source")?.str()?;
+        let start = f.column("period_start")?.cast(&DataType::Int64)?;
+        let start = start.i64()?;
+        let cost = f.column("cost")?.f64()?;
+        for i in 0..f.height() {
+            if let (Some(s), Some(q), Some(c)) =
+                (source.get(i), start.get(i).and_then(quarter), cost.get(i))
+            {
+                *spend.entry((s.to_string(), q)).or_default() += c;
+            }
+        }
+    }
+    let all: Vec<LeadPath> = paths.into_iter().map(|(p, _)| p).collect();
+    let roi_rows = roi::source_roi(&all, &spend, min_cell);
+    let header = [
+        "source",
+        "period",
+        "leads",
+        "wins",
+        "revenue",
+        "cost",
+        "cost_per_lead",
+        "cost_per_win",
+        "roi",
+        "average_deal",
+        "median_days_to_win",
+        "note",
+    ];
+    output::write_csv(
+        &dir.join("source_roi.csv"),
+        &header,
+        roi_rows.iter().map(|r| {
+            [
+                r.source.clone(),
+                r.period.clone(),
+                r.leads.to_string(),
+                r.wins.map(|w| w.to_string()).unwrap_or_default(),
+                n(r.revenue),
+                n(r.cost),
+                n(r.cost_per_lead),
+                n(r.cost_per_win),
+                n(r.roi),
+                n(r.average_deal),
+                n(r.median_days_to_win),
+                r.note.clone(),
+            ]
+        }),
+    )?;
+    let text = |f: &dyn Fn(&roi::RoiRow) -> String, name: &str| {
+        Column::new(name.into(), roi_rows.iter().map(f).collect::<Vec<String>>())
+    };
+    let num = |f: &dyn Fn(&roi::RoiRow) -> Option<f64>, name: &str| {
+        Column::new(
+            name.into(),
+            roi_rows.iter().map(f).collect::<Vec<Option<f64>>>(),
+        )
+    };
+    let mut df = DataFrame::new(
+        roi_rows.len(),
+        vec![
+            text(&|r| r.source.clone(), "source"),
+            text(&|r| r.period.clone(), "period"),
+            Column::new(
+                "leads".into(),
+                roi_rows.iter().map(|r| r.leads).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "wins".into(),
+                roi_rows.iter().map(|r| r.wins).collect::<Vec<_>>(),
+            ),
+            num(&|r| r.revenue, "revenue"),
+            num(&|r| r.cost, "cost"),
+            num(&|r| r.cost_per_lead, "cost_per_lead"),
+            num(&|r| r.cost_per_win, "cost_per_win"),
+            num(&|r| r.roi, "roi"),
+            num(&|r| r.average_deal, "average_deal"),
+            num(&|r| r.median_days_to_win, "median_days_to_win"),
+            text(&|r| r.note.clone(), "note"),
+        ],
+    )?;
+    output::write_atomic(&dir.join("source_roi.parquet"), |w| {
+        ParquetWriter::new(w)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })
 }
 
 /// Writes the fit's outputs; `scoring-config.json` last, so that a crash never leaves a config
@@ -444,8 +645,8 @@ fn stages(mode: Mode) -> Vec<Stage> {
             },
         },
         Stage {
-            name: "conversion by source, campaign, quarter and tier; speed-to-lead \
-                   (conversion_*.csv, speed_to_lead.csv, with .parquet)",
+            name: "conversion by source, campaign, quarter and tier; speed-to-lead; funnel; \
+                   source ROI (conversion_*.csv, speed_to_lead.csv, funnel.csv, source_roi.csv)",
             status: match mode {
                 Mode::Run => "done",
                 Mode::Validate => "not part of validate",

@@ -1,0 +1,264 @@
+//! The funnel (lead -> MQL -> SQL -> opportunity -> won) and source ROI, as aggregates.
+//!
+//! ROI = (won revenue - cost) / cost, per source over the whole history and per source and
+//! quarter. Revenue counts every win known so far, so recent quarters are a lower bound while
+//! their leads are immature. Sources with spend but no leads, and leads from a source without
+//! spend, are listed, not dropped. Sources with fewer than `min_cell` leads have their wins and
+//! revenue withheld (small-cell rule).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+/// One lead as the funnel and ROI see it.
+#[derive(Debug, Clone, Default)]
+pub struct LeadPath {
+    pub source: Option<String>,
+    pub quarter: Option<String>,
+    /// Days from creation to each stage reached (None: not reached or no date).
+    pub mql_days: Option<f64>,
+    pub sql_days: Option<f64>,
+    pub reached_mql: bool,
+    pub reached_sql: bool,
+    pub opportunity: bool,
+    pub opportunity_days: Option<f64>,
+    pub won: bool,
+    pub won_days: Option<f64>,
+    pub won_amount: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelRow {
+    pub source: String,
+    pub stage: &'static str,
+    pub leads: u64,
+    /// Of the previous stage.
+    pub stage_conversion: Option<f64>,
+    /// Of all leads.
+    pub share_of_leads: Option<f64>,
+    pub median_days_from_creation: Option<f64>,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+/// A funnel stage: its name, whether a lead reached it, and the days from creation to it.
+type Stage = (
+    &'static str,
+    fn(&LeadPath) -> bool,
+    fn(&LeadPath) -> Option<f64>,
+);
+
+/// Funnel rows for one group of leads. Stages count as recorded: a lead with a deal but no
+/// `sql_at` counts as an opportunity, not as an SQL, so a stage conversion above 1 shows that
+/// the CRM records later stages without the earlier ones.
+pub fn funnel(source: &str, leads: &[&LeadPath]) -> Vec<FunnelRow> {
+    let total = leads.len() as u64;
+    let stages: [Stage; 5] = [
+        ("lead", |_| true, |_| Some(0.0)),
+        ("mql", |l| l.reached_mql, |l| l.mql_days),
+        ("sql", |l| l.reached_sql, |l| l.sql_days),
+        ("opportunity", |l| l.opportunity, |l| l.opportunity_days),
+        ("won", |l| l.won, |l| l.won_days),
+    ];
+    let mut previous: Option<u64> = None;
+    stages
+        .iter()
+        .map(|(stage, reached, days)| {
+            let at: Vec<&&LeadPath> = leads.iter().filter(|l| reached(l)).collect();
+            let n = at.len() as u64;
+            let row = FunnelRow {
+                source: source.to_string(),
+                stage,
+                leads: n,
+                stage_conversion: previous.filter(|p| *p > 0).map(|p| n as f64 / p as f64),
+                share_of_leads: (total > 0).then(|| n as f64 / total as f64),
+                median_days_from_creation: median(at.iter().filter_map(|l| days(l)).collect()),
+            };
+            previous = Some(n);
+            row
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiRow {
+    pub source: String,
+    /// `(all)` or a quarter `YYYY-Qn`.
+    pub period: String,
+    pub leads: u64,
+    pub wins: Option<u64>,
+    pub revenue: Option<f64>,
+    pub cost: Option<f64>,
+    pub cost_per_lead: Option<f64>,
+    pub cost_per_win: Option<f64>,
+    pub roi: Option<f64>,
+    pub average_deal: Option<f64>,
+    pub median_days_to_win: Option<f64>,
+    pub note: String,
+}
+
+/// ROI per source (period `(all)`) and per source and quarter. `spend` maps
+/// (source, quarter) to cost.
+pub fn source_roi(
+    leads: &[LeadPath],
+    spend: &BTreeMap<(String, String), f64>,
+    min_cell: u64,
+) -> Vec<RoiRow> {
+    let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+    for l in leads {
+        let source = l.source.clone().unwrap_or_else(|| "(missing)".into());
+        keys.insert((source.clone(), "(all)".into()));
+        if let Some(q) = &l.quarter {
+            keys.insert((source, q.clone()));
+        }
+    }
+    for (source, quarter) in spend.keys() {
+        keys.insert((source.clone(), "(all)".into()));
+        keys.insert((source.clone(), quarter.clone()));
+    }
+    keys.into_iter()
+        .map(|(source, period)| {
+            let of: Vec<&LeadPath> = leads
+                .iter()
+                .filter(|l| {
+                    l.source.as_deref().unwrap_or("(missing)") == source
+                        && (period == "(all)" || l.quarter.as_deref() == Some(period.as_str()))
+                })
+                .collect();
+            let cost: Option<f64> = {
+                let costs: Vec<f64> = spend
+                    .iter()
+                    .filter(|((s, q), _)| *s == source && (period == "(all)" || *q == period))
+                    .map(|(_, c)| *c)
+                    .collect();
+                (!costs.is_empty()).then(|| costs.iter().sum())
+            };
+            let n = of.len() as u64;
+            let small = n < min_cell;
+            let wins = of.iter().filter(|l| l.won).count() as u64;
+            let revenue: f64 = of.iter().filter(|l| l.won).map(|l| l.won_amount).sum();
+            let mut note = Vec::new();
+            if cost.is_none() {
+                note.push("no spend recorded");
+            }
+            if n == 0 {
+                note.push("spend but no leads");
+            } else if small {
+                note.push("wins and revenue withheld: fewer leads than the small-cell limit");
+            }
+            let shown = |v: f64| (!small).then_some(v);
+            RoiRow {
+                leads: n,
+                wins: (!small).then_some(wins),
+                revenue: shown(revenue),
+                cost_per_lead: cost.filter(|_| n > 0).map(|c| c / n as f64),
+                cost_per_win: cost.filter(|_| wins > 0 && !small).map(|c| c / wins as f64),
+                roi: cost
+                    .filter(|c| *c > 0.0 && !small)
+                    .map(|c| (revenue - c) / c),
+                average_deal: (wins > 0 && !small).then(|| revenue / wins as f64),
+                median_days_to_win: if small {
+                    None
+                } else {
+                    median(
+                        of.iter()
+                            .filter(|l| l.won)
+                            .filter_map(|l| l.won_days)
+                            .collect(),
+                    )
+                },
+                cost,
+                note: note.join("; "),
+                source,
+                period,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(source: &str, quarter: &str, won: Option<f64>) -> LeadPath {
+        LeadPath {
+            source: Some(source.into()),
+            quarter: Some(quarter.into()),
+            reached_mql: won.is_some(),
+            opportunity: won.is_some(),
+            won: won.is_some(),
+            won_amount: won.unwrap_or(0.0),
+            won_days: won.map(|_| 30.0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn roi_by_hand() {
+        // web: 12 leads in 2024-Q1, 2 won for 1,000 and 3,000; spend 2,000 in that quarter.
+        let mut leads: Vec<LeadPath> = (0..10).map(|_| path("web", "2024-Q1", None)).collect();
+        leads.push(path("web", "2024-Q1", Some(1000.0)));
+        leads.push(path("web", "2024-Q1", Some(3000.0)));
+        leads.push(path("referral", "2024-Q1", Some(500.0)));
+        let spend = BTreeMap::from([
+            (("web".to_string(), "2024-Q1".to_string()), 2000.0),
+            (("display".to_string(), "2024-Q1".to_string()), 700.0),
+        ]);
+        let rows = source_roi(&leads, &spend, 10);
+        let web = rows
+            .iter()
+            .find(|r| r.source == "web" && r.period == "(all)")
+            .unwrap();
+        assert_eq!(
+            (web.leads, web.wins, web.revenue),
+            (12, Some(2), Some(4000.0))
+        );
+        assert_eq!(web.cost, Some(2000.0));
+        assert_eq!(web.cost_per_lead, Some(2000.0 / 12.0));
+        assert_eq!(web.cost_per_win, Some(1000.0));
+        // ROI = (4,000 - 2,000) / 2,000 = 1.
+        assert_eq!(web.roi, Some(1.0));
+        assert_eq!(web.average_deal, Some(2000.0));
+        assert_eq!(web.median_days_to_win, Some(30.0));
+        let display = rows
+            .iter()
+            .find(|r| r.source == "display" && r.period == "(all)")
+            .unwrap();
+        assert_eq!(display.leads, 0);
+        assert!(display.note.contains("spend but no leads"));
+        let referral = rows
+            .iter()
+            .find(|r| r.source == "referral" && r.period == "(all)")
+            .unwrap();
+        assert!(referral.note.contains("no spend recorded"));
+        assert_eq!(referral.revenue, None, "one lead: withheld");
+    }
+
+    #[test]
+    fn funnel_by_hand() {
+        let mut leads: Vec<LeadPath> = (0..6).map(|_| path("web", "2024-Q1", None)).collect();
+        leads.push(path("web", "2024-Q1", Some(10.0)));
+        leads.push(path("web", "2024-Q1", Some(20.0)));
+        leads[0].reached_mql = true;
+        let refs: Vec<&LeadPath> = leads.iter().collect();
+        let rows = funnel("web", &refs);
+        let n: Vec<u64> = rows.iter().map(|r| r.leads).collect();
+        // 8 leads, 3 MQL, 0 SQL, 2 opportunities, 2 won.
+        assert_eq!(n, vec![8, 3, 0, 2, 2]);
+        assert_eq!(rows[1].stage_conversion, Some(3.0 / 8.0));
+        assert_eq!(rows[3].stage_conversion, None);
+        assert_eq!(rows[4].stage_conversion, Some(1.0));
+        assert_eq!(rows[4].median_days_from_creation, Some(30.0));
+    }
+}
