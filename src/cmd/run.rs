@@ -272,7 +272,84 @@ fn write_reports(
         .collect();
     write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
     written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
+    if let Some(t) = tuned
+        && inputs.leads.has("created_at")
+        && inputs.leads.has("first_response_at")
+    {
+        write_sla(dir, t, &leads)?;
+        written.push("sla_by_tier.csv".into());
+    }
     Ok(written)
+}
+
+/// `sla_by_tier.csv`: mature leads' response against their tier's SLA.
+fn write_sla(
+    dir: &std::path::Path,
+    t: &Tuned,
+    leads: &report::conversion::ReportLeads,
+) -> Result<()> {
+    use report::sla::{self, Response};
+    let created = leads.millis("created_at");
+    let answered = leads.millis("first_response_at");
+    let responses: Vec<Response> = (0..leads.outcome.len())
+        .filter(|&i| !leads.existing[i])
+        .filter_map(|i| {
+            let won = leads.outcome[i]?;
+            created[i]?;
+            Some(Response {
+                tier: t.scored.tier[i],
+                hours: answered[i]
+                    .zip(created[i])
+                    .map(|(a, c)| (a - c) as f64 / 3_600_000.0),
+                won,
+            })
+        })
+        .collect();
+    let tiers: Vec<(String, f64)> = t
+        .config
+        .tiers
+        .iter()
+        .map(|x| (x.name.clone(), x.sla_hours))
+        .collect();
+    let rows = sla::sla_by_tier(&tiers, &responses);
+    let n = |v: Option<f64>| v.map(report::traits_table::number).unwrap_or_default();
+    output::write_csv(
+        &dir.join("sla_by_tier.csv"),
+        &[
+            "tier",
+            "sla_hours",
+            "leads",
+            "breached",
+            "breach_rate",
+            "conversion_met",
+            "conversion_met_low",
+            "conversion_met_high",
+            "conversion_breached",
+            "conversion_breached_low",
+            "conversion_breached_high",
+            "estimated_wins_lost",
+            "assumption",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.tier.clone(),
+                report::traits_table::number(r.sla_hours),
+                r.leads.to_string(),
+                r.breached.to_string(),
+                n(r.breach_rate),
+                n(r.conversion_met),
+                n(r.conversion_met_low),
+                n(r.conversion_met_high),
+                n(r.conversion_breached),
+                n(r.conversion_breached_low),
+                n(r.conversion_breached_high),
+                n(r.estimated_wins_lost),
+                "breached leads would have converted like those answered within the SLA \
+                 (an association, not a causal estimate)"
+                    .to_string(),
+            ]
+        }),
+    )
 }
 
 /// `funnel.csv` (mature leads) and `source_roi.csv` / `.parquet` (all leads, wins so far).
@@ -645,8 +722,9 @@ fn stages(mode: Mode) -> Vec<Stage> {
             },
         },
         Stage {
-            name: "conversion by source, campaign, quarter and tier; speed-to-lead; funnel; \
-                   source ROI (conversion_*.csv, speed_to_lead.csv, funnel.csv, source_roi.csv)",
+            name: "conversion by source, campaign, quarter and tier; speed-to-lead; SLA by tier; \
+                   funnel; source ROI (conversion_*.csv, speed_to_lead.csv, sla_by_tier.csv, \
+                   funnel.csv, source_roi.csv)",
             status: match mode {
                 Mode::Run => "done",
                 Mode::Validate => "not part of validate",

@@ -3,6 +3,7 @@
 pub mod conversion;
 pub mod points_table;
 pub mod roi;
+pub mod sla;
 pub mod traits_table;
 pub mod write_tables;
 
