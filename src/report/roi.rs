@@ -6,7 +6,7 @@
 //! spend, are listed, not dropped. Sources with fewer than `min_cell` leads have their wins and
 //! revenue withheld (small-cell rule).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -115,27 +115,25 @@ pub fn source_roi(
     spend: &BTreeMap<(String, String), f64>,
     min_cell: u64,
 ) -> Vec<RoiRow> {
-    let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+    // One pass: each lead into its source's overall row and its source-quarter row.
+    let mut groups: BTreeMap<(String, String), Vec<&LeadPath>> = BTreeMap::new();
     for l in leads {
         let source = l.source.clone().unwrap_or_else(|| "(missing)".into());
-        keys.insert((source.clone(), "(all)".into()));
+        groups
+            .entry((source.clone(), "(all)".into()))
+            .or_default()
+            .push(l);
         if let Some(q) = &l.quarter {
-            keys.insert((source, q.clone()));
+            groups.entry((source, q.clone())).or_default().push(l);
         }
     }
     for (source, quarter) in spend.keys() {
-        keys.insert((source.clone(), "(all)".into()));
-        keys.insert((source.clone(), quarter.clone()));
+        groups.entry((source.clone(), "(all)".into())).or_default();
+        groups.entry((source.clone(), quarter.clone())).or_default();
     }
-    keys.into_iter()
-        .map(|(source, period)| {
-            let of: Vec<&LeadPath> = leads
-                .iter()
-                .filter(|l| {
-                    l.source.as_deref().unwrap_or("(missing)") == source
-                        && (period == "(all)" || l.quarter.as_deref() == Some(period.as_str()))
-                })
-                .collect();
+    groups
+        .into_iter()
+        .map(|((source, period), of)| {
             let cost: Option<f64> = {
                 let costs: Vec<f64> = spend
                     .iter()
