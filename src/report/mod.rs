@@ -4,6 +4,7 @@ pub mod conversion;
 pub mod points_table;
 pub mod roi;
 pub mod sla;
+pub mod tables;
 pub mod traits_table;
 pub mod write_tables;
 

@@ -1,0 +1,405 @@
+//! The report tables a run writes: conversion by source, campaign, quarter and tier;
+//! speed-to-lead; SLA by tier; the funnel; source ROI. Each in CSV (formula-safe) and, where
+//! analysts load them into BI tools, Parquet.
+
+use polars::prelude::{Column, DataFrame, DataType, ParquetWriter};
+
+use crate::error::Result;
+use crate::ingest::Inputs;
+use crate::link::Linked;
+use crate::output;
+use crate::tune::Tuned;
+
+/// The conversion tables (by source, campaign, quarter and tier) and speed-to-lead. A lead's
+/// outcome counts only once its whole horizon is observed; before that it is immature.
+pub fn write_all(
+    dir: &std::path::Path,
+    inputs: &Inputs,
+    linked: &Linked,
+    tuned: Option<&Tuned>,
+    min: u64,
+) -> Result<Vec<String>> {
+    use crate::report::conversion::{self, ReportLeads};
+    let o = linked.outcomes.frame();
+    let converted = o.column("converted")?.bool()?;
+    let complete = o.column("window_complete")?.bool()?;
+    let existing = o.column("existing_customer")?.bool()?;
+    let leads = ReportLeads {
+        outcome: (0..o.height())
+            .map(|i| converted.get(i).filter(|_| complete.get(i) == Some(true)))
+            .collect(),
+        existing: (0..o.height())
+            .map(|i| existing.get(i) == Some(true))
+            .collect(),
+        leads: inputs.leads.frame(),
+    };
+    let mut stems: Vec<&str> = Vec::new();
+    let table = |dimension: &str, groups: Vec<Option<String>>| {
+        conversion::conversion_table(&leads.facts(|i| groups[i].clone()), min)
+            .into_iter()
+            .map(|r| (dimension.to_string(), r))
+            .collect::<Vec<_>>()
+    };
+    for (dimension, stem) in [
+        ("source", "conversion_by_source"),
+        ("campaign", "conversion_by_campaign"),
+    ] {
+        if inputs.leads.has(dimension) {
+            crate::report::write_tables::write(
+                dir,
+                stem,
+                &table(dimension, leads.text(dimension)),
+            )?;
+            stems.push(stem);
+        }
+    }
+    if inputs.leads.has("created_at") {
+        let quarters = leads
+            .millis("created_at")
+            .into_iter()
+            .map(|m| m.and_then(conversion::quarter))
+            .collect();
+        crate::report::write_tables::write(
+            dir,
+            "conversion_by_quarter",
+            &table("quarter", quarters),
+        )?;
+        stems.push("conversion_by_quarter");
+    }
+    if let Some(t) = tuned {
+        let tiers = t
+            .scored
+            .tier
+            .iter()
+            .map(|&k| t.config.tiers.get(k).map(|x| x.name.clone()))
+            .collect();
+        let mut rows = table("tier", tiers);
+        let rank = |g: &str| {
+            t.config
+                .tiers
+                .iter()
+                .position(|x| x.name == g)
+                .unwrap_or(99)
+        };
+        rows.sort_by_key(|r| rank(&r.1.group));
+        crate::report::write_tables::write(dir, "conversion_by_tier", &rows)?;
+        stems.push("conversion_by_tier");
+    }
+    if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
+        let created = leads.millis("created_at");
+        let answered = leads.millis("first_response_at");
+        let buckets: Vec<Option<String>> = created
+            .iter()
+            .zip(&answered)
+            .map(|(c, a)| {
+                let hours = a.zip(*c).map(|(a, c)| (a - c) as f64 / 3_600_000.0);
+                c.map(|_| conversion::speed_bucket(hours).to_string())
+            })
+            .collect();
+        let sources = leads.text("source");
+        let mut rows = Vec::new();
+        let mut all = conversion::conversion_table(&leads.facts(|i| buckets[i].clone()), min);
+        conversion::order_speed(&mut all);
+        rows.extend(all.into_iter().map(|r| ("(all sources)".to_string(), r)));
+        let mut names: Vec<String> = sources.iter().flatten().cloned().collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let facts: Vec<_> = leads
+                .facts(|i| {
+                    buckets[i]
+                        .clone()
+                        .filter(|_| sources[i].as_deref() == Some(&name))
+                })
+                .into_iter()
+                .filter(|f| f.group.is_some())
+                .collect();
+            let mut per = conversion::conversion_table(&facts, min);
+            conversion::order_speed(&mut per);
+            rows.extend(per.into_iter().map(|r| (name.clone(), r)));
+        }
+        crate::report::write_tables::write(dir, "speed_to_lead", &rows)?;
+        stems.push("speed_to_lead");
+    }
+    let mut written: Vec<String> = stems
+        .iter()
+        .flat_map(|s| [format!("{s}.csv"), format!("{s}.parquet")])
+        .collect();
+    write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
+    written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
+    if let Some(t) = tuned
+        && inputs.leads.has("created_at")
+        && inputs.leads.has("first_response_at")
+    {
+        write_sla(dir, t, &leads)?;
+        written.push("sla_by_tier.csv".into());
+    }
+    Ok(written)
+}
+
+/// `sla_by_tier.csv`: mature leads' response against their tier's SLA.
+fn write_sla(
+    dir: &std::path::Path,
+    t: &Tuned,
+    leads: &crate::report::conversion::ReportLeads,
+) -> Result<()> {
+    use crate::report::sla::{self, Response};
+    let created = leads.millis("created_at");
+    let answered = leads.millis("first_response_at");
+    let responses: Vec<Response> = (0..leads.outcome.len())
+        .filter(|&i| !leads.existing[i])
+        .filter_map(|i| {
+            let won = leads.outcome[i]?;
+            created[i]?;
+            Some(Response {
+                tier: t.scored.tier[i],
+                hours: answered[i]
+                    .zip(created[i])
+                    .map(|(a, c)| (a - c) as f64 / 3_600_000.0),
+                won,
+            })
+        })
+        .collect();
+    let tiers: Vec<(String, f64)> = t
+        .config
+        .tiers
+        .iter()
+        .map(|x| (x.name.clone(), x.sla_hours))
+        .collect();
+    let rows = sla::sla_by_tier(&tiers, &responses);
+    let n = |v: Option<f64>| {
+        v.map(crate::report::traits_table::number)
+            .unwrap_or_default()
+    };
+    output::write_csv(
+        &dir.join("sla_by_tier.csv"),
+        &[
+            "tier",
+            "sla_hours",
+            "leads",
+            "breached",
+            "breach_rate",
+            "conversion_met",
+            "conversion_met_low",
+            "conversion_met_high",
+            "conversion_breached",
+            "conversion_breached_low",
+            "conversion_breached_high",
+            "estimated_wins_lost",
+            "assumption",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.tier.clone(),
+                crate::report::traits_table::number(r.sla_hours),
+                r.leads.to_string(),
+                r.breached.to_string(),
+                n(r.breach_rate),
+                n(r.conversion_met),
+                n(r.conversion_met_low),
+                n(r.conversion_met_high),
+                n(r.conversion_breached),
+                n(r.conversion_breached_low),
+                n(r.conversion_breached_high),
+                n(r.estimated_wins_lost),
+                "breached leads would have converted like those answered within the SLA \
+                 (an association, not a causal estimate)"
+                    .to_string(),
+            ]
+        }),
+    )
+}
+
+/// `funnel.csv` (mature leads) and `source_roi.csv` / `.parquet` (all leads, wins so far).
+fn write_funnel_and_roi(
+    dir: &std::path::Path,
+    inputs: &Inputs,
+    linked: &Linked,
+    leads: &crate::report::conversion::ReportLeads,
+    min_cell: u64,
+) -> Result<()> {
+    use crate::report::conversion::quarter;
+    use crate::report::roi::{self, LeadPath};
+    use std::collections::{BTreeMap, HashMap};
+    let o = linked.outcomes.frame();
+    let converted = o.column("converted")?.bool()?;
+    let amounts = o.column("won_amount")?.f64()?;
+    let days_to_win = o.column("days_to_win")?.f64()?;
+    let ids = inputs.leads.frame().column("lead_id")?.str()?;
+    let created = leads.millis("created_at");
+    let (mql, sql) = (leads.millis("mql_at"), leads.millis("sql_at"));
+    let sources = leads.text("source");
+    // First deal per lead (any status): the opportunity stage.
+    let mut first_deal: HashMap<String, Option<i64>> = HashMap::new();
+    if let Some(d) = &inputs.deals {
+        let f = d.frame();
+        let lead = f.column("lead_id")?.str()?;
+        let at: Vec<Option<i64>> = match f.column("created_at") {
+            Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
+            Err(_) => vec![None; f.height()],
+        };
+        for (l, t) in lead.iter().zip(at) {
+            if let Some(l) = l {
+                let e = first_deal.entry(l.to_string()).or_insert(t);
+                *e = match (*e, t) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+    let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
+        Some((to? - from?) as f64 / 86_400_000.0)
+    };
+    let paths: Vec<(LeadPath, bool)> = (0..o.height())
+        .filter(|&i| !leads.existing[i])
+        .map(|i| {
+            let deal = ids.get(i).and_then(|id| first_deal.get(id).copied());
+            let path = LeadPath {
+                source: sources[i].clone(),
+                quarter: created[i].and_then(quarter),
+                mql_days: day(created[i], mql[i]),
+                sql_days: day(created[i], sql[i]),
+                reached_mql: mql[i].is_some(),
+                reached_sql: sql[i].is_some(),
+                opportunity: deal.is_some(),
+                opportunity_days: day(created[i], deal.flatten()),
+                won: converted.get(i) == Some(true),
+                won_days: days_to_win.get(i),
+                won_amount: amounts.get(i).unwrap_or(0.0),
+            };
+            (path, leads.outcome[i].is_some())
+        })
+        .collect();
+    // The funnel: mature leads, overall and by source.
+    let mature: Vec<&LeadPath> = paths.iter().filter(|(_, m)| *m).map(|(p, _)| p).collect();
+    let mut rows = roi::funnel("(all sources)", &mature);
+    let mut names: Vec<String> = mature.iter().filter_map(|p| p.source.clone()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let of: Vec<&LeadPath> = mature
+            .iter()
+            .copied()
+            .filter(|p| p.source.as_deref() == Some(name.as_str()))
+            .collect();
+        if (of.len() as u64) >= min_cell {
+            rows.extend(roi::funnel(&name, &of));
+        }
+    }
+    let n = |v: Option<f64>| {
+        v.map(crate::report::traits_table::number)
+            .unwrap_or_default()
+    };
+    output::write_csv(
+        &dir.join("funnel.csv"),
+        &[
+            "source",
+            "stage",
+            "leads",
+            "stage_conversion",
+            "share_of_leads",
+            "median_days_from_creation",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.source.clone(),
+                r.stage.to_string(),
+                r.leads.to_string(),
+                n(r.stage_conversion),
+                n(r.share_of_leads),
+                n(r.median_days_from_creation),
+            ]
+        }),
+    )?;
+    // Source ROI: every lead, every spend row.
+    let mut spend: BTreeMap<(String, String), f64> = BTreeMap::new();
+    if let Some(s) = &inputs.spend {
+        let f = s.frame();
+        let source = f.column("source")?.str()?;
+        let start = f.column("period_start")?.cast(&DataType::Int64)?;
+        let start = start.i64()?;
+        let cost = f.column("cost")?.f64()?;
+        for i in 0..f.height() {
+            if let (Some(s), Some(q), Some(c)) =
+                (source.get(i), start.get(i).and_then(quarter), cost.get(i))
+            {
+                *spend.entry((s.to_string(), q)).or_default() += c;
+            }
+        }
+    }
+    let all: Vec<LeadPath> = paths.into_iter().map(|(p, _)| p).collect();
+    let roi_rows = roi::source_roi(&all, &spend, min_cell);
+    let header = [
+        "source",
+        "period",
+        "leads",
+        "wins",
+        "revenue",
+        "cost",
+        "cost_per_lead",
+        "cost_per_win",
+        "roi",
+        "average_deal",
+        "median_days_to_win",
+        "note",
+    ];
+    output::write_csv(
+        &dir.join("source_roi.csv"),
+        &header,
+        roi_rows.iter().map(|r| {
+            [
+                r.source.clone(),
+                r.period.clone(),
+                r.leads.to_string(),
+                r.wins.map(|w| w.to_string()).unwrap_or_default(),
+                n(r.revenue),
+                n(r.cost),
+                n(r.cost_per_lead),
+                n(r.cost_per_win),
+                n(r.roi),
+                n(r.average_deal),
+                n(r.median_days_to_win),
+                r.note.clone(),
+            ]
+        }),
+    )?;
+    let text = |f: &dyn Fn(&roi::RoiRow) -> String, name: &str| {
+        Column::new(name.into(), roi_rows.iter().map(f).collect::<Vec<String>>())
+    };
+    let num = |f: &dyn Fn(&roi::RoiRow) -> Option<f64>, name: &str| {
+        Column::new(
+            name.into(),
+            roi_rows.iter().map(f).collect::<Vec<Option<f64>>>(),
+        )
+    };
+    let mut df = DataFrame::new(
+        roi_rows.len(),
+        vec![
+            text(&|r| r.source.clone(), "source"),
+            text(&|r| r.period.clone(), "period"),
+            Column::new(
+                "leads".into(),
+                roi_rows.iter().map(|r| r.leads).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "wins".into(),
+                roi_rows.iter().map(|r| r.wins).collect::<Vec<_>>(),
+            ),
+            num(&|r| r.revenue, "revenue"),
+            num(&|r| r.cost, "cost"),
+            num(&|r| r.cost_per_lead, "cost_per_lead"),
+            num(&|r| r.cost_per_win, "cost_per_win"),
+            num(&|r| r.roi, "roi"),
+            num(&|r| r.average_deal, "average_deal"),
+            num(&|r| r.median_days_to_win, "median_days_to_win"),
+            text(&|r| r.note.clone(), "note"),
+        ],
+    )?;
+    output::write_atomic(&dir.join("source_roi.parquet"), |w| {
+        ParquetWriter::new(w)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })
+}
