@@ -430,8 +430,9 @@ fn trait_discovery_recovers_the_planted_truth() {
     }
 }
 
-#[test]
-fn bank_marketing_duration_is_flagged_leaky_unaided() {
+/// Runs `command` on the shared bank-marketing data (its README: `;`-delimited, no id column,
+/// outcome `y`, `unknown` for missing) into `out`, with `extra` appended to the config.
+fn bank_run(command: &str, extra: &str) -> tempfile::TempDir {
     let bank = root().join("../shared/data/bank-marketing/bank-full.csv");
     assert!(
         bank.is_file(),
@@ -443,13 +444,19 @@ fn bank_marketing_duration_is_flagged_leaky_unaided() {
         dir.path().join("leadtune.toml"),
         format!(
             "[input]\nleads = {:?}\n[columns]\nlead_id = \"@row\"\nconverted = \"y\"\n\
-             [traits]\nmissing = [\"unknown\"]\n",
+             [traits]\nmissing = [\"unknown\"]\n{extra}",
             bank.display().to_string()
         ),
     )
     .unwrap();
-    let out = leadtune(dir.path(), &["traits", "--out", "out"]);
+    let out = leadtune(dir.path(), &[command, "--out", "out"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
+#[test]
+fn bank_marketing_duration_is_flagged_leaky_unaided() {
+    let dir = bank_run("traits", "");
     let rows = traits_rows(&dir.path().join("out"));
     let flags: std::collections::BTreeMap<&str, &str> = rows
         .iter()
@@ -767,20 +774,7 @@ fn the_fitted_points_recover_the_planted_effects() {
 
 #[test]
 fn bank_marketing_integer_points_match_the_logistic_regression_reference() {
-    let bank = root().join("../shared/data/bank-marketing/bank-full.csv");
-    assert!(bank.is_file(), "{} is missing", bank.display());
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("leadtune.toml"),
-        format!(
-            "[input]\nleads = {:?}\n[columns]\nlead_id = \"@row\"\nconverted = \"y\"\n\
-             [traits]\nmissing = [\"unknown\"]\n[model]\nvalidation = \"file_order\"\n",
-            bank.display().to_string()
-        ),
-    )
-    .unwrap();
-    let out = leadtune(dir.path(), &["run", "--out", "out"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = bank_run("run", "[model]\nvalidation = \"file_order\"\n");
     let config: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("out/scoring-config.json")).unwrap())
             .unwrap();
