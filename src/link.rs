@@ -274,8 +274,11 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 lit(true)
             };
             let won = won.with_column(days);
+            // A sum over amounts that are all missing is unknown, not 0.
             let amount = if has_amount {
-                col("amount").sum()
+                when(col("amount").is_not_null().sum().gt(lit(0)))
+                    .then(col("amount").sum())
+                    .otherwise(lit(NULL).cast(DataType::Float64))
             } else {
                 lit(NULL).cast(DataType::Float64)
             };
@@ -647,6 +650,24 @@ mod tests {
             amounts,
             vec![Some(100.0), None, None, None, Some(70.0), None]
         );
+    }
+
+    #[test]
+    fn a_win_without_an_amount_has_an_unknown_amount_not_zero() {
+        let deals =
+            "deal_id,lead_id,status,closed_at,amount\n1,A,won,2024-02-29,\n2,F,won,2024-03-01,40\n";
+        let linked = link_files(&[("leads", LEADS), ("deals", deals)], Some("2025-06-30"));
+        let amounts: Vec<Option<f64>> = linked
+            .outcomes
+            .frame()
+            .column("won_amount")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(amounts[0], None);
+        assert_eq!(amounts[5], Some(40.0));
     }
 
     #[test]
