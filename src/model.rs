@@ -333,7 +333,7 @@ pub fn fit(
 }
 
 /// `page_view_30d` -> `page_view`: the count a windowed activity trait belongs to.
-fn window_family(name: &str) -> Option<String> {
+pub(crate) fn window_family(name: &str) -> Option<String> {
     let (family, window) = name.rsplit_once('_')?;
     let days = window.strip_suffix('d')?;
     (!days.is_empty() && days.bytes().all(|b| b.is_ascii_digit())).then(|| family.to_string())

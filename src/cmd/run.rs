@@ -424,6 +424,16 @@ fn print_traits(d: &Discovery, best_percent: f64) {
             "\nthe best customers (top {best_percent}% of wins by amount, {} leads):",
             p.best_customers
         );
+        // One window of an activity count is enough: 7, 30 and 90 days say the same here.
+        let mut families = Vec::new();
+        profile.retain(|(name, _)| match crate::model::window_family(name) {
+            Some(f) if families.contains(&f) => false,
+            Some(f) => {
+                families.push(f);
+                true
+            }
+            None => true,
+        });
         for (name, b) in profile.iter().take(6) {
             let _ = writeln!(
                 out,
