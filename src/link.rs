@@ -541,6 +541,18 @@ mod tests {
         .unwrap()
     }
 
+    fn column_f64s(linked: &Linked, name: &str) -> Vec<Option<f64>> {
+        linked
+            .outcomes
+            .frame()
+            .column(name)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
     fn column_bools(linked: &Linked, name: &str) -> Vec<Option<bool>> {
         linked
             .outcomes
@@ -637,15 +649,7 @@ mod tests {
         );
         let s = &linked.summary;
         assert_eq!((s.converted, s.not_converted, s.immature), (2, 3, 1));
-        let amounts: Vec<Option<f64>> = linked
-            .outcomes
-            .frame()
-            .column("won_amount")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .collect();
+        let amounts = column_f64s(&linked, "won_amount");
         assert_eq!(
             amounts,
             vec![Some(100.0), None, None, None, Some(70.0), None]
@@ -657,15 +661,7 @@ mod tests {
         let deals =
             "deal_id,lead_id,status,closed_at,amount\n1,A,won,2024-02-29,\n2,F,won,2024-03-01,40\n";
         let linked = link_files(&[("leads", LEADS), ("deals", deals)], Some("2025-06-30"));
-        let amounts: Vec<Option<f64>> = linked
-            .outcomes
-            .frame()
-            .column("won_amount")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .collect();
+        let amounts = column_f64s(&linked, "won_amount");
         assert_eq!(amounts[0], None);
         assert_eq!(amounts[5], Some(40.0));
     }

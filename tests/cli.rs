@@ -304,11 +304,7 @@ fn traits_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
 #[test]
 fn trait_discovery_recovers_the_planted_truth() {
     let dir = tempfile::tempdir().unwrap();
-    let g = leadtune(
-        dir.path(),
-        &["generate", "--out", "g", "--leads", "20000", "--seed", "3"],
-    );
-    assert!(g.status.success());
+    generate(dir.path(), "g", "20000", "3");
     let t = leadtune(
         dir.path(),
         &["traits", "--config", "g/leadtune.toml", "--out", "out"],
@@ -515,14 +511,19 @@ fn a_date_recorded_after_first_response_is_flagged_leaky() {
     assert_eq!(size["flag"], "ok");
 }
 
+/// `leadtune generate --out OUT --leads N --seed S` in `dir`, which must succeed.
+fn generate(dir: &Path, out: &str, leads: &str, seed: &str) {
+    let g = leadtune(
+        dir,
+        &["generate", "--out", out, "--leads", leads, "--seed", seed],
+    );
+    assert!(g.status.success(), "{}", text(&g.stderr));
+}
+
 /// A generated history with a run's outputs, shared by the fit tests.
 fn generated_run(leads: &str, seed: &str, extra_config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let g = leadtune(
-        dir.path(),
-        &["generate", "--out", "g", "--leads", leads, "--seed", seed],
-    );
-    assert!(g.status.success(), "{}", text(&g.stderr));
+    generate(dir.path(), "g", leads, seed);
     if !extra_config.is_empty() {
         let path = dir.path().join("g/leadtune.toml");
         let config = std::fs::read_to_string(&path).unwrap();
@@ -891,14 +892,7 @@ fn outputs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 #[test]
 fn outputs_are_identical_with_one_thread_or_two_and_hold_no_identities() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(
-        leadtune(
-            dir.path(),
-            &["generate", "--out", "g", "--leads", "3000", "--seed", "9"]
-        )
-        .status
-        .success()
-    );
+    generate(dir.path(), "g", "3000", "9");
     let run = |threads: &str, out: &str| {
         let o = Command::new(env!("CARGO_BIN_EXE_leadtune"))
             .args(["run", "--config", "g/leadtune.toml", "--out", out])
@@ -1141,14 +1135,7 @@ fn bad_input_matrix() {
 #[test]
 fn a_killed_run_leaves_the_old_outputs_or_the_new_ones_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(
-        leadtune(
-            dir.path(),
-            &["generate", "--out", "g", "--leads", "15000", "--seed", "4"]
-        )
-        .status
-        .success()
-    );
+    generate(dir.path(), "g", "15000", "4");
     assert!(
         leadtune(
             dir.path(),
