@@ -262,11 +262,11 @@ fn run_on_the_sample_says_what_is_not_built() {
     // Spend without leads and leads without spend are listed, not dropped.
     let roi = std::fs::read_to_string(dir.path().join("source_roi.csv")).unwrap();
     assert!(
-        roi.contains("display_ads,(all),0,") && roi.contains("spend but no leads"),
+        roi.contains("display_ads,(all),(all),0,") && roi.contains("spend but no leads"),
         "{roi}"
     );
     assert!(
-        roi.contains("referral,(all),") && roi.contains("no spend recorded"),
+        roi.contains("referral,(all),(all),") && roi.contains("no spend recorded"),
         "{roi}"
     );
     // The generator's planted counts are what validation finds.

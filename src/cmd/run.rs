@@ -118,13 +118,14 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     };
     if mode == Mode::Run {
         let step = Instant::now();
-        written.extend(report::tables::write_all(
+        let tables = report::tables::write_all(
             &out_dir,
             &inputs,
             &linked,
             tuned.as_ref(),
             settings.min_cell_leads,
-        )?);
+        )?;
+        written.extend(tables.written.iter().cloned());
         timings.insert("reports".to_string(), step.elapsed().as_millis() as u64);
     }
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Default)]
 pub struct LeadPath {
     pub source: Option<String>,
+    pub campaign: Option<String>,
     pub quarter: Option<String>,
     /// Days from creation to each stage reached (None: not reached or no date).
     pub mql_days: Option<f64>,
@@ -94,6 +95,8 @@ pub fn funnel(source: &str, leads: &[&LeadPath]) -> Vec<FunnelRow> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoiRow {
     pub source: String,
+    /// `(all)` for the source as a whole, or one of its campaigns when the spend names them.
+    pub campaign: String,
     /// `(all)` or a quarter `YYYY-Qn`.
     pub period: String,
     pub leads: u64,
@@ -108,36 +111,68 @@ pub struct RoiRow {
     pub note: String,
 }
 
-/// ROI per source (period `(all)`) and per source and quarter. `spend` maps
-/// (source, quarter) to cost.
+/// One spend row, summed per source, campaign (when the spend names one) and quarter.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SpendKey {
+    pub source: String,
+    pub campaign: Option<String>,
+    pub quarter: String,
+}
+
+const ALL: &str = "(all)";
+
+/// ROI per source (campaign and period `(all)`), per source and quarter, and, when the spend
+/// names campaigns, per campaign and per campaign and quarter. Cost is the spend whose source
+/// (and campaign, and quarter) match the row; a campaign row's cost leaves out spend that names
+/// no campaign.
 pub fn source_roi(
     leads: &[LeadPath],
-    spend: &BTreeMap<(String, String), f64>,
+    spend: &BTreeMap<SpendKey, f64>,
     min_cell: u64,
 ) -> Vec<RoiRow> {
-    // One pass: each lead into its source's overall row and its source-quarter row.
-    let mut groups: BTreeMap<(String, String), Vec<&LeadPath>> = BTreeMap::new();
+    let by_campaign = spend.keys().any(|k| k.campaign.is_some());
+    // One pass: each lead into every row it belongs to.
+    type Key = (String, String, String);
+    let mut groups: BTreeMap<Key, Vec<&LeadPath>> = BTreeMap::new();
     for l in leads {
         let source = l.source.clone().unwrap_or_else(|| "(missing)".into());
-        groups
-            .entry((source.clone(), "(all)".into()))
-            .or_default()
-            .push(l);
-        if let Some(q) = &l.quarter {
-            groups.entry((source, q.clone())).or_default().push(l);
+        let mut campaigns = vec![ALL.to_string()];
+        if by_campaign {
+            campaigns.push(l.campaign.clone().unwrap_or_else(|| "(missing)".into()));
+        }
+        for campaign in campaigns {
+            let mut periods = vec![ALL.to_string()];
+            periods.extend(l.quarter.clone());
+            for period in periods {
+                groups
+                    .entry((source.clone(), campaign.clone(), period))
+                    .or_default()
+                    .push(l);
+            }
         }
     }
-    for (source, quarter) in spend.keys() {
-        groups.entry((source.clone(), "(all)".into())).or_default();
-        groups.entry((source.clone(), quarter.clone())).or_default();
+    for k in spend.keys() {
+        let mut campaigns = vec![ALL.to_string()];
+        campaigns.extend(k.campaign.clone());
+        for campaign in campaigns {
+            for period in [ALL.to_string(), k.quarter.clone()] {
+                groups
+                    .entry((k.source.clone(), campaign.clone(), period))
+                    .or_default();
+            }
+        }
     }
     groups
         .into_iter()
-        .map(|((source, period), of)| {
+        .map(|((source, campaign, period), of)| {
             let cost: Option<f64> = {
                 let costs: Vec<f64> = spend
                     .iter()
-                    .filter(|((s, q), _)| *s == source && (period == "(all)" || *q == period))
+                    .filter(|(k, _)| {
+                        k.source == source
+                            && (campaign == ALL || k.campaign.as_deref() == Some(&campaign))
+                            && (period == ALL || k.quarter == period)
+                    })
                     .map(|(_, c)| *c)
                     .collect();
                 (!costs.is_empty()).then(|| costs.iter().sum())
@@ -179,6 +214,7 @@ pub fn source_roi(
                 cost,
                 note: note.join("; "),
                 source,
+                campaign,
                 period,
             }
         })
@@ -210,10 +246,14 @@ mod tests {
         leads.push(path("web", "2024-Q1", Some(3000.0)));
         leads.push(path("referral", "2024-Q1", Some(500.0)));
         let spend = BTreeMap::from([
-            (("web".to_string(), "2024-Q1".to_string()), 2000.0),
-            (("display".to_string(), "2024-Q1".to_string()), 700.0),
+            (key("web", None, "2024-Q1"), 2000.0),
+            (key("display", None, "2024-Q1"), 700.0),
         ]);
         let rows = source_roi(&leads, &spend, 10);
+        assert!(
+            rows.iter().all(|r| r.campaign == ALL),
+            "no campaign in spend"
+        );
         let web = rows
             .iter()
             .find(|r| r.source == "web" && r.period == "(all)")
@@ -241,6 +281,55 @@ mod tests {
             .unwrap();
         assert!(referral.note.contains("no spend recorded"));
         assert_eq!(referral.revenue, None, "one lead: withheld");
+    }
+
+    fn key(source: &str, campaign: Option<&str>, quarter: &str) -> SpendKey {
+        SpendKey {
+            source: source.into(),
+            campaign: campaign.map(Into::into),
+            quarter: quarter.into(),
+        }
+    }
+
+    #[test]
+    fn roi_per_campaign_by_hand() {
+        // web/a: 10 leads in Q1, one won for 900; web/b: 10 leads in Q2, two won for 300 each.
+        // Spend: web/a 300 in Q1, web/b 200 in Q2, web without a campaign 100 in Q2.
+        let mut leads: Vec<LeadPath> = Vec::new();
+        for i in 0..10 {
+            let mut a = path("web", "2024-Q1", (i == 0).then_some(900.0));
+            a.campaign = Some("a".into());
+            let mut b = path("web", "2024-Q2", (i < 2).then_some(300.0));
+            b.campaign = Some("b".into());
+            leads.extend([a, b]);
+        }
+        let spend = BTreeMap::from([
+            (key("web", Some("a"), "2024-Q1"), 300.0),
+            (key("web", Some("b"), "2024-Q2"), 200.0),
+            (key("web", None, "2024-Q2"), 100.0),
+        ]);
+        let rows = source_roi(&leads, &spend, 10);
+        let find = |c: &str, p: &str| {
+            rows.iter()
+                .find(|r| r.source == "web" && r.campaign == c && r.period == p)
+                .unwrap_or_else(|| panic!("row {c} {p}"))
+        };
+        let all = find(ALL, ALL);
+        assert_eq!((all.leads, all.wins, all.cost), (20, Some(3), Some(600.0)));
+        // (1,500 - 600) / 600 = 1.5
+        assert_eq!(all.roi, Some(1.5));
+        let a = find("a", ALL);
+        assert_eq!((a.leads, a.revenue, a.cost), (10, Some(900.0), Some(300.0)));
+        assert_eq!(a.roi, Some(2.0));
+        let b = find("b", "2024-Q2");
+        // 600 revenue on 200 cost: the unattributed 100 is not b's.
+        assert_eq!((b.leads, b.cost, b.roi), (10, Some(200.0), Some(2.0)));
+        assert_eq!(b.cost_per_win, Some(100.0));
+        assert_eq!(find(ALL, "2024-Q2").cost, Some(300.0));
+        assert!(
+            rows.iter()
+                .all(|r| !(r.campaign == "b" && r.period == "2024-Q1"))
+        );
     }
 
     #[test]

@@ -8,7 +8,34 @@ use crate::error::Result;
 use crate::ingest::Inputs;
 use crate::link::Linked;
 use crate::output;
+use crate::report::conversion::ConversionRow;
+use crate::report::roi::{FunnelRow, RoiRow};
+use crate::report::sla::SlaRow;
 use crate::tune::Tuned;
+
+/// What the report tables hold, kept for the charts and `report.html` after they are written.
+#[derive(Debug, Default)]
+pub struct ReportTables {
+    /// Per dimension (`source`, `campaign`, `quarter`, `tier`), its conversion rows.
+    pub conversion: Vec<(&'static str, Vec<ConversionRow>)>,
+    /// Speed-to-lead rows: `(all sources)` first, then per source.
+    pub speed: Vec<(String, ConversionRow)>,
+    pub sla: Vec<SlaRow>,
+    pub funnel: Vec<FunnelRow>,
+    pub roi: Vec<RoiRow>,
+    /// The files written, by name.
+    pub written: Vec<String>,
+}
+
+impl ReportTables {
+    /// One dimension's conversion rows, if the run has that dimension.
+    pub fn conversion_by(&self, dimension: &str) -> Option<&[ConversionRow]> {
+        self.conversion
+            .iter()
+            .find(|(d, _)| *d == dimension)
+            .map(|(_, rows)| rows.as_slice())
+    }
+}
 
 /// The conversion tables (by source, campaign, quarter and tier) and speed-to-lead. A lead's
 /// outcome counts only once its whole horizon is observed; before that it is immature.
@@ -18,7 +45,7 @@ pub fn write_all(
     linked: &Linked,
     tuned: Option<&Tuned>,
     min: u64,
-) -> Result<Vec<String>> {
+) -> Result<ReportTables> {
     use crate::report::conversion::{self, ReportLeads};
     let o = linked.outcomes.frame();
     let converted = o.column("converted")?.bool()?;
@@ -34,6 +61,11 @@ pub fn write_all(
         leads: inputs.leads.frame(),
     };
     let mut stems: Vec<&str> = Vec::new();
+    let mut kept = ReportTables::default();
+    let mut keep = |dimension: &'static str, rows: &[(String, ConversionRow)]| {
+        kept.conversion
+            .push((dimension, rows.iter().map(|(_, r)| r.clone()).collect()));
+    };
     let table = |dimension: &str, groups: Vec<Option<String>>| {
         conversion::conversion_table(&leads.facts(|i| groups[i].clone()), min)
             .into_iter()
@@ -45,11 +77,9 @@ pub fn write_all(
         ("campaign", "conversion_by_campaign"),
     ] {
         if inputs.leads.has(dimension) {
-            crate::report::write_tables::write(
-                dir,
-                stem,
-                &table(dimension, leads.text(dimension)),
-            )?;
+            let rows = table(dimension, leads.text(dimension));
+            crate::report::write_tables::write(dir, stem, &rows)?;
+            keep(dimension, &rows);
             stems.push(stem);
         }
     }
@@ -59,11 +89,9 @@ pub fn write_all(
             .into_iter()
             .map(|m| m.and_then(conversion::quarter))
             .collect();
-        crate::report::write_tables::write(
-            dir,
-            "conversion_by_quarter",
-            &table("quarter", quarters),
-        )?;
+        let rows = table("quarter", quarters);
+        crate::report::write_tables::write(dir, "conversion_by_quarter", &rows)?;
+        keep("quarter", &rows);
         stems.push("conversion_by_quarter");
     }
     if let Some(t) = tuned {
@@ -83,6 +111,7 @@ pub fn write_all(
         };
         rows.sort_by_key(|r| rank(&r.1.group));
         crate::report::write_tables::write(dir, "conversion_by_tier", &rows)?;
+        keep("tier", &rows);
         stems.push("conversion_by_tier");
     }
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
@@ -119,22 +148,24 @@ pub fn write_all(
             rows.extend(per.into_iter().map(|r| (name.clone(), r)));
         }
         crate::report::write_tables::write(dir, "speed_to_lead", &rows)?;
+        kept.speed = rows;
         stems.push("speed_to_lead");
     }
-    let mut written: Vec<String> = stems
+    kept.written = stems
         .iter()
         .flat_map(|s| [format!("{s}.csv"), format!("{s}.parquet")])
         .collect();
-    write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
-    written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
+    (kept.funnel, kept.roi) = write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
+    kept.written
+        .extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
     if let Some(t) = tuned
         && inputs.leads.has("created_at")
         && inputs.leads.has("first_response_at")
     {
-        write_sla(dir, t, &leads)?;
-        written.push("sla_by_tier.csv".into());
+        kept.sla = write_sla(dir, t, &leads)?;
+        kept.written.push("sla_by_tier.csv".into());
     }
-    Ok(written)
+    Ok(kept)
 }
 
 /// `sla_by_tier.csv`: mature leads' response against their tier's SLA.
@@ -142,7 +173,7 @@ fn write_sla(
     dir: &std::path::Path,
     t: &Tuned,
     leads: &crate::report::conversion::ReportLeads,
-) -> Result<()> {
+) -> Result<Vec<SlaRow>> {
     use crate::report::sla::{self, Response};
     let created = leads.millis("created_at");
     let answered = leads.millis("first_response_at");
@@ -207,7 +238,8 @@ fn write_sla(
                     .to_string(),
             ]
         }),
-    )
+    )?;
+    Ok(rows)
 }
 
 /// `funnel.csv` (mature leads) and `source_roi.csv` / `.parquet` (all leads, wins so far).
@@ -217,7 +249,7 @@ fn write_funnel_and_roi(
     linked: &Linked,
     leads: &crate::report::conversion::ReportLeads,
     min_cell: u64,
-) -> Result<()> {
+) -> Result<(Vec<FunnelRow>, Vec<RoiRow>)> {
     use crate::report::conversion::quarter;
     use crate::report::roi::{self, LeadPath};
     use std::collections::{BTreeMap, HashMap};
@@ -229,6 +261,7 @@ fn write_funnel_and_roi(
     let created = leads.millis("created_at");
     let (mql, sql) = (leads.millis("mql_at"), leads.millis("sql_at"));
     let sources = leads.text("source");
+    let campaigns = leads.text("campaign");
     // First deal per lead (any status): the opportunity stage.
     let mut first_deal: HashMap<String, Option<i64>> = HashMap::new();
     if let Some(d) = &inputs.deals {
@@ -257,6 +290,7 @@ fn write_funnel_and_roi(
             let deal = ids.get(i).and_then(|id| first_deal.get(id).copied());
             let path = LeadPath {
                 source: sources[i].clone(),
+                campaign: campaigns[i].clone(),
                 quarter: created[i].and_then(quarter),
                 mql_days: day(created[i], mql[i]),
                 sql_days: day(created[i], sql[i]),
@@ -313,10 +347,14 @@ fn write_funnel_and_roi(
         }),
     )?;
     // Source ROI: every lead, every spend row.
-    let mut spend: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let mut spend: BTreeMap<roi::SpendKey, f64> = BTreeMap::new();
     if let Some(s) = &inputs.spend {
         let f = s.frame();
         let source = f.column("source")?.str()?;
+        let campaign = match f.column("campaign") {
+            Ok(c) => Some(c.str()?.clone()),
+            Err(_) => None,
+        };
         let start = f.column("period_start")?.cast(&DataType::Int64)?;
         let start = start.i64()?;
         let cost = f.column("cost")?.f64()?;
@@ -324,7 +362,12 @@ fn write_funnel_and_roi(
             if let (Some(s), Some(q), Some(c)) =
                 (source.get(i), start.get(i).and_then(quarter), cost.get(i))
             {
-                *spend.entry((s.to_string(), q)).or_default() += c;
+                let key = roi::SpendKey {
+                    source: s.to_string(),
+                    campaign: campaign.as_ref().and_then(|c| c.get(i)).map(String::from),
+                    quarter: q,
+                };
+                *spend.entry(key).or_default() += c;
             }
         }
     }
@@ -332,6 +375,7 @@ fn write_funnel_and_roi(
     let roi_rows = roi::source_roi(&all, &spend, min_cell);
     let header = [
         "source",
+        "campaign",
         "period",
         "leads",
         "wins",
@@ -350,6 +394,7 @@ fn write_funnel_and_roi(
         roi_rows.iter().map(|r| {
             [
                 r.source.clone(),
+                r.campaign.clone(),
                 r.period.clone(),
                 r.leads.to_string(),
                 r.wins.map(|w| w.to_string()).unwrap_or_default(),
@@ -377,6 +422,7 @@ fn write_funnel_and_roi(
         roi_rows.len(),
         vec![
             text(&|r| r.source.clone(), "source"),
+            text(&|r| r.campaign.clone(), "campaign"),
             text(&|r| r.period.clone(), "period"),
             Column::new(
                 "leads".into(),
@@ -401,5 +447,6 @@ fn write_funnel_and_roi(
             .finish(&mut df)
             .map(|_| ())
             .map_err(std::io::Error::other)
-    })
+    })?;
+    Ok((rows, roi_rows))
 }
