@@ -245,9 +245,11 @@ pub fn fit(
     let weak = table.traits.len() - chosen.len() - windows_left_out;
     if weak > 0 {
         notes.push(format!(
-            "{weak} traits left out: information value under {} on the training window, or \
+            "{weak} {} left out: information value under {} on the training window, or \
              beyond the {} strongest",
-            params.min_iv, params.max_traits
+            if weak == 1 { "trait" } else { "traits" },
+            params.min_iv,
+            params.max_traits
         ));
     }
     if windows_left_out > 0 {

@@ -126,6 +126,22 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             settings.min_cell_leads,
         )?;
         written.extend(tables.written.iter().cloned());
+        let charts = Vec::new();
+        report::html::write(
+            &out_dir,
+            &report::html::PageInputs {
+                entries: &entries,
+                rejects: &rejects,
+                link: &linked.summary,
+                discovery: discovery.as_ref(),
+                tuned: tuned.as_ref(),
+                tables: &tables,
+                charts: &charts,
+                min_cell: settings.min_cell_leads,
+                notes: Vec::new(),
+            },
+        )?;
+        written.push("report.html".into());
         timings.insert("reports".to_string(), step.elapsed().as_millis() as u64);
     }
 

@@ -1,6 +1,7 @@
 //! Tables for people and machines. Aggregates only: no lead's name, email or company.
 
 pub mod conversion;
+pub mod html;
 pub mod points_table;
 pub mod roi;
 pub mod sla;

@@ -1,0 +1,566 @@
+//! `report.html`: one self-contained page for people — the model, its tiers and SLAs, the
+//! traits and points, calibration, conversion, the funnel, speed-to-lead, source ROI and data
+//! quality. Rendered by minijinja with HTML auto-escaping (every value is escaped), charts
+//! inlined as base64 `data:` images, CSS inline, and a Content-Security-Policy that forbids any
+//! request: the page works offline and can be mailed as it is.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ingest::Reject;
+use crate::leakage::Flag;
+use crate::link::LinkSummary;
+use crate::manifest::InputEntry;
+use crate::output;
+use crate::report::conversion::ConversionRow;
+use crate::report::tables::ReportTables;
+use crate::traits::Discovery;
+use crate::tune::Tuned;
+
+const TEMPLATE: &str = include_str!("../../templates/report.html");
+
+/// A chart as the page shows it: the SVG file's bytes, inlined.
+pub struct PageChart {
+    pub stem: String,
+    pub title: String,
+    pub svg: String,
+}
+
+/// Everything the page is made from.
+pub struct PageInputs<'a> {
+    pub entries: &'a [InputEntry],
+    pub rejects: &'a [Reject],
+    pub link: &'a LinkSummary,
+    pub discovery: Option<&'a Discovery>,
+    pub tuned: Option<&'a Tuned>,
+    pub tables: &'a ReportTables,
+    pub charts: &'a [PageChart],
+    pub min_cell: u64,
+    /// What the run could not do, said on the page.
+    pub notes: Vec<String>,
+}
+
+/// `12.3%`; `-` when unknown.
+pub fn percent(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
+        _ => "-".into(),
+    }
+}
+
+/// `9.5–13.3%`; `-` when either end is unknown.
+fn interval(lo: Option<f64>, hi: Option<f64>) -> String {
+    match (lo, hi) {
+        (Some(l), Some(h)) if l.is_finite() && h.is_finite() => {
+            format!("{:.1}–{:.1}%", l * 100.0, h * 100.0)
+        }
+        _ => "-".into(),
+    }
+}
+
+/// A whole number with thousands separators: `4,330,465`.
+pub fn thousands(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn money(v: Option<f64>) -> String {
+    v.map_or("-".into(), thousands)
+}
+
+fn fixed(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "-".into(),
+    }
+}
+
+#[derive(Serialize)]
+struct Page {
+    as_of: String,
+    version: &'static str,
+    headline: Vec<(String, String)>,
+    model: Option<Model>,
+    tiers: Vec<BTreeMap<&'static str, String>>,
+    warnings: Vec<String>,
+    notes: Vec<String>,
+    charts: BTreeMap<String, Chart>,
+    traits: Vec<BTreeMap<&'static str, String>>,
+    excluded: Vec<BTreeMap<&'static str, String>>,
+    points: Vec<BTreeMap<&'static str, String>>,
+    calibration: Vec<BTreeMap<&'static str, String>>,
+    conversion: Vec<Section>,
+    funnel: Vec<BTreeMap<&'static str, String>>,
+    speed: Vec<BTreeMap<&'static str, String>>,
+    sla: Vec<BTreeMap<&'static str, String>>,
+    sla_assumption: String,
+    roi: Vec<BTreeMap<&'static str, String>>,
+    inputs: Vec<BTreeMap<&'static str, String>>,
+    reasons: Vec<BTreeMap<&'static str, String>>,
+    outcome: Vec<(String, String)>,
+    min_cell: u64,
+}
+
+#[derive(Serialize)]
+struct Model {
+    description: String,
+    traits: usize,
+    auc: String,
+    train_auc: String,
+    ks: String,
+    brier: String,
+    split: String,
+    window: String,
+    validation_leads: String,
+}
+
+#[derive(Serialize)]
+struct Chart {
+    title: String,
+    src: String,
+}
+
+#[derive(Serialize)]
+struct Section {
+    title: String,
+    dimension: String,
+    rows: Vec<BTreeMap<&'static str, String>>,
+}
+
+fn conversion_row(r: &ConversionRow, cohorts: bool) -> BTreeMap<&'static str, String> {
+    let mut note = Vec::new();
+    if r.suppressed {
+        note.push("withheld: small cell".to_string());
+    }
+    if cohorts && !r.cohort_complete {
+        note.push("cohort still maturing".to_string());
+    }
+    BTreeMap::from([
+        ("group", r.group.clone()),
+        ("leads", thousands(r.leads as f64)),
+        ("wins", thousands(r.wins as f64)),
+        ("rate", percent(r.conversion)),
+        ("interval", interval(r.conversion_low, r.conversion_high)),
+        ("immature", thousands(r.immature as f64)),
+        ("note", note.join("; ")),
+    ])
+}
+
+/// Digits in a reason (row numbers) replaced, so that reasons group.
+fn reason_kind(reason: &str) -> String {
+    let mut out = String::new();
+    let mut in_digits = false;
+    for c in reason.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn page(p: &PageInputs) -> Page {
+    let link = p.link;
+    let mut headline = vec![
+        ("leads used".to_string(), thousands(link.leads as f64)),
+        ("converted".to_string(), thousands(link.converted as f64)),
+        (
+            "still maturing".to_string(),
+            thousands(link.immature as f64),
+        ),
+        (
+            "existing customers".to_string(),
+            thousands(link.existing_customers as f64),
+        ),
+        (
+            "rows rejected".to_string(),
+            thousands(p.rejects.len() as f64),
+        ),
+    ];
+    let mut warnings = Vec::new();
+    let model = p.tuned.map(|t| {
+        let e = &t.evaluation;
+        warnings.extend(e.warnings.iter().cloned());
+        warnings.extend(t.notes.iter().cloned());
+        headline.insert(
+            0,
+            ("validation AUC".to_string(), fixed(e.validation.auc, 3)),
+        );
+        let w = &t.config.training;
+        Model {
+            description: format!(
+                "A points scorecard: {} base points plus points per trait bin, {} points double \
+                 the odds of winning; a lead's score is the sum and its tier follows from the \
+                 score.",
+                t.config.base_points, t.config.scaling.points_to_double_odds
+            ),
+            traits: t.config.traits.len(),
+            auc: fixed(e.validation.auc, 3),
+            train_auc: fixed(e.train.auc, 3),
+            ks: fixed(e.validation.ks, 3),
+            brier: fixed(e.validation.brier, 4),
+            split: e.split.clone(),
+            window: match (&w.from, &w.to) {
+                (Some(f), Some(t)) => {
+                    format!("{} to {}", &f[..f.len().min(10)], &t[..t.len().min(10)])
+                }
+                _ => "-".into(),
+            },
+            validation_leads: format!(
+                "{} leads, {} wins",
+                thousands(e.validation.leads as f64),
+                thousands(e.validation.wins as f64)
+            ),
+        }
+    });
+    let tiers = p
+        .tuned
+        .map(|t| {
+            t.config
+                .tiers
+                .iter()
+                .zip(&t.evaluation.tiers)
+                .map(|(c, r)| {
+                    BTreeMap::from([
+                        ("name", c.name.clone()),
+                        (
+                            "min_score",
+                            c.min_score
+                                .map_or("(the rest)".into(), |s| format!("≥ {s}")),
+                        ),
+                        ("share", percent(Some(r.share))),
+                        ("expected", percent(Some(c.expected_conversion))),
+                        (
+                            "interval",
+                            interval(Some(c.conversion_low), Some(c.conversion_high)),
+                        ),
+                        ("lift", fixed(Some(r.lift), 2)),
+                        ("sla", format!("{} h", fixed(Some(c.sla_hours), 0))),
+                        ("escalation", c.escalation.clone()),
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (traits, excluded) = p.discovery.map_or((vec![], vec![]), |d| {
+        let mut kept: Vec<(f64, BTreeMap<&'static str, String>)> = Vec::new();
+        let mut excluded = Vec::new();
+        for (t, v) in d.table.traits.iter().zip(&d.verdicts) {
+            let best = t
+                .bins
+                .iter()
+                .filter(|b| b.leads > 0 && b.lift.is_finite())
+                .max_by(|a, b| a.lift.total_cmp(&b.lift))
+                .map(|b| {
+                    format!(
+                        "{} ({}, lift {:.2})",
+                        b.label,
+                        percent(Some(b.conversion)),
+                        b.lift
+                    )
+                })
+                .unwrap_or_default();
+            let row = BTreeMap::from([
+                ("name", t.name.clone()),
+                ("origin", format!("{:?}", t.origin).to_lowercase()),
+                ("iv", fixed(Some(t.iv), 3)),
+                ("bins", t.bins.len().to_string()),
+                ("best", best),
+                ("flag", v.flag.as_str().to_string()),
+                ("reason", v.reason.clone()),
+            ]);
+            if v.flag == Flag::Ok {
+                kept.push((t.iv, row));
+            } else {
+                excluded.push(row);
+            }
+        }
+        for v in &d.identities {
+            excluded.push(BTreeMap::from([
+                ("name", v.name.clone()),
+                ("flag", v.flag.as_str().to_string()),
+                ("reason", v.reason.clone()),
+            ]));
+        }
+        kept.sort_by(|a, b| b.0.total_cmp(&a.0));
+        (kept.into_iter().map(|(_, r)| r).collect(), excluded)
+    });
+    let points = p
+        .tuned
+        .map(|t| {
+            t.config
+                .traits
+                .iter()
+                .flat_map(|tr| {
+                    tr.bins.iter().map(move |b| {
+                        BTreeMap::from([
+                            ("trait", tr.name.clone()),
+                            ("bin", b.label.clone()),
+                            ("points", format!("{:+}", b.points)),
+                            ("pinned", if b.pinned { "pinned" } else { "" }.to_string()),
+                        ])
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let calibration = p
+        .tuned
+        .map(|t| {
+            t.evaluation
+                .calibration_by_decile
+                .iter()
+                .map(|b| {
+                    BTreeMap::from([
+                        ("band", b.band.to_string()),
+                        ("predicted", percent(Some(b.predicted))),
+                        ("observed", percent(Some(b.rate))),
+                        ("interval", interval(Some(b.rate_low), Some(b.rate_high))),
+                        ("leads", thousands(b.leads)),
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let conversion = p
+        .tables
+        .conversion
+        .iter()
+        .map(|(dimension, rows)| Section {
+            title: format!("Conversion by {dimension}"),
+            dimension: dimension.to_string(),
+            rows: rows
+                .iter()
+                .map(|r| conversion_row(r, *dimension == "quarter"))
+                .collect(),
+        })
+        .collect();
+    let funnel = p
+        .tables
+        .funnel
+        .iter()
+        .filter(|r| r.source == "(all sources)")
+        .map(|r| {
+            BTreeMap::from([
+                ("stage", r.stage.to_string()),
+                ("leads", thousands(r.leads as f64)),
+                ("stage_conversion", percent(r.stage_conversion)),
+                ("share", percent(r.share_of_leads)),
+                ("days", fixed(r.median_days_from_creation, 1)),
+            ])
+        })
+        .collect();
+    let speed = p
+        .tables
+        .speed
+        .iter()
+        .filter(|(s, _)| s == "(all sources)")
+        .map(|(_, r)| conversion_row(r, false))
+        .collect();
+    let sla = p
+        .tables
+        .sla
+        .iter()
+        .map(|r| {
+            BTreeMap::from([
+                ("tier", r.tier.clone()),
+                ("sla", format!("{} h", fixed(Some(r.sla_hours), 0))),
+                ("leads", thousands(r.leads as f64)),
+                ("breach_rate", percent(r.breach_rate)),
+                ("met", percent(r.conversion_met)),
+                (
+                    "met_interval",
+                    interval(r.conversion_met_low, r.conversion_met_high),
+                ),
+                ("breached", percent(r.conversion_breached)),
+                (
+                    "breached_interval",
+                    interval(r.conversion_breached_low, r.conversion_breached_high),
+                ),
+                ("lost", fixed(r.estimated_wins_lost, 1)),
+            ])
+        })
+        .collect();
+    let roi = p
+        .tables
+        .roi
+        .iter()
+        .filter(|r| r.campaign == "(all)" && r.period == "(all)")
+        .map(|r| {
+            BTreeMap::from([
+                ("source", r.source.clone()),
+                ("leads", thousands(r.leads as f64)),
+                ("wins", r.wins.map_or("-".into(), |w| thousands(w as f64))),
+                ("revenue", money(r.revenue)),
+                ("cost", money(r.cost)),
+                ("cpl", money(r.cost_per_lead)),
+                ("cpw", money(r.cost_per_win)),
+                ("roi", percent(r.roi)),
+                ("deal", money(r.average_deal)),
+                ("days", fixed(r.median_days_to_win, 0)),
+                ("note", r.note.clone()),
+            ])
+        })
+        .collect();
+    let inputs = p
+        .entries
+        .iter()
+        .map(|e| {
+            BTreeMap::from([
+                ("table", e.table.to_string()),
+                ("format", e.format.to_string()),
+                ("read", thousands(e.rows_read as f64)),
+                ("used", thousands(e.used as f64)),
+                ("rejected", thousands(e.rejected as f64)),
+                (
+                    "immature",
+                    e.immature.map_or(String::new(), |v| thousands(v as f64)),
+                ),
+                ("sha256", e.sha256.clone()),
+            ])
+        })
+        .collect();
+    let mut reason_counts: BTreeMap<(&str, &str, String), u64> = BTreeMap::new();
+    for r in p.rejects {
+        *reason_counts
+            .entry((r.table, r.column.as_str(), reason_kind(&r.reason)))
+            .or_default() += 1;
+    }
+    let mut reasons: Vec<_> = reason_counts.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let reasons = reasons
+        .into_iter()
+        .map(|((table, column, reason), n)| {
+            BTreeMap::from([
+                ("table", table.to_string()),
+                ("column", column.to_string()),
+                ("reason", reason),
+                ("rows", thousands(n as f64)),
+            ])
+        })
+        .collect();
+    let mut outcome = vec![
+        (
+            "outcome horizon".to_string(),
+            format!("{} days", link.horizon_days),
+        ),
+        (
+            "leads still maturing (not counted as lost)".to_string(),
+            thousands(link.immature as f64),
+        ),
+        (
+            "young leads already won (kept out of fitting)".to_string(),
+            thousands(link.young_converted as f64),
+        ),
+        (
+            "wins after the horizon (counted as not converted)".to_string(),
+            thousands(link.won_after_horizon as f64),
+        ),
+        (
+            "existing customers found (kept out of the model)".to_string(),
+            thousands(link.existing_customers as f64),
+        ),
+    ];
+    for (rule, n) in &link.existing_customers_by_rule {
+        outcome.push((format!("  matched by {rule}"), thousands(*n as f64)));
+    }
+    let mut notes = p.notes.clone();
+    notes.extend(link.notes.iter().cloned());
+    let charts = p
+        .charts
+        .iter()
+        .map(|c| {
+            let data = base64::engine::general_purpose::STANDARD.encode(c.svg.as_bytes());
+            (
+                c.stem.clone(),
+                Chart {
+                    title: c.title.clone(),
+                    src: format!("data:image/svg+xml;base64,{data}"),
+                },
+            )
+        })
+        .collect();
+    Page {
+        as_of: link.as_of.clone().unwrap_or_else(|| "-".into()),
+        version: env!("CARGO_PKG_VERSION"),
+        headline,
+        model,
+        tiers,
+        warnings,
+        notes,
+        charts,
+        traits,
+        excluded,
+        points,
+        calibration,
+        conversion,
+        funnel,
+        speed,
+        sla,
+        sla_assumption: "Wins lost assume that breached leads would have converted like those \
+                         answered within the SLA: an association, not a causal estimate."
+            .into(),
+        roi,
+        inputs,
+        reasons,
+        outcome,
+        min_cell: p.min_cell,
+    }
+}
+
+/// Renders the page as a string.
+pub fn render(p: &PageInputs) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    let template = env
+        .template_from_named_str("report.html", TEMPLATE)
+        .map_err(|e| Error::Internal(format!("report template: {e:#}")))?;
+    template
+        .render(minijinja::value::Serde(page(p)))
+        .map_err(|e| Error::Internal(format!("report template: {e:#}")))
+}
+
+/// Writes `report.html` into `dir`.
+pub fn write(dir: &Path, p: &PageInputs) -> Result<()> {
+    let html = render(p)?;
+    output::write_atomic(&dir.join("report.html"), |w| w.write_all(html.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_like_a_report() {
+        assert_eq!(thousands(4_330_465.16), "4,330,465");
+        assert_eq!(thousands(-1234.0), "-1,234");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(percent(Some(0.1234)), "12.3%");
+        assert_eq!(percent(None), "-");
+        assert_eq!(interval(Some(0.095), Some(0.133)), "9.5–13.3%");
+        assert_eq!(
+            reason_kind("duplicate lead_id (the first, at row 58, is kept)"),
+            "duplicate lead_id (the first, at row N, is kept)"
+        );
+    }
+}
