@@ -237,13 +237,24 @@ fn generate_is_byte_identical_per_seed_and_the_shipped_sample_is_seed_42() {
 }
 
 #[test]
-fn run_on_the_sample_says_what_is_not_built() {
+fn run_on_the_sample_writes_every_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = leadtune(&root(), &["run", "--out", dir.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("not built yet"), "{stdout}");
+    assert!(!stdout.contains("not built"), "{stdout}");
+    assert!(stdout.contains("report.html in a browser"), "{stdout}");
+    let charts: Vec<String> = std::fs::read_dir(dir.path().join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for ext in [".png", ".svg"] {
+        let n = charts.iter().filter(|c| c.ends_with(ext)).count();
+        assert!(n >= 8, "{n} {ext} charts: {charts:?}");
+    }
     for file in [
+        "report.html",
+        "sla_by_tier.csv",
         "rejected.csv",
         "manifest.json",
         "traits.csv",

@@ -27,9 +27,6 @@ pub enum Mode {
     Traits,
 }
 
-/// Stages of the whole pipeline that later work adds; `run` names them rather than pretend.
-const NOT_BUILT: [&str; 1] = ["reports: charts, report.html, notebooks"];
-
 pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let mut timings = BTreeMap::new();
     let started = Instant::now();
@@ -126,7 +123,13 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             settings.min_cell_leads,
         )?;
         written.extend(tables.written.iter().cloned());
-        let charts = Vec::new();
+        let charts = report::figures::write(&out_dir, &tables, discovery.as_ref(), tuned.as_ref())?;
+        written.extend(charts.iter().flat_map(|c| {
+            [
+                format!("charts/{}.png", c.stem),
+                format!("charts/{}.svg", c.stem),
+            ]
+        }));
         report::html::write(
             &out_dir,
             &report::html::PageInputs {
@@ -174,7 +177,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     if let Some(t) = &tuned {
         print_fit(t);
     }
-    print_outputs(&settings, &written, mode, &stages);
+    print_outputs(&settings, &written);
     Ok(())
 }
 
@@ -376,16 +379,14 @@ fn stages(mode: Mode) -> Vec<Stage> {
             },
         },
     ];
-    for name in NOT_BUILT {
-        stages.push(Stage {
-            name,
-            status: match mode {
-                Mode::Run => "not built yet",
-                Mode::Validate => "not part of validate",
-                Mode::Traits => "not part of traits",
-            },
-        });
-    }
+    stages.push(Stage {
+        name: "charts and the report page (charts/*.png, charts/*.svg, report.html)",
+        status: match mode {
+            Mode::Run => "done",
+            Mode::Validate => "not part of validate",
+            Mode::Traits => "not part of traits",
+        },
+    });
     stages
 }
 
@@ -529,17 +530,26 @@ fn print_summary(entries: &[InputEntry], linked: &Linked) {
     }
 }
 
-/// Where the outputs are, and which stages are not built yet.
-fn print_outputs(settings: &Settings, written: &[String], mode: Mode, stages: &[Stage]) {
+/// Where the outputs are; the charts as one line.
+fn print_outputs(settings: &Settings, written: &[String]) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\noutputs in {}:", settings.output_dir.display());
-    for file in written {
+    let charts = written.iter().filter(|f| f.starts_with("charts/")).count();
+    for file in written.iter().filter(|f| !f.starts_with("charts/")) {
         let _ = writeln!(out, "  {file}");
     }
-    if mode == Mode::Run {
-        let _ = writeln!(out, "\nnot built yet (no output written for these stages):");
-        for stage in stages.iter().filter(|s| s.status != "done") {
-            let _ = writeln!(out, "  - {}", stage.name);
-        }
+    if charts > 0 {
+        let _ = writeln!(
+            out,
+            "  charts/ ({} charts, each as PNG and SVG)",
+            charts / 2
+        );
+    }
+    if written.iter().any(|f| f == "report.html") {
+        let _ = writeln!(
+            out,
+            "\nopen {} in a browser for the whole report",
+            settings.output_dir.join("report.html").display()
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Tables for people and machines. Aggregates only: no lead's name, email or company.
 
+pub mod charts;
 pub mod conversion;
+pub mod figures;
 pub mod html;
 pub mod points_table;
 pub mod roi;
