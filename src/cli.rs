@@ -99,6 +99,14 @@ pub struct ScoreArgs {
     /// Where to write the scores (.csv or .parquet).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
+    /// How many reasons to give per lead in the `reasons` column, as `trait=bin (+points)`,
+    /// largest first, up or down (0: no reasons).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub reasons: usize,
+    /// Add the full point breakdown: `base_points` and a `points:<trait>` column per trait,
+    /// which add up to `score` exactly.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

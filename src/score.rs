@@ -147,6 +147,44 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
     }
 }
 
+impl Scored {
+    /// Lead `i`'s points, trait by trait in the config's order: `(trait index, points)`.
+    /// With the config's base points they add up to the lead's score exactly.
+    pub fn breakdown<'a>(
+        &'a self,
+        config: &'a ScoringConfig,
+        i: usize,
+    ) -> impl Iterator<Item = (usize, i64)> + 'a {
+        config
+            .traits
+            .iter()
+            .enumerate()
+            .map(move |(t, tr)| (t, tr.bins[self.bins[t][i] as usize].points))
+    }
+
+    /// Lead `i`'s top `k` reasons, as `trait=bin (+points)` joined by `; `: the traits that
+    /// move its score most, up or down. A trait's points are its bin's difference from an
+    /// average lead (a bin with the average conversion scores 0), so the largest in size,
+    /// positive (what makes the lead hot) or negative (what holds it back), come first; ties
+    /// keep the config's order. Traits at 0 points say nothing and are left out.
+    pub fn reasons(&self, config: &ScoringConfig, i: usize, k: usize) -> String {
+        let mut parts: Vec<(usize, i64)> = self.breakdown(config, i).filter(|p| p.1 != 0).collect();
+        parts.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        parts
+            .iter()
+            .take(k)
+            .map(|&(t, points)| {
+                let tr = &config.traits[t];
+                format!(
+                    "{}={} ({points:+})",
+                    tr.name, tr.bins[self.bins[t][i] as usize].label
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 fn is_listed_other(rules: &[&BinRule], bin: usize, value: &str) -> bool {
     matches!(rules.get(bin), Some(BinRule::Other { values }) if values.iter().any(|v| v == value))
 }
@@ -288,6 +326,25 @@ mod properties {
         }
     }
 
+    #[test]
+    fn reasons_by_hand() {
+        // Numeric bins r0 (<= 10) -12 and r1 (> 10) +5; categories c0 +5 and c1 -12.
+        let config = config(vec![10.0], vec![-12, 5], 2, (80, 60));
+        let numeric = TraitValues::Numeric(vec![Some(3.0), Some(30.0)]);
+        let categorical = TraitValues::Categorical {
+            codes: vec![Some(1), Some(0)],
+            labels: vec!["c0".into(), "c1".into()],
+        };
+        let s = score(&config, &[Some(&numeric), Some(&categorical)], &[0, 1]);
+        assert_eq!(config.traits[1].bins[1].points, -12);
+        // Lead 0: n=r0 (-12) and c=c1 (-12); equal in size, so in the config's order.
+        assert_eq!(s.reasons(&config, 0, 3), "n=r0 (-12); c=c1 (-12)");
+        assert_eq!(s.reasons(&config, 0, 1), "n=r0 (-12)");
+        // Lead 1: n=r1 (+5) and c=c0 (+5).
+        assert_eq!(s.reasons(&config, 1, 3), "n=r1 (+5); c=c0 (+5)");
+        assert_eq!(s.score[1], 50 + 5 + 5);
+    }
+
     proptest! {
         #[test]
         fn every_lead_gets_one_bin_per_trait_and_the_points_add_up(
@@ -330,6 +387,31 @@ mod properties {
                 prop_assert_eq!(s.engagement[i], c_bins[cb].points);
                 prop_assert_eq!(s.score[i], s.fit[i] + s.engagement[i]);
                 prop_assert!(s.probability[i] > 0.0 && s.probability[i] < 1.0);
+                // The breakdown adds up to the score exactly, and every reason is in it with
+                // its points, the largest first.
+                let parts: Vec<(usize, i64)> = s.breakdown(&config, i).collect();
+                prop_assert_eq!(
+                    config.base_points + parts.iter().map(|p| p.1).sum::<i64>(),
+                    s.score[i]
+                );
+                let reasons = s.reasons(&config, i, 3);
+                let nonzero = parts.iter().filter(|p| p.1 != 0).count();
+                let listed: Vec<&str> =
+                    reasons.split("; ").filter(|r| !r.is_empty()).collect();
+                prop_assert_eq!(listed.len(), nonzero.min(3));
+                let mut last = i64::MAX;
+                for r in listed {
+                    let points: i64 = r
+                        .rsplit_once(" (")
+                        .and_then(|(_, p)| p.strip_suffix(')'))
+                        .and_then(|p| p.parse().ok())
+                        .unwrap();
+                    prop_assert!(points.abs() <= last);
+                    last = points.abs();
+                    let (t, _) = r.split_once('=').unwrap();
+                    let idx = config.traits.iter().position(|x| x.name == t).unwrap();
+                    prop_assert_eq!(parts[idx].1, points);
+                }
             }
             // Higher scores never land in a lower tier, nor get a lower probability.
             let mut order: Vec<usize> = rows.clone();

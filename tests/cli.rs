@@ -589,20 +589,32 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
             "g/activities.csv",
             "--out",
             "scored.csv",
+            "--explain",
         ],
     );
     assert!(s.status.success(), "{}", text(&s.stderr));
     let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
-    let scored: std::collections::BTreeMap<String, (i64, String)> = reader
+    let mut explained = 0;
+    let scored: std::collections::BTreeMap<String, (i64, String, String)> = reader
         .deserialize::<std::collections::BTreeMap<String, String>>()
         .map(|r| {
             let r = r.unwrap();
+            let score: i64 = r["score"].parse().unwrap();
+            // The breakdown adds up to the score exactly.
+            let parts: i64 = r
+                .iter()
+                .filter(|(k, _)| k.starts_with("points:") || *k == "base_points")
+                .map(|(_, v)| v.parse::<i64>().unwrap())
+                .sum();
+            assert_eq!(parts, score, "{r:?}");
+            explained += 1;
             (
                 r["lead_id"].clone(),
-                (r["score"].parse().unwrap(), r["tier"].clone()),
+                (score, r["tier"].clone(), r["reasons"].clone()),
             )
         })
         .collect();
+    assert!(explained > 3000);
     let run = polars::prelude::ParquetReader::new(
         std::fs::File::open(dir.path().join("out/scored_leads.parquet")).unwrap(),
     );
@@ -611,12 +623,14 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
     let ids = run.column("lead_id").unwrap().str().unwrap().clone();
     let scores = run.column("score").unwrap().i64().unwrap().clone();
     let tiers = run.column("tier").unwrap().str().unwrap().clone();
+    let reasons = run.column("reasons").unwrap().str().unwrap().clone();
     let mut compared = 0;
     for i in 0..run.height() {
         let id = ids.get(i).unwrap();
-        if let Some((score, tier)) = scored.get(id) {
+        if let Some((score, tier, why)) = scored.get(id) {
             assert_eq!(Some(*score), scores.get(i), "lead {id}");
             assert_eq!(Some(tier.as_str()), tiers.get(i), "lead {id}");
+            assert_eq!(Some(why.as_str()), reasons.get(i), "lead {id}");
             compared += 1;
         }
     }

@@ -123,6 +123,11 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             settings.min_cell_leads,
         )?;
         written.extend(tables.written.iter().cloned());
+        timings.insert(
+            "reports.tables".to_string(),
+            step.elapsed().as_millis() as u64,
+        );
+        let charts_step = Instant::now();
         let charts = report::figures::write(&out_dir, &tables, discovery.as_ref(), tuned.as_ref())?;
         written.extend(charts.iter().flat_map(|c| {
             [
@@ -130,6 +135,11 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
                 format!("charts/{}.svg", c.stem),
             ]
         }));
+        timings.insert(
+            "reports.charts".to_string(),
+            charts_step.elapsed().as_millis() as u64,
+        );
+        let html_step = Instant::now();
         report::html::write(
             &out_dir,
             &report::html::PageInputs {
@@ -145,6 +155,10 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             },
         )?;
         written.push("report.html".into());
+        timings.insert(
+            "reports.html".to_string(),
+            html_step.elapsed().as_millis() as u64,
+        );
         timings.insert("reports".to_string(), step.elapsed().as_millis() as u64);
     }
 
@@ -192,6 +206,10 @@ fn write_fit(dir: &std::path::Path, inputs: &Inputs, t: &Tuned) -> Result<()> {
         &t.config,
         &ids,
         &t.scored,
+        &crate::cmd::score::Explain {
+            reasons: 3,
+            breakdown: false,
+        },
     )?;
     output::write_json(&dir.join("scoring-config.schema.json"), &export::schema())?;
     output::write_json(&dir.join("scoring-config.json"), &t.config)

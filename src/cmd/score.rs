@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::binning::TraitValues;
 use crate::cli::ScoreArgs;
@@ -38,7 +39,16 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     let rows: Vec<usize> = (0..inputs.leads.len()).collect();
     let scored = score::score(&config, &refs, &rows);
     let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();
-    write_scores(&args.out, &config, &ids, &scored)?;
+    write_scores(
+        &args.out,
+        &config,
+        &ids,
+        &scored,
+        &Explain {
+            reasons: args.reasons,
+            breakdown: args.explain,
+        },
+    )?;
 
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
@@ -112,31 +122,61 @@ pub fn trait_values(
         .collect()
 }
 
+/// What the scores explain beside the score.
+pub struct Explain {
+    /// Top reasons per lead (0: no `reasons` column).
+    pub reasons: usize,
+    /// The full breakdown: `base_points` and one `points:<trait>` column per trait.
+    pub breakdown: bool,
+}
+
 /// The scores as CSV or Parquet (by extension): lead_id, fit, engagement, score, probability,
-/// tier, completeness (the share of the model's lead fields present; not part of the score).
+/// tier, completeness (the share of the model's lead fields present; not part of the score),
+/// then `reasons` and, with the breakdown, `base_points` and `points:<trait>` per trait, which
+/// add up to `score`.
 pub fn write_scores(
     path: &Path,
     config: &ScoringConfig,
     ids: &StringChunked,
     scored: &Scored,
+    explain: &Explain,
 ) -> Result<()> {
+    let n = scored.score.len();
     let tier_names: Vec<&str> = scored
         .tier
         .iter()
         .map(|&t| config.tiers.get(t).map_or("", |t| t.name.as_str()))
         .collect();
-    let mut df = DataFrame::new(
-        scored.score.len(),
-        vec![
-            ids.clone().into_column().with_name("lead_id".into()),
-            Column::new("fit".into(), &scored.fit),
-            Column::new("engagement".into(), &scored.engagement),
-            Column::new("score".into(), &scored.score),
-            Column::new("probability".into(), &scored.probability),
-            Column::new("tier".into(), &tier_names),
-            Column::new("completeness".into(), &scored.completeness),
-        ],
-    )?;
+    let mut columns = vec![
+        ids.clone().into_column().with_name("lead_id".into()),
+        Column::new("fit".into(), &scored.fit),
+        Column::new("engagement".into(), &scored.engagement),
+        Column::new("score".into(), &scored.score),
+        Column::new("probability".into(), &scored.probability),
+        Column::new("tier".into(), &tier_names),
+        Column::new("completeness".into(), &scored.completeness),
+    ];
+    if explain.reasons > 0 {
+        let reasons: Vec<String> = (0..n)
+            .into_par_iter()
+            .map(|i| scored.reasons(config, i, explain.reasons))
+            .collect();
+        columns.push(Column::new("reasons".into(), reasons));
+    }
+    if explain.breakdown {
+        columns.push(Column::new(
+            "base_points".into(),
+            vec![config.base_points; n],
+        ));
+        for (t, tr) in config.traits.iter().enumerate() {
+            let points: Vec<i64> = scored.bins[t]
+                .iter()
+                .map(|&b| tr.bins[b as usize].points)
+                .collect();
+            columns.push(Column::new(format!("points:{}", tr.name).into(), points));
+        }
+    }
+    let mut df = DataFrame::new(n, columns)?;
     let parquet = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
@@ -151,32 +191,43 @@ pub fn write_scores(
                 .map_err(std::io::Error::other)
         })
     } else {
-        let ids: Vec<String> = ids
+        let header: Vec<String> = df
+            .get_column_names()
             .iter()
-            .map(|v| v.unwrap_or_default().to_string())
+            .map(|c| c.to_string())
             .collect();
+        let text: Vec<Vec<String>> = df
+            .columns()
+            .iter()
+            .map(|c| csv_cells(c.as_materialized_series()))
+            .collect::<Result<_>>()?;
         output::write_csv(
             path,
-            &[
-                "lead_id",
-                "fit",
-                "engagement",
-                "score",
-                "probability",
-                "tier",
-                "completeness",
-            ],
-            (0..scored.score.len()).map(|i| {
-                [
-                    ids[i].clone(),
-                    scored.fit[i].to_string(),
-                    scored.engagement[i].to_string(),
-                    scored.score[i].to_string(),
-                    format!("{:.6}", scored.probability[i]),
-                    tier_names[i].to_string(),
-                    format!("{:.3}", scored.completeness[i]),
-                ]
-            }),
+            &header.iter().map(String::as_str).collect::<Vec<_>>(),
+            (0..n).map(|i| text.iter().map(|c| c[i].clone()).collect::<Vec<_>>()),
         )
     }
+}
+
+/// A score column as CSV text: probabilities to 6 decimals, completeness to 3.
+fn csv_cells(s: &Series) -> Result<Vec<String>> {
+    Ok(match s.dtype() {
+        DataType::Int64 => s
+            .i64()?
+            .iter()
+            .map(|v| v.map(|v| v.to_string()).unwrap_or_default())
+            .collect(),
+        DataType::Float64 => {
+            let decimals = if s.name() == "completeness" { 3 } else { 6 };
+            s.f64()?
+                .iter()
+                .map(|v| v.map(|v| format!("{v:.decimals$}")).unwrap_or_default())
+                .collect()
+        }
+        _ => s
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect(),
+    })
 }
