@@ -21,11 +21,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole pipeline: validate and link the inputs, then every stage built so far.
+    /// Run the whole pipeline: validate and link the inputs, discover traits, fit the
+    /// scorecard, and write the reports.
     ///
-    /// Writes to the output directory ([output] dir, default reports/latest): rejected.csv
-    /// (every row not used, with its reason) and manifest.json (inputs with SHA-256, row counts,
-    /// outcome summary). Stages not built yet are named on the console and in the manifest.
+    /// Writes to the output directory ([output] dir, default reports/latest): report.html (the
+    /// whole report on one self-contained page), charts/ (PNG and SVG), scoring-config.json (the
+    /// model for operational systems), points.csv, traits.csv, evaluation.json,
+    /// scored_leads.parquet (with reasons), the conversion, speed-to-lead, SLA, funnel and
+    /// source ROI tables (CSV, most also Parquet), rejected.csv (every row not used, with its
+    /// reason) and manifest.json (inputs with SHA-256, row counts, timings).
     Run(RunArgs),
     /// Check the inputs and link outcomes, fit nothing: writes rejected.csv and manifest.json.
     ///
@@ -55,6 +59,40 @@ pub enum Command {
     /// that runs on them, and truth.json with the true effects. The same seed gives the same
     /// bytes.
     Generate(GenerateArgs),
+    /// Write the scoring config as SQL that scores a leads table inside the database (SQLite
+    /// or PostgreSQL), with the same scores, probabilities and tiers as `leadtune score`.
+    ///
+    /// The leads table needs lead_id and the model's traits as columns (NULL when missing;
+    /// timestamps as PostgreSQL timestamps or ISO-8601 text in SQLite), created_at for date or
+    /// engagement traits, and for engagement traits an activities table (lead_id, occurred_at,
+    /// type). Writes a CREATE VIEW (or with --select the bare query) to standard output or
+    /// --out.
+    ExportSql(ExportSqlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportSqlArgs {
+    /// The scoring config (scoring-config.json from `leadtune run`).
+    #[arg(long, short, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The database the SQL is for.
+    #[arg(long, value_enum)]
+    pub dialect: crate::sql::Dialect,
+    /// The leads table (schema.table allowed).
+    #[arg(long, default_value = "leads", value_name = "NAME")]
+    pub table: String,
+    /// The activities table, for engagement traits.
+    #[arg(long, default_value = "activities", value_name = "NAME")]
+    pub activities_table: String,
+    /// The view to create.
+    #[arg(long, default_value = "lead_scores", value_name = "NAME")]
+    pub view: String,
+    /// Write the bare SELECT instead of CREATE VIEW.
+    #[arg(long)]
+    pub select: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +159,10 @@ pub struct DiffArgs {
     /// Their activities (for engagement traits).
     #[arg(long, value_name = "FILE")]
     pub activities: Option<PathBuf>,
+    /// With --leads: write the leads that change tier (.csv or .parquet) with their old and
+    /// new score and tier and the new config's reasons, largest score change first.
+    #[arg(long, value_name = "FILE", requires = "leads")]
+    pub changes: Option<PathBuf>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,

@@ -66,9 +66,9 @@ pub fn engagement_traits(
         ])
         .join(scoring, [col("lead_id")], [col("lead_id")], inner)
         .filter(col("t").lt_eq(col("scoring_ms")))
-        .with_column(
-            ((col("scoring_ms") - col("t")).cast(DataType::Float64) / lit(DAY_MS)).alias("age"),
-        )
+        // Ages stay whole milliseconds: polars divides by a constant as a multiplication by its
+        // reciprocal, which is off by an ulp now and then; days are divided exactly below.
+        .with_column((col("scoring_ms") - col("t")).alias("age_ms"))
         .collect()?;
 
     // Types by frequency (name order on ties); rare ones pooled as "other".
@@ -108,13 +108,13 @@ pub fn engagement_traits(
         }
     };
     let mut flags: Vec<Expr> = Vec::new();
-    let mut aggs = vec![col("age").min().alias("days_since_last_activity")];
+    let mut aggs = vec![col("age_ms").min().alias("days_since_last_activity")];
     let mut names: Vec<String> = Vec::new();
     let mut type_names: Vec<String> = common.clone();
     if has_rare {
         type_names.push("other".into());
     }
-    let within = |w: u32| col("age").lt_eq(lit(f64::from(w)));
+    let within = |w: u32| col("age_ms").lt_eq(lit(i64::from(w) * DAY_MS as i64));
     for &w in &params.windows_days {
         let name = format!("activities_{w}d");
         flags.push(within(w).cast(DataType::UInt32).alias(&name));
@@ -174,10 +174,47 @@ pub fn engagement_traits(
     names
         .into_iter()
         .map(|name| {
-            let values = joined.column(&name)?.f64()?.iter().collect();
+            let values = if name == "days_since_last_activity" {
+                // Exact division (see above): the same value SQL gets from its seconds.
+                let ms = joined.column(&name)?.cast(&DataType::Int64)?;
+                ms.i64()?
+                    .iter()
+                    .map(|v| v.map(|ms| ms as f64 / DAY_MS))
+                    .collect()
+            } else {
+                joined.column(&name)?.f64()?.iter().collect()
+            };
             Ok(EngagementTrait { name, values })
         })
         .collect()
+}
+
+/// The values of an engagement trait that the activities scored hold no row for (a type none
+/// of these leads had): counts are 0 for every lead with a `created_at`, as they would be for a
+/// lead without activities of the type; `days_since_last_activity` is missing. `None` for a
+/// name that is not an engagement trait of these windows.
+pub fn absent_trait(
+    name: &str,
+    leads: &Leads,
+    windows_days: &[u32],
+) -> Result<Option<Vec<Option<f64>>>> {
+    let count = name == "distinct_activity_types"
+        || name.rsplit_once('_').is_some_and(|(_, days)| {
+            days.strip_suffix('d')
+                .and_then(|d| d.parse::<u32>().ok())
+                .is_some_and(|d| windows_days.contains(&d))
+        });
+    let created: Vec<bool> = match leads.frame().column("created_at") {
+        Ok(c) => c.is_not_null().iter().map(|v| v == Some(true)).collect(),
+        Err(_) => return Ok(None),
+    };
+    Ok(if count {
+        Some(created.iter().map(|&c| c.then_some(0.0)).collect())
+    } else if name == "days_since_last_activity" {
+        Some(vec![None; created.len()])
+    } else {
+        None
+    })
 }
 
 #[cfg(test)]

@@ -20,6 +20,14 @@ pub struct ScoringConfig {
     /// Layout version of this file (currently 1).
     pub schema_version: u32,
     pub leadtune_version: String,
+    /// The date from which the config is meant to score leads: the end of the data it was
+    /// fitted on (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// SHA-256 of this file's content with this field left out: two configs with the same
+    /// hash score every lead the same. Operational systems tell versions apart by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_sha256: Option<String>,
     /// PDO scaling: score = offset + factor * log-odds of winning.
     pub scaling: Scaling,
     /// Points every lead starts with (part of the fit sub-score).
@@ -154,6 +162,30 @@ pub fn schema() -> serde_json::Value {
 }
 
 /// Reads a scoring config, refusing a newer layout than this leadtune knows.
+/// The config's content hash: SHA-256 of its JSON with `content_sha256` left out.
+pub fn content_sha256(config: &ScoringConfig) -> String {
+    use sha2::{Digest, Sha256};
+    let unhashed = ScoringConfig {
+        content_sha256: None,
+        ..config.clone()
+    };
+    let bytes = serde_json::to_vec(&unhashed).unwrap_or_default();
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Sets `valid_from` (from the training window's end of data) and `content_sha256`.
+pub fn stamp(config: &mut ScoringConfig) {
+    config.valid_from = config
+        .training
+        .as_of
+        .as_ref()
+        .map(|a| a.chars().take(10).collect());
+    config.content_sha256 = Some(content_sha256(config));
+}
+
 pub fn read(path: &Path) -> Result<ScoringConfig> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let value: serde_json::Value =
@@ -198,5 +230,29 @@ pub fn calibration(config: &ScoringConfig) -> crate::metrics::Calibration {
                 leads: c.leads,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_hash_names_the_content() {
+        // A config as `run` wrote it on the sample.
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scoring-config-v1.json");
+        let mut config = read(&path).unwrap();
+        let written = config.content_sha256.clone();
+        stamp(&mut config);
+        assert_eq!(config.content_sha256, written, "as written");
+        let hash = config.content_sha256.clone().unwrap();
+        assert_eq!(hash.len(), 64);
+        // The hash leaves itself out: stamping again gives the same hash.
+        stamp(&mut config);
+        assert_eq!(config.content_sha256.as_deref(), Some(hash.as_str()));
+        // Any change to what scores a lead changes it.
+        config.traits[0].bins[0].points += 1;
+        assert_ne!(content_sha256(&config), hash);
     }
 }

@@ -35,6 +35,7 @@ pub mod progress;
 pub mod report;
 pub mod score;
 pub mod scorecard;
+pub mod sql;
 pub mod stats;
 pub mod synth;
 pub mod tiers;

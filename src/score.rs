@@ -263,6 +263,8 @@ mod properties {
         ScoringConfig {
             schema_version: 1,
             leadtune_version: "test".into(),
+            valid_from: None,
+            content_sha256: None,
             scaling: Scaling::new(20.0, 50.0, 0.1),
             base_points: 50,
             scoring: ScoringRules {

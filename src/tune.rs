@@ -153,6 +153,8 @@ pub fn tune(
     let mut config = ScoringConfig {
         schema_version: export::SCHEMA_VERSION,
         leadtune_version: env!("CARGO_PKG_VERSION").to_string(),
+        valid_from: None,
+        content_sha256: None,
         scaling,
         base_points: card.base_points,
         scoring: ScoringRules {
@@ -352,6 +354,7 @@ pub fn tune(
         backtest,
         warnings,
     };
+    export::stamp(&mut config);
     Ok(Tuned {
         config,
         evaluation,

@@ -871,11 +871,34 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
             "new/scoring-config.json",
             "--leads",
             "g/leads.csv",
+            "--changes",
+            "changes.csv",
             "--json",
         ],
     );
     assert!(d.status.success(), "{}", text(&d.stderr));
     let d: serde_json::Value = serde_json::from_slice(&d.stdout).unwrap();
+    // The leads listed as changing tier are exactly as many as counted, each with new reasons.
+    let mut reader = csv::Reader::from_path(dir.path().join("changes.csv")).unwrap();
+    let changed: Vec<std::collections::BTreeMap<String, String>> =
+        reader.deserialize().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        changed.len() as u64,
+        d["leads_changing_tier"].as_u64().unwrap()
+    );
+    for c in &changed {
+        assert_ne!(c["old_tier"], c["new_tier"], "{c:?}");
+        let change: i64 = c["change"].parse().unwrap();
+        let (old, new): (i64, i64) = (
+            c["old_score"].parse().unwrap(),
+            c["new_score"].parse().unwrap(),
+        );
+        assert_eq!(change, new - old);
+    }
+    assert!(changed.iter().any(|c| !c["new_reasons"].is_empty()));
+    // Each config names its version: content hashes differ, valid_from is the data's end.
+    assert_ne!(d["content_sha256"][0], d["content_sha256"][1]);
+    assert!(d["valid_from"][1].as_str().is_some_and(|v| v.len() == 10));
     let referral = d["points"]
         .as_array()
         .unwrap()

@@ -33,6 +33,9 @@ pub struct TierChange {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigDiff {
+    /// Each config's `valid_from` and content hash.
+    pub valid_from: (Option<String>, Option<String>),
+    pub content_sha256: (Option<String>, Option<String>),
     pub base_points: (i64, i64),
     pub traits_added: Vec<String>,
     pub traits_removed: Vec<String>,
@@ -82,12 +85,13 @@ pub fn diff(old: &ScoringConfig, new: &ScoringConfig) -> ConfigDiff {
             .then(a.r#trait.cmp(&b.r#trait))
             .then(a.bin.cmp(&b.bin))
     });
-    let tier_names: std::collections::BTreeSet<&str> = old
-        .tiers
-        .iter()
-        .chain(&new.tiers)
-        .map(|t| t.name.as_str())
-        .collect();
+    // The new config's tier order (hot first), then tiers only the old one has.
+    let mut tier_names: Vec<&str> = Vec::new();
+    for t in new.tiers.iter().chain(&old.tiers) {
+        if !tier_names.contains(&t.name.as_str()) {
+            tier_names.push(t.name.as_str());
+        }
+    }
     let tiers = tier_names
         .into_iter()
         .map(|name| {
@@ -103,6 +107,8 @@ pub fn diff(old: &ScoringConfig, new: &ScoringConfig) -> ConfigDiff {
         })
         .collect();
     ConfigDiff {
+        valid_from: (old.valid_from.clone(), new.valid_from.clone()),
+        content_sha256: (old.content_sha256.clone(), new.content_sha256.clone()),
         base_points: (old.base_points, new.base_points),
         traits_added: new_names
             .iter()
@@ -158,6 +164,9 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         }
         d.tier_moves = Some(moves);
         d.leads_changing_tier = Some(changing);
+        if let Some(path) = &args.changes {
+            write_changes(path, &inputs.leads, (&old, &a), (&new, &b))?;
+        }
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -165,6 +174,20 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         let _ = writeln!(out);
         return Ok(());
     }
+    let _ = writeln!(
+        out,
+        "config: valid from {} -> {}, content {} -> {}",
+        d.valid_from.0.as_deref().unwrap_or("-"),
+        d.valid_from.1.as_deref().unwrap_or("-"),
+        d.content_sha256
+            .0
+            .as_deref()
+            .map_or("-", |h| &h[..h.len().min(12)]),
+        d.content_sha256
+            .1
+            .as_deref()
+            .map_or("-", |h| &h[..h.len().min(12)]),
+    );
     let _ = writeln!(
         out,
         "base points: {} -> {}",
@@ -212,6 +235,50 @@ pub fn run(args: &DiffArgs) -> Result<()> {
                 let _ = writeln!(out, "  {from:<6} -> {t:<6} {n}");
             }
         }
+        if let Some(path) = &args.changes {
+            let _ = writeln!(
+                out,
+                "the leads that change tier, with their reasons: {}",
+                path.display()
+            );
+        }
     }
     Ok(())
+}
+
+/// The leads whose tier differs between the configs, largest score change first.
+fn write_changes(
+    path: &std::path::Path,
+    leads: &ingest::Leads,
+    old: (&ScoringConfig, &score::Scored),
+    new: (&ScoringConfig, &score::Scored),
+) -> Result<()> {
+    use polars::prelude::*;
+    let ids = leads.frame().column("lead_id")?.str()?.clone();
+    let (oc, os) = old;
+    let (nc, ns) = new;
+    let mut rows: Vec<usize> = (0..os.score.len())
+        .filter(|&i| oc.tiers[os.tier[i]].name != nc.tiers[ns.tier[i]].name)
+        .collect();
+    rows.sort_by_key(|&i| (std::cmp::Reverse((ns.score[i] - os.score[i]).abs()), i));
+    let text = |f: &dyn Fn(usize) -> String, name: &str| {
+        Column::new(name.into(), rows.iter().map(|&i| f(i)).collect::<Vec<_>>())
+    };
+    let int = |f: &dyn Fn(usize) -> i64, name: &str| {
+        Column::new(name.into(), rows.iter().map(|&i| f(i)).collect::<Vec<_>>())
+    };
+    let df = DataFrame::new(
+        rows.len(),
+        vec![
+            text(&|i| ids.get(i).unwrap_or_default().to_string(), "lead_id"),
+            int(&|i| os.score[i], "old_score"),
+            text(&|i| oc.tiers[os.tier[i]].name.clone(), "old_tier"),
+            int(&|i| ns.score[i], "new_score"),
+            text(&|i| nc.tiers[ns.tier[i]].name.clone(), "new_tier"),
+            int(&|i| ns.score[i] - os.score[i], "change"),
+            text(&|i| ns.reasons(nc, i, 3), "new_reasons"),
+            text(&|i| os.reasons(oc, i, 3), "old_reasons"),
+        ],
+    )?;
+    crate::cmd::score::write_frame(path, df)
 }

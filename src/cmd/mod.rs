@@ -1,6 +1,7 @@
 //! Glue, one file per subcommand: read args, call the stage functions, write files.
 
 mod diff;
+mod export_sql;
 mod generate;
 mod run;
 mod score;
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Score(args) => score::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::ExportSql(args) => export_sql::run(&args),
     }
 }

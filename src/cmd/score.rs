@@ -108,10 +108,17 @@ pub fn trait_values(
         .traits
         .iter()
         .map(|t| match t.kind {
-            TraitKind::Activity => Ok(derived
-                .iter()
-                .find(|d| d.name == t.name)
-                .map(|d| TraitValues::Numeric(d.values.clone()))),
+            TraitKind::Activity => match derived.iter().find(|d| d.name == t.name) {
+                Some(d) => Ok(Some(TraitValues::Numeric(d.values.clone()))),
+                // Given activities, a type these leads never had counts 0, not missing.
+                None if activities.is_some() => {
+                    Ok(
+                        engagement::absent_trait(&t.name, leads, &config.scoring.activity_windows)?
+                            .map(TraitValues::Numeric),
+                    )
+                }
+                None => Ok(None),
+            },
             kind => traits::lead_values(
                 leads.frame(),
                 &t.name,
@@ -176,7 +183,12 @@ pub fn write_scores(
             columns.push(Column::new(format!("points:{}", tr.name).into(), points));
         }
     }
-    let mut df = DataFrame::new(n, columns)?;
+    write_frame(path, DataFrame::new(n, columns)?)
+}
+
+/// A frame as Parquet or (by any other extension) formula-safe CSV, written atomically.
+pub fn write_frame(path: &Path, mut df: DataFrame) -> Result<()> {
+    let n = df.height();
     let parquet = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));

@@ -1,0 +1,33 @@
+//! `leadtune export-sql`: the scoring config as SQL for the warehouse.
+
+use std::io::Write;
+
+use crate::cli::ExportSqlArgs;
+use crate::error::{Error, Result};
+use crate::export;
+use crate::output;
+use crate::sql::{self, SqlOptions};
+
+pub fn run(args: &ExportSqlArgs) -> Result<()> {
+    let config = export::read(&args.model)?;
+    let text = sql::export(
+        &config,
+        &SqlOptions {
+            dialect: args.dialect,
+            leads_table: args.table.clone(),
+            activities_table: args.activities_table.clone(),
+            view: (!args.select).then(|| args.view.clone()),
+        },
+    )
+    .map_err(|message| Error::Config {
+        path: args.model.clone(),
+        message,
+    })?;
+    match &args.out {
+        Some(path) => output::write_atomic(path, |w| w.write_all(text.as_bytes())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io("standard output", e)),
+    }
+}

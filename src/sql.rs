@@ -1,0 +1,429 @@
+//! The scoring config as SQL: a query (or view) that scores a leads table inside the database
+//! and gives the same fit, engagement, score, probability and tier as `leadtune score`.
+//!
+//! What the database must hold: a leads table with `lead_id`, the model's lead traits as
+//! columns (categories as text, numbers as numbers, dates as timestamps) and, for engagement or
+//! date traits, `created_at`; for engagement traits an activities table with `lead_id`,
+//! `occurred_at` and `type`. Timestamps are PostgreSQL `timestamp` values, or ISO-8601 text in
+//! SQLite. Missing values are NULL.
+//!
+//! Every step mirrors the one scoring code ([`crate::score`]):
+//! - a numeric value's bin is its special value's, else the range `lo < x <= hi` holding it,
+//!   else (NULL) the missing bin; a category's is its own value's, else `other`, else missing;
+//! - engagement counts are taken as of `created_at + scoring_offset_days`: activities in the
+//!   window `age <= w days` per type and in total, the days since the last one, the distinct
+//!   types; leads without activities count 0 and have no `days_since_last_activity`;
+//! - the probability is the config's isotonic calibration, interpolated linearly in its gaps
+//!   and clamped to `[1e-15, 1 - 1e-15]` ([`crate::metrics::Calibration::probability`]).
+//!
+//! Times are compared in whole seconds since the epoch, so sub-second timestamps are truncated.
+//! Activity types match the config's trait names after lower-casing (`Page View` does not match
+//! `page_view`), and `distinct_activity_types` counts raw types (leadtune pools very rare types
+//! into one `other`): the first exports refuse models with an `other_*` activity trait.
+//!
+//! Identifiers are double-quoted with `"` doubled; text literals single-quoted with `'`
+//! doubled, so no value in a config can end a literal; numbers are written in Rust's
+//! shortest round-trip form, which both engines parse to the same double.
+
+use std::fmt::Write;
+
+use crate::binning::{BinRule, Origin};
+use crate::export::{ConfigTrait, ScoringConfig, TraitKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data is and what to write.
+#[derive(Debug, Clone)]
+pub struct SqlOptions {
+    pub dialect: Dialect,
+    pub leads_table: String,
+    pub activities_table: String,
+    /// `Some(name)`: `CREATE VIEW name AS ...`; `None`: the bare query.
+    pub view: Option<String>,
+}
+
+/// `"name"` with inner quotes doubled.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A possibly schema-qualified table name (`schema.table`), each part quoted.
+fn table(name: &str) -> String {
+    name.split('.').map(ident).collect::<Vec<_>>().join(".")
+}
+
+/// `'text'` with inner quotes doubled (and NUL, which no SQL text can hold, dropped).
+pub fn text(value: &str) -> String {
+    format!("'{}'", value.replace('\0', "").replace('\'', "''"))
+}
+
+/// A double as a literal both engines read back to the same bits.
+fn number(dialect: Dialect, v: f64) -> String {
+    let repr = format!("{v:?}");
+    match dialect {
+        Dialect::Sqlite => repr,
+        Dialect::Postgres => format!("CAST({repr} AS DOUBLE PRECISION)"),
+    }
+}
+
+/// Seconds since the epoch of a timestamp expression, as a double.
+fn epoch(dialect: Dialect, expr: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("CAST(unixepoch({expr}) AS REAL)"),
+        Dialect::Postgres => format!("CAST(floor(EXTRACT(EPOCH FROM {expr})) AS DOUBLE PRECISION)"),
+    }
+}
+
+/// A comment line: no line breaks, so nothing in it can become SQL.
+fn comment(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("-- {clean}\n")
+}
+
+/// The activity type and window of an engagement trait (`page_view_30d` -> type `page_view`,
+/// 30 days); `activities_30d` counts every type (type `None`).
+fn activity_window(name: &str, windows: &[u32]) -> Option<(Option<String>, u32)> {
+    let (stem, days) = name.rsplit_once('_')?;
+    let days: u32 = days.strip_suffix('d')?.parse().ok()?;
+    if !windows.contains(&days) {
+        return None;
+    }
+    Some(((stem != "activities").then(|| stem.to_string()), days))
+}
+
+/// The points of a trait as a `CASE` over the value expression `v`.
+fn points_case(dialect: Dialect, t: &ConfigTrait, v: &str) -> String {
+    let missing = t
+        .bins
+        .iter()
+        .position(|b| b.rule == BinRule::Missing)
+        .unwrap_or(t.bins.len().saturating_sub(1));
+    let missing_points = t.bins.get(missing).map_or(0, |b| b.points);
+    let mut case = format!("CASE WHEN {v} IS NULL THEN {missing_points}");
+    let categorical = t.kind == TraitKind::Categorical;
+    // Specials before ranges, as in the scoring code; `other` in the ELSE.
+    for b in &t.bins {
+        match &b.rule {
+            BinRule::Special { value } if !categorical => {
+                let _ = write!(
+                    case,
+                    " WHEN {v} = {} THEN {}",
+                    number(dialect, *value),
+                    b.points
+                );
+            }
+            BinRule::Value { value } if categorical => {
+                let _ = write!(case, " WHEN {v} = {} THEN {}", text(value), b.points);
+            }
+            _ => {}
+        }
+    }
+    let mut other = missing_points;
+    for b in &t.bins {
+        match &b.rule {
+            BinRule::Range { lo, hi } if !categorical => {
+                let mut cond = Vec::new();
+                if let Some(lo) = lo {
+                    cond.push(format!("{v} > {}", number(dialect, *lo)));
+                }
+                if let Some(hi) = hi {
+                    cond.push(format!("{v} <= {}", number(dialect, *hi)));
+                }
+                if cond.is_empty() {
+                    cond.push("1 = 1".into());
+                }
+                let _ = write!(case, " WHEN {} THEN {}", cond.join(" AND "), b.points);
+            }
+            BinRule::Other { .. } if categorical => other = b.points,
+            _ => {}
+        }
+    }
+    let _ = write!(case, " ELSE {other} END");
+    case
+}
+
+/// The calibrated probability of the integer expression `score`.
+fn probability_case(dialect: Dialect, config: &ScoringConfig, score: &str) -> String {
+    let steps = &config.calibration;
+    let guard = |p: f64| p.clamp(1e-15, 1.0 - 1e-15);
+    let Some(first) = steps.first() else {
+        return "NULL".into();
+    };
+    let s = format!("CAST({score} AS DOUBLE PRECISION)");
+    let s = match dialect {
+        Dialect::Sqlite => format!("CAST({score} AS REAL)"),
+        Dialect::Postgres => s,
+    };
+    let n = |v: f64| number(dialect, v);
+    let mut case = format!(
+        "CASE WHEN {s} < {} THEN {}",
+        n(first.score_low),
+        n(guard(first.probability))
+    );
+    for (i, step) in steps.iter().enumerate() {
+        let _ = write!(
+            case,
+            " WHEN {s} >= {} AND {s} <= {} THEN {}",
+            n(step.score_low),
+            n(step.score_high),
+            n(guard(step.probability))
+        );
+        if let Some(next) = steps.get(i + 1) {
+            // p + t (p' - p), t = (s - high) / (low' - high), in a gap.
+            let _ = write!(
+                case,
+                " WHEN {s} > {} AND {s} < {} THEN \
+                 {} + (({s} - {}) / ({} - {})) * ({} - {})",
+                n(step.score_high),
+                n(next.score_low),
+                n(step.probability),
+                n(step.score_high),
+                n(next.score_low),
+                n(step.score_high),
+                n(next.probability),
+                n(step.probability),
+            );
+        }
+    }
+    let last = steps[steps.len() - 1];
+    let _ = write!(case, " ELSE {} END", n(guard(last.probability)));
+    case
+}
+
+/// The SQL text, or why the config cannot be written as SQL.
+pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, String> {
+    let d = o.dialect;
+    let windows = &config.scoring.activity_windows;
+    let mut lead_traits: Vec<&ConfigTrait> = Vec::new();
+    let mut activity_traits: Vec<&ConfigTrait> = Vec::new();
+    for t in &config.traits {
+        match t.kind {
+            TraitKind::Activity => {
+                let known = t.name == "distinct_activity_types"
+                    || t.name == "days_since_last_activity"
+                    || activity_window(&t.name, windows).is_some();
+                if !known || t.name.starts_with("other_") {
+                    return Err(format!(
+                        "the engagement trait {} cannot be written as SQL (types pooled as \
+                         `other` depend on the data scored); re-fit without it ([traits] \
+                         exclude) or score with `leadtune score`",
+                        t.name
+                    ));
+                }
+                activity_traits.push(t);
+            }
+            _ => lead_traits.push(t),
+        }
+    }
+    let mut sql = String::new();
+    sql.push_str(&comment(&format!(
+        "Lead scores from leadtune {} scoring config (schema {}), written by `leadtune \
+         export-sql --dialect {}`.",
+        config.leadtune_version,
+        config.schema_version,
+        match d {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    )));
+    sql.push_str(&comment(&format!(
+        "Training window {} to {}; validation AUC {}. Columns: lead_id, fit, engagement, score, \
+         probability, tier.",
+        config.training.from.as_deref().unwrap_or("-"),
+        config.training.to.as_deref().unwrap_or("-"),
+        config
+            .validation
+            .auc
+            .map_or("-".to_string(), |a| format!("{a:.3}"))
+    )));
+    if let Some(view) = &o.view {
+        let _ = writeln!(sql, "CREATE VIEW {} AS", table(view));
+    }
+    let leads = table(&o.leads_table);
+    let offset_s = (config.scoring.scoring_offset_days * 86_400.0).round();
+    let _ = writeln!(sql, "WITH");
+    let mut ctes: Vec<String> = Vec::new();
+    if !activity_traits.is_empty() {
+        ctes.push(format!(
+            "scored_at AS (\n  SELECT {id}, {created} + {off} AS scoring_s FROM {leads}\n)",
+            id = ident("lead_id"),
+            created = epoch(d, &ident("created_at")),
+            off = number(d, offset_s),
+        ));
+        ctes.push(format!(
+            "prior AS (\n  SELECT a.{id} AS lead_id, lower(a.{ty}) AS activity_type, \
+             s.scoring_s - {t} AS age_s\n  FROM {acts} a JOIN scored_at s ON s.{id} = a.{id}\n  \
+             WHERE {t} <= s.scoring_s\n)",
+            id = ident("lead_id"),
+            ty = ident("type"),
+            t = epoch(d, &format!("a.{}", ident("occurred_at"))),
+            acts = table(&o.activities_table),
+        ));
+        let mut aggs = Vec::new();
+        for t in &activity_traits {
+            let expr = match t.name.as_str() {
+                "distinct_activity_types" => "COUNT(DISTINCT activity_type)".to_string(),
+                "days_since_last_activity" => {
+                    format!("MIN(age_s) / {}", number(d, 86_400.0))
+                }
+                name => {
+                    let (kind, days) = activity_window(name, windows).unwrap_or((None, 0));
+                    let mut cond = format!("age_s <= {}", number(d, f64::from(days) * 86_400.0));
+                    if let Some(kind) = kind {
+                        cond = format!("activity_type = {} AND {cond}", text(&kind));
+                    }
+                    format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)")
+                }
+            };
+            aggs.push(format!("    {expr} AS {}", ident(&t.name)));
+        }
+        ctes.push(format!(
+            "engagement AS (\n  SELECT lead_id,\n{}\n  FROM prior GROUP BY lead_id\n)",
+            aggs.join(",\n")
+        ));
+    }
+    // One value per trait and lead.
+    let mut values = vec![format!("l.{}", ident("lead_id"))];
+    for (k, t) in config.traits.iter().enumerate() {
+        let v = match t.kind {
+            TraitKind::Activity if t.name == "days_since_last_activity" => {
+                format!("e.{}", ident(&t.name))
+            }
+            TraitKind::Activity => format!("COALESCE(e.{}, 0)", ident(&t.name)),
+            TraitKind::Date => format!(
+                "({} - {}) / {}",
+                epoch(d, &format!("l.{}", ident(&t.name))),
+                epoch(d, &format!("l.{}", ident("created_at"))),
+                number(d, 86_400.0)
+            ),
+            TraitKind::Numeric => match d {
+                Dialect::Sqlite => format!("CAST(l.{} AS REAL)", ident(&t.name)),
+                Dialect::Postgres => {
+                    format!("CAST(l.{} AS DOUBLE PRECISION)", ident(&t.name))
+                }
+            },
+            TraitKind::Categorical => match d {
+                Dialect::Sqlite => format!("CAST(l.{} AS TEXT)", ident(&t.name)),
+                Dialect::Postgres => format!("CAST(l.{} AS TEXT)", ident(&t.name)),
+            },
+        };
+        values.push(format!("{v} AS v{k}"));
+    }
+    let join = if activity_traits.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " LEFT JOIN engagement e ON e.lead_id = l.{}",
+            ident("lead_id")
+        )
+    };
+    ctes.push(format!(
+        "trait_values AS (\n  SELECT {}\n  FROM {leads} l{join}\n)",
+        values.join(",\n    ")
+    ));
+    let sum = |origin: Origin| -> String {
+        let mut parts: Vec<String> = config
+            .traits
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.sub_score == origin)
+            .map(|(k, _)| format!("p{k}"))
+            .collect();
+        if origin == Origin::Fit {
+            parts.insert(0, config.base_points.to_string());
+        }
+        if parts.is_empty() {
+            "0".into()
+        } else {
+            parts.join(" + ")
+        }
+    };
+    let points: Vec<String> = config
+        .traits
+        .iter()
+        .enumerate()
+        .map(|(k, t)| format!("{} AS p{k}", points_case(d, t, &format!("v{k}"))))
+        .collect();
+    let mut select_points = vec![ident("lead_id")];
+    select_points.extend(points);
+    ctes.push(format!(
+        "trait_points AS (\n  SELECT {}\n  FROM trait_values\n)",
+        select_points.join(",\n    ")
+    ));
+    ctes.push(format!(
+        "sub_scores AS (\n  SELECT {id}, {fit} AS fit, {eng} AS engagement\n  FROM trait_points\n)",
+        id = ident("lead_id"),
+        fit = sum(Origin::Fit),
+        eng = sum(Origin::Engagement),
+    ));
+    let score = "(fit + engagement)";
+    let mut tier = String::from("CASE");
+    let last = config.tiers.len().saturating_sub(1);
+    for (i, t) in config.tiers.iter().enumerate() {
+        match t.min_score {
+            Some(m) if i < last => {
+                let _ = write!(tier, " WHEN {score} >= {m} THEN {}", text(&t.name));
+            }
+            _ => {
+                let _ = write!(tier, " ELSE {} END", text(&t.name));
+                break;
+            }
+        }
+    }
+    if !tier.ends_with("END") {
+        tier.push_str(" ELSE NULL END");
+    }
+    ctes.push(format!(
+        "calibrated AS (\n  SELECT {id}, fit, engagement, {score} AS score,\n    {p} AS p\n  \
+         FROM sub_scores\n)",
+        id = ident("lead_id"),
+        p = probability_case(d, config, score),
+    ));
+    let _ = writeln!(sql, "{}", ctes.join(",\n"));
+    // An interpolated probability is clamped like the block probabilities.
+    let (lo, hi) = (number(d, 1e-15), number(d, 1.0 - 1e-15));
+    let _ = writeln!(
+        sql,
+        "SELECT {id} AS lead_id, fit, engagement, score,\n  \
+         CASE WHEN p < {lo} THEN {lo} WHEN p > {hi} THEN {hi} ELSE p END AS probability,\n  \
+         {tier} AS tier\nFROM calibrated;",
+        id = ident("lead_id"),
+        tier = tier.replace(score, "score"),
+    );
+    Ok(sql)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_cannot_be_escaped() {
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(
+            text("O'Brien'); DROP TABLE leads; --"),
+            "'O''Brien''); DROP TABLE leads; --'"
+        );
+        assert_eq!(table("crm.leads"), "\"crm\".\"leads\"");
+        assert_eq!(comment("a\nDROP TABLE x"), "-- a DROP TABLE x\n");
+    }
+
+    #[test]
+    fn activity_trait_names() {
+        let w = [7, 30, 90];
+        assert_eq!(
+            activity_window("page_view_30d", &w),
+            Some((Some("page_view".into()), 30))
+        );
+        assert_eq!(activity_window("activities_7d", &w), Some((None, 7)));
+        assert_eq!(activity_window("page_view_14d", &w), None);
+        assert_eq!(activity_window("distinct_activity_types", &w), None);
+    }
+}
