@@ -108,6 +108,9 @@ pub struct RawOutput {
     pub dir: Option<String>,
     /// Report cells with fewer leads are merged or suppressed (default 10).
     pub min_cell_leads: Option<u64>,
+    /// Traits to break conversion down by in `conversion_by_segment.csv` (default: the
+    /// categorical lead traits with at most 50 values, other than source and campaign).
+    pub segments: Option<Vec<String>>,
 }
 
 /// One input table: where it is, and how the user wrote it (kept for the manifest, so that the
@@ -235,6 +238,8 @@ pub struct Settings {
     pub output_dir: PathBuf,
     pub output_dir_written: String,
     pub min_cell_leads: u64,
+    /// `[output] segments`; `None`: chosen from the traits.
+    pub segments: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -566,6 +571,7 @@ fn resolve(
     let tiers = resolve_tiers(tiers).map_err(bad)?;
 
     let min_cell_leads = output.min_cell_leads.unwrap_or(10);
+    let segments = output.segments;
     let output_dir_written = output.dir.unwrap_or_else(|| "reports/latest".into());
     let output_dir = match out {
         Some(dir) => dir.to_path_buf(),
@@ -588,6 +594,7 @@ fn resolve(
         output_dir,
         output_dir_written,
         min_cell_leads,
+        segments,
     })
 }
 

@@ -1273,7 +1273,7 @@ fn no_csv_output_holds_a_cell_a_spreadsheet_would_run() {
         "+cmd|' /C calc'!A0",
         "-2+3",
         "@SUM(A1)",
-        "=HYPERLINK(\"x\")",
+        "=HYPERLINK(\"http://x\",\"y\")",
     ];
     for i in 0..600 {
         let id = if i < 5 {

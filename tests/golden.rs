@@ -113,6 +113,14 @@ fn every_report_figure_of_a_hand_made_history() {
         "group",
         &[("r1", 20, 10), ("w1", 10, 3), ("w2", 10, 1)],
     );
+    // Segments: plan is "basic" for odd lead numbers, "pro" for even; the wins are L01, L03,
+    // L11, L21, L23, L25, L27, L31 (basic, 8) and L02, L22, L24, L26, L28, L32 (pro, 6).
+    let segments = rows(dir, "conversion_by_segment.csv");
+    assert!(
+        segments.iter().all(|r| r["dimension"] == "plan"),
+        "{segments:?}"
+    );
+    check_conversion(&segments, "group", &[("basic", 20, 8), ("pro", 20, 6)]);
     // Q1: web/w1 (3 wins of 10) and referral's first 10 (8 wins); Q2: w2 (1) and the rest (2).
     check_conversion(
         &rows(dir, "conversion_by_quarter.csv"),

@@ -115,11 +115,16 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     };
     if mode == Mode::Run {
         let step = Instant::now();
+        let segments = settings
+            .segments
+            .clone()
+            .unwrap_or_else(|| default_segments(discovery.as_ref()));
         let tables = report::tables::write_all(
             &out_dir,
             &inputs,
             &linked,
             tuned.as_ref(),
+            &segments,
             settings.min_cell_leads,
         )?;
         written.extend(tables.written.iter().cloned());
@@ -193,6 +198,28 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     }
     print_outputs(&settings, &written);
     Ok(())
+}
+
+/// The traits conversion is broken down by when `[output] segments` is not set: categorical
+/// lead traits kept for the model, with at most 50 values, other than source and campaign
+/// (which have tables of their own).
+fn default_segments(discovery: Option<&Discovery>) -> Vec<String> {
+    let Some(d) = discovery else {
+        return Vec::new();
+    };
+    d.table
+        .traits
+        .iter()
+        .zip(&d.verdicts)
+        .filter(|(t, v)| {
+            !t.numeric
+                && v.flag == Flag::Ok
+                && t.origin == crate::binning::Origin::Fit
+                && t.distinct <= 50
+                && !["source", "campaign"].contains(&t.name.as_str())
+        })
+        .map(|(t, _)| t.name.clone())
+        .collect()
 }
 
 /// Writes the fit's outputs; `scoring-config.json` last, so that a crash never leaves a config

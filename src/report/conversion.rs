@@ -152,6 +152,21 @@ impl ReportLeads<'_> {
         }
     }
 
+    /// Any column's values as text (numbers and booleans as written; None when absent).
+    pub fn text_of(&self, name: &str) -> Vec<Option<String>> {
+        match self
+            .leads
+            .column(name)
+            .and_then(|c| c.cast(&polars::prelude::DataType::String))
+        {
+            Ok(c) => match c.str() {
+                Ok(s) => s.iter().map(|v| v.map(str::to_string)).collect(),
+                Err(_) => vec![None; self.outcome.len()],
+            },
+            Err(_) => vec![None; self.outcome.len()],
+        }
+    }
+
     /// A timestamp column in milliseconds.
     pub fn millis(&self, name: &str) -> Vec<Option<i64>> {
         match self

@@ -44,6 +44,7 @@ pub fn write_all(
     inputs: &Inputs,
     linked: &Linked,
     tuned: Option<&Tuned>,
+    segments: &[String],
     min: u64,
 ) -> Result<ReportTables> {
     use crate::report::conversion::{self, ReportLeads};
@@ -82,6 +83,30 @@ pub fn write_all(
             keep(dimension, &rows);
             stems.push(stem);
         }
+    }
+    // Segments: one table, one dimension per trait.
+    let mut rows = Vec::new();
+    for name in segments.iter().filter(|n| inputs.leads.has(n)) {
+        let values = leads.text_of(name);
+        rows.extend(
+            conversion::conversion_table(&leads.facts(|i| values[i].clone()), min)
+                .into_iter()
+                .map(|r| (name.clone(), r)),
+        );
+    }
+    if !rows.is_empty() {
+        crate::report::write_tables::write(dir, "conversion_by_segment", &rows)?;
+        // For the page, each group says which trait it is a value of.
+        let named: Vec<(String, ConversionRow)> = rows
+            .iter()
+            .map(|(t, r)| {
+                let mut r = r.clone();
+                r.group = format!("{t}: {}", r.group);
+                (t.clone(), r)
+            })
+            .collect();
+        keep("segment", &named);
+        stems.push("conversion_by_segment");
     }
     if inputs.leads.has("created_at") {
         let quarters = leads
