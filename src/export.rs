@@ -70,6 +70,10 @@ pub struct ScoringRules {
     pub activity_windows: Vec<u32>,
     /// The chrono format of dates besides ISO 8601, when one was configured.
     pub date_format: Option<String>,
+    /// Engagement decay fitted from history: the half-life (with its interval) and type weights
+    /// behind the `engagement_decayed` trait; operational systems can decay it between re-fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decay: Option<crate::decay::DecaySpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

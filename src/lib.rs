@@ -18,6 +18,7 @@ pub mod binning;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod decay;
 pub mod engagement;
 pub mod error;
 pub mod evaluate;

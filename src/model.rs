@@ -96,6 +96,11 @@ pub fn split(
     }
 }
 
+/// SplitMix64, for other deterministic assignments.
+pub fn mix_hash(z: u64) -> u64 {
+    mix(z)
+}
+
 /// SplitMix64: a well-mixed hash of a seed, for the random split (deterministic).
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -272,6 +272,7 @@ mod properties {
                 scoring_offset_days: 7.0,
                 activity_windows: vec![7],
                 date_format: None,
+                decay: None,
             },
             traits: vec![
                 ConfigTrait {

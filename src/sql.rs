@@ -208,6 +208,7 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
             TraitKind::Activity => {
                 let known = t.name == "distinct_activity_types"
                     || t.name == "days_since_last_activity"
+                    || (t.name == crate::decay::TRAIT && config.scoring.decay.is_some())
                     || activity_window(&t.name, windows).is_some();
                 if !known || t.name.starts_with("other_") {
                     return Err(format!(
@@ -258,7 +259,8 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
             off = number(d, offset_s),
         ));
         ctes.push(format!(
-            "prior AS (\n  SELECT a.{id} AS lead_id, lower(a.{ty}) AS activity_type, \
+            "prior AS (\n  SELECT a.{id} AS lead_id, \
+             replace(replace(lower(trim(a.{ty})), ' ', '_'), '-', '_') AS activity_type, \
              s.scoring_s - {t} AS age_s\n  FROM {acts} a JOIN scored_at s ON s.{id} = a.{id}\n  \
              WHERE {t} <= s.scoring_s\n)",
             id = ident("lead_id"),
@@ -272,6 +274,31 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
                 "distinct_activity_types" => "COUNT(DISTINCT activity_type)".to_string(),
                 "days_since_last_activity" => {
                     format!("MIN(age_s) / {}", number(d, 86_400.0))
+                }
+                crate::decay::TRAIT => {
+                    let spec = config
+                        .scoring
+                        .decay
+                        .as_ref()
+                        .ok_or("no decay in the config")?;
+                    let mut weight = String::from("CASE activity_type");
+                    for (kind, w) in &spec.type_weights {
+                        let _ = write!(weight, " WHEN {} THEN {}", text(kind), number(d, *w));
+                    }
+                    let _ = write!(weight, " ELSE {} END", number(d, 0.0));
+                    let sum = format!(
+                        "SUM(({weight}) * power({}, -(age_s / {}) / {}))",
+                        number(d, 2.0),
+                        number(d, 86_400.0),
+                        number(d, spec.half_life_days)
+                    );
+                    // Rounded to 3 decimals, as leadtune rounds it.
+                    match d {
+                        Dialect::Sqlite => format!("ROUND({sum}, 3)"),
+                        Dialect::Postgres => {
+                            format!("CAST(ROUND(CAST({sum} AS NUMERIC), 3) AS DOUBLE PRECISION)")
+                        }
+                    }
                 }
                 name => {
                     let (kind, days) = activity_window(name, windows).unwrap_or((None, 0));

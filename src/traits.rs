@@ -33,6 +33,9 @@ pub struct DiscoveryParams {
     pub date_format: Option<String>,
     /// `[traits] exclude`: columns never scored on.
     pub exclude: Vec<String>,
+    /// How the fit will split training and validation leads: the decay of engagement is
+    /// fitted on the same split. `None`: no decay fit.
+    pub split: Option<(crate::model::SplitKind, f64, u64)>,
 }
 
 /// Who was binned, and who was left out and why.
@@ -65,6 +68,8 @@ pub struct Discovery {
     /// The binned leads: outcome, best-customer flag and their rows among all leads.
     pub binned: Population,
     pub notes: Vec<String>,
+    /// Engagement decay fitted from history (when there are activities and outcomes enough).
+    pub decay: Option<crate::decay::DecayFit>,
     /// Wall time of the parts, in milliseconds (engagement traits, binning + statistics).
     pub timings_ms: Vec<(&'static str, u64)>,
 }
@@ -238,6 +243,7 @@ pub fn discover(
 
     // Engagement traits from activities.
     let started = std::time::Instant::now();
+    let mut decay = None;
     match (&inputs.activities, inputs.leads.has("created_at")) {
         (Some(activities), true) => {
             for t in engagement::engagement_traits(&inputs.leads, activities, &params.engagement)? {
@@ -247,6 +253,34 @@ pub fn discover(
                     values: TraitValues::Numeric(t.values),
                 });
                 kinds.push(TraitKind::Activity);
+            }
+            if let Some((kind, share, seed)) = params.split {
+                let prior = crate::decay::prior_activities(
+                    &inputs.leads,
+                    activities,
+                    params.engagement.scoring_offset_days,
+                    crate::decay::MAX_TYPES,
+                )?;
+                let created = timestamps(leads, "created_at")?;
+                let rows: Vec<usize> = (0..population.won.len())
+                    .map(|i| population.row(i))
+                    .collect();
+                let created_population: Vec<Option<i64>> =
+                    rows.iter().map(|&r| created[r]).collect();
+                let split = crate::model::split(kind, share, seed, &created_population, &rows);
+                decay = crate::decay::fit(&prior, &population, &split);
+                match &decay {
+                    Some(d) => {
+                        traits.push(TraitInput {
+                            name: crate::decay::TRAIT.to_string(),
+                            origin: Origin::Engagement,
+                            values: TraitValues::Numeric(crate::decay::values(&prior, &d.spec)),
+                        });
+                        kinds.push(TraitKind::Activity);
+                    }
+                    None => notes
+                        .push("engagement decay not fitted: too few activities or outcomes".into()),
+                }
             }
         }
         (Some(_), false) => notes.push(
@@ -317,6 +351,7 @@ pub fn discover(
         kinds,
         binned: population,
         notes,
+        decay,
         timings_ms: vec![
             ("traits.engagement", engagement_ms),
             ("traits.binning", binning_ms),

@@ -27,6 +27,23 @@ use crate::traits::Discovery;
 const FEW_OUTCOMES: u64 = 40;
 
 /// Everything the fit stage produced.
+/// The validation split the config asks for (and a note when it must fall back).
+pub fn split_kind(settings: &Settings, has_created: bool) -> (SplitKind, Option<String>) {
+    match settings.model.validation.as_str() {
+        "random" => (SplitKind::Random, None),
+        "file_order" => (SplitKind::FileOrder, None),
+        _ if has_created => (SplitKind::Time, None),
+        _ => (
+            SplitKind::Random,
+            Some(
+                "the leads have no created_at: the validation leads are a random share \
+                 (set [model] validation = \"file_order\" if the file is in time order)"
+                    .into(),
+            ),
+        ),
+    }
+}
+
 pub struct Tuned {
     pub config: ScoringConfig,
     pub evaluation: Evaluation,
@@ -64,19 +81,8 @@ pub fn tune(
         Err(_) => vec![None; leads.height()],
     };
     let created_population: Vec<Option<i64>> = rows.iter().map(|&r| created[r]).collect();
-    let kind = match settings.model.validation.as_str() {
-        "random" => SplitKind::Random,
-        "file_order" => SplitKind::FileOrder,
-        _ if inputs.leads.has("created_at") => SplitKind::Time,
-        _ => {
-            notes.push(
-                "the leads have no created_at: the validation leads are a random share \
-                 (set [model] validation = \"file_order\" if the file is in time order)"
-                    .into(),
-            );
-            SplitKind::Random
-        }
-    };
+    let (kind, note) = split_kind(settings, inputs.leads.has("created_at"));
+    notes.extend(note);
     let split = model::split(
         kind,
         settings.model.validation_share,
@@ -162,6 +168,7 @@ pub fn tune(
             scoring_offset_days: settings.traits.scoring_offset_days,
             activity_windows: settings.traits.activity_windows.clone(),
             date_format: settings.dialect.date_format.clone(),
+            decay: discovery.decay.as_ref().map(|d| d.spec.clone()),
         },
         traits: config_traits(&fitted, &card, &kinds),
         tiers: Vec::new(),

@@ -120,6 +120,20 @@ fn typed_tables(config: &Path, leads: &Path, activities: &Path) -> (DataFrame, D
 /// The view's scores in SQLite, the tables loaded as typed.
 fn sqlite_scores(config: &Path, leads: &DataFrame, activities: &DataFrame) -> Scores {
     let db = rusqlite::Connection::open_in_memory().unwrap();
+    // SQLite's math functions (power) are in most builds (the sqlite3 shell, Python's), but
+    // not in rusqlite's bundled one: the same C pow() is added here.
+    if db
+        .query_row("SELECT power(2.0, 3.0)", [], |r| r.get::<_, f64>(0))
+        .is_err()
+    {
+        db.create_scalar_function(
+            "power",
+            2,
+            rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| Ok(ctx.get::<f64>(0)?.powf(ctx.get::<f64>(1)?)),
+        )
+        .unwrap();
+    }
     for (name, frame) in [("leads", leads), ("activities", activities)] {
         let columns: Vec<(String, Typed)> = frame
             .columns()

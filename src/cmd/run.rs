@@ -69,6 +69,10 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         spinner.finish_and_clear();
         report::traits_table::write(&out_dir, &d)?;
         written.extend(["traits.csv".into(), "traits.parquet".into()]);
+        if let Some(decay) = &d.decay {
+            output::write_json(&out_dir.join("engagement_decay.json"), decay)?;
+            written.push("engagement_decay.json".into());
+        }
         timings.insert("traits".to_string(), step.elapsed().as_millis() as u64);
         for (name, ms) in &d.timings_ms {
             timings.insert(name.to_string(), *ms);
@@ -340,6 +344,11 @@ fn discovery_params(settings: &Settings) -> traits::DiscoveryParams {
         categorical: t.categorical.clone(),
         date_format: settings.dialect.date_format.clone(),
         exclude: t.exclude.clone(),
+        split: Some((
+            tune::split_kind(settings, true).0,
+            settings.model.validation_share,
+            settings.model.seed,
+        )),
     }
 }
 
@@ -451,6 +460,20 @@ fn print_traits(d: &Discovery, best_percent: f64) {
         p.excluded_young_converted,
         p.excluded_existing_customers
     );
+    if let Some(decay) = &d.decay {
+        let s = &decay.spec;
+        let _ = writeln!(
+            out,
+            "engagement decay: an activity counts half after {:.1} days (95% interval {:.1} to \
+             {:.1}), fitted on {} + {} leads (engagement_decay.json); trait {}",
+            s.half_life_days,
+            s.half_life_low,
+            s.half_life_high,
+            decay.train_leads,
+            decay.validation_leads,
+            crate::decay::TRAIT
+        );
+    }
     let mut ranked: Vec<_> = d.usable().collect();
     ranked.sort_by(|a, b| b.iv.total_cmp(&a.iv).then(a.name.cmp(&b.name)));
     let _ = writeln!(out, "\ntraits by information value (IV):");

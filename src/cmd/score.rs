@@ -108,6 +108,22 @@ pub fn trait_values(
         .traits
         .iter()
         .map(|t| match t.kind {
+            TraitKind::Activity if t.name == crate::decay::TRAIT => {
+                match (activities, &config.scoring.decay) {
+                    (Some(a), Some(spec)) if leads.has("created_at") => {
+                        let prior = crate::decay::prior_activities(
+                            leads,
+                            a,
+                            config.scoring.scoring_offset_days,
+                            usize::MAX,
+                        )?;
+                        Ok(Some(TraitValues::Numeric(crate::decay::values(
+                            &prior, spec,
+                        ))))
+                    }
+                    _ => Ok(None),
+                }
+            }
             TraitKind::Activity => match derived.iter().find(|d| d.name == t.name) {
                 Some(d) => Ok(Some(TraitValues::Numeric(d.values.clone()))),
                 // Given activities, a type these leads never had counts 0, not missing.

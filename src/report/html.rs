@@ -119,6 +119,7 @@ struct Page {
 #[derive(Serialize)]
 struct Model {
     description: String,
+    decay: String,
     traits: usize,
     auc: String,
     train_auc: String,
@@ -207,7 +208,17 @@ fn page(p: &PageInputs) -> Page {
             ("validation AUC".to_string(), fixed(e.validation.auc, 3)),
         );
         let w = &t.config.training;
+        let decay =
+            p.discovery
+                .and_then(|d| d.decay.as_ref())
+                .map_or("not fitted".to_string(), |d| {
+                    format!(
+                        "an activity counts half after {:.1} days (95% interval {:.1} to {:.1})",
+                        d.spec.half_life_days, d.spec.half_life_low, d.spec.half_life_high
+                    )
+                });
         Model {
+            decay,
             description: format!(
                 "A points scorecard: {} base points plus points per trait bin, {} points double \
                  the odds of winning; a lead's score is the sum and its tier follows from the \
