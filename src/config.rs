@@ -26,6 +26,20 @@ pub struct RawConfig {
     pub model: RawModel,
     pub tiers: BTreeMap<String, RawTier>,
     pub output: RawOutput,
+    /// `[[queues]]`: one model per queue, leads routed by the first queue whose rule they meet.
+    pub queues: Vec<RawQueue>,
+}
+
+/// One queue: its name, and which leads it takes (`when`: column -> the values that route a
+/// lead here; every column must match). A queue without `when` takes every lead left.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawQueue {
+    pub name: String,
+    pub when: BTreeMap<String, Vec<String>>,
+    /// Least wins (in the queue's training leads) for a model of its own; below it the queue
+    /// is scored by the pooled model (default 40).
+    pub min_wins: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -240,6 +254,15 @@ pub struct Settings {
     pub min_cell_leads: u64,
     /// `[output] segments`; `None`: chosen from the traits.
     pub segments: Option<Vec<String>>,
+    /// `[[queues]]`, in routing order.
+    pub queues: Vec<QueueSetting>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueSetting {
+    pub name: String,
+    pub when: BTreeMap<String, Vec<String>>,
+    pub min_wins: u64,
 }
 
 impl Settings {
@@ -341,6 +364,7 @@ fn resolve(
         model,
         tiers,
         output,
+        queues: raw_queues,
     } = raw;
     let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let bad = |m: String| Error::config(path, m);
@@ -572,6 +596,23 @@ fn resolve(
 
     let min_cell_leads = output.min_cell_leads.unwrap_or(10);
     let segments = output.segments;
+    let mut queues = Vec::new();
+    for q in raw_queues {
+        if q.name.trim().is_empty() {
+            return Err(bad("[[queues]]: every queue needs a name".into()));
+        }
+        if queues.iter().any(|x: &QueueSetting| x.name == q.name) {
+            return Err(bad(format!(
+                "[[queues]]: the name {:?} is used twice",
+                q.name
+            )));
+        }
+        queues.push(QueueSetting {
+            name: q.name,
+            when: q.when,
+            min_wins: q.min_wins.unwrap_or(40),
+        });
+    }
     let output_dir_written = output.dir.unwrap_or_else(|| "reports/latest".into());
     let output_dir = match out {
         Some(dir) => dir.to_path_buf(),
@@ -595,6 +636,7 @@ fn resolve(
         output_dir_written,
         min_cell_leads,
         segments,
+        queues,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The scoring config operational systems apply to new leads (`scoring-config.json`), its JSON
 //! Schema generated from these types (`scoring-config.schema.json`), and reading it back.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use schemars::JsonSchema;
@@ -43,6 +44,89 @@ pub struct ScoringConfig {
     pub validation: ValidationSummary,
     /// The inputs the model was fitted on.
     pub inputs: Vec<Fingerprint>,
+    /// One model per queue (`[[queues]]`): leads go to the first queue whose rule they meet,
+    /// and are scored by its model; leads no queue takes are scored by the model above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<QueueModel>,
+}
+
+/// A queue's routing rule and its scorecard (its own, or the pooled one when its history was
+/// too thin: then `own_model` is false and `note` says why).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueModel {
+    pub name: String,
+    /// Lead column -> the values (as text, trimmed) that route a lead here; every column must
+    /// match. Empty: every lead left.
+    pub when: BTreeMap<String, Vec<String>>,
+    pub own_model: bool,
+    pub note: String,
+    /// Training leads and wins of the queue, and its validation AUC.
+    pub training_leads: u64,
+    pub training_wins: u64,
+    pub validation_auc: Option<f64>,
+    pub base_points: i64,
+    pub traits: Vec<ConfigTrait>,
+    pub tiers: Vec<ConfigTier>,
+    pub calibration: Vec<CalibrationStep>,
+}
+
+impl ScoringConfig {
+    /// The config a queue's leads are scored with: this one with the queue's points, tiers and
+    /// calibration (and no queues).
+    pub fn for_queue(&self, q: usize) -> ScoringConfig {
+        let mut c = ScoringConfig {
+            queues: Vec::new(),
+            ..self.clone()
+        };
+        if let Some(m) = self.queues.get(q) {
+            c.base_points = m.base_points;
+            c.traits = m.traits.clone();
+            c.tiers = m.tiers.clone();
+            c.calibration = m.calibration.clone();
+        }
+        c
+    }
+}
+
+/// Each lead's queue: the first whose every `when` column holds one of its values (text,
+/// trimmed); `None` when no queue takes it.
+pub fn route(
+    queues: &[(String, BTreeMap<String, Vec<String>>)],
+    leads: &polars::prelude::DataFrame,
+) -> Result<Vec<Option<usize>>> {
+    use polars::prelude::DataType;
+    let n = leads.height();
+    let mut columns: BTreeMap<&str, Vec<Option<String>>> = BTreeMap::new();
+    for (_, when) in queues {
+        for name in when.keys() {
+            if columns.contains_key(name.as_str()) {
+                continue;
+            }
+            let values = match leads.column(name) {
+                Ok(c) => {
+                    let c = c.cast(&DataType::String)?;
+                    c.str()?
+                        .iter()
+                        .map(|v| v.map(|v| v.trim().to_string()))
+                        .collect()
+                }
+                Err(_) => vec![None; n],
+            };
+            columns.insert(name, values);
+        }
+    }
+    Ok((0..n)
+        .map(|i| {
+            queues.iter().position(|(_, when)| {
+                when.iter().all(|(name, allowed)| {
+                    columns[name.as_str()][i]
+                        .as_deref()
+                        .is_some_and(|v| allowed.iter().any(|a| a.trim() == v))
+                })
+            })
+        })
+        .collect())
 }
 
 /// How a trait's value is obtained from a lead.

@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod queues;
 pub mod report;
 pub mod score;
 pub mod scorecard;

@@ -326,6 +326,7 @@ mod properties {
                 ece: None,
             },
             inputs: vec![],
+            queues: vec![],
         }
     }
 

@@ -200,6 +200,13 @@ fn probability_case(dialect: Dialect, config: &ScoringConfig, score: &str) -> St
 /// The SQL text, or why the config cannot be written as SQL.
 pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, String> {
     let d = o.dialect;
+    if !config.queues.is_empty() {
+        return Err(
+            "this config has queues ([[queues]]); export-sql writes one model and does not \
+             route leads to queues yet: score with `leadtune score`"
+                .into(),
+        );
+    }
     let windows = &config.scoring.activity_windows;
     let mut lead_traits: Vec<&ConfigTrait> = Vec::new();
     let mut activity_traits: Vec<&ConfigTrait> = Vec::new();

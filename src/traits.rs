@@ -61,8 +61,9 @@ pub struct Discovery {
     /// Columns never binned because they identify a person or company.
     pub identities: Vec<Verdict>,
     pub population: PopulationSummary,
-    /// Every trait's values over all leads (in the leads' order), in the table's order.
-    pub inputs: Vec<TraitInput>,
+    /// Every trait's values over all leads (in the leads' order), in the table's order; shared
+    /// with the per-queue discoveries.
+    pub inputs: std::sync::Arc<Vec<TraitInput>>,
     /// How each trait's values are read from a lead, parallel to `inputs`.
     pub kinds: Vec<TraitKind>,
     /// The binned leads: outcome, best-customer flag and their rows among all leads.
@@ -347,7 +348,7 @@ pub fn discover(
         verdicts,
         identities,
         population: summary,
-        inputs: traits,
+        inputs: std::sync::Arc::new(traits),
         kinds,
         binned: population,
         notes,

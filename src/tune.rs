@@ -161,6 +161,7 @@ pub fn tune(
         leadtune_version: env!("CARGO_PKG_VERSION").to_string(),
         valid_from: None,
         content_sha256: None,
+        queues: Vec::new(),
         scaling,
         base_points: card.base_points,
         scoring: ScoringRules {

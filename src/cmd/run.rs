@@ -80,6 +80,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         Some(d)
     };
 
+    let mut queues = None;
     let tuned = match (&discovery, mode) {
         (Some(d), Mode::Run) => {
             let step = Instant::now();
@@ -89,7 +90,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
                 None => None,
             };
             let params = discovery_params(&settings);
-            let t = tune::tune(
+            let mut t = tune::tune(
                 &inputs,
                 &linked,
                 d,
@@ -97,8 +98,14 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
                 &params.binning,
                 current.as_ref(),
             )?;
+            if !settings.queues.is_empty() {
+                let q = crate::queues::fit(&inputs, &linked, d, &settings, &params.binning, &t)?;
+                t.config.queues = q.models.clone();
+                export::stamp(&mut t.config);
+                queues = Some(q);
+            }
             spinner.finish_and_clear();
-            write_fit(&out_dir, &inputs, &t)?;
+            write_fit(&out_dir, &inputs, &t, queues.as_ref())?;
             written.extend(
                 [
                     "points.csv",
@@ -123,11 +130,12 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             .segments
             .clone()
             .unwrap_or_else(|| default_segments(discovery.as_ref()));
+        let lead_tiers = tuned.as_ref().map(|t| lead_tiers(t, queues.as_ref()));
         let tables = report::tables::write_all(
             &out_dir,
             &inputs,
             &linked,
-            tuned.as_ref(),
+            lead_tiers.as_ref(),
             &segments,
             settings.min_cell_leads,
         )?;
@@ -199,6 +207,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     }
     if let Some(t) = &tuned {
         print_fit(t);
+        print_queues(&t.config.queues);
     }
     print_outputs(&settings, &written);
     Ok(())
@@ -228,22 +237,110 @@ fn default_segments(discovery: Option<&Discovery>) -> Vec<String> {
 
 /// Writes the fit's outputs; `scoring-config.json` last, so that a crash never leaves a config
 /// without the files that describe it.
-fn write_fit(dir: &std::path::Path, inputs: &Inputs, t: &Tuned) -> Result<()> {
+fn write_fit(
+    dir: &std::path::Path,
+    inputs: &Inputs,
+    t: &Tuned,
+    queues: Option<&crate::queues::Queues>,
+) -> Result<()> {
     report::points_table::write(&dir.join("points.csv"), t)?;
     output::write_json(&dir.join("evaluation.json"), &t.evaluation)?;
     let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();
-    crate::cmd::score::write_scores(
-        &dir.join("scored_leads.parquet"),
-        &t.config,
-        &ids,
-        &t.scored,
-        &crate::cmd::score::Explain {
-            reasons: 3,
-            breakdown: false,
-        },
-    )?;
+    let path = dir.join("scored_leads.parquet");
+    match queues {
+        None => crate::cmd::score::write_scores(
+            &path,
+            &t.config,
+            &ids,
+            &t.scored,
+            &crate::cmd::score::Explain {
+                reasons: 3,
+                breakdown: false,
+            },
+        )?,
+        Some(q) => {
+            // Source 0: the pooled model for leads no queue takes; then one per queue.
+            let mut sources = vec![(&t.config, &t.scored, NO_QUEUE.to_string())];
+            for (k, m) in q.models.iter().enumerate() {
+                match &q.fits[k] {
+                    Some(f) => sources.push((&f.config, &f.scored, m.name.clone())),
+                    None => sources.push((&t.config, &t.scored, m.name.clone())),
+                }
+            }
+            let pick: Vec<usize> = q.route.iter().map(|r| r.map_or(0, |k| k + 1)).collect();
+            crate::cmd::score::write_routed(&path, &sources, &pick, &ids, 3)?;
+        }
+    }
     output::write_json(&dir.join("scoring-config.schema.json"), &export::schema())?;
     output::write_json(&dir.join("scoring-config.json"), &t.config)
+}
+
+/// One line per queue: its own model or the pooled one, and why.
+fn print_queues(queues: &[crate::export::QueueModel]) {
+    if queues.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "\nqueues (one model each; leads no queue takes: the pooled model):"
+    );
+    for q in queues {
+        let _ = writeln!(
+            out,
+            "  {:<16} {:<12} {} training leads, {} wins, validation AUC {}{}",
+            q.name,
+            if q.own_model {
+                "own model"
+            } else {
+                "pooled model"
+            },
+            q.training_leads,
+            q.training_wins,
+            q.validation_auc.map_or("-".into(), |a| format!("{a:.3}")),
+            if q.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", q.note)
+            }
+        );
+    }
+}
+
+/// The queue of leads no `[[queues]]` rule takes.
+const NO_QUEUE: &str = "(no queue)";
+
+/// Each lead's tier (from its queue's model) and queue, for the report tables.
+fn lead_tiers<'a>(
+    t: &'a Tuned,
+    queues: Option<&crate::queues::Queues>,
+) -> report::tables::LeadTiers<'a> {
+    let Some(q) = queues else {
+        return report::tables::LeadTiers::of(t);
+    };
+    let of_lead = (0..t.scored.tier.len())
+        .map(|r| match q.route[r].and_then(|k| q.fits[k].as_ref()) {
+            Some(f) => {
+                let name = &f.config.tiers[f.scored.tier[r]].name;
+                t.config
+                    .tiers
+                    .iter()
+                    .position(|x| &x.name == name)
+                    .unwrap_or(t.scored.tier[r])
+            }
+            None => t.scored.tier[r],
+        })
+        .collect();
+    let names = q
+        .route
+        .iter()
+        .map(|r| r.map_or(NO_QUEUE.to_string(), |k| q.models[k].name.clone()))
+        .collect();
+    report::tables::LeadTiers {
+        tiers: &t.config.tiers,
+        of_lead,
+        queue: Some(names),
+    }
 }
 
 /// The fit's summary: validation metrics, the tier table, what rounding and pins cost.

@@ -34,11 +34,51 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
         &categorical,
         now_ms,
     )?;
-    let values = trait_values(&config, &inputs.leads, inputs.activities.as_ref())?;
-    let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
     let rows: Vec<usize> = (0..inputs.leads.len()).collect();
-    let scored = score::score(&config, &refs, &rows);
+    let score_with = |c: &ScoringConfig| -> Result<Scored> {
+        let values = trait_values(c, &inputs.leads, inputs.activities.as_ref())?;
+        let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
+        Ok(score::score(c, &refs, &rows))
+    };
+    let scored = score_with(&config)?;
     let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();
+    if !config.queues.is_empty() {
+        // Each lead scored by its queue's model.
+        if args.explain {
+            return Err(Error::Config {
+                path: args.model.clone(),
+                message: "--explain is not available for a config with queues yet: the \
+                          reasons column names each lead's points"
+                    .into(),
+            });
+        }
+        let rules: Vec<_> = config
+            .queues
+            .iter()
+            .map(|q| (q.name.clone(), q.when.clone()))
+            .collect();
+        let route = export::route(&rules, inputs.leads.frame())?;
+        let per_queue: Vec<(ScoringConfig, Scored)> = (0..config.queues.len())
+            .map(|k| {
+                let c = config.for_queue(k);
+                let s = score_with(&c)?;
+                Ok((c, s))
+            })
+            .collect::<Result<_>>()?;
+        let mut sources = vec![(&config, &scored, "(no queue)".to_string())];
+        for (k, (c, s)) in per_queue.iter().enumerate() {
+            sources.push((c, s, config.queues[k].name.clone()));
+        }
+        let pick: Vec<usize> = route.iter().map(|r| r.map_or(0, |k| k + 1)).collect();
+        write_routed(&args.out, &sources, &pick, &ids, args.reasons)?;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "scored {} leads into {}, each by its queue's model",
+            rows.len(),
+            args.out.display()
+        );
+        return Ok(());
+    }
     write_scores(
         &args.out,
         &config,
@@ -200,6 +240,69 @@ pub fn write_scores(
         }
     }
     write_frame(path, DataFrame::new(n, columns)?)
+}
+
+/// Scores where each lead is scored by one of several models (one per queue): `pick[r]` is
+/// the index into `sources` of lead row `r`'s model, each source's `Scored` covers every lead
+/// row, and a `queue` column names the source. The leads keep their order.
+pub fn write_routed(
+    path: &Path,
+    sources: &[(&ScoringConfig, &Scored, String)],
+    pick: &[usize],
+    ids: &StringChunked,
+    reasons: usize,
+) -> Result<()> {
+    let mut all: Option<DataFrame> = None;
+    for (k, (config, scored, name)) in sources.iter().enumerate() {
+        let rows: Vec<usize> = (0..pick.len()).filter(|&r| pick[r] == k).collect();
+        let idx = IdxCa::from_vec("idx".into(), rows.iter().map(|&r| r as IdxSize).collect());
+        let take_i64 = |v: &[i64]| rows.iter().map(|&r| v[r]).collect::<Vec<i64>>();
+        let take_f64 = |v: &[f64]| rows.iter().map(|&r| v[r]).collect::<Vec<f64>>();
+        let mut columns = vec![
+            Column::new(
+                "__order".into(),
+                rows.iter().map(|&r| r as u64).collect::<Vec<u64>>(),
+            ),
+            ids.take(&idx)?.into_column().with_name("lead_id".into()),
+            Column::new("fit".into(), take_i64(&scored.fit)),
+            Column::new("engagement".into(), take_i64(&scored.engagement)),
+            Column::new("score".into(), take_i64(&scored.score)),
+            Column::new("probability".into(), take_f64(&scored.probability)),
+            Column::new(
+                "tier".into(),
+                rows.iter()
+                    .map(|&r| {
+                        config
+                            .tiers
+                            .get(scored.tier[r])
+                            .map_or("", |t| t.name.as_str())
+                    })
+                    .collect::<Vec<&str>>(),
+            ),
+            Column::new("completeness".into(), take_f64(&scored.completeness)),
+        ];
+        if reasons > 0 {
+            let text: Vec<String> = rows
+                .par_iter()
+                .map(|&r| scored.reasons(config, r, reasons))
+                .collect();
+            columns.push(Column::new("reasons".into(), text));
+        }
+        columns.push(Column::new("queue".into(), vec![name.as_str(); rows.len()]));
+        let df = DataFrame::new(rows.len(), columns)?;
+        match &mut all {
+            None => all = Some(df),
+            Some(a) => {
+                a.vstack_mut(&df)?;
+            }
+        }
+    }
+    let Some(all) = all else {
+        return Ok(());
+    };
+    let mut all = all.sort(["__order"], SortMultipleOptions::default())?;
+    all.drop_in_place("__order")?;
+    write_frame(path, all)
 }
 
 /// A frame as Parquet or (by any other extension) formula-safe CSV, written atomically.

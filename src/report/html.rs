@@ -97,6 +97,7 @@ struct Page {
     headline: Vec<(String, String)>,
     model: Option<Model>,
     tiers: Vec<BTreeMap<&'static str, String>>,
+    queues: Vec<BTreeMap<&'static str, String>>,
     warnings: Vec<String>,
     notes: Vec<String>,
     charts: BTreeMap<String, Chart>,
@@ -268,6 +269,41 @@ fn page(p: &PageInputs) -> Page {
                         ("lift", fixed(Some(r.lift), 2)),
                         ("sla", format!("{} h", fixed(Some(c.sla_hours), 0))),
                         ("escalation", c.escalation.clone()),
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let queues = p
+        .tuned
+        .map(|t| {
+            t.config
+                .queues
+                .iter()
+                .map(|q| {
+                    BTreeMap::from([
+                        ("name", q.name.clone()),
+                        (
+                            "rule",
+                            q.when
+                                .iter()
+                                .map(|(c, v)| format!("{c} in ({})", v.join(", ")))
+                                .collect::<Vec<_>>()
+                                .join(" and "),
+                        ),
+                        (
+                            "model",
+                            if q.own_model {
+                                "its own"
+                            } else {
+                                "the pooled one"
+                            }
+                            .to_string(),
+                        ),
+                        ("leads", thousands(q.training_leads as f64)),
+                        ("wins", thousands(q.training_wins as f64)),
+                        ("auc", fixed(q.validation_auc, 3)),
+                        ("note", q.note.clone()),
                     ])
                 })
                 .collect()
@@ -517,6 +553,7 @@ fn page(p: &PageInputs) -> Page {
         headline,
         model,
         tiers,
+        queues,
         warnings,
         notes,
         charts,

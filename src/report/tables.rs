@@ -37,13 +37,34 @@ impl ReportTables {
     }
 }
 
+/// Each lead's tier (and queue, with `[[queues]]`), from the fit.
+pub struct LeadTiers<'a> {
+    /// The tiers, in order (names and SLAs are the same in every queue).
+    pub tiers: &'a [crate::export::ConfigTier],
+    /// Per lead row, an index into `tiers`.
+    pub of_lead: Vec<usize>,
+    /// Per lead row, its queue's name (None: no queues configured).
+    pub queue: Option<Vec<String>>,
+}
+
+impl<'a> LeadTiers<'a> {
+    /// The pooled fit's tiers.
+    pub fn of(t: &'a Tuned) -> Self {
+        LeadTiers {
+            tiers: &t.config.tiers,
+            of_lead: t.scored.tier.clone(),
+            queue: None,
+        }
+    }
+}
+
 /// The conversion tables (by source, campaign, quarter and tier) and speed-to-lead. A lead's
 /// outcome counts only once its whole horizon is observed; before that it is immature.
 pub fn write_all(
     dir: &std::path::Path,
     inputs: &Inputs,
     linked: &Linked,
-    tuned: Option<&Tuned>,
+    tuned: Option<&LeadTiers>,
     segments: &[String],
     min: u64,
 ) -> Result<ReportTables> {
@@ -120,24 +141,48 @@ pub fn write_all(
         stems.push("conversion_by_quarter");
     }
     if let Some(t) = tuned {
-        let tiers = t
-            .scored
-            .tier
+        let tiers: Vec<Option<String>> = t
+            .of_lead
             .iter()
-            .map(|&k| t.config.tiers.get(k).map(|x| x.name.clone()))
+            .map(|&k| t.tiers.get(k).map(|x| x.name.clone()))
             .collect();
-        let mut rows = table("tier", tiers);
-        let rank = |g: &str| {
-            t.config
-                .tiers
-                .iter()
-                .position(|x| x.name == g)
-                .unwrap_or(99)
-        };
+        let rank = |g: &str| t.tiers.iter().position(|x| x.name == g).unwrap_or(99);
+        let mut rows = table("tier", tiers.clone());
         rows.sort_by_key(|r| rank(&r.1.group));
         crate::report::write_tables::write(dir, "conversion_by_tier", &rows)?;
         keep("tier", &rows);
         stems.push("conversion_by_tier");
+        if let Some(queues) = &t.queue {
+            let rows = table("queue", queues.iter().cloned().map(Some).collect());
+            crate::report::write_tables::write(dir, "conversion_by_queue", &rows)?;
+            keep("queue", &rows);
+            stems.push("conversion_by_queue");
+            // Tiers within each queue: dimension = the queue.
+            let mut names: Vec<&String> = queues.iter().collect();
+            names.sort();
+            names.dedup();
+            let mut rows = Vec::new();
+            for name in names {
+                let mut per = conversion::conversion_table(
+                    &leads.facts(|i| tiers[i].clone().filter(|_| &queues[i] == name)),
+                    min,
+                );
+                per.retain(|r| r.group != "(missing)");
+                per.sort_by_key(|r| rank(&r.group));
+                rows.extend(per.into_iter().map(|r| (name.clone(), r)));
+            }
+            crate::report::write_tables::write(dir, "conversion_by_queue_tier", &rows)?;
+            let named: Vec<(String, ConversionRow)> = rows
+                .iter()
+                .map(|(q, r)| {
+                    let mut r = r.clone();
+                    r.group = format!("{q}: {}", r.group);
+                    (q.clone(), r)
+                })
+                .collect();
+            keep("queue and tier", &named);
+            stems.push("conversion_by_queue_tier");
+        }
     }
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
         let created = leads.millis("created_at");
@@ -196,7 +241,7 @@ pub fn write_all(
 /// `sla_by_tier.csv`: mature leads' response against their tier's SLA.
 fn write_sla(
     dir: &std::path::Path,
-    t: &Tuned,
+    t: &LeadTiers,
     leads: &crate::report::conversion::ReportLeads,
 ) -> Result<Vec<SlaRow>> {
     use crate::report::sla::{self, Response};
@@ -208,7 +253,7 @@ fn write_sla(
             let won = leads.outcome[i]?;
             created[i]?;
             Some(Response {
-                tier: t.scored.tier[i],
+                tier: t.of_lead[i],
                 hours: answered[i]
                     .zip(created[i])
                     .map(|(a, c)| (a - c) as f64 / 3_600_000.0),
@@ -217,7 +262,6 @@ fn write_sla(
         })
         .collect();
     let tiers: Vec<(String, f64)> = t
-        .config
         .tiers
         .iter()
         .map(|x| (x.name.clone(), x.sla_hours))
