@@ -65,7 +65,8 @@ pub enum Command {
     /// The leads table needs lead_id and the model's traits as columns (NULL when missing;
     /// timestamps as PostgreSQL timestamps or ISO-8601 text in SQLite), created_at for date or
     /// engagement traits, and for engagement traits an activities table (lead_id, occurred_at,
-    /// type). Writes a CREATE VIEW (or with --select the bare query) to standard output or
+    /// type). A config with queues routes each lead by the queues' rules and adds a queue
+    /// column. Writes a CREATE VIEW (or with --select the bare query) to standard output or
     /// --out.
     ExportSql(ExportSqlArgs),
 }

@@ -197,16 +197,99 @@ fn probability_case(dialect: Dialect, config: &ScoringConfig, score: &str) -> St
     case
 }
 
-/// The SQL text, or why the config cannot be written as SQL.
+/// The SQL text, or why the config cannot be written as SQL. With queues, each lead is routed
+/// by the queues' rules (values compared as trimmed text) and scored by its queue's model, and
+/// a `queue` column names it.
 pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, String> {
     let d = o.dialect;
-    if !config.queues.is_empty() {
-        return Err(
-            "this config has queues ([[queues]]); export-sql writes one model and does not \
-             route leads to queues yet: score with `leadtune score`"
-                .into(),
-        );
+    let mut sql = String::new();
+    sql.push_str(&comment(&format!(
+        "Lead scores from leadtune {} scoring config (schema {}), written by `leadtune \
+         export-sql --dialect {}`.",
+        config.leadtune_version,
+        config.schema_version,
+        match d {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    )));
+    sql.push_str(&comment(&format!(
+        "Valid from {}, content {}; training window {} to {}; validation AUC {}. Columns: \
+         lead_id, fit, engagement, score, probability, tier{}.",
+        config.valid_from.as_deref().unwrap_or("-"),
+        config.content_sha256.as_deref().unwrap_or("-"),
+        config.training.from.as_deref().unwrap_or("-"),
+        config.training.to.as_deref().unwrap_or("-"),
+        config
+            .validation
+            .auc
+            .map_or("-".to_string(), |a| format!("{a:.3}")),
+        if config.queues.is_empty() {
+            ""
+        } else {
+            ", queue"
+        }
+    )));
+    if let Some(view) = &o.view {
+        let _ = writeln!(sql, "CREATE VIEW {} AS", table(view));
     }
+    if config.queues.is_empty() {
+        sql.push_str(&query(config, o)?);
+        sql.push_str(";\n");
+        return Ok(sql);
+    }
+    // Route: the first queue whose every rule column holds one of its values; 0 = none.
+    let value = |column: &str| match d {
+        Dialect::Sqlite => format!("trim(CAST(l.{} AS TEXT))", ident(column)),
+        Dialect::Postgres => format!("trim(CAST(l.{} AS TEXT))", ident(column)),
+    };
+    let mut k_case = String::from("CASE");
+    let mut name_case = String::from("CASE");
+    for (k, q) in config.queues.iter().enumerate() {
+        let cond = if q.when.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            q.when
+                .iter()
+                .map(|(column, allowed)| {
+                    let list: Vec<String> = allowed.iter().map(|a| text(a.trim())).collect();
+                    format!("{} IN ({})", value(column), list.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let _ = write!(k_case, " WHEN {cond} THEN {}", k + 1);
+        let _ = write!(name_case, " WHEN {cond} THEN {}", text(&q.name));
+    }
+    k_case.push_str(" ELSE 0 END");
+    let _ = write!(name_case, " ELSE {} END", text("(no queue)"));
+    let mut models = vec![format!(
+        "  SELECT 0 AS model, m.* FROM (\n{}\n  ) m",
+        query(config, o)?
+    )];
+    for k in 0..config.queues.len() {
+        models.push(format!(
+            "  SELECT {} AS model, m.* FROM (\n{}\n  ) m",
+            k + 1,
+            query(&config.for_queue(k), o)?
+        ));
+    }
+    let _ = writeln!(
+        sql,
+        "SELECT s.lead_id, s.fit, s.engagement, s.score, s.probability, s.tier, r.queue\n\
+         FROM (\n  SELECT l.{id} AS lead_id, {k_case} AS model, {name_case} AS queue\n  \
+         FROM {leads} l\n) r\nJOIN (\n{models}\n) s ON s.lead_id = r.lead_id AND s.model = \
+         r.model;",
+        id = ident("lead_id"),
+        leads = table(&o.leads_table),
+        models = models.join("\n  UNION ALL\n"),
+    );
+    Ok(sql)
+}
+
+/// One model's query: `WITH ... SELECT lead_id, fit, engagement, score, probability, tier`.
+fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, String> {
+    let d = o.dialect;
     let windows = &config.scoring.activity_windows;
     let mut lead_traits: Vec<&ConfigTrait> = Vec::new();
     let mut activity_traits: Vec<&ConfigTrait> = Vec::new();
@@ -231,29 +314,6 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
         }
     }
     let mut sql = String::new();
-    sql.push_str(&comment(&format!(
-        "Lead scores from leadtune {} scoring config (schema {}), written by `leadtune \
-         export-sql --dialect {}`.",
-        config.leadtune_version,
-        config.schema_version,
-        match d {
-            Dialect::Sqlite => "sqlite",
-            Dialect::Postgres => "postgres",
-        }
-    )));
-    sql.push_str(&comment(&format!(
-        "Training window {} to {}; validation AUC {}. Columns: lead_id, fit, engagement, score, \
-         probability, tier.",
-        config.training.from.as_deref().unwrap_or("-"),
-        config.training.to.as_deref().unwrap_or("-"),
-        config
-            .validation
-            .auc
-            .map_or("-".to_string(), |a| format!("{a:.3}"))
-    )));
-    if let Some(view) = &o.view {
-        let _ = writeln!(sql, "CREATE VIEW {} AS", table(view));
-    }
     let leads = table(&o.leads_table);
     let offset_s = (config.scoring.scoring_offset_days * 86_400.0).round();
     let _ = writeln!(sql, "WITH");
@@ -427,7 +487,7 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
         sql,
         "SELECT {id} AS lead_id, fit, engagement, score,\n  \
          CASE WHEN p < {lo} THEN {lo} WHEN p > {hi} THEN {hi} ELSE p END AS probability,\n  \
-         {tier} AS tier\nFROM calibrated;",
+         {tier} AS tier\nFROM calibrated",
         id = ident("lead_id"),
         tier = tier.replace(score, "score"),
     );

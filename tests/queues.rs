@@ -1,7 +1,8 @@
 //! One model per queue, on a history with two product lines whose traits matter differently:
 //! for hardware a `pro` plan helps (+1.5 log-odds) and the region does nothing; for software a
 //! `pro` plan hurts (-1.5) and the south helps (+1.2). A third line is too small for a model of
-//! its own. Each queue's points must recover its own effects.
+//! its own. Each queue's points must recover its own effects, and `score`, the run and the SQL
+//! export route and score every lead alike.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -197,7 +198,8 @@ fn each_queue_recovers_its_own_effects() {
         assert_eq!(Some(q.as_str()), queue.get(i));
         assert_eq!(Some(*s), score.get(i));
     }
-    // The SQL export says it cannot route queues rather than score them wrong.
+    // The SQL export routes the same way: in SQLite, every lead's queue, score, tier and
+    // probability are `score`'s.
     let sql = leadtune(
         dir.path(),
         &[
@@ -208,6 +210,53 @@ fn each_queue_recovers_its_own_effects() {
             "sqlite",
         ],
     );
-    assert_eq!(sql.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&sql.stderr).contains("queues"));
+    assert!(
+        sql.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sql.stderr)
+    );
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE leads (lead_id TEXT, created_at TEXT, product_line TEXT, plan TEXT, region TEXT)")
+        .unwrap();
+    let mut reader = csv::Reader::from_path(dir.path().join("leads.csv")).unwrap();
+    let tx = db.unchecked_transaction().unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        tx.execute(
+            "INSERT INTO leads VALUES (?, ?, ?, ?, ?)",
+            rusqlite::params![&r[0], &r[1], &r[2], &r[3], &r[4]],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    db.execute_batch(&String::from_utf8(sql.stdout).unwrap())
+        .unwrap();
+    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
+    let want: BTreeMap<String, BTreeMap<String, String>> = reader
+        .deserialize::<BTreeMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            (r["lead_id"].clone(), r)
+        })
+        .collect();
+    let mut q = db
+        .prepare("SELECT lead_id, score, tier, queue, probability FROM lead_scores")
+        .unwrap();
+    let got: Vec<(String, i64, String, String, f64)> = q
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(got.len(), want.len());
+    for (id, score, tier, queue, p) in got {
+        let w = &want[&id];
+        assert_eq!(
+            (score.to_string(), tier, queue),
+            (w["score"].clone(), w["tier"].clone(), w["queue"].clone()),
+            "lead {id}"
+        );
+        assert!((p - w["probability"].parse::<f64>().unwrap()).abs() < 5.1e-7);
+    }
 }
