@@ -37,7 +37,7 @@ const GRID_MAX_DAYS: f64 = 365.0;
 /// Type weights are fitted for the most frequent types; the rest are left out.
 pub const MAX_TYPES: usize = 24;
 /// Leads used for the fit at most (every k-th lead beyond), training and validation each.
-const MAX_LEADS: usize = 250_000;
+const MAX_LEADS: usize = 150_000;
 /// Blocks of leads and draws of the bootstrap.
 const BLOCKS: usize = 400;
 const BOOTSTRAP: usize = 1000;

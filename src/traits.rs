@@ -245,6 +245,7 @@ pub fn discover(
     // Engagement traits from activities.
     let started = std::time::Instant::now();
     let mut decay = None;
+    let mut decay_ms = 0;
     match (&inputs.activities, inputs.leads.has("created_at")) {
         (Some(activities), true) => {
             for t in engagement::engagement_traits(&inputs.leads, activities, &params.engagement)? {
@@ -256,6 +257,7 @@ pub fn discover(
                 kinds.push(TraitKind::Activity);
             }
             if let Some((kind, share, seed)) = params.split {
+                let decay_started = std::time::Instant::now();
                 let prior = crate::decay::prior_activities(
                     &inputs.leads,
                     activities,
@@ -282,6 +284,7 @@ pub fn discover(
                     None => notes
                         .push("engagement decay not fitted: too few activities or outcomes".into()),
                 }
+                decay_ms = decay_started.elapsed().as_millis() as u64;
             }
         }
         (Some(_), false) => notes.push(
@@ -355,6 +358,7 @@ pub fn discover(
         decay,
         timings_ms: vec![
             ("traits.engagement", engagement_ms),
+            ("traits.decay", decay_ms),
             ("traits.binning", binning_ms),
         ],
     })
