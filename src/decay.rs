@@ -99,36 +99,7 @@ pub fn prior_activities(
     max_types: usize,
 ) -> Result<Prior> {
     let n = leads.len();
-    let offset_ms = (offset_days * DAY_MS) as i64;
-    let scoring = leads
-        .frame()
-        .clone()
-        .lazy()
-        .with_row_index("__lead_row", None)
-        .select([
-            col("__lead_row"),
-            col("lead_id"),
-            (col("created_at").cast(DataType::Int64) + lit(offset_ms)).alias("scoring_ms"),
-        ]);
-    let mut inner = JoinArgs::new(JoinType::Inner);
-    inner.maintain_order = MaintainOrderJoin::Left;
-    let prior = activities
-        .frame()
-        .clone()
-        .lazy()
-        .select([
-            col("lead_id"),
-            col("occurred_at").cast(DataType::Int64).alias("t"),
-            col("type"),
-        ])
-        .join(scoring, [col("lead_id")], [col("lead_id")], inner)
-        .filter(col("t").lt_eq(col("scoring_ms")))
-        .select([
-            col("__lead_row"),
-            (col("scoring_ms") - col("t")).alias("age_ms"),
-            col("type"),
-        ])
-        .collect()?;
+    let prior = crate::engagement::prior_frame(leads, activities, offset_days).collect()?;
     let rows = prior.column("__lead_row")?.cast(&DataType::UInt64)?;
     let rows = rows.u64()?;
     let ages = prior.column("age_ms")?.i64()?;

@@ -39,23 +39,25 @@ fn slug(text: &str) -> String {
     s.trim_matches('_').to_string()
 }
 
-/// Derives the engagement traits for every lead (leads without `created_at` get none).
-pub fn engagement_traits(
-    leads: &Leads,
-    activities: &Activities,
-    params: &EngagementParams,
-) -> Result<Vec<EngagementTrait>> {
-    if !leads.has("created_at") || activities.frame().height() == 0 {
-        return Ok(Vec::new());
-    }
-    let offset_ms = (params.scoring_offset_days * DAY_MS) as i64;
-    let scoring = leads.frame().clone().lazy().select([
-        col("lead_id"),
-        (col("created_at").cast(DataType::Int64) + lit(offset_ms)).alias("scoring_ms"),
-    ]);
+/// Each activity before its lead's scoring date (`created_at + offset_days`): the lead's row
+/// among the leads (`__lead_row`), `lead_id`, `type`, and `age_ms` before the scoring date.
+/// Ages stay whole milliseconds: polars divides by a constant as a multiplication by its
+/// reciprocal, which is off by an ulp now and then, so days are divided exactly afterwards.
+pub fn prior_frame(leads: &Leads, activities: &Activities, offset_days: f64) -> LazyFrame {
+    let offset_ms = (offset_days * DAY_MS) as i64;
+    let scoring = leads
+        .frame()
+        .clone()
+        .lazy()
+        .with_row_index("__lead_row", None)
+        .select([
+            col("__lead_row"),
+            col("lead_id"),
+            (col("created_at").cast(DataType::Int64) + lit(offset_ms)).alias("scoring_ms"),
+        ]);
     let mut inner = JoinArgs::new(JoinType::Inner);
     inner.maintain_order = MaintainOrderJoin::Left;
-    let prior = activities
+    activities
         .frame()
         .clone()
         .lazy()
@@ -66,10 +68,24 @@ pub fn engagement_traits(
         ])
         .join(scoring, [col("lead_id")], [col("lead_id")], inner)
         .filter(col("t").lt_eq(col("scoring_ms")))
-        // Ages stay whole milliseconds: polars divides by a constant as a multiplication by its
-        // reciprocal, which is off by an ulp now and then; days are divided exactly below.
-        .with_column((col("scoring_ms") - col("t")).alias("age_ms"))
-        .collect()?;
+        .select([
+            col("__lead_row"),
+            col("lead_id"),
+            col("type"),
+            (col("scoring_ms") - col("t")).alias("age_ms"),
+        ])
+}
+
+/// Derives the engagement traits for every lead (leads without `created_at` get none).
+pub fn engagement_traits(
+    leads: &Leads,
+    activities: &Activities,
+    params: &EngagementParams,
+) -> Result<Vec<EngagementTrait>> {
+    if !leads.has("created_at") || activities.frame().height() == 0 {
+        return Ok(Vec::new());
+    }
+    let prior = prior_frame(leads, activities, params.scoring_offset_days).collect()?;
 
     // Types by frequency (name order on ties); rare ones pooled as "other".
     let counts = prior

@@ -135,21 +135,10 @@ fn sqlite_scores(config: &Path, leads: &DataFrame, activities: &DataFrame) -> Sc
         .unwrap();
     }
     for (name, frame) in [("leads", leads), ("activities", activities)] {
-        let columns: Vec<(String, Typed)> = frame
-            .columns()
-            .iter()
-            .map(|c| (c.name().to_string(), typed(c)))
-            .collect();
-        let defs: Vec<String> = columns
-            .iter()
-            .map(|(n, t)| {
-                let ty = match t {
-                    Typed::Real(_) => "REAL",
-                    _ => "TEXT",
-                };
-                format!("{} {ty}", leadtune::sql::ident(n))
-            })
-            .collect();
+        let (columns, defs) = columns_and_defs(frame, |t| match t {
+            Typed::Real(_) => "REAL",
+            _ => "TEXT",
+        });
         db.execute(&format!("CREATE TABLE {name} ({})", defs.join(", ")), [])
             .unwrap();
         let marks = vec!["?"; columns.len()].join(", ");
@@ -253,6 +242,23 @@ fn typed(c: &Column) -> Typed {
             )
         }
     }
+}
+
+/// A frame's columns, typed, and their SQL definitions (`"name" TYPE`).
+fn columns_and_defs(
+    frame: &DataFrame,
+    sql_type: impl Fn(&Typed) -> &'static str,
+) -> (Vec<(String, Typed)>, Vec<String>) {
+    let columns: Vec<(String, Typed)> = frame
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), typed(c)))
+        .collect();
+    let defs = columns
+        .iter()
+        .map(|(n, t)| format!("{} {}", leadtune::sql::ident(n), sql_type(t)))
+        .collect();
+    (columns, defs)
 }
 
 fn check(expected: &Scores, got: &Scores, engine: &str) {
@@ -437,22 +443,11 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
     };
     let mut load = String::new();
     for (name, frame) in [("leads", &f.leads), ("activities", &f.activities)] {
-        let columns: Vec<(String, Typed)> = frame
-            .columns()
-            .iter()
-            .map(|c| (c.name().to_string(), typed(c)))
-            .collect();
-        let defs: Vec<String> = columns
-            .iter()
-            .map(|(n, t)| {
-                let ty = match t {
-                    Typed::Real(_) => "double precision",
-                    Typed::Text(_) => "text",
-                    Typed::Timestamp(_) => "timestamp",
-                };
-                format!("{} {ty}", leadtune::sql::ident(n))
-            })
-            .collect();
+        let (columns, defs) = columns_and_defs(frame, |t| match t {
+            Typed::Real(_) => "double precision",
+            Typed::Text(_) => "text",
+            Typed::Timestamp(_) => "timestamp",
+        });
         let path = f.dir.path().join(format!("{name}.csv"));
         // NULL is an unquoted empty field, text is always quoted (so an empty text stays one).
         let mut text = columns
