@@ -233,6 +233,14 @@ def is_missing(text: str | None, tokens: list[str]) -> bool:
     return t == "" or any(t.lower() == tok.lower() for tok in tokens)
 
 
+def _round3(v: float) -> float:
+    """Rounds to 3 decimals half away from zero, as Rust's `(v * 1000).round() / 1000`."""
+    import math
+
+    r = math.floor(abs(v) * 1000.0 + 0.5)
+    return math.copysign(r, v) / 1000.0
+
+
 def slug(text: str) -> str:
     """An activity type as leadtune names it in trait names: lowercase, non-alphanumerics `_`."""
     s = "".join(c if c.isalnum() else "_" for c in text.strip().lower())
@@ -403,7 +411,11 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
     prior = (
         acts.join(leads, on="lead_id", how="inner")
         .filter(pl.col("t") <= pl.col("scoring_ms"))
-        .with_columns(((pl.col("scoring_ms") - pl.col("t")) / DAY_MS).alias("age"))
+        .with_columns((pl.col("scoring_ms") - pl.col("t")).alias("age_ms"))
+    )
+    # Days by exact division, as leadtune divides (polars would multiply by 1 / DAY_MS).
+    prior = prior.with_columns(
+        pl.Series("age", [ms / DAY_MS for ms in prior["age_ms"].to_list()], dtype=pl.Float64)
     )
     counts = prior["type"].value_counts()
     total = counts["count"].sum()
@@ -418,10 +430,30 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
         pl.col("age").min().alias("days_since_last_activity"),
         pl.col("kind").n_unique().cast(pl.Float64).alias("distinct_activity_types"),
     ]
+    decay = scoring.get("decay")
+    if decay is not None:
+        # engagement_decayed (decay.rs): sum of type weight * 2^(-age / half-life), rounded to
+        # 3 decimals half away from zero; types as written, trimmed, lower-case, spaces and
+        # dashes as "_".
+        weights = decay["type_weights"]
+        half_life = float(decay["half_life_days"])
+        keys = [t.strip().lower().replace(" ", "_").replace("-", "_") for t in prior["type"].to_list()]
+        prior = prior.with_columns(
+            pl.Series(
+                "decayed",
+                [weights.get(k, 0.0) * 2.0 ** (-age / half_life) for k, age in zip(keys, prior["age"].to_list())],
+                dtype=pl.Float64,
+            )
+        )
     for t in activity:
         name = t["name"]
         m = re.fullmatch(r"(.+)_(\d+)d", name)
         if name in ("days_since_last_activity", "distinct_activity_types"):
+            continue
+        if name == "engagement_decayed":
+            if decay is None:
+                raise RunFileError("engagement_decayed is a trait but the config has no scoring.decay")
+            aggs.append(pl.col("decayed").sum().alias(name))
             continue
         if not m:
             raise RunFileError(f"activity trait {name!r}: the notebook does not know how to count it")
@@ -431,6 +463,14 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
             cond = cond & (pl.col("kind") == what)
         aggs.append(cond.cast(pl.Float64).sum().alias(name))
     per_lead = prior.group_by("lead_id").agg(aggs)
+    if "engagement_decayed" in per_lead.columns:
+        per_lead = per_lead.with_columns(
+            pl.Series(
+                "engagement_decayed",
+                [None if v is None else _round3(v) for v in per_lead["engagement_decayed"].to_list()],
+                dtype=pl.Float64,
+            )
+        )
     out = out.join(per_lead, on="lead_id", how="left")
     fills = [
         pl.col(t["name"]).fill_null(0.0)
