@@ -31,13 +31,13 @@ use crate::logit::{self, LogitParams};
 use crate::model::Split;
 
 const DAY_MS: f64 = 86_400_000.0;
-/// Half-lives tried: 36 points log-spaced from 1 to 365 days.
-const GRID_POINTS: usize = 36;
+/// Half-lives tried: 24 points log-spaced from 1 to 365 days (refined by a parabola).
+const GRID_POINTS: usize = 24;
 const GRID_MAX_DAYS: f64 = 365.0;
 /// Type weights are fitted for the most frequent types; the rest are left out.
 pub const MAX_TYPES: usize = 24;
 /// Leads used for the fit at most (every k-th lead beyond), training and validation each.
-const MAX_LEADS: usize = 150_000;
+const MAX_LEADS: usize = 60_000;
 /// Blocks of leads and draws of the bootstrap.
 const BLOCKS: usize = 400;
 const BOOTSTRAP: usize = 1000;
@@ -104,23 +104,32 @@ pub fn prior_activities(
     let rows = rows.u64()?;
     let ages = prior.column("age_ms")?.i64()?;
     let kinds = prior.column("type")?.str()?;
+    // Types counted per raw value first (few distinct), then by their key.
+    let mut raw: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for k in kinds.iter().flatten() {
+        *raw.entry(k).or_default() += 1;
+    }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let keys: Vec<Option<String>> = kinds.iter().map(|k| k.map(type_key)).collect();
-    for k in keys.iter().flatten() {
-        *counts.entry(k.clone()).or_default() += 1;
+    for (k, n) in &raw {
+        *counts.entry(type_key(k)).or_default() += n;
     }
     let mut types: Vec<(String, usize)> = counts.into_iter().collect();
     types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     types.truncate(max_types);
-    let index: BTreeMap<&str, u16> = types
-        .iter()
-        .enumerate()
-        .map(|(i, (t, _))| (t.as_str(), i as u16))
+    let index: std::collections::HashMap<&str, u16> = raw
+        .keys()
+        .filter_map(|&k| {
+            let key = type_key(k);
+            types
+                .iter()
+                .position(|(t, _)| *t == key)
+                .map(|i| (k, i as u16))
+        })
         .collect();
     let mut per_lead = vec![Vec::new(); n];
-    for i in 0..prior.height() {
-        if let (Some(r), Some(age), Some(Some(k))) = (rows.get(i), ages.get(i), keys.get(i))
-            && let Some(&t) = index.get(k.as_str())
+    for ((r, age), k) in rows.iter().zip(ages.iter()).zip(kinds.iter()) {
+        if let (Some(r), Some(age), Some(k)) = (r, age, k)
+            && let Some(&t) = index.get(k)
         {
             // Exact division: the same value SQL gets from whole seconds.
             per_lead[r as usize].push((age as f64 / DAY_MS, t));
