@@ -156,10 +156,9 @@ fn probability_case(dialect: Dialect, config: &ScoringConfig, score: &str) -> St
     let Some(first) = steps.first() else {
         return "NULL".into();
     };
-    let s = format!("CAST({score} AS DOUBLE PRECISION)");
     let s = match dialect {
         Dialect::Sqlite => format!("CAST({score} AS REAL)"),
-        Dialect::Postgres => s,
+        Dialect::Postgres => format!("CAST({score} AS DOUBLE PRECISION)"),
     };
     let n = |v: f64| number(dialect, v);
     let mut case = format!(
@@ -239,10 +238,7 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
         return Ok(sql);
     }
     // Route: the first queue whose every rule column holds one of its values; 0 = none.
-    let value = |column: &str| match d {
-        Dialect::Sqlite => format!("trim(CAST(l.{} AS TEXT))", ident(column)),
-        Dialect::Postgres => format!("trim(CAST(l.{} AS TEXT))", ident(column)),
-    };
+    let value = |column: &str| format!("trim(CAST(l.{} AS TEXT))", ident(column));
     let mut k_case = String::from("CASE");
     let mut name_case = String::from("CASE");
     for (k, q) in config.queues.iter().enumerate() {
@@ -403,10 +399,7 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
                     format!("CAST(l.{} AS DOUBLE PRECISION)", ident(&t.name))
                 }
             },
-            TraitKind::Categorical => match d {
-                Dialect::Sqlite => format!("CAST(l.{} AS TEXT)", ident(&t.name)),
-                Dialect::Postgres => format!("CAST(l.{} AS TEXT)", ident(&t.name)),
-            },
+            TraitKind::Categorical => format!("CAST(l.{} AS TEXT)", ident(&t.name)),
         };
         values.push(format!("{v} AS v{k}"));
     }
