@@ -89,6 +89,9 @@ impl ScoringConfig {
     }
 }
 
+/// The queue name of leads no `[[queues]]` rule takes (the pooled model scores them).
+pub const NO_QUEUE: &str = "(no queue)";
+
 /// Each lead's queue: the first whose every `when` column holds one of its values (text,
 /// trimmed); `None` when no queue takes it.
 pub fn route(

@@ -258,7 +258,7 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
         let _ = write!(name_case, " WHEN {cond} THEN {}", text(&q.name));
     }
     k_case.push_str(" ELSE 0 END");
-    let _ = write!(name_case, " ELSE {} END", text("(no queue)"));
+    let _ = write!(name_case, " ELSE {} END", text(crate::export::NO_QUEUE));
     let mut models = vec![format!(
         "  SELECT 0 AS model, m.* FROM (\n{}\n  ) m",
         query(config, o)?

@@ -260,7 +260,7 @@ fn write_fit(
         )?,
         Some(q) => {
             // Source 0: the pooled model for leads no queue takes; then one per queue.
-            let mut sources = vec![(&t.config, &t.scored, NO_QUEUE.to_string())];
+            let mut sources = vec![(&t.config, &t.scored, export::NO_QUEUE.to_string())];
             for (k, m) in q.models.iter().enumerate() {
                 match &q.fits[k] {
                     Some(f) => sources.push((&f.config, &f.scored, m.name.clone())),
@@ -307,9 +307,6 @@ fn print_queues(queues: &[crate::export::QueueModel]) {
     }
 }
 
-/// The queue of leads no `[[queues]]` rule takes.
-const NO_QUEUE: &str = "(no queue)";
-
 /// Each lead's tier (from its queue's model) and queue, for the report tables.
 fn lead_tiers<'a>(
     t: &'a Tuned,
@@ -334,7 +331,7 @@ fn lead_tiers<'a>(
     let names = q
         .route
         .iter()
-        .map(|r| r.map_or(NO_QUEUE.to_string(), |k| q.models[k].name.clone()))
+        .map(|r| r.map_or(export::NO_QUEUE.to_string(), |k| q.models[k].name.clone()))
         .collect();
     report::tables::LeadTiers {
         tiers: &t.config.tiers,

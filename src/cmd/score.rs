@@ -65,7 +65,7 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
                 Ok((c, s))
             })
             .collect::<Result<_>>()?;
-        let mut sources = vec![(&config, &scored, "(no queue)".to_string())];
+        let mut sources = vec![(&config, &scored, export::NO_QUEUE.to_string())];
         for (k, (c, s)) in per_queue.iter().enumerate() {
             sources.push((c, s, config.queues[k].name.clone()));
         }
