@@ -12,3 +12,9 @@ if [ ! -f "$data/leadtune.toml" ]; then
   /usr/bin/time -f "generate: %e s wall, %M KiB peak" \
     "$bin" generate --out "$data" --leads "$leads" --seed "$seed" >/dev/null
 fi
+# The folder is keyed by size only: refuse data of another seed rather than time it silently.
+have_seed=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["seed"])' "$data/truth.json")
+if [ "$have_seed" != "$seed" ]; then
+  echo "$data holds seed $have_seed, not $seed: remove it to generate seed $seed" >&2
+  exit 1
+fi

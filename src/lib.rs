@@ -11,8 +11,10 @@
 //! split and weighted logistic fit on bin patterns ([`model`], [`logit`]), integer points
 //! ([`scorecard`]), tiers ([`tiers`]), calibration and evaluation ([`metrics`], [`evaluate`]),
 //! the exported config ([`export`]) and scores through [`score`], the one scoring code.
-//! [`synth`] writes synthetic histories with planted truth. [`output`] writes every file
-//! atomically. Reports for people (conversion, ROI, charts, HTML) are not built yet.
+//! [`decay`] fits how fast engagement fades; [`queues`] fits one scorecard per queue; [`sql`]
+//! writes a config as SQL for the warehouse. [`report`] writes the tables, charts and
+//! `report.html` for people. [`synth`] writes synthetic histories with planted truth.
+//! [`output`] writes every file atomically.
 
 pub mod binning;
 pub mod cli;
