@@ -1348,3 +1348,38 @@ fn no_csv_output_holds_a_cell_a_spreadsheet_would_run() {
     let traits = std::fs::read_to_string(dir.path().join("out/traits.csv")).unwrap();
     assert!(traits.contains("'@SUM(A1)"));
 }
+
+/// The generator plants a 14-day half-life (truth.json): the decay fitted from 60,000 leads'
+/// history lands within a factor of 2 of it, with the truth inside its 95% interval, and the
+/// type weights keep the planted order.
+#[test]
+fn engagement_decay_recovers_the_planted_half_life() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), "g", "60000", "42");
+    let out = leadtune(
+        dir.path(),
+        &["traits", "--config", "g/leadtune.toml", "--out", "out"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("g/truth.json")).unwrap()).unwrap();
+    let planted = truth["half_life_days"].as_f64().unwrap();
+    let decay: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("out/engagement_decay.json")).unwrap(),
+    )
+    .unwrap();
+    let spec = &decay["spec"];
+    let (h, low, high) = (
+        spec["half_life_days"].as_f64().unwrap(),
+        spec["half_life_low"].as_f64().unwrap(),
+        spec["half_life_high"].as_f64().unwrap(),
+    );
+    assert!(low <= planted && planted <= high, "{spec}");
+    assert!(h / planted > 0.5 && h / planted < 2.0, "{spec}");
+    let w = |t: &str| spec["type_weights"][t].as_f64().unwrap();
+    assert!(
+        w("meeting") > w("page_view") && w("reply") > w("email_open"),
+        "{spec}"
+    );
+    assert!(text(&out.stdout).contains("engagement decay: an activity counts half after"));
+}
