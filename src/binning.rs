@@ -320,8 +320,8 @@ impl Counts {
 }
 
 /// Bins every trait over `population` (in parallel) and computes the statistics.
-pub fn bin_traits(
-    traits: &[TraitInput],
+pub fn bin_traits<T: std::borrow::Borrow<TraitInput> + Sync>(
+    traits: &[T],
     population: &Population,
     params: &BinningParams,
 ) -> BinningTable {
@@ -337,6 +337,7 @@ pub fn bin_traits(
             });
     let mut binned: Vec<TraitBins> = traits
         .par_iter()
+        .map(|t| t.borrow())
         .map(|t| match &t.values {
             TraitValues::Numeric(values) => bin_numeric(t, values, population, params, totals),
             TraitValues::Categorical { codes, labels } => {

@@ -18,6 +18,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use rayon::prelude::*;
+
 use crate::binning::{
     self, BinningParams, BinningTable, Population, TraitBins, TraitInput, TraitValues,
 };
@@ -198,11 +200,9 @@ pub fn fit(
         best: train.iter().map(|&i| population.best[i]).collect(),
         rows: Some(train.iter().map(|&i| population.row(i)).collect()),
     };
-    let candidates: Vec<TraitInput> = inputs
-        .iter()
-        .filter(|t| usable.contains(&t.name))
-        .cloned()
-        .collect();
+    // The usable traits' values, borrowed (a copy of every lead's values would cost as much
+    // as the fit).
+    let candidates: Vec<&TraitInput> = inputs.iter().filter(|t| usable.contains(&t.name)).collect();
     let table = binning::bin_traits(&candidates, &train_population, &params.binning);
     if table.wins == 0 || table.wins == table.leads {
         return Err(Error::input(
@@ -267,17 +267,18 @@ pub fn fit(
 
     let rows = train_population.rows.clone().unwrap_or_default();
     let won = &train_population.won;
+    // Each chosen trait's bins, assigned once; a trait dropped below leaves with its column.
+    let mut assigned: Vec<Vec<u16>> = chosen
+        .par_iter()
+        .map(|&i| {
+            let input = candidates
+                .iter()
+                .find(|t| t.name == table.traits[i].name)
+                .expect("candidate");
+            assign(&table.traits[i], &input.values, &rows)
+        })
+        .collect();
     loop {
-        let assigned: Vec<Vec<u16>> = chosen
-            .iter()
-            .map(|&i| {
-                let input = candidates
-                    .iter()
-                    .find(|t| t.name == table.traits[i].name)
-                    .expect("candidate");
-                assign(&table.traits[i], &input.values, &rows)
-            })
-            .collect();
         let traits: Vec<&TraitBins> = chosen.iter().map(|&i| &table.traits[i]).collect();
         let pins: Vec<Vec<Option<f64>>> = traits
             .iter()
@@ -305,6 +306,7 @@ pub fn fit(
                     traits[k].name, c[0]
                 ));
                 chosen.remove(k);
+                assigned.remove(k);
                 continue;
             }
         }
