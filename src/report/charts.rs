@@ -2036,19 +2036,30 @@ fn draw_hbar<DB: DrawingBackend>(cv: &Canvas<'_, DB>, b: &HBarBody) -> DrawResul
         AXIS.to_rgba(),
         1,
     )?;
-    for (v, s) in &b.axis.ticks {
+    draw_x_axis(cv, &b.axis, &x, (b.left, b.right, b.bottom), &b.x_label)
+}
+
+/// Horizontal grid lines, y tick labels and the y axis title.
+/// Tick marks and labels under a numeric x axis, and the axis title below them.
+fn draw_x_axis<DB: DrawingBackend>(
+    cv: &Canvas<'_, DB>,
+    axis: &Axis,
+    x: &Scale,
+    (left, right, bottom): (i32, i32, i32),
+    x_label: &str,
+) -> DrawResult {
+    for (v, s) in &axis.ticks {
         let px = x.px(*v);
-        cv.line(vec![(px, b.bottom), (px, b.bottom + 5)], AXIS.to_rgba(), 1)?;
-        cv.text(s, (px, b.bottom + 19), ts(TICK, SOFT, HPos::Center))?;
+        cv.line(vec![(px, bottom), (px, bottom + 5)], AXIS.to_rgba(), 1)?;
+        cv.text(s, (px, bottom + 19), ts(TICK, SOFT, HPos::Center))?;
     }
     cv.text(
-        &b.x_label,
-        ((b.left + b.right) / 2, b.bottom + 54),
+        x_label,
+        ((left + right) / 2, bottom + 54),
         ts(AXIS_LABEL, INK, HPos::Center),
     )
 }
 
-/// Horizontal grid lines, y tick labels and the y axis title.
 fn draw_y_axis<DB: DrawingBackend>(
     cv: &Canvas<'_, DB>,
     axis: &Axis,
@@ -2238,16 +2249,7 @@ fn draw_calibration<DB: DrawingBackend>(cv: &Canvas<'_, DB>, b: &CalBody) -> Dra
         cv.circle(c, r, MAIN.to_rgba(), true)?;
         cv.circle(c, r, WHITE.to_rgba(), false)?;
     }
-    for (v, s) in &b.axis.ticks {
-        let px = x.px(*v);
-        cv.line(vec![(px, bottom), (px, bottom + 5)], AXIS.to_rgba(), 1)?;
-        cv.text(s, (px, bottom + 19), ts(TICK, SOFT, HPos::Center))?;
-    }
-    cv.text(
-        &b.x_label,
-        ((left + right) / 2, bottom + 54),
-        ts(AXIS_LABEL, INK, HPos::Center),
-    )?;
+    draw_x_axis(cv, &b.axis, &x, (left, right, bottom), &b.x_label)?;
 
     // Side panel: legend, then a small table of the bins.
     let mut py = top + 10;
@@ -2339,16 +2341,7 @@ fn draw_histogram<DB: DrawingBackend>(cv: &Canvas<'_, DB>, b: &HistBody) -> Draw
         AXIS.to_rgba(),
         1,
     )?;
-    for (v, s) in &b.x_axis.ticks {
-        let px = x.px(*v);
-        cv.line(vec![(px, b.bottom), (px, b.bottom + 5)], AXIS.to_rgba(), 1)?;
-        cv.text(s, (px, b.bottom + 19), ts(TICK, SOFT, HPos::Center))?;
-    }
-    cv.text(
-        &b.x_label,
-        ((b.left + b.right) / 2, b.bottom + 54),
-        ts(AXIS_LABEL, INK, HPos::Center),
-    )
+    draw_x_axis(cv, &b.x_axis, &x, (b.left, b.right, b.bottom), &b.x_label)
 }
 
 // ---------------------------------------------------------------------------
