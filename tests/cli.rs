@@ -43,7 +43,12 @@ fn fixture(name: &str) -> tempfile::TempDir {
 }
 
 fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    json(&dir.join("manifest.json"))
+}
+
+/// A JSON file, parsed.
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Checks `read = used + rejected + immature` for every input and returns (table, counts).
@@ -282,9 +287,7 @@ fn run_on_the_sample_writes_every_output() {
     );
     // The generator's planted counts are what validation finds.
     let m = manifest(dir.path());
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root().join("data/sample/truth.json")).unwrap())
-            .unwrap();
+    let truth: serde_json::Value = json(&root().join("data/sample/truth.json"));
     let counts = accounted(&m);
     let malformed = &truth["malformed"];
     let n = |k: &str| malformed[k].as_u64().unwrap();
@@ -322,8 +325,7 @@ fn trait_discovery_recovers_the_planted_truth() {
     );
     assert!(t.status.success(), "{}", text(&t.stderr));
     let rows = traits_rows(&dir.path().join("out"));
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("g/truth.json")).unwrap()).unwrap();
+    let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let flag = |name: &str| {
         rows.iter()
             .find(|r| r["trait"] == name)
@@ -644,9 +646,7 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
 #[test]
 fn the_schema_validates_the_config() {
     let dir = generated_run("3000", "5", "");
-    let read = |f: &str| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(dir.path().join("out").join(f)).unwrap()).unwrap()
-    };
+    let read = |f: &str| -> serde_json::Value { json(&dir.path().join("out").join(f)) };
     let (schema, config) = (
         read("scoring-config.schema.json"),
         read("scoring-config.json"),
@@ -695,9 +695,7 @@ fn pins_are_honoured_exactly_and_their_cost_reported() {
         .expect("industry=Retail in points.csv");
     assert_eq!(retail["points"], "25");
     assert_eq!(retail["pinned"], "yes");
-    let e: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out/evaluation.json")).unwrap())
-            .unwrap();
+    let e: serde_json::Value = json(&dir.path().join("out/evaluation.json"));
     assert!(e["costs"]["pins_cost"].is_number(), "{}", e["costs"]);
 }
 
@@ -707,8 +705,7 @@ fn the_fitted_points_recover_the_planted_effects() {
     // model the source effect splits between them, so this test leaves campaign out.
     let dir = generated_run("20000", "21", "[traits]\nexclude = [\"campaign\"]\n");
     let p = points(&dir.path().join("out"));
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("g/truth.json")).unwrap()).unwrap();
+    let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let traits: std::collections::BTreeSet<&str> = p.iter().map(|r| r["trait"].as_str()).collect();
     assert!(
         !traits.contains("sales_note_status"),
@@ -801,9 +798,7 @@ fn the_fitted_points_recover_the_planted_effects() {
 #[test]
 fn bank_marketing_integer_points_match_the_logistic_regression_reference() {
     let dir = bank_run("run", "[model]\nvalidation = \"file_order\"\n");
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out/scoring-config.json")).unwrap())
-            .unwrap();
+    let config: serde_json::Value = json(&dir.path().join("out/scoring-config.json"));
     let traits: Vec<&str> = config["traits"]
         .as_array()
         .unwrap()
@@ -844,9 +839,7 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
     );
     assert!(r.status.success(), "{}", text(&r.stderr));
     assert!(text(&r.stdout).contains("back-test on the same validation leads"));
-    let e: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("new/evaluation.json")).unwrap())
-            .unwrap();
+    let e: serde_json::Value = json(&dir.path().join("new/evaluation.json"));
     let b = &e["backtest"];
     assert!(b["current"]["auc"].as_f64().unwrap() > 0.5, "{b}");
     assert!(b["new"]["auc"].as_f64().unwrap() > 0.5, "{b}");
@@ -1361,8 +1354,7 @@ fn engagement_decay_recovers_the_planted_half_life() {
         &["traits", "--config", "g/leadtune.toml", "--out", "out"],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("g/truth.json")).unwrap()).unwrap();
+    let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let planted = truth["half_life_days"].as_f64().unwrap();
     let decay: serde_json::Value = serde_json::from_slice(
         &std::fs::read(dir.path().join("out/engagement_decay.json")).unwrap(),
