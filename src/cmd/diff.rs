@@ -149,7 +149,12 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         )?;
         let rows: Vec<usize> = (0..inputs.leads.len()).collect();
         let scored = |c: &ScoringConfig| -> Result<score::Scored> {
-            let values = super::score::trait_values(c, &inputs.leads, inputs.activities.as_ref())?;
+            let engagement = super::score::Engagement::new(
+                &inputs.leads,
+                inputs.activities.as_ref(),
+                &c.scoring,
+            );
+            let values = super::score::trait_values(c, &engagement)?;
             let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
             Ok(score::score(c, &refs, &rows))
         };

@@ -35,8 +35,10 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
         now_ms,
     )?;
     let rows: Vec<usize> = (0..inputs.leads.len()).collect();
+    // Queues share the config's scoring rules: the activities are derived once for all.
+    let engagement = Engagement::new(&inputs.leads, inputs.activities.as_ref(), &config.scoring);
     let score_with = |c: &ScoringConfig| -> Result<Scored> {
-        let values = trait_values(c, &inputs.leads, inputs.activities.as_ref())?;
+        let values = trait_values(c, &engagement)?;
         let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
         Ok(score::score(c, &refs, &rows))
     };
@@ -125,49 +127,89 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     Ok(())
 }
 
-/// Each config trait's values for the leads (None where the leads lack it).
+/// The engagement traits of a set of leads, derived from their activities once and shared by
+/// every config scored with the same scoring rules (one per queue).
+pub struct Engagement<'a> {
+    leads: &'a Leads,
+    activities: Option<&'a ingest::Activities>,
+    rules: &'a export::ScoringRules,
+    counts: std::cell::OnceCell<Vec<engagement::EngagementTrait>>,
+    decayed: std::cell::OnceCell<Option<Vec<Option<f64>>>>,
+}
+
+impl<'a> Engagement<'a> {
+    pub fn new(
+        leads: &'a Leads,
+        activities: Option<&'a ingest::Activities>,
+        rules: &'a export::ScoringRules,
+    ) -> Self {
+        Engagement {
+            leads,
+            activities,
+            rules,
+            counts: std::cell::OnceCell::new(),
+            decayed: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The windowed counts, days since the last activity and distinct types.
+    fn counts(&self) -> Result<&[engagement::EngagementTrait]> {
+        if self.counts.get().is_none() {
+            let derived = match self.activities {
+                Some(a) => engagement::engagement_traits(
+                    self.leads,
+                    a,
+                    &EngagementParams {
+                        scoring_offset_days: self.rules.scoring_offset_days,
+                        windows_days: self.rules.activity_windows.clone(),
+                    },
+                )?,
+                None => Vec::new(),
+            };
+            let _ = self.counts.set(derived);
+        }
+        Ok(self.counts.get().map_or(&[], Vec::as_slice))
+    }
+
+    /// `engagement_decayed` (None without activities, dates or a fitted decay).
+    fn decayed(&self) -> Result<Option<&Vec<Option<f64>>>> {
+        if self.decayed.get().is_none() {
+            let values = match (self.activities, &self.rules.decay) {
+                (Some(a), Some(spec)) if self.leads.has("created_at") => {
+                    let prior = crate::decay::prior_activities(
+                        self.leads,
+                        a,
+                        self.rules.scoring_offset_days,
+                        usize::MAX,
+                    )?;
+                    Some(crate::decay::values(&prior, spec))
+                }
+                _ => None,
+            };
+            let _ = self.decayed.set(values);
+        }
+        Ok(self.decayed.get().and_then(Option::as_ref))
+    }
+}
+
+/// Each config trait's values for the leads (None where the leads lack it). `engagement` must
+/// have been made with the config's scoring rules.
 pub fn trait_values(
     config: &ScoringConfig,
-    leads: &Leads,
-    activities: Option<&ingest::Activities>,
+    engagement: &Engagement,
 ) -> Result<Vec<Option<TraitValues>>> {
-    let derived = match activities {
-        Some(a) if config.traits.iter().any(|t| t.kind == TraitKind::Activity) => {
-            engagement::engagement_traits(
-                leads,
-                a,
-                &EngagementParams {
-                    scoring_offset_days: config.scoring.scoring_offset_days,
-                    windows_days: config.scoring.activity_windows.clone(),
-                },
-            )?
-        }
-        _ => Vec::new(),
-    };
+    let leads = engagement.leads;
     config
         .traits
         .iter()
         .map(|t| match t.kind {
-            TraitKind::Activity if t.name == crate::decay::TRAIT => {
-                match (activities, &config.scoring.decay) {
-                    (Some(a), Some(spec)) if leads.has("created_at") => {
-                        let prior = crate::decay::prior_activities(
-                            leads,
-                            a,
-                            config.scoring.scoring_offset_days,
-                            usize::MAX,
-                        )?;
-                        Ok(Some(TraitValues::Numeric(crate::decay::values(
-                            &prior, spec,
-                        ))))
-                    }
-                    _ => Ok(None),
-                }
-            }
-            TraitKind::Activity => match derived.iter().find(|d| d.name == t.name) {
+            TraitKind::Activity if t.name == crate::decay::TRAIT => Ok(engagement
+                .decayed()?
+                .map(|v| TraitValues::Numeric(v.clone()))),
+            TraitKind::Activity => match engagement.counts()?.iter().find(|d| d.name == t.name) {
                 Some(d) => Ok(Some(TraitValues::Numeric(d.values.clone()))),
                 // Given activities, a type these leads never had counts 0, not missing.
-                None if activities.is_some() => {
+                None if engagement.activities.is_some() => {
                     Ok(
                         engagement::absent_trait(&t.name, leads, &config.scoring.activity_windows)?
                             .map(TraitValues::Numeric),
