@@ -98,8 +98,12 @@ pub fn prior_activities(
     offset_days: f64,
     max_types: usize,
 ) -> Result<Prior> {
-    let n = leads.len();
     let prior = crate::engagement::prior_frame(leads, activities, offset_days).collect()?;
+    prior_of(leads.len(), &prior, max_types)
+}
+
+/// [`Prior`] from the activities [`crate::engagement::prior_frame`] collected, for `n` leads.
+pub fn prior_of(n: usize, prior: &DataFrame, max_types: usize) -> Result<Prior> {
     let rows = prior.column("__lead_row")?.cast(&DataType::UInt64)?;
     let rows = rows.u64()?;
     let ages = prior.column("age_ms")?.i64()?;

@@ -86,7 +86,16 @@ pub fn engagement_traits(
         return Ok(Vec::new());
     }
     let prior = prior_frame(leads, activities, params.scoring_offset_days).collect()?;
+    engagement_traits_of(leads, prior, params)
+}
 
+/// The engagement traits from the activities before each lead's scoring date, as
+/// [`prior_frame`] collects them (with the same `scoring_offset_days`).
+pub fn engagement_traits_of(
+    leads: &Leads,
+    prior: DataFrame,
+    params: &EngagementParams,
+) -> Result<Vec<EngagementTrait>> {
     // Types by frequency (name order on ties); rare ones pooled as "other".
     let counts = prior
         .column("type")?

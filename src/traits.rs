@@ -248,7 +248,24 @@ pub fn discover(
     let mut decay_ms = 0;
     match (&inputs.activities, inputs.leads.has("created_at")) {
         (Some(activities), true) => {
-            for t in engagement::engagement_traits(&inputs.leads, activities, &params.engagement)? {
+            // The activities before each lead's scoring date, joined once for the counts and
+            // for the decay.
+            let prior_frame = engagement::prior_frame(
+                &inputs.leads,
+                activities,
+                params.engagement.scoring_offset_days,
+            )
+            .collect()?;
+            let counts = if activities.frame().height() == 0 {
+                Vec::new()
+            } else {
+                engagement::engagement_traits_of(
+                    &inputs.leads,
+                    prior_frame.clone(),
+                    &params.engagement,
+                )?
+            };
+            for t in counts {
                 traits.push(TraitInput {
                     name: t.name,
                     origin: Origin::Engagement,
@@ -258,10 +275,9 @@ pub fn discover(
             }
             if let Some((kind, share, seed)) = params.split {
                 let decay_started = std::time::Instant::now();
-                let prior = crate::decay::prior_activities(
-                    &inputs.leads,
-                    activities,
-                    params.engagement.scoring_offset_days,
+                let prior = crate::decay::prior_of(
+                    inputs.leads.len(),
+                    &prior_frame,
                     crate::decay::MAX_TYPES,
                 )?;
                 let created = timestamps(leads, "created_at")?;
