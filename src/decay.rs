@@ -19,7 +19,6 @@
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
-use polars::prelude::*;
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -83,11 +82,41 @@ pub fn type_key(raw: &str) -> String {
     raw.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
-/// Per lead row: its activities before the scoring date as (age in days, type index), and the
-/// types by frequency.
+/// Per lead row: its activities before the scoring date as (age in days, type index), in the
+/// activities' order, and the types by frequency. Stored flat: lead `r`'s activities are
+/// `acts[starts[r]..starts[r + 1]]`.
 pub struct Prior {
-    pub per_lead: Vec<Vec<(f64, u16)>>,
+    starts: Vec<usize>,
+    acts: Vec<(f64, u16)>,
     pub types: Vec<String>,
+}
+
+impl Prior {
+    /// From each lead's activities (tests and small inputs).
+    pub fn from_per_lead(per_lead: Vec<Vec<(f64, u16)>>, types: Vec<String>) -> Prior {
+        let mut starts = Vec::with_capacity(per_lead.len() + 1);
+        starts.push(0);
+        let mut acts = Vec::new();
+        for a in per_lead {
+            acts.extend(a);
+            starts.push(acts.len());
+        }
+        Prior {
+            starts,
+            acts,
+            types,
+        }
+    }
+
+    /// Lead row `r`'s activities.
+    pub fn of(&self, r: usize) -> &[(f64, u16)] {
+        &self.acts[self.starts[r]..self.starts[r + 1]]
+    }
+
+    /// How many lead rows.
+    pub fn leads(&self) -> usize {
+        self.starts.len() - 1
+    }
 }
 
 /// Activities before each lead's scoring date (`created_at + offset`), of the `max_types` most
@@ -98,51 +127,54 @@ pub fn prior_activities(
     offset_days: f64,
     max_types: usize,
 ) -> Result<Prior> {
-    let prior = crate::engagement::prior_frame(leads, activities, offset_days).collect()?;
-    prior_of(leads.len(), &prior, max_types)
+    let prior = crate::engagement::prior(leads, activities, offset_days)?;
+    Ok(prior_of(&prior, max_types))
 }
 
-/// [`Prior`] from the activities [`crate::engagement::prior_frame`] collected, for `n` leads.
-pub fn prior_of(n: usize, prior: &DataFrame, max_types: usize) -> Result<Prior> {
-    let rows = prior.column("__lead_row")?.cast(&DataType::UInt64)?;
-    let rows = rows.u64()?;
-    let ages = prior.column("age_ms")?.i64()?;
-    let kinds = prior.column("type")?.str()?;
-    // Types counted per raw value first (few distinct), then by their key.
-    let mut raw: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for k in kinds.iter().flatten() {
-        *raw.entry(k).or_default() += 1;
+/// [`Prior`] from the activities [`crate::engagement::prior`] matched to their leads: types
+/// by their key (counted over the raw types), the `max_types` most frequent kept.
+pub fn prior_of(prior: &crate::engagement::Prior, max_types: usize) -> Prior {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for (name, n) in prior.kind_names.iter().zip(prior.kind_counts()) {
+        *counts.entry(type_key(name)).or_default() += n;
     }
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (k, n) in &raw {
-        *counts.entry(type_key(k)).or_default() += n;
-    }
-    let mut types: Vec<(String, usize)> = counts.into_iter().collect();
+    let mut types: Vec<(String, u64)> = counts.into_iter().collect();
     types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     types.truncate(max_types);
-    let index: std::collections::HashMap<&str, u16> = raw
-        .keys()
-        .filter_map(|&k| {
-            let key = type_key(k);
-            types
-                .iter()
-                .position(|(t, _)| *t == key)
-                .map(|i| (k, i as u16))
+    let index: Vec<Option<u16>> = prior
+        .kind_names
+        .iter()
+        .map(|name| {
+            let key = type_key(name);
+            types.iter().position(|(t, _)| *t == key).map(|i| i as u16)
         })
         .collect();
-    let mut per_lead = vec![Vec::new(); n];
-    for ((r, age), k) in rows.iter().zip(ages.iter()).zip(kinds.iter()) {
-        if let (Some(r), Some(age), Some(k)) = (r, age, k)
-            && let Some(&t) = index.get(k)
-        {
-            // Exact division: the same value SQL gets from whole seconds.
-            per_lead[r as usize].push((age as f64 / DAY_MS, t));
+    let kept = |k: u32| index.get(k as usize).copied().flatten();
+    // Counting sort by lead row, which keeps each lead's activities in order.
+    let mut starts = vec![0usize; prior.leads + 1];
+    for (&r, &k) in prior.rows.iter().zip(&prior.kinds) {
+        if kept(k).is_some() {
+            starts[r as usize + 1] += 1;
         }
     }
-    Ok(Prior {
-        per_lead,
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut acts = vec![(0.0, 0u16); starts[prior.leads]];
+    for ((&r, &age), &k) in prior.rows.iter().zip(&prior.ages_ms).zip(&prior.kinds) {
+        if let Some(t) = kept(k) {
+            let slot = &mut next[r as usize];
+            // Exact division: the same value SQL gets from whole seconds.
+            acts[*slot] = (age as f64 / DAY_MS, t);
+            *slot += 1;
+        }
+    }
+    Prior {
+        starts,
+        acts,
         types: types.into_iter().map(|t| t.0).collect(),
-    })
+    }
 }
 
 /// `Σ_k w_k Σ 2^(-age / h)`, rounded to 3 decimals.
@@ -163,7 +195,7 @@ fn design(prior: &Prior, rows: &[usize], h: f64) -> Array2<f64> {
         .par_iter()
         .flat_map_iter(|&r| {
             let mut x = vec![0.0; k];
-            for &(age, t) in &prior.per_lead[r] {
+            for &(age, t) in prior.of(r) {
                 x[t as usize] += (-age / h).exp2();
             }
             x
@@ -362,10 +394,8 @@ pub fn values(prior: &Prior, spec: &DecaySpec) -> Vec<Option<f64>> {
         .iter()
         .map(|t| spec.type_weights.get(t).copied().unwrap_or(0.0))
         .collect();
-    prior
-        .per_lead
-        .iter()
-        .map(|acts| Some(decayed(acts, &weights, spec.half_life_days)))
+    (0..prior.leads())
+        .map(|r| Some(decayed(prior.of(r), &weights, spec.half_life_days)))
         .collect()
 }
 
@@ -397,10 +427,10 @@ mod tests {
             won.push(rng.random::<f64>() < 1.0 / (1.0 + (-x).exp()));
             per_lead.push(acts);
         }
-        let prior = Prior {
+        let prior = Prior::from_per_lead(
             per_lead,
-            types: vec!["meeting".into(), "email_open".into(), "page_view".into()],
-        };
+            vec!["meeting".into(), "email_open".into(), "page_view".into()],
+        );
         let population = Population {
             won,
             best: vec![false; n],

@@ -39,41 +39,151 @@ fn slug(text: &str) -> String {
     s.trim_matches('_').to_string()
 }
 
-/// Each activity before its lead's scoring date (`created_at + offset_days`): the lead's row
-/// among the leads (`__lead_row`), `lead_id`, `type`, and `age_ms` before the scoring date.
-/// Ages stay whole milliseconds: polars divides by a constant as a multiplication by its
-/// reciprocal, which is off by an ulp now and then, so days are divided exactly afterwards.
-pub fn prior_frame(leads: &Leads, activities: &Activities, offset_days: f64) -> LazyFrame {
+/// The activities before their leads' scoring dates (`created_at + offset_days`), in the
+/// activities' order: each one's lead row among the leads, its age before the scoring date in
+/// whole milliseconds, and its raw type as an index into `kind_names` ([`NO_KIND`] for none).
+///
+/// Ages stay whole milliseconds so that days are divided exactly afterwards (the value SQL gets
+/// from its seconds); an activity exactly at the scoring date counts (age 0).
+#[derive(Debug, Clone, Default)]
+pub struct Prior {
+    pub rows: Vec<u32>,
+    pub ages_ms: Vec<i64>,
+    pub kinds: Vec<u32>,
+    /// The raw type texts, in order of first appearance.
+    pub kind_names: Vec<String>,
+    /// How many leads the rows index into.
+    pub leads: usize,
+}
+
+/// The kind of an activity without a type.
+pub const NO_KIND: u32 = u32::MAX;
+
+/// Rows per parallel chunk when the activities are matched to their leads.
+const CHUNK: usize = 1 << 16;
+
+impl Prior {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// How many activities of each kind (index as `kind_names`).
+    pub fn kind_counts(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.kind_names.len()];
+        for &k in &self.kinds {
+            if let Some(n) = counts.get_mut(k as usize) {
+                *n += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// Matches each activity to its lead by `lead_id` (a hash lookup, in parallel chunks that keep
+/// the activities' order) and keeps those at or before the lead's scoring date. Activities of
+/// leads without a `created_at` are not kept.
+pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result<Prior> {
+    use rayon::prelude::*;
     let offset_ms = (offset_days * DAY_MS) as i64;
-    let scoring = leads
+    let n = leads.len();
+    let lead_ids = leads.frame().column("lead_id")?.str()?.clone();
+    let created = leads
         .frame()
-        .clone()
-        .lazy()
-        .with_row_index("__lead_row", None)
-        .select([
-            col("__lead_row"),
-            col("lead_id"),
-            (col("created_at").cast(DataType::Int64) + lit(offset_ms)).alias("scoring_ms"),
-        ]);
-    let mut inner = JoinArgs::new(JoinType::Inner);
-    inner.maintain_order = MaintainOrderJoin::Left;
-    activities
-        .frame()
-        .clone()
-        .lazy()
-        .select([
-            col("lead_id"),
-            col("occurred_at").cast(DataType::Int64).alias("t"),
-            col("type"),
-        ])
-        .join(scoring, [col("lead_id")], [col("lead_id")], inner)
-        .filter(col("t").lt_eq(col("scoring_ms")))
-        .select([
-            col("__lead_row"),
-            col("lead_id"),
-            col("type"),
-            (col("scoring_ms") - col("t")).alias("age_ms"),
-        ])
+        .column("created_at")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .clone();
+    let mut index: PlHashMap<&str, (u32, i64)> = PlHashMap::with_capacity(n);
+    for (row, (id, c)) in lead_ids.iter().zip(created.iter()).enumerate() {
+        if let (Some(id), Some(c)) = (id, c) {
+            index.entry(id).or_insert((row as u32, c + offset_ms));
+        }
+    }
+    let frame = activities.frame();
+    let ids = frame.column("lead_id")?.str()?.rechunk();
+    let times = frame.column("occurred_at")?.cast(&DataType::Int64)?;
+    let times = times.i64()?.rechunk();
+    let types = frame.column("type")?.str()?.rechunk();
+    let (ids, times, types) = (ids.as_ref(), times.as_ref(), types.as_ref());
+    let height = frame.height();
+    struct Part {
+        rows: Vec<u32>,
+        ages_ms: Vec<i64>,
+        kinds: Vec<u32>,
+        names: Vec<String>,
+    }
+    let parts: Vec<Part> = (0..height.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(height));
+            let mut part = Part {
+                rows: Vec::new(),
+                ages_ms: Vec::new(),
+                kinds: Vec::new(),
+                names: Vec::new(),
+            };
+            let mut local: PlHashMap<&str, u32> = PlHashMap::new();
+            for i in lo..hi {
+                let (Some(id), Some(t)) = (ids.get(i), times.get(i)) else {
+                    continue;
+                };
+                let Some(&(row, scoring)) = index.get(id) else {
+                    continue;
+                };
+                if t > scoring {
+                    continue;
+                }
+                let kind = match types.get(i) {
+                    None => NO_KIND,
+                    Some(ty) => *local.entry(ty).or_insert_with(|| {
+                        part.names.push(ty.to_string());
+                        (part.names.len() - 1) as u32
+                    }),
+                };
+                part.rows.push(row);
+                part.ages_ms.push(scoring - t);
+                part.kinds.push(kind);
+            }
+            part
+        })
+        .collect();
+    // One dictionary of kinds, in order of first appearance.
+    let mut prior = Prior {
+        leads: n,
+        ..Prior::default()
+    };
+    let total: usize = parts.iter().map(|p| p.rows.len()).sum();
+    prior.rows.reserve_exact(total);
+    prior.ages_ms.reserve_exact(total);
+    prior.kinds.reserve_exact(total);
+    let mut global: PlHashMap<String, u32> = PlHashMap::new();
+    for part in parts {
+        let map: Vec<u32> = part
+            .names
+            .into_iter()
+            .map(|name| match global.get(&name) {
+                Some(&k) => k,
+                None => {
+                    let k = prior.kind_names.len() as u32;
+                    prior.kind_names.push(name.clone());
+                    global.insert(name, k);
+                    k
+                }
+            })
+            .collect();
+        prior.rows.extend_from_slice(&part.rows);
+        prior.ages_ms.extend_from_slice(&part.ages_ms);
+        prior.kinds.extend(
+            part.kinds
+                .iter()
+                .map(|&k| if k == NO_KIND { k } else { map[k as usize] }),
+        );
+    }
+    Ok(prior)
 }
 
 /// Derives the engagement traits for every lead (leads without `created_at` get none).
@@ -85,133 +195,124 @@ pub fn engagement_traits(
     if !leads.has("created_at") || activities.frame().height() == 0 {
         return Ok(Vec::new());
     }
-    let prior = prior_frame(leads, activities, params.scoring_offset_days).collect()?;
-    engagement_traits_of(leads, prior, params)
+    let prior = prior(leads, activities, params.scoring_offset_days)?;
+    Ok(engagement_traits_of(&prior, params))
 }
 
-/// The engagement traits from the activities before each lead's scoring date, as
-/// [`prior_frame`] collects them (with the same `scoring_offset_days`).
-pub fn engagement_traits_of(
-    leads: &Leads,
-    prior: DataFrame,
-    params: &EngagementParams,
-) -> Result<Vec<EngagementTrait>> {
-    // Types by frequency (name order on ties); rare ones pooled as "other".
-    let counts = prior
-        .column("type")?
-        .as_materialized_series()
-        .value_counts(true, true, "n".into(), false)?;
-    let counted = counts.column("n")?.cast(&DataType::UInt64)?;
-    let mut types: Vec<(String, u64)> = counts
-        .column("type")?
-        .str()?
-        .iter()
-        .zip(counted.u64()?.iter())
-        .filter_map(|(t, n)| Some((t?.to_string(), n?)))
-        .collect();
-    types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let total: u64 = types.iter().map(|t| t.1).sum();
-    let common: Vec<String> = types
+/// The engagement traits from the activities before each lead's scoring date, as [`prior`]
+/// collects them (with the same `scoring_offset_days`): one pass over the activities, counting
+/// into a table of leads x traits.
+///
+/// Types are ordered by frequency (name order on ties); types rarer than 0.1% of the counted
+/// activities are pooled as `other`. Every lead gets a count (0 without activities);
+/// `days_since_last_activity` is missing for a lead without one.
+pub fn engagement_traits_of(prior: &Prior, params: &EngagementParams) -> Vec<EngagementTrait> {
+    let counted = prior.kind_counts();
+    let mut types: Vec<(usize, u64)> = counted.iter().copied().enumerate().collect();
+    types.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(prior.kind_names[a.0].cmp(&prior.kind_names[b.0]))
+    });
+    let total: u64 = counted.iter().sum();
+    let common: Vec<usize> = types
         .iter()
         .filter(|t| t.1 as f64 >= RARE_TYPE_SHARE * total as f64)
-        .map(|t| t.0.clone())
+        .map(|t| t.0)
         .collect();
     let has_rare = common.len() < types.len();
-
-    // Flags per activity row first (vectorised), then plain sums per lead: much faster than
-    // evaluating each condition inside the group-by.
-    let type_expr = |t: &str| -> Expr {
-        if t == "other" && has_rare {
-            col("type")
-                .is_in(
-                    lit(Series::new("common".into(), &common)).implode(false),
-                    false,
-                )
-                .not()
-        } else {
-            col("type").eq(lit(t.to_string()))
-        }
-    };
-    let mut flags: Vec<Expr> = Vec::new();
-    let mut aggs = vec![col("age_ms").min().alias("days_since_last_activity")];
-    let mut names: Vec<String> = Vec::new();
-    let mut type_names: Vec<String> = common.clone();
+    // Column groups by name (two raw types with the same slug share one), and each raw kind's
+    // group and distinct-type slot.
+    let mut groups: Vec<String> = Vec::new();
+    let mut group_of = vec![usize::MAX; prior.kind_names.len()];
+    let mut slot_of = vec![usize::MAX; prior.kind_names.len()];
+    for (slot, &k) in common.iter().enumerate() {
+        let name = slug(&prior.kind_names[k]);
+        group_of[k] = groups.iter().position(|g| *g == name).unwrap_or_else(|| {
+            groups.push(name);
+            groups.len() - 1
+        });
+        slot_of[k] = slot;
+    }
+    let mut slots = common.len();
     if has_rare {
-        type_names.push("other".into());
-    }
-    let within = |w: u32| col("age_ms").lt_eq(lit(i64::from(w) * DAY_MS as i64));
-    for &w in &params.windows_days {
-        let name = format!("activities_{w}d");
-        flags.push(within(w).cast(DataType::UInt32).alias(&name));
-        aggs.push(col(&name).sum());
-        names.push(name);
-    }
-    let mut any_names = Vec::new();
-    for t in &type_names {
-        let any = format!("__any_{}", slug(t));
-        flags.push(type_expr(t).cast(DataType::UInt32).alias(&any));
-        for &w in &params.windows_days {
-            let name = format!("{}_{w}d", slug(t));
-            flags.push(
-                type_expr(t)
-                    .and(within(w))
-                    .cast(DataType::UInt32)
-                    .alias(&name),
-            );
-            aggs.push(col(&name).sum());
-            names.push(name);
+        let other = groups.iter().position(|g| g == "other").unwrap_or_else(|| {
+            groups.push("other".to_string());
+            groups.len() - 1
+        });
+        for (k, g) in group_of.iter_mut().enumerate() {
+            if *g == usize::MAX {
+                *g = other;
+                slot_of[k] = slots;
+            }
         }
-        aggs.push(col(&any).max());
-        any_names.push(any);
+        slots += 1;
     }
-    let per_lead = prior
-        .lazy()
-        .with_columns(flags)
-        .group_by([col("lead_id")])
-        .agg(aggs);
-    let mut left = JoinArgs::new(JoinType::Left);
-    left.maintain_order = MaintainOrderJoin::Left;
-    let distinct = any_names
+    let windows: Vec<i64> = params
+        .windows_days
         .iter()
-        .map(|n| col(n.as_str()).cast(DataType::Float64))
-        .reduce(|a, b| a + b)
-        .unwrap_or(lit(0.0));
-    let mut fills: Vec<Expr> = names
-        .iter()
-        .map(|n| col(n.as_str()).cast(DataType::Float64).fill_null(lit(0.0)))
+        .map(|&w| i64::from(w) * DAY_MS as i64)
         .collect();
-    fills.push(
-        distinct
-            .fill_null(lit(0.0))
-            .alias("distinct_activity_types"),
-    );
-    fills.push(col("days_since_last_activity"));
-    let joined = leads
-        .frame()
-        .clone()
-        .lazy()
-        .select([col("lead_id")])
-        .join(per_lead, [col("lead_id")], [col("lead_id")], left)
-        .select(fills)
-        .collect()?;
-    names.push("distinct_activity_types".into());
-    names.push("days_since_last_activity".into());
-    names
+    let nw = windows.len();
+    let width = nw * (1 + groups.len());
+    let n = prior.leads;
+    let mut counts = vec![0u32; n * width];
+    let words = slots.div_ceil(64);
+    let mut seen = vec![0u64; n * words];
+    let mut last = vec![i64::MAX; n];
+    for ((&row, &age), &kind) in prior.rows.iter().zip(&prior.ages_ms).zip(&prior.kinds) {
+        let row = row as usize;
+        let cells = &mut counts[row * width..(row + 1) * width];
+        let group = (kind != NO_KIND).then(|| group_of[kind as usize]);
+        for (w, &limit) in windows.iter().enumerate() {
+            if age <= limit {
+                cells[w] += 1;
+                if let Some(g) = group {
+                    cells[nw * (1 + g) + w] += 1;
+                }
+            }
+        }
+        if kind != NO_KIND {
+            let slot = slot_of[kind as usize];
+            seen[row * words + slot / 64] |= 1 << (slot % 64);
+        }
+        last[row] = last[row].min(age);
+    }
+    let mut names: Vec<String> = params
+        .windows_days
+        .iter()
+        .map(|w| format!("activities_{w}d"))
+        .collect();
+    for g in &groups {
+        names.extend(params.windows_days.iter().map(|w| format!("{g}_{w}d")));
+    }
+    let mut traits: Vec<EngagementTrait> = names
         .into_iter()
-        .map(|name| {
-            let values = if name == "days_since_last_activity" {
-                // Exact division (see above): the same value SQL gets from its seconds.
-                let ms = joined.column(&name)?.cast(&DataType::Int64)?;
-                ms.i64()?
-                    .iter()
-                    .map(|v| v.map(|ms| ms as f64 / DAY_MS))
-                    .collect()
-            } else {
-                joined.column(&name)?.f64()?.iter().collect()
-            };
-            Ok(EngagementTrait { name, values })
+        .enumerate()
+        .map(|(c, name)| EngagementTrait {
+            name,
+            values: (0..n)
+                .map(|r| Some(f64::from(counts[r * width + c])))
+                .collect(),
         })
-        .collect()
+        .collect();
+    traits.push(EngagementTrait {
+        name: "distinct_activity_types".into(),
+        values: (0..n)
+            .map(|r| {
+                let bits = &seen[r * words..(r + 1) * words];
+                Some(f64::from(bits.iter().map(|b| b.count_ones()).sum::<u32>()))
+            })
+            .collect(),
+    });
+    traits.push(EngagementTrait {
+        name: "days_since_last_activity".into(),
+        // Exact division (see [`Prior`]): the same value SQL gets from its seconds.
+        values: last
+            .iter()
+            .map(|&ms| (ms != i64::MAX).then(|| ms as f64 / DAY_MS))
+            .collect(),
+    });
+    traits
 }
 
 /// The values of an engagement trait that the activities scored hold no row for (a type none
@@ -299,5 +400,44 @@ mod tests {
         assert_eq!(get("distinct_activity_types"), vec![Some(2.0), Some(0.0)]);
         // Last activity 1 day before the scoring date; B never had one: missing.
         assert_eq!(get("days_since_last_activity"), vec![Some(1.0), None]);
+    }
+
+    #[test]
+    fn rare_types_pool_as_other_and_same_slugs_share_a_column() {
+        // 1,200 page views on A; one "Demo" each on A and B, which are rare (< 0.1%);
+        // "Page View" and "page_view" are the same column.
+        let mut acts = String::from("lead_id,occurred_at,type\n");
+        for i in 0..1200 {
+            let kind = if i % 2 == 0 { "page_view" } else { "Page View" };
+            acts.push_str(&format!("A,2024-02-0{},{kind}\n", 1 + i % 6));
+        }
+        acts.push_str("A,2024-02-06,Demo\nB,2024-02-06,Webinar\n");
+        let (leads, activities) = leads_and_activities(
+            "lead_id,created_at,converted\nA,2024-01-31,1\nB,2024-01-31,0\nC,2024-01-31,0\n",
+            &acts,
+        );
+        let params = EngagementParams {
+            scoring_offset_days: 7.0,
+            windows_days: vec![30],
+        };
+        let traits = engagement_traits(&leads, &activities, &params).unwrap();
+        let names: Vec<&str> = traits.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "activities_30d",
+                "page_view_30d",
+                "other_30d",
+                "distinct_activity_types",
+                "days_since_last_activity"
+            ]
+        );
+        let get = |i: usize| traits[i].values.clone();
+        assert_eq!(get(0), vec![Some(1201.0), Some(1.0), Some(0.0)]);
+        assert_eq!(get(1), vec![Some(1200.0), Some(0.0), Some(0.0)]);
+        assert_eq!(get(2), vec![Some(1.0), Some(1.0), Some(0.0)]);
+        // A: page_view, Page View (two raw types) and the pooled rare ones.
+        assert_eq!(get(3), vec![Some(3.0), Some(1.0), Some(0.0)]);
+        assert_eq!(get(4), vec![Some(1.0), Some(1.0), None]);
     }
 }

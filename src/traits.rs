@@ -250,20 +250,15 @@ pub fn discover(
         (Some(activities), true) => {
             // The activities before each lead's scoring date, joined once for the counts and
             // for the decay.
-            let prior_frame = engagement::prior_frame(
+            let prior = engagement::prior(
                 &inputs.leads,
                 activities,
                 params.engagement.scoring_offset_days,
-            )
-            .collect()?;
+            )?;
             let counts = if activities.frame().height() == 0 {
                 Vec::new()
             } else {
-                engagement::engagement_traits_of(
-                    &inputs.leads,
-                    prior_frame.clone(),
-                    &params.engagement,
-                )?
+                engagement::engagement_traits_of(&prior, &params.engagement)
             };
             for t in counts {
                 traits.push(TraitInput {
@@ -275,11 +270,7 @@ pub fn discover(
             }
             if let Some((kind, share, seed)) = params.split {
                 let decay_started = std::time::Instant::now();
-                let prior = crate::decay::prior_of(
-                    inputs.leads.len(),
-                    &prior_frame,
-                    crate::decay::MAX_TYPES,
-                )?;
+                let prior = crate::decay::prior_of(&prior, crate::decay::MAX_TYPES);
                 let created = timestamps(leads, "created_at")?;
                 let rows: Vec<usize> = (0..population.won.len())
                     .map(|i| population.row(i))
