@@ -12,6 +12,7 @@
 //! Every trait also has a `missing` bin (and every categorical trait an `other` bin), possibly
 //! empty, so that any new lead falls in exactly one bin. An empty bin has WoE 0 (neutral).
 
+use polars::prelude::{InitHashMaps, PlHashMap};
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -443,30 +444,27 @@ fn bin_numeric(
     let specials = params.special.get(&input.name).cloned().unwrap_or_default();
     let mut special_counts = vec![Counts::default(); specials.len()];
     let mut missing = Counts::default();
-    let mut regular: Vec<(f64, bool, bool)> = Vec::with_capacity(values.len());
+    let regular = |v: Option<f64>| {
+        v.filter(|v| v.is_finite() && !specials.contains(v))
+            // -0 and 0 are one value.
+            .map(|v| v + 0.0)
+    };
     for i in 0..population.won.len() {
         let (won, best) = (population.won[i], population.best[i]);
         match values[population.row(i)].filter(|v| v.is_finite()) {
             None => missing.add(won, best),
-            Some(v) => match specials.iter().position(|s| *s == v) {
-                Some(s) => special_counts[s].add(won, best),
-                None => regular.push((v, won, best)),
-            },
-        }
-    }
-    regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let distinct = {
-        let mut d = 0u64;
-        let mut last = None;
-        for (v, _, _) in &regular {
-            if last != Some(*v) {
-                d += 1;
-                last = Some(*v);
+            Some(v) => {
+                if let Some(s) = specials.iter().position(|s| *s == v) {
+                    special_counts[s].add(won, best);
+                }
             }
         }
-        d + specials.len() as u64
-    };
-    let prebins = prebin(&regular, params.prebins);
+    }
+    let runs = value_runs((0..population.won.len()).filter_map(|i| {
+        regular(values[population.row(i)]).map(|v| (v, population.won[i], population.best[i]))
+    }));
+    let distinct = runs.len() as u64 + specials.len() as u64;
+    let prebins = prebin(&runs, params.prebins);
     let min_leads = (params.min_bin_share * totals.leads as f64).ceil().max(1.0) as u64;
     let wanted = params
         .trend_for
@@ -520,17 +518,66 @@ struct Prebin {
     counts: Counts,
 }
 
-/// Quantile pre-bins over sorted values: cut points at the values at ranks n*k/q, deduplicated,
-/// so a heavy value (e.g. many zeros) makes one pre-bin rather than several.
-fn prebin(sorted: &[(f64, bool, bool)], q: usize) -> Vec<Prebin> {
-    if sorted.is_empty() {
+/// Distinct values above which [`value_runs`] sorts the values instead of counting them.
+const COUNTED_VALUES: usize = 1 << 14;
+
+/// The distinct values in increasing order, each with the counts of its leads. Values with
+/// few distinct levels (counts, years, bands) are counted in a hash map and only the distinct
+/// values sorted; others are sorted whole.
+fn value_runs(values: impl Iterator<Item = (f64, bool, bool)> + Clone) -> Vec<(f64, Counts)> {
+    let mut counted: PlHashMap<u64, Counts> = PlHashMap::new();
+    let mut few = true;
+    for (v, won, best) in values.clone() {
+        counted.entry(v.to_bits()).or_default().add(won, best);
+        if counted.len() > COUNTED_VALUES {
+            few = false;
+            break;
+        }
+    }
+    if few {
+        let mut runs: Vec<(f64, Counts)> = counted
+            .into_iter()
+            .map(|(bits, c)| (f64::from_bits(bits), c))
+            .collect();
+        runs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        return runs;
+    }
+    let mut sorted: Vec<(f64, bool, bool)> = values.collect();
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut runs: Vec<(f64, Counts)> = Vec::new();
+    for (v, won, best) in sorted {
+        match runs.last_mut() {
+            Some((last, c)) if *last == v => c.add(won, best),
+            _ => {
+                let mut c = Counts::default();
+                c.add(won, best);
+                runs.push((v, c));
+            }
+        }
+    }
+    runs
+}
+
+/// Quantile pre-bins over the sorted distinct values (with their counts): cut points at the
+/// values at ranks n*k/q, deduplicated, so a heavy value (e.g. many zeros) makes one pre-bin
+/// rather than several.
+fn prebin(runs: &[(f64, Counts)], q: usize) -> Vec<Prebin> {
+    let n: u64 = runs.iter().map(|r| r.1.leads).sum();
+    if n == 0 {
         return Vec::new();
     }
-    let n = sorted.len();
-    let mut cuts: Vec<f64> = (1..q)
-        .map(|k| sorted[(n * k / q).saturating_sub(1).min(n - 1)].0)
-        .collect();
-    cuts.push(sorted[n - 1].0);
+    // The value at 0-based rank r: the run whose cumulative count passes r.
+    let mut cuts: Vec<f64> = Vec::with_capacity(q);
+    let (mut run, mut below) = (0, 0u64);
+    for k in 1..q as u64 {
+        let rank = (n * k / q as u64).saturating_sub(1).min(n - 1);
+        while below + runs[run].1.leads <= rank {
+            below += runs[run].1.leads;
+            run += 1;
+        }
+        cuts.push(runs[run].0);
+    }
+    cuts.push(runs[runs.len() - 1].0);
     cuts.dedup();
     let mut prebins: Vec<Prebin> = cuts
         .iter()
@@ -540,11 +587,11 @@ fn prebin(sorted: &[(f64, bool, bool)], q: usize) -> Vec<Prebin> {
         })
         .collect();
     let mut p = 0;
-    for &(v, won, best) in sorted {
+    for &(v, counts) in runs {
         while v > prebins[p].hi {
             p += 1;
         }
-        prebins[p].counts.add(won, best);
+        prebins[p].counts = prebins[p].counts.merge(counts);
     }
     prebins.retain(|p| p.counts.leads > 0);
     prebins
@@ -835,6 +882,53 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pre-bins from the distinct values (counted or sorted) equal those from every value
+    /// sorted, the quantile cut at ranks n*k/q computed directly.
+    #[test]
+    fn prebins_from_value_runs_match_the_sorted_values() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for levels in [3usize, 40, 100_000] {
+            let values: Vec<(f64, bool, bool)> = (0..60_000)
+                .map(|_| {
+                    let v = (rng.random_range(0..levels) as f64).powf(1.3);
+                    (
+                        if v == 0.0 { -0.0 } else { v },
+                        rng.random_bool(0.2),
+                        rng.random_bool(0.1),
+                    )
+                })
+                .collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let n = sorted.len();
+            let q = 20;
+            let mut cuts: Vec<f64> = (1..q)
+                .map(|k| sorted[(n * k / q).saturating_sub(1)].0)
+                .collect();
+            cuts.push(sorted[n - 1].0);
+            cuts.dedup_by(|a, b| a == b);
+            let runs = value_runs(values.iter().map(|&(v, w, b)| (v + 0.0, w, b)));
+            assert_eq!(
+                runs.len() > COUNTED_VALUES,
+                levels > COUNTED_VALUES,
+                "{levels} levels"
+            );
+            let prebins = prebin(&runs, q);
+            assert_eq!(prebins.len(), cuts.len(), "{levels} levels");
+            let mut below = 0;
+            for (p, &hi) in prebins.iter().zip(&cuts) {
+                assert_eq!(p.hi, hi);
+                let inside: Vec<_> = sorted[below..].iter().take_while(|v| v.0 <= hi).collect();
+                below += inside.len();
+                assert_eq!(p.counts.leads, inside.len() as u64);
+                assert_eq!(p.counts.wins, inside.iter().filter(|v| v.1).count() as u64);
+                assert_eq!(p.counts.best, inside.iter().filter(|v| v.2).count() as u64);
+            }
+            assert_eq!(below, n);
+        }
+    }
 
     fn population(won: &[bool]) -> Population {
         Population {

@@ -14,7 +14,9 @@
 //! evidence (collinearity with another trait): such traits are dropped one at a time, the most
 //! negative first, and the model re-fitted, with a note each time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use polars::prelude::{InitHashMaps, PlHashMap};
 
 use serde::Serialize;
 
@@ -278,6 +280,8 @@ pub fn fit(
             assign(&table.traits[i], &input.values, &rows)
         })
         .collect();
+    // After a trait is dropped, the fit starts from the previous coefficients without it.
+    let mut start: Option<Vec<f64>> = None;
     loop {
         let traits: Vec<&TraitBins> = chosen.iter().map(|&i| &table.traits[i]).collect();
         let pins: Vec<Vec<Option<f64>>> = traits
@@ -290,7 +294,8 @@ pub fn fit(
             })
             .collect();
         let design = Design::new(params.encoding, &traits, &pins, params.factor);
-        let (fitted, patterns, row_level) = fit_patterns(&design, &assigned, won, params.l2)?;
+        let (fitted, patterns, row_level) =
+            fit_patterns(&design, &assigned, won, params.l2, start.as_deref())?;
         let coefficients = design.split_coefficients(&fitted.coefficients);
         // WoE encoding: drop the most negative coefficient's trait and refit.
         if params.encoding == Encoding::Woe {
@@ -305,6 +310,17 @@ pub fn fit(
                      its own evidence next to the other traits",
                     traits[k].name, c[0]
                 ));
+                // WoE encoding has one column per trait, in trait order.
+                let mut previous = vec![fitted.intercept];
+                previous.extend(
+                    fitted
+                        .coefficients
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != design.columns[k])
+                        .map(|(_, c)| *c),
+                );
+                start = Some(previous);
                 chosen.remove(k);
                 assigned.remove(k);
                 continue;
@@ -464,70 +480,148 @@ impl Design {
     }
 }
 
-/// Collapses rows into bin patterns and fits; falls back to rows when patterns do not collapse.
+/// Share of the rows above which distinct bin patterns are not worth collapsing into: the fit
+/// then runs on the rows themselves (a pattern costs the fit what a row does, and collapsing
+/// costs a pass of its own).
+const COLLAPSE_LIMIT: f64 = 0.5;
+/// Rows looked at first to decide quickly that patterns will not collapse.
+const PROBE_ROWS: usize = 20_000;
+
+/// Each row's bins packed into one integer, trait 0 in the highest bits, so that integer order
+/// is the order of the bin tuples. `None` when the bins need more than 128 bits.
+fn packed_patterns(assigned: &[Vec<u16>], n: usize) -> Option<Vec<u128>> {
+    let widths: Vec<u32> = assigned
+        .iter()
+        .map(|a| {
+            let max = a.iter().copied().max().unwrap_or(0);
+            (u16::BITS - max.leading_zeros()).max(1)
+        })
+        .collect();
+    if widths.iter().sum::<u32>() > 128 {
+        return None;
+    }
+    let mut keys = vec![0u128; n];
+    for (a, &w) in assigned.iter().zip(&widths) {
+        keys.par_iter_mut().zip(a.par_iter()).for_each(|(k, &b)| {
+            *k = (*k << w) | u128::from(b);
+        });
+    }
+    Some(keys)
+}
+
+/// A distinct bin pattern (each trait's bin) with its (leads, wins).
+type Pattern = (Vec<u16>, (f64, f64));
+
+/// The distinct bin patterns of the rows (in bin-tuple order) with their (leads, wins), or
+/// `None` when more than [`COLLAPSE_LIMIT`] of the rows are distinct.
+fn collapse(assigned: &[Vec<u16>], won: &[bool]) -> Option<Vec<Pattern>> {
+    let n = won.len();
+    let limit = ((COLLAPSE_LIMIT * n as f64) as usize).max(1);
+    // A first look: when the first rows are already mostly distinct, so are all of them (the
+    // distinct share only falls as rows are added).
+    let probe = n.min(PROBE_ROWS);
+    if probe == PROBE_ROWS {
+        let mut seen: PlHashMap<Vec<u16>, ()> = PlHashMap::with_capacity(probe);
+        for i in 0..probe {
+            seen.insert(assigned.iter().map(|a| a[i]).collect(), ());
+        }
+        if seen.len() as f64 > COLLAPSE_LIMIT * probe as f64 {
+            return None;
+        }
+    }
+    let pattern = |i: usize| -> Vec<u16> { assigned.iter().map(|a| a[i]).collect() };
+    let mut firsts: Vec<(usize, (f64, f64))> = Vec::new();
+    match packed_patterns(assigned, n) {
+        Some(keys) => {
+            let mut seen: PlHashMap<u128, usize> = PlHashMap::with_capacity(limit.min(n) + 1);
+            for (i, &key) in keys.iter().enumerate() {
+                let slot = *seen.entry(key).or_insert_with(|| {
+                    firsts.push((i, (0.0, 0.0)));
+                    firsts.len() - 1
+                });
+                let e = &mut firsts[slot].1;
+                e.0 += 1.0;
+                e.1 += f64::from(u8::from(won[i]));
+                if firsts.len() > limit && i + 1 < n {
+                    return None;
+                }
+            }
+            firsts.sort_by_key(|&(i, _)| keys[i]);
+        }
+        None => {
+            let mut seen: PlHashMap<Vec<u16>, usize> = PlHashMap::new();
+            for (i, &won) in won.iter().enumerate() {
+                let slot = *seen.entry(pattern(i)).or_insert_with(|| {
+                    firsts.push((i, (0.0, 0.0)));
+                    firsts.len() - 1
+                });
+                let e = &mut firsts[slot].1;
+                e.0 += 1.0;
+                e.1 += f64::from(u8::from(won));
+                if firsts.len() > limit && i + 1 < n {
+                    return None;
+                }
+            }
+            firsts.sort_by_cached_key(|&(i, _)| pattern(i));
+        }
+    }
+    Some(
+        firsts
+            .into_iter()
+            .map(|(i, counts)| (pattern(i), counts))
+            .collect(),
+    )
+}
+
+/// Collapses rows into bin patterns and fits (from `start`, the intercept and slopes of a
+/// nearby fit, when given); falls back to rows when patterns do not collapse.
 fn fit_patterns(
     design: &Design,
     assigned: &[Vec<u16>],
     won: &[bool],
     l2: f64,
+    start: Option<&[f64]>,
 ) -> Result<(LogitModel, usize, bool)> {
     let n = won.len();
-    // Collapse into patterns, giving up as soon as more than 20% of the rows are distinct.
-    let limit = (0.2 * n as f64) as usize;
-    let mut patterns: HashMap<Vec<u16>, (f64, f64)> = HashMap::new();
-    let mut row_level = false;
-    for i in 0..n {
-        let key: Vec<u16> = assigned.iter().map(|a| a[i]).collect();
-        let e = patterns.entry(key).or_insert((0.0, 0.0));
-        e.0 += 1.0;
-        e.1 += f64::from(u8::from(won[i]));
-        if patterns.len() > limit.max(1) && i + 1 < n {
-            row_level = true;
-            break;
-        }
-    }
-    let keys: Vec<(Vec<u16>, (f64, f64))> = if row_level {
-        Vec::new()
-    } else {
-        let mut keys: Vec<_> = patterns.into_iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        keys
-    };
-    let rows = if row_level { n } else { keys.len() };
+    let keys = collapse(assigned, won);
+    let row_level = keys.is_none();
+    let rows = keys.as_ref().map_or(n, Vec::len);
     // Bin of trait `t` in design row `r`, and the row's (leads, wins).
     let bin = |r: usize, t: usize| -> usize {
-        if row_level {
-            assigned[t][r] as usize
-        } else {
-            keys[r].0[t] as usize
+        match &keys {
+            None => assigned[t][r] as usize,
+            Some(keys) => keys[r].0[t] as usize,
         }
     };
     let counts = |r: usize| -> (f64, f64) {
-        if row_level {
-            (1.0, f64::from(u8::from(won[r])))
-        } else {
-            keys[r].1
+        match &keys {
+            None => (1.0, f64::from(u8::from(won[r]))),
+            Some(keys) => keys[r].1,
         }
     };
     let k = design.width;
     let mut x = ndarray::Array2::<f64>::zeros((rows, k));
-    let mut y = Vec::with_capacity(rows);
-    let mut w = Vec::with_capacity(rows);
-    let mut offset = Vec::with_capacity(rows);
-    for r in 0..rows {
-        let mut off = 0.0;
-        for t in 0..assigned.len() {
-            let (cell, o) = design.cells[t][bin(r, t)];
-            if let Some((c, v)) = cell {
-                x[[r, c]] = v;
+    if k > 0
+        && let Some(cells) = x.as_slice_mut()
+    {
+        cells.par_chunks_mut(k).enumerate().for_each(|(r, xr)| {
+            for (t, per_bin) in design.cells.iter().enumerate() {
+                if let (Some((c, v)), _) = per_bin[bin(r, t)] {
+                    xr[c] = v;
+                }
             }
-            off += o;
-        }
-        let (leads, wins) = counts(r);
-        y.push(wins / leads);
-        w.push(leads);
-        offset.push(off);
+        });
     }
+    let (y, (w, offset)): (Vec<f64>, (Vec<f64>, Vec<f64>)) = (0..rows)
+        .into_par_iter()
+        .map(|r| {
+            let off: f64 = (0..assigned.len())
+                .map(|t| design.cells[t][bin(r, t)].1)
+                .sum();
+            let (leads, wins) = counts(r);
+            (wins / leads, (leads, off))
+        })
+        .unzip();
     let params = LogitParams {
         l2,
         ..LogitParams::default()
@@ -535,7 +629,14 @@ fn fit_patterns(
     .check()
     .map_err(|e| Error::Internal(format!("logit parameters: {e}")))?;
     let has_offset = offset.iter().any(|o| *o != 0.0);
-    let model = logit::fit(x.view(), &y, &w, has_offset.then_some(&offset[..]), &params)
-        .map_err(|e| Error::Internal(format!("logistic fit: {e}")))?;
+    let model = logit::fit_from(
+        x.view(),
+        &y,
+        &w,
+        has_offset.then_some(&offset[..]),
+        &params,
+        start,
+    )
+    .map_err(|e| Error::Internal(format!("logistic fit: {e}")))?;
     Ok((model, rows, row_level))
 }
