@@ -3,6 +3,8 @@
 //! Parquet, chosen by the file's extension.
 
 use std::collections::HashMap;
+
+use polars::prelude::{InitHashMaps, PlHashMap};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -180,6 +182,17 @@ impl Fields for Vec<&str> {
 }
 
 fn read_csv(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable> {
+    read_csv_in_chunks(bytes, path, shown, spec, CHUNK_BYTES)
+}
+
+/// [`read_csv`] with chunks of about `chunk` bytes parsed in parallel.
+fn read_csv_in_chunks(
+    bytes: &[u8],
+    path: &Path,
+    shown: &str,
+    spec: &TableSpec,
+    chunk: usize,
+) -> Result<RawTable> {
     let (body, bom) = dialect::strip_bom(bytes);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input(
@@ -218,33 +231,236 @@ fn read_csv(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Result<
             }
         })
         .collect();
-    let mut sink = RowSink::new(path, shown, spec, &headers, dialect.decimal)?;
+    // The rows after the header, cut into chunks at record boundaries and parsed in parallel;
+    // a record's line is its chunk's first line plus its line within the chunk.
+    let header_end = usize::try_from(reader.position().byte()).unwrap_or(body.len());
+    let header_lines = reader.position().line() - 1;
+    let rest = &body[header_end.min(body.len())..];
+    let cuts = record_starts(rest, dialect.delimiter, chunk);
+    let mut first = RowSink::new(path, shown, spec, &headers, dialect.decimal)?;
+    first.check_unique = false;
     let progress = crate::progress::bytes(body.len() as u64, &format!("reading {shown}"));
-    let mut n = 0u64;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(e)),
+    let chunks: Vec<(usize, usize, u64)> = {
+        let mut lines = header_lines;
+        let mut out = Vec::with_capacity(cuts.len());
+        for (i, &lo) in cuts.iter().enumerate() {
+            let hi = cuts.get(i + 1).copied().unwrap_or(rest.len());
+            out.push((lo, hi, lines));
+            lines += memchr::memchr_iter(b'\n', &rest[lo..hi]).count() as u64;
         }
-        let line = record.position().map_or(0, |p| p.line());
-        match std::str::from_utf8(record.as_slice()) {
-            Ok(text) => sink.push(
-                line,
-                &CsvFields {
-                    text,
-                    record: &record,
-                },
-            ),
-            Err(_) => sink.reject_encoding(line, &record),
+        out
+    };
+    let parse = |sink: &mut RowSink, (lo, hi, lines_before): (usize, usize, u64)| -> Result<()> {
+        let text = &rest[lo..hi];
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(dialect.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut record = csv::ByteRecord::new();
+        let mut n = 0u64;
+        let mut reported = 0u64;
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let row = e.position().map(|p| p.line() + lines_before);
+                    return Err(Error::Input {
+                        location: Location {
+                            file: path.to_path_buf(),
+                            row,
+                            column: None,
+                        },
+                        message: format!("cannot read CSV: {e}"),
+                    });
+                }
+            }
+            let line = record.position().map_or(0, |p| p.line()) + lines_before;
+            match std::str::from_utf8(record.as_slice()) {
+                Ok(text) => sink.push(
+                    line,
+                    &CsvFields {
+                        text,
+                        record: &record,
+                    },
+                ),
+                Err(_) => sink.reject_encoding(line, &record),
+            }
+            n += 1;
+            if n.is_multiple_of(65_536) {
+                let at = record.position().map_or(0, |p| p.byte());
+                progress.inc(at - reported);
+                reported = at;
+            }
         }
-        n += 1;
-        if n.is_multiple_of(65_536) {
-            progress.set_position(record.position().map_or(0, |p| p.byte()));
-        }
+        progress.inc((hi - lo) as u64 - reported);
+        Ok(())
+    };
+    use rayon::prelude::*;
+    let mut sinks: Vec<RowSink> = Vec::with_capacity(chunks.len());
+    sinks.push(first);
+    for _ in 1..chunks.len() {
+        let mut sink = RowSink::new(path, shown, spec, &headers, dialect.decimal)?;
+        sink.notes.clear();
+        sink.check_unique = false;
+        sinks.push(sink);
     }
+    sinks
+        .par_iter_mut()
+        .zip(chunks.par_iter())
+        .map(|(sink, &chunk)| parse(sink, chunk))
+        .collect::<Result<Vec<()>>>()?;
     progress.finish_and_clear();
-    sink.finish(Some(dialect), "csv")
+    merge_chunks(sinks, Some(dialect), "csv")
+}
+
+/// Bytes of CSV parsed by one task.
+const CHUNK_BYTES: usize = 16 << 20;
+
+/// Offsets in `text` (CSV rows without the header) where chunks of about `chunk` bytes begin:
+/// each at the start of a record. Quoting is followed as the csv reader follows it: a quote
+/// opens a quoted field only at the start of a field (after a delimiter, a line break or the
+/// start), `""` inside one is a quote, and a line break inside one does not end the record.
+fn record_starts(text: &[u8], delimiter: u8, chunk: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut target = chunk;
+    let mut pos = 0;
+    let mut quoted = false;
+    while target < text.len() && pos < text.len() {
+        if quoted {
+            match memchr::memchr(b'"', &text[pos..]) {
+                None => break,
+                Some(q) => {
+                    let q = pos + q;
+                    if text.get(q + 1) == Some(&b'"') {
+                        pos = q + 2;
+                    } else {
+                        quoted = false;
+                        pos = q + 1;
+                    }
+                }
+            }
+            continue;
+        }
+        // Unquoted up to the next quote: any line break before it ends a record.
+        let next_quote = memchr::memchr(b'"', &text[pos..]).map_or(text.len(), |q| pos + q);
+        while target < next_quote {
+            let from = target.max(pos);
+            match memchr::memchr(b'\n', &text[from..next_quote]) {
+                Some(nl) => {
+                    let start = from + nl + 1;
+                    if start < text.len() {
+                        starts.push(start);
+                    }
+                    target = start + chunk;
+                }
+                None => break,
+            }
+        }
+        if next_quote >= text.len() {
+            break;
+        }
+        let field_start = next_quote == 0
+            || matches!(text[next_quote - 1], b'\n' | b'\r')
+            || text[next_quote - 1] == delimiter;
+        quoted = field_start;
+        pos = next_quote + 1;
+    }
+    starts
+}
+
+/// The chunks' tables as one, in order. A value of a unique column seen in an earlier row
+/// rejects the row, as one reader would have (the first row with the value is kept): the
+/// chunks do not check, this does, in row order. Rejects are ordered by row.
+fn merge_chunks(
+    sinks: Vec<RowSink>,
+    dialect: Option<Dialect>,
+    format: &'static str,
+) -> Result<RawTable> {
+    let unique: Vec<(usize, usize)> = sinks[0]
+        .bound
+        .iter()
+        .copied()
+        .filter(|&(s, _)| sinks[0].spec.columns[s].unique)
+        .collect();
+    let describe = sinks[0].describe();
+    let mut seen: Vec<PlHashMap<String, u64>> = vec![PlHashMap::new(); unique.len()];
+    let mut merged: Option<RawTable> = None;
+    let mut duplicates: Vec<Reject> = Vec::new();
+    for sink in sinks {
+        let mut table = sink.finish(dialect, format)?;
+        if !unique.is_empty() {
+            let keys: Vec<StringChunked> = unique
+                .iter()
+                .map(|&(s, _)| -> Result<StringChunked> {
+                    let name = describe.spec.columns[s].name.as_str();
+                    Ok(table
+                        .df
+                        .column(name)?
+                        .cast(&DataType::String)?
+                        .str()?
+                        .clone())
+                })
+                .collect::<Result<_>>()?;
+            let mut keep = vec![true; table.rows.len()];
+            for (i, &row) in table.rows.iter().enumerate() {
+                let keys_of_row: Vec<&str> = keys.iter().map(|k| k.get(i).unwrap_or("")).collect();
+                let duplicate =
+                    unique
+                        .iter()
+                        .zip(&keys_of_row)
+                        .enumerate()
+                        .find_map(|(u, (&(s, f), key))| {
+                            seen[u].get(*key).map(|&first| (u, s, f, first))
+                        });
+                match duplicate {
+                    Some((u, s, f, first)) => {
+                        let name = &describe.spec.columns[s].name;
+                        duplicates.push(describe.reject(
+                            row,
+                            Some(f),
+                            format!("duplicate {name} (the first, at row {first}, is kept)"),
+                            Some(keys_of_row[u]),
+                        ));
+                        keep[i] = false;
+                    }
+                    None => {
+                        for (u, key) in keys_of_row.iter().enumerate() {
+                            seen[u].insert((*key).to_string(), row);
+                        }
+                    }
+                }
+            }
+            if keep.iter().any(|k| !k) {
+                let mask = BooleanChunked::from_slice("keep".into(), &keep);
+                table.df = table.df.filter(&mask)?;
+                table.rows = table
+                    .rows
+                    .iter()
+                    .zip(&keep)
+                    .filter_map(|(r, k)| k.then_some(*r))
+                    .collect();
+            }
+        }
+        merged = Some(match merged {
+            None => table,
+            Some(mut all) => {
+                all.df.vstack_mut_owned(table.df)?;
+                all.rows.extend(table.rows);
+                all.rows_read += table.rows_read;
+                all.rejects.extend(table.rejects);
+                all
+            }
+        });
+    }
+    let mut table = merged.ok_or_else(|| Error::Internal("no chunk to merge".into()))?;
+    if !duplicates.is_empty() {
+        table.rejects.extend(duplicates);
+        table.rejects.sort_by_key(|r| r.row);
+    }
+    table.df.rechunk_mut_par();
+    Ok(table)
 }
 
 fn read_parquet(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable> {
@@ -350,6 +566,51 @@ impl Builder {
     }
 }
 
+/// What a reject names: the table, the file as shown, the headers and where spec columns are.
+struct Describe<'a> {
+    spec: &'a TableSpec<'a>,
+    shown: String,
+    headers: Vec<String>,
+    bound: Vec<(usize, usize)>,
+}
+
+impl Describe<'_> {
+    fn reject(
+        &self,
+        row: u64,
+        column: Option<usize>,
+        reason: String,
+        value: Option<&str>,
+    ) -> Reject {
+        let spec_column = column.and_then(|f| {
+            self.bound
+                .iter()
+                .find(|(_, bf)| *bf == f)
+                .map(|(s, _)| &self.spec.columns[*s])
+        });
+        let identity = spec_column.is_some_and(|c| c.identity);
+        Reject {
+            table: self.spec.table,
+            file: self.shown.clone(),
+            row,
+            column: column
+                .map(|f| {
+                    self.headers
+                        .get(f)
+                        .cloned()
+                        .unwrap_or_else(|| ROW_NUMBER_HEADER.into())
+                })
+                .unwrap_or_default(),
+            reason,
+            value: if identity {
+                value.map(|_| "(withheld: identity column)".to_string())
+            } else {
+                value.map(|v| v.chars().take(100).collect())
+            },
+        }
+    }
+}
+
 /// Receives rows, parses the spec columns, and either pushes the whole row or rejects it.
 struct RowSink<'a> {
     spec: &'a TableSpec<'a>,
@@ -362,6 +623,9 @@ struct RowSink<'a> {
     extra: Vec<(usize, StringChunkedBuilder)>,
     notes: Vec<String>,
     unique_seen: Vec<HashMap<Box<str>, u64>>,
+    /// Reject later rows with a unique column's value seen before (off when chunks are
+    /// parsed apart and [`merge_chunks`] checks).
+    check_unique: bool,
     rows: Vec<u64>,
     rows_read: u64,
     rejects: Vec<Reject>,
@@ -471,6 +735,7 @@ impl<'a> RowSink<'a> {
             headers: headers.to_vec(),
             decimal,
             unique_seen: vec![HashMap::new(); bound.len()],
+            check_unique: true,
             bound,
             builders,
             extra,
@@ -482,32 +747,17 @@ impl<'a> RowSink<'a> {
     }
 
     fn reject(&mut self, row: u64, column: Option<usize>, reason: String, value: Option<&str>) {
-        let spec_column = column.and_then(|f| {
-            self.bound
-                .iter()
-                .find(|(_, bf)| *bf == f)
-                .map(|(s, _)| &self.spec.columns[*s])
-        });
-        let identity = spec_column.is_some_and(|c| c.identity);
-        self.rejects.push(Reject {
-            table: self.spec.table,
-            file: self.shown.clone(),
-            row,
-            column: column
-                .map(|f| {
-                    self.headers
-                        .get(f)
-                        .cloned()
-                        .unwrap_or_else(|| ROW_NUMBER_HEADER.into())
-                })
-                .unwrap_or_default(),
-            reason,
-            value: if identity {
-                value.map(|_| "(withheld: identity column)".to_string())
-            } else {
-                value.map(|v| v.chars().take(100).collect())
-            },
-        });
+        let reject = self.describe().reject(row, column, reason, value);
+        self.rejects.push(reject);
+    }
+
+    fn describe(&self) -> Describe<'a> {
+        Describe {
+            spec: self.spec,
+            shown: self.shown.clone(),
+            headers: self.headers.clone(),
+            bound: self.bound.clone(),
+        }
     }
 
     fn reject_encoding(&mut self, row: u64, record: &csv::ByteRecord) {
@@ -616,7 +866,7 @@ impl<'a> RowSink<'a> {
             }
         }
         for (b, &(s, f)) in self.bound.iter().enumerate() {
-            if !self.spec.columns[s].unique {
+            if !(self.check_unique && self.spec.columns[s].unique) {
                 continue;
             }
             let key = field(f).trim();
@@ -633,7 +883,7 @@ impl<'a> RowSink<'a> {
             }
         }
         for (b, &(s, f)) in self.bound.iter().enumerate() {
-            if self.spec.columns[s].unique {
+            if self.check_unique && self.spec.columns[s].unique {
                 self.unique_seen[b].insert(field(f).trim().into(), row);
             }
         }
@@ -683,5 +933,126 @@ impl<'a> RowSink<'a> {
             extra,
             notes: self.notes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn records(text: &[u8], delimiter: u8) -> Vec<Vec<Vec<u8>>> {
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text)
+            .byte_records()
+            .map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect())
+            .collect()
+    }
+
+    /// Cutting at `record_starts` and reading each piece gives the records of the whole, for
+    /// any chunk size: quoted line breaks, doubled quotes, quotes inside unquoted fields,
+    /// CRLF and a last line without a break.
+    #[test]
+    fn chunks_start_at_records() {
+        let text = b"a,\"x\ny\",1\r\nb,\"say \"\"hi\"\"\n\",2\nc,5'11\",3\n\"\"\"q\",\"\n\",4\nd,e\"f,5\nz,\"last\"";
+        for chunk in 1..text.len() + 2 {
+            let starts = record_starts(text, b',', chunk);
+            let mut pieces = Vec::new();
+            for (i, &lo) in starts.iter().enumerate() {
+                let hi = starts.get(i + 1).copied().unwrap_or(text.len());
+                pieces.extend(records(&text[lo..hi], b','));
+            }
+            assert_eq!(pieces, records(text, b','), "chunk {chunk}: {starts:?}");
+        }
+    }
+
+    /// Read in chunks of a few bytes, a table with duplicates within and across chunks,
+    /// unparseable rows and quoted line breaks gives the same rows, rejects and row numbers
+    /// as read whole.
+    #[test]
+    fn chunked_reading_equals_one_reader() {
+        let csv = "lead_id,created_at,note\nA,2024-01-01,x\nB,bad,\"multi\nline\"\nB,2024-01-02,y\n\
+                   A,2024-01-03,z\nC,2024-01-04,\"q\"\"\"\nB,2024-01-05,w\n,2024-01-06,v\nC,2024-01-07,u\n";
+        let header = |name: &str| name.to_string();
+        let spec = TableSpec {
+            table: "leads",
+            columns: vec![
+                ColumnSpec::new("lead_id", Kind::Text).required().unique(),
+                ColumnSpec::new("created_at", Kind::Timestamp).required(),
+            ],
+            keep_extra: true,
+            header_for: &header,
+            missing: &[],
+            date_format: None,
+            delimiter: None,
+            decimal: None,
+            now_ms: i64::MAX,
+            now_label: "now",
+            unless: Vec::new(),
+        };
+        let path = Path::new("leads.csv");
+        let whole = read_csv_in_chunks(csv.as_bytes(), path, "leads.csv", &spec, 1 << 30).unwrap();
+        assert_eq!(whole.rows, vec![2, 5, 7]);
+        let reasons: Vec<(u64, &str)> = whole
+            .rejects
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    3,
+                    "created_at is not a date (expected YYYY-MM-DD[THH:MM:SS])"
+                ),
+                (6, "duplicate lead_id (the first, at row 2, is kept)"),
+                (8, "duplicate lead_id (the first, at row 5, is kept)"),
+                (9, "lead_id is empty"),
+                (10, "duplicate lead_id (the first, at row 7, is kept)"),
+            ]
+        );
+        for chunk in 1..csv.len() {
+            let parts =
+                read_csv_in_chunks(csv.as_bytes(), path, "leads.csv", &spec, chunk).unwrap();
+            assert_eq!(parts.rows, whole.rows, "chunk {chunk}");
+            assert_eq!(parts.rows_read, whole.rows_read);
+            assert!(parts.df.equals_missing(&whole.df), "chunk {chunk}");
+            let r = |t: &RawTable| -> Vec<String> {
+                t.rejects.iter().map(|r| format!("{r:?}")).collect()
+            };
+            assert_eq!(r(&parts), r(&whole), "chunk {chunk}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn chunks_start_at_records_for_any_text(
+            cells in proptest::collection::vec("[a-c\"\r\n;,]{0,6}", 1..60),
+            chunk in 1usize..40,
+        ) {
+            // Fields quoted as a CSV writer would, or raw (stray quotes and breaks included).
+            let mut text = Vec::new();
+            for (i, c) in cells.iter().enumerate() {
+                if i % 3 == 0 { text.extend_from_slice(b"\n"); } else { text.push(b';'); }
+                if i % 2 == 0 {
+                    text.push(b'"');
+                    text.extend_from_slice(c.replace('"', "\"\"").as_bytes());
+                    text.push(b'"');
+                } else {
+                    text.extend_from_slice(c.as_bytes());
+                }
+            }
+            let text = &text[1..];
+            let starts = record_starts(text, b';', chunk);
+            let mut pieces = Vec::new();
+            for (i, &lo) in starts.iter().enumerate() {
+                let hi = starts.get(i + 1).copied().unwrap_or(text.len());
+                pieces.extend(records(&text[lo..hi], b';'));
+            }
+            prop_assert_eq!(pieces, records(text, b';'));
+        }
     }
 }
