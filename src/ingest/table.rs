@@ -479,16 +479,36 @@ fn read_parquet(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Res
             Ok(c.as_materialized_series()
                 .cast(&DataType::String)?
                 .str()?
-                .clone())
+                .rechunk()
+                .into_owned())
         })
         .collect::<Result<_>>()?;
-    let mut sink = RowSink::new(path, shown, spec, &headers, spec.decimal.unwrap_or(b'.'))?;
-    for i in 0..df.height() {
-        let fields: Vec<&str> = texts.iter().map(|c| c.get(i).unwrap_or("")).collect();
-        sink.push(i as u64 + 1, &fields);
+    // Rows in parallel chunks, as for CSV.
+    use rayon::prelude::*;
+    let decimal = spec.decimal.unwrap_or(b'.');
+    let height = df.height();
+    let first = RowSink::new(path, shown, spec, &headers, decimal)?;
+    let mut sinks = vec![first];
+    for _ in 1..height.div_ceil(PARQUET_CHUNK_ROWS) {
+        let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
+        sink.notes.clear();
+        sinks.push(sink);
     }
-    sink.finish(None, "parquet")
+    sinks.par_iter_mut().enumerate().for_each(|(c, sink)| {
+        sink.check_unique = false;
+        let hi = ((c + 1) * PARQUET_CHUNK_ROWS).min(height);
+        let mut fields: Vec<&str> = Vec::with_capacity(texts.len());
+        for i in c * PARQUET_CHUNK_ROWS..hi {
+            fields.clear();
+            fields.extend(texts.iter().map(|c| c.get(i).unwrap_or("")));
+            sink.push(i as u64 + 1, &fields);
+        }
+    });
+    merge_chunks(sinks, None, "parquet")
 }
+
+/// Rows of a Parquet table typed by one task.
+const PARQUET_CHUNK_ROWS: usize = 1 << 18;
 
 /// A parsed cell of a spec column.
 enum Cell<'a> {
