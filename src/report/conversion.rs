@@ -5,7 +5,7 @@
 //! `(small groups)` row, and suppressed if that row is still small (so that no report points at
 //! a handful of identifiable leads).
 
-use std::collections::BTreeMap;
+use polars::prelude::{InitHashMaps, PlHashMap};
 
 use serde::Serialize;
 
@@ -31,8 +31,8 @@ pub struct ConversionRow {
 
 /// One lead as the tables see it.
 #[derive(Debug, Clone)]
-pub struct LeadFacts {
-    pub group: Option<String>,
+pub struct LeadFacts<'a> {
+    pub group: Option<&'a str>,
     /// `Some(won)` when the outcome is known, `None` when immature.
     pub outcome: Option<bool>,
 }
@@ -40,10 +40,9 @@ pub struct LeadFacts {
 /// A conversion table over `leads`, grouped by their `group` (missing as `(missing)`), groups
 /// in name order, with the small-cell rule applied.
 pub fn conversion_table(leads: &[LeadFacts], min_cell: u64) -> Vec<ConversionRow> {
-    let mut groups: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    let mut counted: PlHashMap<&str, (u64, u64, u64)> = PlHashMap::new();
     for l in leads {
-        let key = l.group.clone().unwrap_or_else(|| "(missing)".into());
-        let e = groups.entry(key).or_default();
+        let e = counted.entry(l.group.unwrap_or("(missing)")).or_default();
         match l.outcome {
             Some(won) => {
                 e.0 += 1;
@@ -52,6 +51,8 @@ pub fn conversion_table(leads: &[LeadFacts], min_cell: u64) -> Vec<ConversionRow
             None => e.2 += 1,
         }
     }
+    let mut groups: Vec<(&str, (u64, u64, u64))> = counted.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut rows = Vec::new();
     let mut small = (0u64, 0u64, 0u64, 0usize);
     for (group, (n, w, immature)) in groups {
@@ -59,7 +60,7 @@ pub fn conversion_table(leads: &[LeadFacts], min_cell: u64) -> Vec<ConversionRow
             small = (small.0 + n, small.1 + w, small.2 + immature, small.3 + 1);
             continue;
         }
-        rows.push(row(group, n, w, immature, false));
+        rows.push(row(group.to_string(), n, w, immature, false));
     }
     if small.3 > 0 {
         let suppressed = small.0 + small.2 < min_cell;
@@ -132,11 +133,19 @@ pub struct ReportLeads<'a> {
     pub leads: &'a polars::prelude::DataFrame,
 }
 
-impl ReportLeads<'_> {
+impl<'a> ReportLeads<'a> {
     /// Facts per lead (existing customers dropped) with the group from `group_of`.
-    pub fn facts(&self, group_of: impl Fn(usize) -> Option<String>) -> Vec<LeadFacts> {
-        (0..self.outcome.len())
-            .filter(|&i| !self.existing[i])
+    pub fn facts<'g>(&self, group_of: impl Fn(usize) -> Option<&'g str>) -> Vec<LeadFacts<'g>> {
+        self.facts_of(0..self.outcome.len(), group_of)
+    }
+
+    /// [`Self::facts`] of the leads at `rows`.
+    pub fn facts_of<'g>(
+        &self,
+        rows: impl Iterator<Item = usize>,
+        group_of: impl Fn(usize) -> Option<&'g str>,
+    ) -> Vec<LeadFacts<'g>> {
+        rows.filter(|&i| !self.existing[i])
             .map(|i| LeadFacts {
                 group: group_of(i),
                 outcome: self.outcome[i],
@@ -145,26 +154,26 @@ impl ReportLeads<'_> {
     }
 
     /// A text column's values (None when the column is absent).
-    pub fn text(&self, name: &str) -> Vec<Option<String>> {
-        match self.leads.column(name).and_then(|c| c.str().cloned()) {
-            Ok(c) => c.iter().map(|v| v.map(str::to_string)).collect(),
+    pub fn text(&self, name: &str) -> Vec<Option<&'a str>> {
+        match self.leads.column(name).and_then(|c| c.str()) {
+            Ok(c) => c.iter().collect(),
             Err(_) => vec![None; self.outcome.len()],
         }
     }
 
-    /// Any column's values as text (numbers and booleans as written; None when absent).
-    pub fn text_of(&self, name: &str) -> Vec<Option<String>> {
-        match self
-            .leads
+    /// Any column's values as text (numbers and booleans as written; all missing when absent),
+    /// to be read with [`Self::text`]-like borrowing from the returned column.
+    pub fn text_of(&self, name: &str) -> polars::prelude::StringChunked {
+        use polars::prelude::{DataType, StringChunked};
+        self.leads
             .column(name)
-            .and_then(|c| c.cast(&polars::prelude::DataType::String))
-        {
-            Ok(c) => match c.str() {
-                Ok(s) => s.iter().map(|v| v.map(str::to_string)).collect(),
-                Err(_) => vec![None; self.outcome.len()],
-            },
-            Err(_) => vec![None; self.outcome.len()],
-        }
+            .and_then(|c| c.cast(&DataType::String))
+            .and_then(|c| c.str().cloned())
+            .unwrap_or_else(|_| {
+                (0..self.outcome.len())
+                    .map(|_| None::<&str>)
+                    .collect::<StringChunked>()
+            })
     }
 
     /// A timestamp column in milliseconds.
@@ -178,6 +187,35 @@ impl ReportLeads<'_> {
             Err(_) => vec![None; self.outcome.len()],
         }
     }
+}
+
+/// Each timestamp's `YYYY-Qn`, as indices into a short list of labels (each quarter's label is
+/// made once, not once per lead).
+pub fn quarters(millis: &[Option<i64>]) -> (Vec<String>, Vec<Option<u32>>) {
+    let mut labels: Vec<String> = Vec::new();
+    let mut index: PlHashMap<i64, u32> = PlHashMap::new();
+    // Quarters change at month starts: key on the millisecond's day to spare the calendar.
+    let of = millis
+        .iter()
+        .map(|m| {
+            let m = (*m)?;
+            let day = m.div_euclid(86_400_000);
+            if let Some(&k) = index.get(&day) {
+                return Some(k);
+            }
+            let label = quarter(m)?;
+            let k = match labels.iter().position(|l| *l == label) {
+                Some(k) => k as u32,
+                None => {
+                    labels.push(label);
+                    (labels.len() - 1) as u32
+                }
+            };
+            index.insert(day, k);
+            Some(k)
+        })
+        .collect();
+    (labels, of)
 }
 
 /// `YYYY-Qn` of a timestamp.
@@ -202,11 +240,8 @@ pub fn order_speed(rows: &mut [ConversionRow]) {
 mod tests {
     use super::*;
 
-    fn lead(group: Option<&str>, outcome: Option<bool>) -> LeadFacts {
-        LeadFacts {
-            group: group.map(str::to_string),
-            outcome,
-        }
+    fn lead(group: Option<&str>, outcome: Option<bool>) -> LeadFacts<'_> {
+        LeadFacts { group, outcome }
     }
 
     #[test]

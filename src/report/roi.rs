@@ -8,14 +8,16 @@
 
 use std::collections::BTreeMap;
 
+use polars::prelude::{InitHashMaps, PlHashMap};
+
 use serde::Serialize;
 
 /// One lead as the funnel and ROI see it.
 #[derive(Debug, Clone, Default)]
-pub struct LeadPath {
-    pub source: Option<String>,
-    pub campaign: Option<String>,
-    pub quarter: Option<String>,
+pub struct LeadPath<'a> {
+    pub source: Option<&'a str>,
+    pub campaign: Option<&'a str>,
+    pub quarter: Option<&'a str>,
     /// Days from creation to each stage reached (None: not reached or no date).
     pub mql_days: Option<f64>,
     pub sql_days: Option<f64>,
@@ -57,7 +59,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 type Stage = (
     &'static str,
     fn(&LeadPath) -> bool,
-    fn(&LeadPath) -> Option<f64>,
+    fn(&LeadPath<'_>) -> Option<f64>,
 );
 
 /// Funnel rows for one group of leads. Stages count as recorded: a lead with a deal but no
@@ -131,40 +133,44 @@ pub fn source_roi(
     min_cell: u64,
 ) -> Vec<RoiRow> {
     let by_campaign = spend.keys().any(|k| k.campaign.is_some());
-    // One pass: each lead into every row it belongs to.
-    type Key = (String, String, String);
-    let mut groups: BTreeMap<Key, Vec<&LeadPath>> = BTreeMap::new();
+    // One pass: each lead into every row it belongs to (keys borrowed; sorted at the end).
+    type Key<'k> = (&'k str, &'k str, &'k str);
+    let mut counted: PlHashMap<Key, Vec<&LeadPath>> = PlHashMap::new();
     for l in leads {
-        let source = l.source.clone().unwrap_or_else(|| "(missing)".into());
-        let mut campaigns = vec![ALL.to_string()];
-        if by_campaign {
-            campaigns.push(l.campaign.clone().unwrap_or_else(|| "(missing)".into()));
-        }
-        for campaign in campaigns {
-            let mut periods = vec![ALL.to_string()];
-            periods.extend(l.quarter.clone());
-            for period in periods {
-                groups
-                    .entry((source.clone(), campaign.clone(), period))
-                    .or_default()
-                    .push(l);
+        let source = l.source.unwrap_or("(missing)");
+        let campaign = l.campaign.unwrap_or("(missing)");
+        let campaigns: &[&str] = if by_campaign {
+            &[ALL, campaign]
+        } else {
+            &[ALL]
+        };
+        for &campaign in campaigns {
+            counted.entry((source, campaign, ALL)).or_default().push(l);
+            if let Some(q) = l.quarter {
+                counted.entry((source, campaign, q)).or_default().push(l);
             }
         }
     }
     for k in spend.keys() {
-        let mut campaigns = vec![ALL.to_string()];
-        campaigns.extend(k.campaign.clone());
-        for campaign in campaigns {
-            for period in [ALL.to_string(), k.quarter.clone()] {
-                groups
-                    .entry((k.source.clone(), campaign.clone(), period))
+        let campaigns: &[&str] = match &k.campaign {
+            Some(c) => &[ALL, c.as_str()],
+            None => &[ALL],
+        };
+        for &campaign in campaigns {
+            for period in [ALL, k.quarter.as_str()] {
+                counted
+                    .entry((k.source.as_str(), campaign, period))
                     .or_default();
             }
         }
     }
+    let mut groups: Vec<(Key, Vec<&LeadPath>)> = counted.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     groups
         .into_iter()
         .map(|((source, campaign, period), of)| {
+            let (source, campaign, period) =
+                (source.to_string(), campaign.to_string(), period.to_string());
             let cost: Option<f64> = {
                 let costs: Vec<f64> = spend
                     .iter()
@@ -225,10 +231,10 @@ pub fn source_roi(
 mod tests {
     use super::*;
 
-    fn path(source: &str, quarter: &str, won: Option<f64>) -> LeadPath {
+    fn path<'a>(source: &'a str, quarter: &'a str, won: Option<f64>) -> LeadPath<'a> {
         LeadPath {
-            source: Some(source.into()),
-            quarter: Some(quarter.into()),
+            source: Some(source),
+            quarter: Some(quarter),
             reached_mql: won.is_some(),
             opportunity: won.is_some(),
             won: won.is_some(),
@@ -298,9 +304,9 @@ mod tests {
         let mut leads: Vec<LeadPath> = Vec::new();
         for i in 0..10 {
             let mut a = path("web", "2024-Q1", (i == 0).then_some(900.0));
-            a.campaign = Some("a".into());
+            a.campaign = Some("a");
             let mut b = path("web", "2024-Q2", (i < 2).then_some(300.0));
-            b.campaign = Some("b".into());
+            b.campaign = Some("b");
             leads.extend([a, b]);
         }
         let spend = BTreeMap::from([

@@ -88,8 +88,8 @@ pub fn write_all(
         kept.conversion
             .push((dimension, rows.iter().map(|(_, r)| r.clone()).collect()));
     };
-    let table = |dimension: &str, groups: Vec<Option<String>>| {
-        conversion::conversion_table(&leads.facts(|i| groups[i].clone()), min)
+    let table = |dimension: &str, groups: &[Option<&str>]| {
+        conversion::conversion_table(&leads.facts(|i| groups[i]), min)
             .into_iter()
             .map(|r| (dimension.to_string(), r))
             .collect::<Vec<_>>()
@@ -99,7 +99,7 @@ pub fn write_all(
         ("campaign", "conversion_by_campaign"),
     ] {
         if inputs.leads.has(dimension) {
-            let rows = table(dimension, leads.text(dimension));
+            let rows = table(dimension, &leads.text(dimension));
             crate::report::write_tables::write(dir, stem, &rows)?;
             keep(dimension, &rows);
             stems.push(stem);
@@ -109,8 +109,9 @@ pub fn write_all(
     let mut rows = Vec::new();
     for name in segments.iter().filter(|n| inputs.leads.has(n)) {
         let values = leads.text_of(name);
+        let values: Vec<Option<&str>> = values.iter().collect();
         rows.extend(
-            conversion::conversion_table(&leads.facts(|i| values[i].clone()), min)
+            conversion::conversion_table(&leads.facts(|i| values[i]), min)
                 .into_iter()
                 .map(|r| (name.clone(), r)),
         );
@@ -130,30 +131,31 @@ pub fn write_all(
         stems.push("conversion_by_segment");
     }
     if inputs.leads.has("created_at") {
-        let quarters = leads
-            .millis("created_at")
-            .into_iter()
-            .map(|m| m.and_then(conversion::quarter))
+        let (labels, of) = conversion::quarters(&leads.millis("created_at"));
+        let quarters: Vec<Option<&str>> = of
+            .iter()
+            .map(|q| q.map(|q| labels[q as usize].as_str()))
             .collect();
-        let rows = table("quarter", quarters);
+        let rows = table("quarter", &quarters);
         crate::report::write_tables::write(dir, "conversion_by_quarter", &rows)?;
         keep("quarter", &rows);
         stems.push("conversion_by_quarter");
     }
     if let Some(t) = tuned {
-        let tiers: Vec<Option<String>> = t
+        let tiers: Vec<Option<&str>> = t
             .of_lead
             .iter()
-            .map(|&k| t.tiers.get(k).map(|x| x.name.clone()))
+            .map(|&k| t.tiers.get(k).map(|x| x.name.as_str()))
             .collect();
         let rank = |g: &str| t.tiers.iter().position(|x| x.name == g).unwrap_or(99);
-        let mut rows = table("tier", tiers.clone());
+        let mut rows = table("tier", &tiers);
         rows.sort_by_key(|r| rank(&r.1.group));
         crate::report::write_tables::write(dir, "conversion_by_tier", &rows)?;
         keep("tier", &rows);
         stems.push("conversion_by_tier");
         if let Some(queues) = &t.queue {
-            let rows = table("queue", queues.iter().cloned().map(Some).collect());
+            let of_queue: Vec<Option<&str>> = queues.iter().map(|q| Some(q.as_str())).collect();
+            let rows = table("queue", &of_queue);
             crate::report::write_tables::write(dir, "conversion_by_queue", &rows)?;
             keep("queue", &rows);
             stems.push("conversion_by_queue");
@@ -164,7 +166,7 @@ pub fn write_all(
             let mut rows = Vec::new();
             for name in names {
                 let mut per = conversion::conversion_table(
-                    &leads.facts(|i| tiers[i].clone().filter(|_| &queues[i] == name)),
+                    &leads.facts(|i| tiers[i].filter(|_| &queues[i] == name)),
                     min,
                 );
                 per.retain(|r| r.group != "(missing)");
@@ -187,29 +189,31 @@ pub fn write_all(
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
         let created = leads.millis("created_at");
         let answered = leads.millis("first_response_at");
-        let buckets: Vec<Option<String>> = created
+        let buckets: Vec<Option<&str>> = created
             .iter()
             .zip(&answered)
             .map(|(c, a)| {
                 let hours = a.zip(*c).map(|(a, c)| (a - c) as f64 / 3_600_000.0);
-                c.map(|_| conversion::speed_bucket(hours).to_string())
+                c.map(|_| conversion::speed_bucket(hours))
             })
             .collect();
         let sources = leads.text("source");
         let mut rows = Vec::new();
-        let mut all = conversion::conversion_table(&leads.facts(|i| buckets[i].clone()), min);
+        let mut all = conversion::conversion_table(&leads.facts(|i| buckets[i]), min);
         conversion::order_speed(&mut all);
         rows.extend(all.into_iter().map(|r| ("(all sources)".to_string(), r)));
-        let mut names: Vec<String> = sources.iter().flatten().cloned().collect();
-        names.sort();
-        names.dedup();
-        for name in names {
+        // Each source's leads, found in one pass.
+        let mut by_source: std::collections::BTreeMap<&str, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for (i, s) in sources.iter().enumerate() {
+            if let Some(s) = s {
+                by_source.entry(s).or_default().push(i);
+            }
+        }
+        for (name, of) in by_source {
+            let name = name.to_string();
             let facts: Vec<_> = leads
-                .facts(|i| {
-                    buckets[i]
-                        .clone()
-                        .filter(|_| sources[i].as_deref() == Some(&name))
-                })
+                .facts_of(of.into_iter(), |i| buckets[i])
                 .into_iter()
                 .filter(|f| f.group.is_some())
                 .collect();
@@ -321,7 +325,8 @@ fn write_funnel_and_roi(
 ) -> Result<(Vec<FunnelRow>, Vec<RoiRow>)> {
     use crate::report::conversion::quarter;
     use crate::report::roi::{self, LeadPath};
-    use std::collections::{BTreeMap, HashMap};
+    use polars::prelude::{InitHashMaps, PlHashMap};
+    use std::collections::BTreeMap;
     let o = linked.outcomes.frame();
     let converted = o.column("converted")?.bool()?;
     let amounts = o.column("won_amount")?.f64()?;
@@ -331,8 +336,9 @@ fn write_funnel_and_roi(
     let (mql, sql) = (leads.millis("mql_at"), leads.millis("sql_at"));
     let sources = leads.text("source");
     let campaigns = leads.text("campaign");
+    let (quarter_labels, quarters) = crate::report::conversion::quarters(&created);
     // First deal per lead (any status): the opportunity stage.
-    let mut first_deal: HashMap<String, Option<i64>> = HashMap::new();
+    let mut first_deal: PlHashMap<&str, Option<i64>> = PlHashMap::new();
     if let Some(d) = &inputs.deals {
         let f = d.frame();
         let lead = f.column("lead_id")?.str()?;
@@ -342,7 +348,7 @@ fn write_funnel_and_roi(
         };
         for (l, t) in lead.iter().zip(at) {
             if let Some(l) = l {
-                let e = first_deal.entry(l.to_string()).or_insert(t);
+                let e = first_deal.entry(l).or_insert(t);
                 *e = match (*e, t) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -358,9 +364,9 @@ fn write_funnel_and_roi(
         .map(|i| {
             let deal = ids.get(i).and_then(|id| first_deal.get(id).copied());
             let path = LeadPath {
-                source: sources[i].clone(),
-                campaign: campaigns[i].clone(),
-                quarter: created[i].and_then(quarter),
+                source: sources[i],
+                campaign: campaigns[i],
+                quarter: quarters[i].map(|q| quarter_labels[q as usize].as_str()),
                 mql_days: day(created[i], mql[i]),
                 sql_days: day(created[i], sql[i]),
                 reached_mql: mql[i].is_some(),
@@ -377,17 +383,15 @@ fn write_funnel_and_roi(
     // The funnel: mature leads, overall and by source.
     let mature: Vec<&LeadPath> = paths.iter().filter(|(_, m)| *m).map(|(p, _)| p).collect();
     let mut rows = roi::funnel("(all sources)", &mature);
-    let mut names: Vec<String> = mature.iter().filter_map(|p| p.source.clone()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        let of: Vec<&LeadPath> = mature
-            .iter()
-            .copied()
-            .filter(|p| p.source.as_deref() == Some(name.as_str()))
-            .collect();
+    let mut by_source: BTreeMap<&str, Vec<&LeadPath>> = BTreeMap::new();
+    for p in &mature {
+        if let Some(s) = p.source {
+            by_source.entry(s).or_default().push(p);
+        }
+    }
+    for (name, of) in by_source {
         if (of.len() as u64) >= min_cell {
-            rows.extend(roi::funnel(&name, &of));
+            rows.extend(roi::funnel(name, &of));
         }
     }
     let n = |v: Option<f64>| {
