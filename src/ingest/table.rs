@@ -385,35 +385,43 @@ fn merge_chunks(
         .filter(|&(s, _)| sinks[0].spec.columns[s].unique)
         .collect();
     let describe = sinks[0].describe();
-    let mut seen: Vec<PlHashMap<String, u64>> = vec![PlHashMap::new(); unique.len()];
-    let mut merged: Option<RawTable> = None;
+    use rayon::prelude::*;
+    let mut tables: Vec<RawTable> = sinks
+        .into_par_iter()
+        .map(|sink| sink.finish(dialect, format))
+        .collect::<Result<_>>()?;
     let mut duplicates: Vec<Reject> = Vec::new();
-    for sink in sinks {
-        let mut table = sink.finish(dialect, format)?;
-        if !unique.is_empty() {
-            let keys: Vec<StringChunked> = unique
-                .iter()
-                .map(|&(s, _)| -> Result<StringChunked> {
-                    let name = describe.spec.columns[s].name.as_str();
-                    Ok(table
-                        .df
-                        .column(name)?
-                        .cast(&DataType::String)?
-                        .str()?
-                        .clone())
-                })
-                .collect::<Result<_>>()?;
+    if !unique.is_empty() {
+        let keys: Vec<Vec<StringChunked>> = tables
+            .iter()
+            .map(|table| {
+                unique
+                    .iter()
+                    .map(|&(s, _)| -> Result<StringChunked> {
+                        let name = describe.spec.columns[s].name.as_str();
+                        Ok(table
+                            .df
+                            .column(name)?
+                            .cast(&DataType::String)?
+                            .str()?
+                            .rechunk()
+                            .into_owned())
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<_>>()?;
+        let total: usize = tables.iter().map(|t| t.rows.len()).sum();
+        let mut seen: Vec<PlHashMap<&str, u64>> =
+            vec![PlHashMap::with_capacity(total); unique.len()];
+        let mut keeps: Vec<Vec<bool>> = Vec::with_capacity(tables.len());
+        for (table, keys) in tables.iter().zip(&keys) {
             let mut keep = vec![true; table.rows.len()];
             for (i, &row) in table.rows.iter().enumerate() {
-                let keys_of_row: Vec<&str> = keys.iter().map(|k| k.get(i).unwrap_or("")).collect();
-                let duplicate =
-                    unique
-                        .iter()
-                        .zip(&keys_of_row)
-                        .enumerate()
-                        .find_map(|(u, (&(s, f), key))| {
-                            seen[u].get(*key).map(|&first| (u, s, f, first))
-                        });
+                let key = |u: usize| keys[u].get(i).unwrap_or("");
+                let duplicate = unique
+                    .iter()
+                    .enumerate()
+                    .find_map(|(u, &(s, f))| seen[u].get(key(u)).map(|&first| (u, s, f, first)));
                 match duplicate {
                     Some((u, s, f, first)) => {
                         let name = &describe.spec.columns[s].name;
@@ -421,45 +429,60 @@ fn merge_chunks(
                             row,
                             Some(f),
                             format!("duplicate {name} (the first, at row {first}, is kept)"),
-                            Some(keys_of_row[u]),
+                            Some(key(u)),
                         ));
                         keep[i] = false;
                     }
                     None => {
-                        for (u, key) in keys_of_row.iter().enumerate() {
-                            seen[u].insert((*key).to_string(), row);
+                        for (u, seen) in seen.iter_mut().enumerate() {
+                            seen.insert(key(u), row);
                         }
                     }
                 }
             }
-            if keep.iter().any(|k| !k) {
-                let mask = BooleanChunked::from_slice("keep".into(), &keep);
-                table.df = table.df.filter(&mask)?;
-                table.rows = table
-                    .rows
-                    .iter()
-                    .zip(&keep)
-                    .filter_map(|(r, k)| k.then_some(*r))
-                    .collect();
-            }
+            keeps.push(keep);
         }
-        merged = Some(match merged {
-            None => table,
-            Some(mut all) => {
-                all.df.vstack_mut_owned(table.df)?;
-                all.rows.extend(table.rows);
-                all.rows_read += table.rows_read;
-                all.rejects.extend(table.rejects);
-                all
-            }
-        });
+        drop(seen);
+        // One gather of the rows kept, which also puts each column in one piece.
+        if keeps.iter().flatten().any(|k| !k) {
+            let kept: Vec<IdxSize> = keeps
+                .iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, &k)| k.then_some(i as IdxSize))
+                .collect();
+            let mut table = concat_tables(tables)?;
+            table.df = table.df.take(&IdxCa::from_vec("kept".into(), kept))?;
+            table.rows = table
+                .rows
+                .iter()
+                .zip(keeps.iter().flatten())
+                .filter_map(|(r, k)| k.then_some(*r))
+                .collect();
+            tables = vec![table];
+        }
     }
-    let mut table = merged.ok_or_else(|| Error::Internal("no chunk to merge".into()))?;
+    let mut table = concat_tables(tables)?;
     if !duplicates.is_empty() {
         table.rejects.extend(duplicates);
         table.rejects.sort_by_key(|r| r.row);
     }
     table.df.rechunk_mut_par();
+    Ok(table)
+}
+
+/// Tables read in pieces, as one (rows in order).
+fn concat_tables(tables: Vec<RawTable>) -> Result<RawTable> {
+    let mut rest = tables.into_iter();
+    let mut table = rest
+        .next()
+        .ok_or_else(|| Error::Internal("no chunk to merge".into()))?;
+    for t in rest {
+        table.df.vstack_mut_owned(t.df)?;
+        table.rows.extend(t.rows);
+        table.rows_read += t.rows_read;
+        table.rejects.extend(t.rejects);
+    }
     Ok(table)
 }
 
