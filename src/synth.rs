@@ -36,6 +36,7 @@ use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
@@ -942,7 +943,7 @@ fn push_core_name(rng: &mut ChaCha8Rng, out: &mut String) {
 }
 
 /// A core name that no customer uses, so only planted leads match customers.
-fn fresh_core_name(rng: &mut ChaCha8Rng, taken: &HashSet<String>, out: &mut String) {
+fn fresh_core_name(rng: &mut ChaCha8Rng, taken: &HashSet<Rc<str>>, out: &mut String) {
     push_core_name(rng, out);
     let mut tries = 0;
     while taken.contains(out.as_str()) {
@@ -1057,7 +1058,7 @@ fn push_company_variant(rng: &mut ChaCha8Rng, customer: &Customer, out: &mut Str
     let country = &COUNTRIES[customer.country];
     match rng.random_range(0..5) {
         0 => out.push_str(&customer.core.to_uppercase()),
-        1 => out.push_str(&customer.company.to_lowercase()),
+        1 => out.push_str(&customer.company().to_lowercase()),
         2 => {
             out.push_str(&customer.core);
             out.push(' ');
@@ -1102,12 +1103,26 @@ impl MatchRule {
     }
 }
 
+/// A customer: its name and domain are derived from the core name (kept once, shared
+/// with the set of taken names), so the customers of millions of leads stay small.
 struct Customer {
     country: usize,
-    core: String,
+    core: Rc<str>,
     suffix: &'static str,
-    company: String,
-    domain: String,
+}
+
+impl Customer {
+    /// Company name as in customers.csv: core name and legal suffix.
+    fn company(&self) -> String {
+        format!("{} {}", self.core, self.suffix)
+    }
+
+    /// Clean company domain as in customers.csv.
+    fn domain(&self) -> String {
+        let mut domain = String::new();
+        push_domain(&self.core, COUNTRIES[self.country].tld, &mut domain);
+        domain
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1469,7 +1484,7 @@ struct Generator {
     platform_dist: WeightedIndex<f64>,
     age_dist: WeightedIndex<f64>,
     customers: Vec<Customer>,
-    customer_cores: HashSet<String>,
+    customer_cores: HashSet<Rc<str>>,
     leads: CsvOut,
     deals: CsvOut,
     activities: RawCsvOut,
@@ -1574,16 +1589,23 @@ impl Generator {
     /// customers.csv: max(200, leads/20) customers with unique core names.
     fn write_customers(&mut self) -> io::Result<()> {
         let count = (self.n / 20).max(200);
+        self.customers.reserve_exact(count as usize);
+        self.customer_cores.reserve(count as usize);
         let mut core = String::new();
         for i in 1..=count {
             let country = self.country_dist.sample(&mut self.rng);
             let spec = &COUNTRIES[country];
             fresh_core_name(&mut self.rng, &self.customer_cores, &mut core);
-            self.customer_cores.insert(core.clone());
+            let shared: Rc<str> = Rc::from(core.as_str());
+            self.customer_cores.insert(Rc::clone(&shared));
             let suffix = pick(&mut self.rng, spec.suffixes);
-            let company = format!("{core} {suffix}");
-            let mut domain = String::new();
-            push_domain(&core, spec.tld, &mut domain);
+            let customer = Customer {
+                country,
+                core: shared,
+                suffix,
+            };
+            let company = customer.company();
+            let domain = customer.domain();
             let mut email = String::new();
             match self.rng.random_range(0..4) {
                 0 => email.push_str("info@"),
@@ -1599,13 +1621,7 @@ impl Generator {
             let id = format!("C{i:06}");
             self.customers_out
                 .row([id.as_str(), &company, &domain, &email])?;
-            self.customers.push(Customer {
-                country,
-                core: core.clone(),
-                suffix,
-                company,
-                domain,
-            });
+            self.customers.push(customer);
         }
         Ok(())
     }
@@ -1797,20 +1813,21 @@ impl Generator {
         let spec = &COUNTRIES[country];
         let rng = &mut self.rng;
         let c = &self.customers[customer];
+        let c_domain = c.domain();
         let f = &mut self.row.fields;
         push_company_variant(rng, c, &mut f[F_COMPANY]);
         let first = pick(rng, spec.first_names);
         let last = pick(rng, spec.last_names);
         match rule {
             MatchRule::Domain => {
-                push_decorated_domain(rng, &c.domain, &mut f[F_DOMAIN]);
-                push_work_email(first, last, &c.domain, &mut f[F_EMAIL]);
+                push_decorated_domain(rng, &c_domain, &mut f[F_DOMAIN]);
+                push_work_email(first, last, &c_domain, &mut f[F_EMAIL]);
             }
             MatchRule::Email => {
                 let domain = if rng.random_bool(0.3) {
-                    c.domain.to_ascii_uppercase()
+                    c_domain.to_ascii_uppercase()
                 } else {
-                    c.domain.clone()
+                    c_domain
                 };
                 push_work_email(first, last, &domain, &mut f[F_EMAIL]);
             }
