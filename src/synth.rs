@@ -1632,9 +1632,11 @@ impl Generator {
     /// the malformed extra rows.
     fn write_leads(&mut self) -> io::Result<()> {
         let per_day = leads_per_day(self.n, &mut self.rng);
+        let progress = crate::progress::items(self.n, "generating leads");
         let mut times = Vec::new();
         let mut id = 0u64;
         for (d, &count) in per_day.iter().enumerate() {
+            progress.set_position(id);
             let day = START / DAY + d as i64;
             let weekend = weekday(day) >= 5;
             times.clear();
@@ -1648,6 +1650,7 @@ impl Generator {
                 self.emit_malformed(created)?;
             }
         }
+        progress.finish_and_clear();
         self.realised.leads_written = self.n;
         Ok(())
     }
