@@ -119,9 +119,31 @@ pub struct GenerateArgs {
     /// Number of leads.
     #[arg(long, default_value_t = 5000)]
     pub leads: usize,
-    /// Random seed: the same seed gives byte-identical files.
+    /// Random seed: the same seed (and options) gives byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Multiplies every activity type's base rate (default 1: about 8.3 activities per
+    /// lead; 0.6 gives about 5). More or fewer activities also raise or lower the
+    /// conversion, because engagement is a planted effect: truth.json keeps the formula
+    /// truth (the intercept is not re-tuned) and records the rate.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "F",
+        allow_negative_numbers = true
+    )]
+    pub activity_rate: f64,
+    /// Multiplies the probability of every planted lost deal (default 1: about 0.34 deals
+    /// per lead in all; 0 leaves only the won deals, about 0.1 per lead, and the malformed
+    /// extra ones). Probabilities are capped at 1. truth.json records the rate; the planted
+    /// effects are unchanged.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "F",
+        allow_negative_numbers = true
+    )]
+    pub lost_deal_rate: f64,
 }
 
 #[derive(Debug, Args)]

@@ -25,8 +25,14 @@
 //! * Malformed rows (bad dates, duplicate ids, unknown leads, bad amounts) are extra rows
 //!   that are not part of the truth population.
 //!
+//! # Shape
+//! `activity_rate` and `lost_deal_rate` ([`SynthParams`]) scale the activity volume and
+//! the lost deals (e.g. ~5 activities and ~0.1 deals per lead for a 10M-lead history);
+//! at 1.0 (the default) the output is unchanged. The planted effects stay the formula
+//! truth.
+//!
 //! # Determinism and scale
-//! The same `(leads, seed)` gives byte-identical files: one `ChaCha8Rng` drawn in a fixed
+//! The same parameters give byte-identical files: one `ChaCha8Rng` drawn in a fixed
 //! order, no hash-map iteration into output, fixed float formatting. Rows are streamed
 //! through buffered writers; only small state is kept (the customer list, a reservoir of
 //! earlier lead rows for duplicates, per campaign-month lead counts for spend).
@@ -49,13 +55,34 @@ use serde::Serialize;
 // Public interface
 // ---------------------------------------------------------------------------------------
 
-/// What to generate: the size of the truth population and the random seed.
+/// What to generate: the size of the truth population, the random seed and the shape
+/// knobs.
 #[derive(Debug, Clone)]
 pub struct SynthParams {
     /// Number of leads in the truth population (malformed extra rows come on top).
     pub leads: usize,
     /// Seed for `ChaCha8Rng::seed_from_u64`.
     pub seed: u64,
+    /// Multiplies every activity type's Poisson base rate (1.0 = the default mix of about
+    /// 8.3 activities per lead). The planted effects and the intercept are not re-tuned, so
+    /// other rates also change the realised conversion (engagement is part of the outcome).
+    pub activity_rate: f64,
+    /// Multiplies the probability of every planted lost deal: not-won leads' lost deal (with
+    /// and without SQL) and won leads' earlier lost deal; each probability is capped at 1.
+    /// Malformed extra lost deals are not affected.
+    pub lost_deal_rate: f64,
+}
+
+impl SynthParams {
+    /// `leads` leads with `seed` and the default shape.
+    pub fn new(leads: usize, seed: u64) -> Self {
+        SynthParams {
+            leads,
+            seed,
+            activity_rate: 1.0,
+            lost_deal_rate: 1.0,
+        }
+    }
 }
 
 /// Row counts of a generated data set.
@@ -85,6 +112,17 @@ pub struct SynthSummary {
 /// Each file is written to a hidden temporary name in `out` and renamed into place once
 /// all of them are complete.
 pub fn generate(params: &SynthParams, out: &std::path::Path) -> std::io::Result<SynthSummary> {
+    for (name, rate) in [
+        ("activity_rate", params.activity_rate),
+        ("lost_deal_rate", params.lost_deal_rate),
+    ] {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name} must be a finite number >= 0, got {rate}"),
+            ));
+        }
+    }
     fs::create_dir_all(out)?;
     let mut generator = Generator::new(params, out)?;
     generator.write_customers()?;
@@ -1490,6 +1528,8 @@ struct Generator {
     activities: RawCsvOut,
     spend: CsvOut,
     customers_out: CsvOut,
+    activity_rate: f64,
+    lost_deal_rate: f64,
     row: LeadRow,
     scratch: String,
     acts: Vec<Act>,
@@ -1567,6 +1607,8 @@ impl Generator {
                 "customers.csv",
                 &["customer_id", "company", "domain", "email"],
             )?,
+            activity_rate: params.activity_rate,
+            lost_deal_rate: params.lost_deal_rate,
             row: LeadRow::default(),
             scratch: String::new(),
             acts: Vec::with_capacity(64),
@@ -1932,13 +1974,15 @@ impl Generator {
     /// times from created − 30 d to created + 60 d, dropped outside the history.
     fn draw_activities(&mut self, created: i64) {
         self.acts.clear();
+        let activity_rate = self.activity_rate;
         let rng = &mut self.rng;
         let s2 = INTENT_SIGMA * INTENT_SIGMA;
         let intent = (INTENT_SIGMA * normal(rng) - s2 / 2.0).exp();
         for (kind, spec) in ACTIVITIES.iter().enumerate() {
             let e = spec.elasticity;
             // Normalised so the mean count per type is base_rate.
-            let lambda = spec.base_rate * intent.powf(e) / (s2 * (e * e - e) / 2.0).exp();
+            let lambda =
+                spec.base_rate * activity_rate * intent.powf(e) / (s2 * (e * e - e) / 2.0).exp();
             for _ in 0..poisson(rng, lambda) {
                 let offset = if rng.random_bool(spec.pre_share) {
                     -rng.random_range(1..=ACTIVITY_PRE_DAYS * DAY)
@@ -2012,6 +2056,9 @@ impl Generator {
     /// 7%, 200–400 d; MQL/SQL almost always, before the deal. Other leads: MQL/SQL with a
     /// probability that rises with the lead's propensity, and sometimes a lost deal.
     fn draw_outcome(&mut self, lead: &Lead, logit: f64, won: bool) -> Outcome {
+        let lost_deal_rate = self.lost_deal_rate;
+        // A planted lost-deal probability scaled by --lost-deal-rate (capped at 1).
+        let lost_p = |p: f64| (p * lost_deal_rate).min(1.0);
         let rng = &mut self.rng;
         let created = lead.created;
         let amount = |rng: &mut ChaCha8Rng| {
@@ -2034,7 +2081,7 @@ impl Generator {
             let sql = (mql.is_some() && rng.random_bool(0.96)).then_some(created + sql_off);
             let mut deal_created = created + sql_off + frac(rng, 0.02, 0.15);
             let mut deals = [None, None];
-            if rng.random_bool(WON_WITH_EARLIER_LOST_SHARE) {
+            if rng.random_bool(lost_p(WON_WITH_EARLIER_LOST_SHARE)) {
                 let lost_created = created + sql_off + frac(rng, 0.0, 0.05);
                 let lost_closed = lost_created + frac(rng, 0.05, 0.15);
                 deals[0] = Some(DealPlan {
@@ -2066,11 +2113,11 @@ impl Generator {
             .then_some(created + mql_off);
         let sql = (mql.is_some() && rng.random_bool(sigmoid(logit + SQL_LOGIT_SHIFT)))
             .then_some(created + sql_off);
-        let p_lost = if sql.is_some() {
+        let p_lost = lost_p(if sql.is_some() {
             LOST_DEAL_SHARE_IF_SQL
         } else {
             LOST_DEAL_SHARE_OTHERWISE
-        };
+        });
         let mut deals = [None, None];
         if rng.random_bool(p_lost) {
             let base = match (sql, mql) {
@@ -2417,6 +2464,13 @@ fn sales_note(rng: &mut ChaCha8Rng, outcome: &Outcome) -> &'static str {
 struct Truth {
     seed: u64,
     leads: u64,
+    /// The shape knobs, only when one differs from 1 (so default output is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lost_deal_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shape_note: Option<&'static str>,
     date_range: DateRange,
     end_date: String,
     effect_scale: &'static str,
@@ -2544,6 +2598,9 @@ struct SpendTruth {
     campaigns: usize,
 }
 
+/// truth.json's note when the shape knobs are not 1.
+const SHAPE_NOTE: &str = "activity_rate multiplies every activity type's Poisson base rate (leakage activities and malformed rows excepted); lost_deal_rate multiplies the probability of every planted lost deal (not-won leads' lost deal, won leads' earlier lost deal; capped at 1). The planted effects and the intercept above are the formula truth and were not re-tuned, so the realised conversion differs from the default shape (see realised)";
+
 fn build_truth(
     params: &SynthParams,
     campaigns: &Campaigns,
@@ -2593,9 +2650,13 @@ fn build_truth(
         .map(|s| (s.name.to_string(), s.cost_per_lead))
         .collect();
     cost_per_lead.insert(SPEND_ONLY_SOURCE.to_string(), DISPLAY_COST_PER_LEAD);
+    let shaped = params.activity_rate != 1.0 || params.lost_deal_rate != 1.0;
     Truth {
         seed: params.seed,
         leads: params.leads as u64,
+        activity_rate: shaped.then_some(params.activity_rate),
+        lost_deal_rate: shaped.then_some(params.lost_deal_rate),
+        shape_note: shaped.then_some(SHAPE_NOTE),
         date_range: DateRange {
             start: ts_string(START),
             end: ts_string(END),
@@ -2745,7 +2806,7 @@ mod tests {
     }
 
     fn run(leads: usize, seed: u64, dir: &TempDir) -> SynthSummary {
-        generate(&SynthParams { leads, seed }, &dir.0).expect("generate")
+        generate(&SynthParams::new(leads, seed), &dir.0).expect("generate")
     }
 
     fn parse_ts(s: &str) -> Option<i64> {
@@ -3208,6 +3269,92 @@ mod tests {
         assert_eq!(truth["non_monotonic_trait"], "company_founded_year");
         assert_eq!(truth["scoring_offset_days"], 7);
         assert_eq!(truth["end_date"], "2025-06-30T23:59:59");
+    }
+
+    fn truth_of(dir: &TempDir) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(dir.0.join("truth.json")).expect("truth")).expect("json")
+    }
+
+    #[test]
+    fn activity_rate_scales_the_activities() {
+        let (a, b) = (TempDir::new("act-1"), TempDir::new("act-half"));
+        run(4_000, 13, &a);
+        let half = SynthParams {
+            activity_rate: 0.5,
+            ..SynthParams::new(4_000, 13)
+        };
+        let summary = generate(&half, &b.0).expect("generate");
+        // Activities drawn from intent (leakage activities follow wins, not the rate).
+        let drawn = |t: &serde_json::Value| {
+            let r = &t["realised"];
+            (r["activities_clean"].as_u64().expect("clean")
+                - r["leakage_activities"].as_u64().expect("leakage")) as f64
+        };
+        let (ta, tb) = (truth_of(&a), truth_of(&b));
+        let ratio = drawn(&tb) / drawn(&ta);
+        assert!((0.45..0.55).contains(&ratio), "ratio {ratio}");
+        assert_eq!(tb["activity_rate"], 0.5);
+        assert_eq!(tb["lost_deal_rate"], 1.0);
+        assert!(
+            ta.get("activity_rate").is_none(),
+            "defaults leave truth.json as it was"
+        );
+        // Malformed activity rows do not follow the rate.
+        let (_, acts) = read_csv(&b.0.join("activities.csv"));
+        assert_eq!(acts.len() as u64, summary.activities);
+        assert!(summary.malformed["activities_unknown_lead"] >= 60);
+    }
+
+    #[test]
+    fn lost_deal_rate_zero_leaves_only_malformed_lost_deals() {
+        let dir = TempDir::new("no-lost");
+        let params = SynthParams {
+            lost_deal_rate: 0.0,
+            ..SynthParams::new(4_000, 17)
+        };
+        let summary = generate(&params, &dir.0).expect("generate");
+        let (lcol, leads) = read_csv(&dir.0.join("leads.csv"));
+        let ids: HashSet<&str> = leads
+            .iter()
+            .filter(|r| parse_ts(&r[lcol["created_at"]]).is_some())
+            .map(|r| &r[0])
+            .collect();
+        let (dcol, deals) = read_csv(&dir.0.join("deals.csv"));
+        let mut lost = 0;
+        for d in deals.iter().filter(|d| &d[dcol["status"]] == "lost") {
+            let amount = d[dcol["amount"]].parse::<f64>();
+            let malformed =
+                !ids.contains(&d[dcol["lead_id"]]) || !matches!(amount, Ok(a) if a >= 0.0);
+            assert!(malformed, "a planted lost deal: {d:?}");
+            lost += 1;
+        }
+        let extra = summary.malformed["deals_negative_amount"]
+            + summary.malformed["deals_non_numeric_amount"];
+        assert!(
+            lost >= extra && extra > 0,
+            "{lost} lost rows, {extra} malformed"
+        );
+        let truth = truth_of(&dir);
+        assert_eq!(truth["realised"]["lost_deals"], 0);
+        assert_eq!(truth["realised"]["lost_open_at_end"], 0);
+        assert!(truth["realised"]["deals_clean"].as_u64().expect("deals") > 200);
+        assert_eq!(truth["lost_deal_rate"], 0.0);
+    }
+
+    #[test]
+    fn shape_rates_must_be_finite_and_not_negative() {
+        let dir = TempDir::new("bad-rate");
+        for (activity_rate, lost_deal_rate) in [(-0.1, 1.0), (f64::NAN, 1.0), (1.0, f64::INFINITY)]
+        {
+            let params = SynthParams {
+                activity_rate,
+                lost_deal_rate,
+                ..SynthParams::new(10, 1)
+            };
+            let err = generate(&params, &dir.0).expect_err("bad rate");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+        assert!(!dir.0.exists(), "nothing written");
     }
 
     #[test]
