@@ -25,17 +25,19 @@
 //! * Malformed rows (bad dates, duplicate ids, unknown leads, bad amounts) are extra rows
 //!   that are not part of the truth population.
 //!
-//! # Shape
+//! # Shape and format
 //! `activity_rate` and `lost_deal_rate` ([`SynthParams`]) scale the activity volume and
 //! the lost deals (e.g. ~5 activities and ~0.1 deals per lead for a 10M-lead history);
 //! at 1.0 (the default) the output is unchanged. The planted effects stay the formula
-//! truth.
+//! truth. The tables are CSV or Parquet ([`OutputFormat`]); the random draws do not depend
+//! on the format, so both hold the same rows and truth.json is the same.
 //!
 //! # Determinism and scale
 //! The same parameters give byte-identical files: one `ChaCha8Rng` drawn in a fixed
 //! order, no hash-map iteration into output, fixed float formatting. Rows are streamed
-//! through buffered writers; only small state is kept (the customer list, a reservoir of
-//! earlier lead rows for duplicates, per campaign-month lead counts for spend).
+//! through buffered writers (Parquet: one row group at a time); only small state is kept
+//! (the customer list, a reservoir of earlier lead rows for duplicates, per campaign-month
+//! lead counts for spend).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -44,6 +46,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use polars::prelude::{
+    Column, DataFrame, DataType, Field, IntoColumn, ParquetWriter, PlSmallStr, Schema,
+    StringChunkedBuilder,
+};
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::{Rng, SeedableRng};
@@ -55,8 +61,8 @@ use serde::Serialize;
 // Public interface
 // ---------------------------------------------------------------------------------------
 
-/// What to generate: the size of the truth population, the random seed and the shape
-/// knobs.
+/// What to generate: the size of the truth population, the random seed, the shape knobs
+/// and the file format.
 #[derive(Debug, Clone)]
 pub struct SynthParams {
     /// Number of leads in the truth population (malformed extra rows come on top).
@@ -71,16 +77,40 @@ pub struct SynthParams {
     /// and without SQL) and won leads' earlier lost deal; each probability is capped at 1.
     /// Malformed extra lost deals are not affected.
     pub lost_deal_rate: f64,
+    /// File format of the five tables.
+    pub format: OutputFormat,
 }
 
 impl SynthParams {
-    /// `leads` leads with `seed` and the default shape.
+    /// `leads` leads with `seed`, default shape, CSV.
     pub fn new(leads: usize, seed: u64) -> Self {
         SynthParams {
             leads,
             seed,
             activity_rate: 1.0,
             lost_deal_rate: 1.0,
+            format: OutputFormat::Csv,
+        }
+    }
+}
+
+/// File format of the generated tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// leads.csv, deals.csv, ... (RFC 4180, UTF-8).
+    #[default]
+    Csv,
+    /// leads.parquet, deals.parquet, ...: every column a String column holding the text the
+    /// CSV would hold (empty fields as nulls), written in row groups as generated.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// File extension of the tables.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Parquet => "parquet",
         }
     }
 }
@@ -106,11 +136,12 @@ pub struct SynthSummary {
     pub malformed: std::collections::BTreeMap<String, u64>,
 }
 
-/// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv, leadtune.toml,
-/// truth.json into `out` (created if missing).
+/// Writes leads, deals, activities, spend and customers (`.csv` or `.parquet` by
+/// `params.format`), leadtune.toml and truth.json into `out` (created if missing).
 ///
 /// Each file is written to a hidden temporary name in `out` and renamed into place once
-/// all of them are complete.
+/// all of them are complete. Rows are streamed: memory does not grow with the number of
+/// leads beyond the customer list (leads / 20) and one Parquet row group per table.
 pub fn generate(params: &SynthParams, out: &std::path::Path) -> std::io::Result<SynthSummary> {
     for (name, rate) in [
         ("activity_rate", params.activity_rate),
@@ -1296,12 +1327,9 @@ impl CsvOut {
         })
     }
 
-    fn row<I, T>(&mut self, record: I) -> io::Result<()>
-    where
-        I: IntoIterator<Item = T>,
-        T: AsRef<[u8]>,
-    {
-        self.wtr.write_record(record)?;
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
+        self.wtr
+            .write_record(fields.iter().map(|f| f.as_ref().as_bytes()))?;
         self.rows += 1;
         Ok(())
     }
@@ -1342,13 +1370,14 @@ impl RawCsvOut {
         Ok(out)
     }
 
-    fn row(&mut self, fields: &[&str]) -> io::Result<()> {
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
         self.rows += 1;
         self.write_fields(fields)
     }
 
-    fn write_fields(&mut self, fields: &[&str]) -> io::Result<()> {
+    fn write_fields<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
         for (i, field) in fields.iter().enumerate() {
+            let field = field.as_ref();
             if i > 0 {
                 self.w.write_all(b",")?;
             }
@@ -1373,6 +1402,169 @@ impl RawCsvOut {
     }
 }
 
+/// A row group is written once this many rows are buffered ...
+const PARQUET_GROUP_ROWS: usize = 1 << 20;
+/// ... or once the buffered columns hold about this many bytes (text + 16-byte views).
+const PARQUET_GROUP_BYTES: usize = 64 << 20;
+
+/// A Parquet file of String columns, written to a temporary name and renamed into place
+/// by [`Generator::finish`]. Rows are buffered column-wise and written as one row group
+/// per [`PARQUET_GROUP_ROWS`] rows or [`PARQUET_GROUP_BYTES`] bytes, so memory stays
+/// bounded whatever the number of rows. Empty fields are written as nulls (a CSV reader
+/// reads them back the same way).
+struct ParquetOut {
+    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    names: Vec<PlSmallStr>,
+    columns: Vec<StringChunkedBuilder>,
+    buffered_rows: usize,
+    buffered_bytes: usize,
+    /// Row group limits ([`PARQUET_GROUP_ROWS`], [`PARQUET_GROUP_BYTES`]; smaller in tests).
+    group_rows: usize,
+    group_bytes: usize,
+    tmp: PathBuf,
+    dest: PathBuf,
+    rows: u64,
+}
+
+impl ParquetOut {
+    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let file = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let names: Vec<PlSmallStr> = header.iter().map(|h| PlSmallStr::from(*h)).collect();
+        let schema: Schema = names
+            .iter()
+            .map(|n| Field::new(n.clone(), DataType::String))
+            .collect();
+        let writer = ParquetWriter::new(file)
+            .batched(&schema)
+            .map_err(io::Error::other)?;
+        let columns = names
+            .iter()
+            .map(|n| StringChunkedBuilder::new(n.clone(), 0))
+            .collect();
+        Ok(ParquetOut {
+            writer,
+            names,
+            columns,
+            buffered_rows: 0,
+            buffered_bytes: 0,
+            group_rows: PARQUET_GROUP_ROWS,
+            group_bytes: PARQUET_GROUP_BYTES,
+            tmp,
+            dest: dir.join(name),
+            rows: 0,
+        })
+    }
+
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
+        debug_assert_eq!(fields.len(), self.columns.len());
+        for (column, field) in self.columns.iter_mut().zip(fields) {
+            let field = field.as_ref();
+            if field.is_empty() {
+                column.append_null();
+            } else {
+                column.append_value(field);
+            }
+            self.buffered_bytes += 16 + field.len();
+        }
+        self.buffered_rows += 1;
+        self.rows += 1;
+        if self.buffered_rows >= self.group_rows || self.buffered_bytes >= self.group_bytes {
+            self.write_group()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered rows as one row group and empties the buffers.
+    fn write_group(&mut self) -> io::Result<()> {
+        if self.buffered_rows == 0 {
+            return Ok(());
+        }
+        let columns: Vec<Column> = self
+            .columns
+            .iter_mut()
+            .zip(&self.names)
+            .map(|(column, name)| {
+                std::mem::replace(column, StringChunkedBuilder::new(name.clone(), 0))
+                    .finish()
+                    .into_column()
+            })
+            .collect();
+        let df = DataFrame::new(self.buffered_rows, columns).map_err(io::Error::other)?;
+        self.writer.write_batch(&df).map_err(io::Error::other)?;
+        self.buffered_rows = 0;
+        self.buffered_bytes = 0;
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer (which flushes the file).
+    fn close(mut self) -> io::Result<(PathBuf, PathBuf)> {
+        self.write_group()?;
+        self.writer.finish().map_err(io::Error::other)?;
+        Ok((self.tmp, self.dest))
+    }
+}
+
+/// One output table in the chosen format (five of them: the variants' sizes do not matter).
+#[allow(clippy::large_enum_variant)]
+enum TableOut {
+    Csv(CsvOut),
+    RawCsv(RawCsvOut),
+    Parquet(ParquetOut),
+}
+
+impl TableOut {
+    /// `{stem}.csv` through the csv crate, or `{stem}.parquet`.
+    fn create(dir: &Path, stem: &str, header: &[&str], format: OutputFormat) -> io::Result<Self> {
+        let name = format!("{stem}.{}", format.extension());
+        Ok(match format {
+            OutputFormat::Csv => TableOut::Csv(CsvOut::create(dir, &name, header)?),
+            OutputFormat::Parquet => TableOut::Parquet(ParquetOut::create(dir, &name, header)?),
+        })
+    }
+
+    /// As [`TableOut::create`], with the plain CSV writer for high-volume rows.
+    fn create_raw(
+        dir: &Path,
+        stem: &str,
+        header: &[&str],
+        format: OutputFormat,
+    ) -> io::Result<Self> {
+        Ok(match format {
+            OutputFormat::Csv => {
+                TableOut::RawCsv(RawCsvOut::create(dir, &format!("{stem}.csv"), header)?)
+            }
+            OutputFormat::Parquet => TableOut::create(dir, stem, header, format)?,
+        })
+    }
+
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
+        match self {
+            TableOut::Csv(t) => t.row(fields),
+            TableOut::RawCsv(t) => t.row(fields),
+            TableOut::Parquet(t) => t.row(fields),
+        }
+    }
+
+    /// Data rows written so far.
+    fn rows(&self) -> u64 {
+        match self {
+            TableOut::Csv(t) => t.rows,
+            TableOut::RawCsv(t) => t.rows,
+            TableOut::Parquet(t) => t.rows,
+        }
+    }
+
+    /// Flushes everything and returns (temporary path, final path).
+    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
+        match self {
+            TableOut::Csv(t) => t.close(),
+            TableOut::RawCsv(t) => t.close(),
+            TableOut::Parquet(t) => t.close(),
+        }
+    }
+}
+
 /// Writes a small text file to a temporary name; returns (temporary path, final path).
 fn write_small(dir: &Path, name: &str, text: &str) -> io::Result<(PathBuf, PathBuf)> {
     let tmp = dir.join(format!(".{name}.tmp"));
@@ -1393,6 +1585,14 @@ horizon_days = 180
 [output]
 dir = "reports"
 "#;
+
+/// leadtune.toml naming the tables in `format`.
+fn leadtune_toml(format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Csv => LEADTUNE_TOML.to_string(),
+        OutputFormat::Parquet => LEADTUNE_TOML.replace(".csv\"", ".parquet\""),
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Per-lead state
@@ -1523,13 +1723,14 @@ struct Generator {
     age_dist: WeightedIndex<f64>,
     customers: Vec<Customer>,
     customer_cores: HashSet<Rc<str>>,
-    leads: CsvOut,
-    deals: CsvOut,
-    activities: RawCsvOut,
-    spend: CsvOut,
-    customers_out: CsvOut,
+    format: OutputFormat,
     activity_rate: f64,
     lost_deal_rate: f64,
+    leads: TableOut,
+    deals: TableOut,
+    activities: TableOut,
+    spend: TableOut,
+    customers_out: TableOut,
     row: LeadRow,
     scratch: String,
     acts: Vec<Act>,
@@ -1583,10 +1784,13 @@ impl Generator {
             campaigns,
             customers: Vec::new(),
             customer_cores: HashSet::new(),
-            leads: CsvOut::create(out, "leads.csv", &LEAD_HEADER)?,
-            deals: CsvOut::create(
+            format: params.format,
+            activity_rate: params.activity_rate,
+            lost_deal_rate: params.lost_deal_rate,
+            leads: TableOut::create(out, "leads", &LEAD_HEADER, params.format)?,
+            deals: TableOut::create(
                 out,
-                "deals.csv",
+                "deals",
                 &[
                     "deal_id",
                     "lead_id",
@@ -1595,20 +1799,26 @@ impl Generator {
                     "closed_at",
                     "amount",
                 ],
+                params.format,
             )?,
-            activities: RawCsvOut::create(
+            activities: TableOut::create_raw(
                 out,
-                "activities.csv",
+                "activities",
                 &["lead_id", "occurred_at", "type", "value"],
+                params.format,
             )?,
-            spend: CsvOut::create(out, "spend.csv", &["source", "campaign", "period", "cost"])?,
-            customers_out: CsvOut::create(
+            spend: TableOut::create(
                 out,
-                "customers.csv",
-                &["customer_id", "company", "domain", "email"],
+                "spend",
+                &["source", "campaign", "period", "cost"],
+                params.format,
             )?,
-            activity_rate: params.activity_rate,
-            lost_deal_rate: params.lost_deal_rate,
+            customers_out: TableOut::create(
+                out,
+                "customers",
+                &["customer_id", "company", "domain", "email"],
+                params.format,
+            )?,
             row: LeadRow::default(),
             scratch: String::new(),
             acts: Vec::with_capacity(64),
@@ -1662,7 +1872,7 @@ impl Generator {
             email.push_str(&domain);
             let id = format!("C{i:06}");
             self.customers_out
-                .row([id.as_str(), &company, &domain, &email])?;
+                .row(&[id.as_str(), &company, &domain, &email])?;
             self.customers.push(customer);
         }
         Ok(())
@@ -2197,7 +2407,7 @@ impl Generator {
         let created = ts_string(created);
         let lead_id = lead_id.unwrap_or(&self.row.fields[F_ID]);
         self.deals
-            .row([deal_id.as_str(), lead_id, status, &created, closed, amount])
+            .row(&[deal_id.as_str(), lead_id, status, &created, closed, amount])
     }
 
     // ---- malformed rows ----------------------------------------------------------------
@@ -2351,7 +2561,7 @@ impl Generator {
                 let cost = format!("{cost:.2}");
                 let period = period_label(m);
                 self.spend
-                    .row([campaign.source, campaign.name.as_str(), &period, &cost])?;
+                    .row(&[campaign.source, campaign.name.as_str(), &period, &cost])?;
             }
         }
         Ok(())
@@ -2367,7 +2577,7 @@ impl Generator {
             .map(|((k, _), v)| ((*k).to_string(), v))
             .collect();
         let r = &mut self.realised;
-        r.lead_rows_in_file = self.leads.rows;
+        r.lead_rows_in_file = self.leads.rows();
         r.planted_won_rate = ratio(r.planted_won, r.leads_written);
         r.mature_conversion_rate = ratio(r.mature_won_within_horizon, r.mature_leads);
         let by_rule: BTreeMap<String, u64> = MATCH_RULES
@@ -2384,11 +2594,11 @@ impl Generator {
         let mut truth_text = serde_json::to_string_pretty(&truth).map_err(io::Error::other)?;
         truth_text.push('\n');
         let summary = SynthSummary {
-            leads: self.leads.rows,
-            deals: self.deals.rows,
-            activities: self.activities.rows,
-            spend_rows: self.spend.rows,
-            customers: self.customers_out.rows,
+            leads: self.leads.rows(),
+            deals: self.deals.rows(),
+            activities: self.activities.rows(),
+            spend_rows: self.spend.rows(),
+            customers: self.customers_out.rows(),
             malformed,
         };
         let mut moves = vec![
@@ -2398,7 +2608,11 @@ impl Generator {
             self.spend.close()?,
             self.customers_out.close()?,
         ];
-        moves.push(write_small(out, "leadtune.toml", LEADTUNE_TOML)?);
+        moves.push(write_small(
+            out,
+            "leadtune.toml",
+            &leadtune_toml(self.format),
+        )?);
         moves.push(write_small(out, "truth.json", &truth_text)?);
         for (tmp, dest) in moves {
             fs::rename(tmp, dest)?;
@@ -3357,6 +3571,139 @@ mod tests {
         assert!(!dir.0.exists(), "nothing written");
     }
 
+    /// Every table of a directory read with polars, all columns as text (CSV: no type
+    /// inference, so the frame holds exactly the text of the file; empty fields are null).
+    fn read_tables(dir: &Path, ext: &str) -> Vec<DataFrame> {
+        use polars::prelude::{CsvReadOptions, ParquetReader, SerReader};
+        ["leads", "deals", "activities", "spend", "customers"]
+            .iter()
+            .map(|t| {
+                let path = dir.join(format!("{t}.{ext}"));
+                if ext == "csv" {
+                    CsvReadOptions::default()
+                        .with_infer_schema_length(Some(0))
+                        .try_into_reader_with_file_path(Some(path))
+                        .expect("csv reader")
+                        .finish()
+                        .expect("read csv")
+                } else {
+                    ParquetReader::new(File::open(path).expect("open parquet"))
+                        .finish()
+                        .expect("read parquet")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parquet_output_holds_the_same_rows_as_csv() {
+        let (c, p, p2) = (
+            TempDir::new("fmt-csv"),
+            TempDir::new("fmt-pq"),
+            TempDir::new("fmt-pq2"),
+        );
+        let csv = run(3_000, 23, &c);
+        let params = SynthParams {
+            format: OutputFormat::Parquet,
+            ..SynthParams::new(3_000, 23)
+        };
+        let parquet = generate(&params, &p.0).expect("generate parquet");
+        generate(&params, &p2.0).expect("generate parquet again");
+        assert_eq!(
+            (
+                csv.leads,
+                csv.deals,
+                csv.activities,
+                csv.spend_rows,
+                csv.customers
+            ),
+            (
+                parquet.leads,
+                parquet.deals,
+                parquet.activities,
+                parquet.spend_rows,
+                parquet.customers
+            )
+        );
+        for (a, b) in read_tables(&c.0, "csv")
+            .iter()
+            .zip(read_tables(&p.0, "parquet"))
+        {
+            assert!(b.dtypes().iter().all(|d| *d == DataType::String));
+            assert_eq!(a.get_column_names(), b.get_column_names());
+            assert_eq!(a.height(), b.height());
+            assert!(a.equals_missing(&b), "{a}\n{b}");
+        }
+        let read = |d: &TempDir, f: &str| fs::read(d.0.join(f)).expect("read");
+        assert_eq!(read(&c, "truth.json"), read(&p, "truth.json"));
+        let toml = String::from_utf8(read(&p, "leadtune.toml")).expect("utf-8");
+        assert_eq!(toml, LEADTUNE_TOML.replace(".csv", ".parquet"));
+        let mut names: Vec<String> = fs::read_dir(&p.0)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "activities.parquet",
+                "customers.parquet",
+                "deals.parquet",
+                "leads.parquet",
+                "leadtune.toml",
+                "spend.parquet",
+                "truth.json"
+            ]
+        );
+        for name in &names {
+            assert!(
+                read(&p, name) == read(&p2, name),
+                "{name} differs between runs"
+            );
+        }
+    }
+
+    #[test]
+    fn parquet_rows_are_written_in_row_groups() {
+        use polars::prelude::{ParquetReader, SerReader};
+        let dir = TempDir::new("groups");
+        fs::create_dir_all(&dir.0).expect("dir");
+        let mut out = ParquetOut::create(&dir.0, "t.parquet", &["a", "b"]).expect("create");
+        out.group_rows = 7;
+        let rows: Vec<[String; 2]> = (0..20)
+            .map(|i| {
+                [
+                    format!("row {i}"),
+                    if i % 3 == 0 {
+                        String::new()
+                    } else {
+                        format!("{i}, \"q\"")
+                    },
+                ]
+            })
+            .collect();
+        for r in &rows {
+            out.row(r).expect("row");
+        }
+        assert_eq!(out.rows, 20);
+        assert_eq!(
+            out.buffered_rows, 6,
+            "two groups of 7 written, 6 rows buffered"
+        );
+        let (tmp, dest) = out.close().expect("close");
+        fs::rename(tmp, &dest).expect("rename");
+        let mut reader = ParquetReader::new(File::open(&dest).expect("open"));
+        let groups = reader.get_metadata().expect("metadata").row_groups.len();
+        assert_eq!(groups, 3);
+        let df = reader.finish().expect("read");
+        let b = df.column("b").expect("b").str().expect("str");
+        for (i, r) in rows.iter().enumerate() {
+            let a = df.column("a").expect("a").str().expect("str").get(i);
+            assert_eq!(a, Some(r[0].as_str()));
+            assert_eq!(b.get(i), (!r[1].is_empty()).then_some(r[1].as_str()));
+        }
+    }
+
     #[test]
     fn tiny_and_empty_populations_work() {
         let dir = TempDir::new("tiny");
@@ -3367,6 +3714,17 @@ mod tests {
         let s = run(3, 1, &dir);
         assert_eq!(s.malformed["leads_duplicate_id"], MALFORMED_MIN);
         assert_eq!(s.leads, 3 + 2 * MALFORMED_MIN);
+        for leads in [0, 3] {
+            let dir = TempDir::new("tiny-pq");
+            let params = SynthParams {
+                format: OutputFormat::Parquet,
+                ..SynthParams::new(leads, 1)
+            };
+            let s = generate(&params, &dir.0).expect("generate");
+            let tables = read_tables(&dir.0, "parquet");
+            assert_eq!(tables[0].height() as u64, s.leads);
+            assert_eq!(tables[0].width(), LEAD_HEADER.len());
+        }
     }
 
     /// `cargo test --release -- --ignored --nocapture` times 1M leads.

@@ -27,6 +27,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             seed: args.seed,
             activity_rate: args.activity_rate,
             lost_deal_rate: args.lost_deal_rate,
+            format: args.format,
         },
         &args.out,
     )
