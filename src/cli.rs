@@ -60,7 +60,7 @@ pub enum Command {
     /// true effects. The same seed gives the same bytes. Rows are streamed to disk, so memory
     /// stays small at millions of leads; --activity-rate and --lost-deal-rate set the volume
     /// of activities and deals per lead (for 10M leads, 50M activities and 1M deals:
-    /// `--leads 10000000 --activity-rate 0.6 --lost-deal-rate 0.02 --format parquet`).
+    /// `--leads 10000000 --activity-rate 0.595 --lost-deal-rate 0.025 --format parquet`).
     Generate(GenerateArgs),
     /// Write the scoring config as SQL that scores a leads table inside the database (SQLite
     /// or PostgreSQL), with the same scores, probabilities and tiers as `leadtune score`.
