@@ -55,9 +55,12 @@ pub enum Command {
     Diff(DiffArgs),
     /// Write a synthetic company history with planted, known effects (for trying and testing).
     ///
-    /// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv, a leadtune.toml
-    /// that runs on them, and truth.json with the true effects. The same seed gives the same
-    /// bytes.
+    /// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv (or .parquet
+    /// with --format parquet), a leadtune.toml that runs on them, and truth.json with the
+    /// true effects. The same seed gives the same bytes. Rows are streamed to disk, so memory
+    /// stays small at millions of leads; --activity-rate and --lost-deal-rate set the volume
+    /// of activities and deals per lead (for 10M leads, 50M activities and 1M deals:
+    /// `--leads 10000000 --activity-rate 0.595 --lost-deal-rate 0.025 --format parquet`).
     Generate(GenerateArgs),
     /// Write the scoring config as SQL that scores a leads table inside the database (SQLite
     /// or PostgreSQL), with the same scores, probabilities and tiers as `leadtune score`.
@@ -119,9 +122,35 @@ pub struct GenerateArgs {
     /// Number of leads.
     #[arg(long, default_value_t = 5000)]
     pub leads: usize,
-    /// Random seed: the same seed gives byte-identical files.
+    /// Random seed: the same seed (and options) gives byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// File format of the five tables (leadtune.toml names them). Parquet holds the same
+    /// rows, malformed ones included, and is written one row group at a time.
+    #[arg(long, value_enum, default_value_t = crate::synth::OutputFormat::Csv)]
+    pub format: crate::synth::OutputFormat,
+    /// Multiplies every activity type's base rate (default 1: about 8.3 activities per
+    /// lead; 0.6 gives about 5). More or fewer activities also raise or lower the
+    /// conversion, because engagement is a planted effect: truth.json keeps the formula
+    /// truth (the intercept is not re-tuned) and records the rate.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "F",
+        allow_negative_numbers = true
+    )]
+    pub activity_rate: f64,
+    /// Multiplies the probability of every planted lost deal (default 1: about 0.34 deals
+    /// per lead in all; 0 leaves only the won deals, about 0.1 per lead, and the malformed
+    /// extra ones). Probabilities are capped at 1. truth.json records the rate; the planted
+    /// effects are unchanged.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "F",
+        allow_negative_numbers = true
+    )]
+    pub lost_deal_rate: f64,
 }
 
 #[derive(Debug, Args)]

@@ -25,18 +25,31 @@
 //! * Malformed rows (bad dates, duplicate ids, unknown leads, bad amounts) are extra rows
 //!   that are not part of the truth population.
 //!
+//! # Shape and format
+//! `activity_rate` and `lost_deal_rate` ([`SynthParams`]) scale the activity volume and
+//! the lost deals (e.g. ~5 activities and ~0.1 deals per lead for a 10M-lead history);
+//! at 1.0 (the default) the output is unchanged. The planted effects stay the formula
+//! truth. The tables are CSV or Parquet ([`OutputFormat`]); the random draws do not depend
+//! on the format, so both hold the same rows and truth.json is the same.
+//!
 //! # Determinism and scale
-//! The same `(leads, seed)` gives byte-identical files: one `ChaCha8Rng` drawn in a fixed
+//! The same parameters give byte-identical files: one `ChaCha8Rng` drawn in a fixed
 //! order, no hash-map iteration into output, fixed float formatting. Rows are streamed
-//! through buffered writers; only small state is kept (the customer list, a reservoir of
-//! earlier lead rows for duplicates, per campaign-month lead counts for spend).
+//! through buffered writers (Parquet: one row group at a time); only small state is kept
+//! (the customer list, a reservoir of earlier lead rows for duplicates, per campaign-month
+//! lead counts for spend).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
+use polars::prelude::{
+    Column, DataFrame, DataType, Field, IntoColumn, ParquetWriter, PlSmallStr, Schema,
+    StringChunkedBuilder,
+};
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::{Rng, SeedableRng};
@@ -48,13 +61,58 @@ use serde::Serialize;
 // Public interface
 // ---------------------------------------------------------------------------------------
 
-/// What to generate: the size of the truth population and the random seed.
+/// What to generate: the size of the truth population, the random seed, the shape knobs
+/// and the file format.
 #[derive(Debug, Clone)]
 pub struct SynthParams {
     /// Number of leads in the truth population (malformed extra rows come on top).
     pub leads: usize,
     /// Seed for `ChaCha8Rng::seed_from_u64`.
     pub seed: u64,
+    /// Multiplies every activity type's Poisson base rate (1.0 = the default mix of about
+    /// 8.3 activities per lead). The planted effects and the intercept are not re-tuned, so
+    /// other rates also change the realised conversion (engagement is part of the outcome).
+    pub activity_rate: f64,
+    /// Multiplies the probability of every planted lost deal: not-won leads' lost deal (with
+    /// and without SQL) and won leads' earlier lost deal; each probability is capped at 1.
+    /// Malformed extra lost deals are not affected.
+    pub lost_deal_rate: f64,
+    /// File format of the five tables.
+    pub format: OutputFormat,
+}
+
+impl SynthParams {
+    /// `leads` leads with `seed`, default shape, CSV.
+    pub fn new(leads: usize, seed: u64) -> Self {
+        SynthParams {
+            leads,
+            seed,
+            activity_rate: 1.0,
+            lost_deal_rate: 1.0,
+            format: OutputFormat::Csv,
+        }
+    }
+}
+
+/// File format of the generated tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// leads.csv, deals.csv, ... (RFC 4180, UTF-8).
+    #[default]
+    Csv,
+    /// leads.parquet, deals.parquet, ...: every column a String column holding the text the
+    /// CSV would hold (empty fields as nulls), written in row groups as generated.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// File extension of the tables.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
 }
 
 /// Row counts of a generated data set.
@@ -78,12 +136,24 @@ pub struct SynthSummary {
     pub malformed: std::collections::BTreeMap<String, u64>,
 }
 
-/// Writes leads.csv, deals.csv, activities.csv, spend.csv, customers.csv, leadtune.toml,
-/// truth.json into `out` (created if missing).
+/// Writes leads, deals, activities, spend and customers (`.csv` or `.parquet` by
+/// `params.format`), leadtune.toml and truth.json into `out` (created if missing).
 ///
 /// Each file is written to a hidden temporary name in `out` and renamed into place once
-/// all of them are complete.
+/// all of them are complete. Rows are streamed: memory does not grow with the number of
+/// leads beyond the customer list (leads / 20) and one Parquet row group per table.
 pub fn generate(params: &SynthParams, out: &std::path::Path) -> std::io::Result<SynthSummary> {
+    for (name, rate) in [
+        ("activity_rate", params.activity_rate),
+        ("lost_deal_rate", params.lost_deal_rate),
+    ] {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name} must be a finite number >= 0, got {rate}"),
+            ));
+        }
+    }
     fs::create_dir_all(out)?;
     let mut generator = Generator::new(params, out)?;
     generator.write_customers()?;
@@ -942,7 +1012,7 @@ fn push_core_name(rng: &mut ChaCha8Rng, out: &mut String) {
 }
 
 /// A core name that no customer uses, so only planted leads match customers.
-fn fresh_core_name(rng: &mut ChaCha8Rng, taken: &HashSet<String>, out: &mut String) {
+fn fresh_core_name(rng: &mut ChaCha8Rng, taken: &HashSet<Rc<str>>, out: &mut String) {
     push_core_name(rng, out);
     let mut tries = 0;
     while taken.contains(out.as_str()) {
@@ -1057,7 +1127,7 @@ fn push_company_variant(rng: &mut ChaCha8Rng, customer: &Customer, out: &mut Str
     let country = &COUNTRIES[customer.country];
     match rng.random_range(0..5) {
         0 => out.push_str(&customer.core.to_uppercase()),
-        1 => out.push_str(&customer.company.to_lowercase()),
+        1 => out.push_str(&customer.company().to_lowercase()),
         2 => {
             out.push_str(&customer.core);
             out.push(' ');
@@ -1102,12 +1172,26 @@ impl MatchRule {
     }
 }
 
+/// A customer: its name and domain are derived from the core name (kept once, shared
+/// with the set of taken names), so the customers of millions of leads stay small.
 struct Customer {
     country: usize,
-    core: String,
+    core: Rc<str>,
     suffix: &'static str,
-    company: String,
-    domain: String,
+}
+
+impl Customer {
+    /// Company name as in customers.csv: core name and legal suffix.
+    fn company(&self) -> String {
+        format!("{} {}", self.core, self.suffix)
+    }
+
+    /// Clean company domain as in customers.csv.
+    fn domain(&self) -> String {
+        let mut domain = String::new();
+        push_domain(&self.core, COUNTRIES[self.country].tld, &mut domain);
+        domain
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1243,12 +1327,9 @@ impl CsvOut {
         })
     }
 
-    fn row<I, T>(&mut self, record: I) -> io::Result<()>
-    where
-        I: IntoIterator<Item = T>,
-        T: AsRef<[u8]>,
-    {
-        self.wtr.write_record(record)?;
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
+        self.wtr
+            .write_record(fields.iter().map(|f| f.as_ref().as_bytes()))?;
         self.rows += 1;
         Ok(())
     }
@@ -1289,13 +1370,14 @@ impl RawCsvOut {
         Ok(out)
     }
 
-    fn row(&mut self, fields: &[&str]) -> io::Result<()> {
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
         self.rows += 1;
         self.write_fields(fields)
     }
 
-    fn write_fields(&mut self, fields: &[&str]) -> io::Result<()> {
+    fn write_fields<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
         for (i, field) in fields.iter().enumerate() {
+            let field = field.as_ref();
             if i > 0 {
                 self.w.write_all(b",")?;
             }
@@ -1320,6 +1402,169 @@ impl RawCsvOut {
     }
 }
 
+/// A row group is written once this many rows are buffered ...
+const PARQUET_GROUP_ROWS: usize = 1 << 20;
+/// ... or once the buffered columns hold about this many bytes (text + 16-byte views).
+const PARQUET_GROUP_BYTES: usize = 64 << 20;
+
+/// A Parquet file of String columns, written to a temporary name and renamed into place
+/// by [`Generator::finish`]. Rows are buffered column-wise and written as one row group
+/// per [`PARQUET_GROUP_ROWS`] rows or [`PARQUET_GROUP_BYTES`] bytes, so memory stays
+/// bounded whatever the number of rows. Empty fields are written as nulls (a CSV reader
+/// reads them back the same way).
+struct ParquetOut {
+    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    names: Vec<PlSmallStr>,
+    columns: Vec<StringChunkedBuilder>,
+    buffered_rows: usize,
+    buffered_bytes: usize,
+    /// Row group limits ([`PARQUET_GROUP_ROWS`], [`PARQUET_GROUP_BYTES`]; smaller in tests).
+    group_rows: usize,
+    group_bytes: usize,
+    tmp: PathBuf,
+    dest: PathBuf,
+    rows: u64,
+}
+
+impl ParquetOut {
+    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let file = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let names: Vec<PlSmallStr> = header.iter().map(|h| PlSmallStr::from(*h)).collect();
+        let schema: Schema = names
+            .iter()
+            .map(|n| Field::new(n.clone(), DataType::String))
+            .collect();
+        let writer = ParquetWriter::new(file)
+            .batched(&schema)
+            .map_err(io::Error::other)?;
+        let columns = names
+            .iter()
+            .map(|n| StringChunkedBuilder::new(n.clone(), 0))
+            .collect();
+        Ok(ParquetOut {
+            writer,
+            names,
+            columns,
+            buffered_rows: 0,
+            buffered_bytes: 0,
+            group_rows: PARQUET_GROUP_ROWS,
+            group_bytes: PARQUET_GROUP_BYTES,
+            tmp,
+            dest: dir.join(name),
+            rows: 0,
+        })
+    }
+
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
+        debug_assert_eq!(fields.len(), self.columns.len());
+        for (column, field) in self.columns.iter_mut().zip(fields) {
+            let field = field.as_ref();
+            if field.is_empty() {
+                column.append_null();
+            } else {
+                column.append_value(field);
+            }
+            self.buffered_bytes += 16 + field.len();
+        }
+        self.buffered_rows += 1;
+        self.rows += 1;
+        if self.buffered_rows >= self.group_rows || self.buffered_bytes >= self.group_bytes {
+            self.write_group()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered rows as one row group and empties the buffers.
+    fn write_group(&mut self) -> io::Result<()> {
+        if self.buffered_rows == 0 {
+            return Ok(());
+        }
+        let columns: Vec<Column> = self
+            .columns
+            .iter_mut()
+            .zip(&self.names)
+            .map(|(column, name)| {
+                std::mem::replace(column, StringChunkedBuilder::new(name.clone(), 0))
+                    .finish()
+                    .into_column()
+            })
+            .collect();
+        let df = DataFrame::new(self.buffered_rows, columns).map_err(io::Error::other)?;
+        self.writer.write_batch(&df).map_err(io::Error::other)?;
+        self.buffered_rows = 0;
+        self.buffered_bytes = 0;
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer (which flushes the file).
+    fn close(mut self) -> io::Result<(PathBuf, PathBuf)> {
+        self.write_group()?;
+        self.writer.finish().map_err(io::Error::other)?;
+        Ok((self.tmp, self.dest))
+    }
+}
+
+/// One output table in the chosen format (five of them: the variants' sizes do not matter).
+#[allow(clippy::large_enum_variant)]
+enum TableOut {
+    Csv(CsvOut),
+    RawCsv(RawCsvOut),
+    Parquet(ParquetOut),
+}
+
+impl TableOut {
+    /// `{stem}.csv` through the csv crate, or `{stem}.parquet`.
+    fn create(dir: &Path, stem: &str, header: &[&str], format: OutputFormat) -> io::Result<Self> {
+        let name = format!("{stem}.{}", format.extension());
+        Ok(match format {
+            OutputFormat::Csv => TableOut::Csv(CsvOut::create(dir, &name, header)?),
+            OutputFormat::Parquet => TableOut::Parquet(ParquetOut::create(dir, &name, header)?),
+        })
+    }
+
+    /// As [`TableOut::create`], with the plain CSV writer for high-volume rows.
+    fn create_raw(
+        dir: &Path,
+        stem: &str,
+        header: &[&str],
+        format: OutputFormat,
+    ) -> io::Result<Self> {
+        Ok(match format {
+            OutputFormat::Csv => {
+                TableOut::RawCsv(RawCsvOut::create(dir, &format!("{stem}.csv"), header)?)
+            }
+            OutputFormat::Parquet => TableOut::create(dir, stem, header, format)?,
+        })
+    }
+
+    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
+        match self {
+            TableOut::Csv(t) => t.row(fields),
+            TableOut::RawCsv(t) => t.row(fields),
+            TableOut::Parquet(t) => t.row(fields),
+        }
+    }
+
+    /// Data rows written so far.
+    fn rows(&self) -> u64 {
+        match self {
+            TableOut::Csv(t) => t.rows,
+            TableOut::RawCsv(t) => t.rows,
+            TableOut::Parquet(t) => t.rows,
+        }
+    }
+
+    /// Flushes everything and returns (temporary path, final path).
+    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
+        match self {
+            TableOut::Csv(t) => t.close(),
+            TableOut::RawCsv(t) => t.close(),
+            TableOut::Parquet(t) => t.close(),
+        }
+    }
+}
+
 /// Writes a small text file to a temporary name; returns (temporary path, final path).
 fn write_small(dir: &Path, name: &str, text: &str) -> io::Result<(PathBuf, PathBuf)> {
     let tmp = dir.join(format!(".{name}.tmp"));
@@ -1340,6 +1585,14 @@ horizon_days = 180
 [output]
 dir = "reports"
 "#;
+
+/// leadtune.toml naming the tables in `format`.
+fn leadtune_toml(format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Csv => LEADTUNE_TOML.to_string(),
+        OutputFormat::Parquet => LEADTUNE_TOML.replace(".csv\"", ".parquet\""),
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Per-lead state
@@ -1469,12 +1722,15 @@ struct Generator {
     platform_dist: WeightedIndex<f64>,
     age_dist: WeightedIndex<f64>,
     customers: Vec<Customer>,
-    customer_cores: HashSet<String>,
-    leads: CsvOut,
-    deals: CsvOut,
-    activities: RawCsvOut,
-    spend: CsvOut,
-    customers_out: CsvOut,
+    customer_cores: HashSet<Rc<str>>,
+    format: OutputFormat,
+    activity_rate: f64,
+    lost_deal_rate: f64,
+    leads: TableOut,
+    deals: TableOut,
+    activities: TableOut,
+    spend: TableOut,
+    customers_out: TableOut,
     row: LeadRow,
     scratch: String,
     acts: Vec<Act>,
@@ -1528,10 +1784,13 @@ impl Generator {
             campaigns,
             customers: Vec::new(),
             customer_cores: HashSet::new(),
-            leads: CsvOut::create(out, "leads.csv", &LEAD_HEADER)?,
-            deals: CsvOut::create(
+            format: params.format,
+            activity_rate: params.activity_rate,
+            lost_deal_rate: params.lost_deal_rate,
+            leads: TableOut::create(out, "leads", &LEAD_HEADER, params.format)?,
+            deals: TableOut::create(
                 out,
-                "deals.csv",
+                "deals",
                 &[
                     "deal_id",
                     "lead_id",
@@ -1540,17 +1799,25 @@ impl Generator {
                     "closed_at",
                     "amount",
                 ],
+                params.format,
             )?,
-            activities: RawCsvOut::create(
+            activities: TableOut::create_raw(
                 out,
-                "activities.csv",
+                "activities",
                 &["lead_id", "occurred_at", "type", "value"],
+                params.format,
             )?,
-            spend: CsvOut::create(out, "spend.csv", &["source", "campaign", "period", "cost"])?,
-            customers_out: CsvOut::create(
+            spend: TableOut::create(
                 out,
-                "customers.csv",
+                "spend",
+                &["source", "campaign", "period", "cost"],
+                params.format,
+            )?,
+            customers_out: TableOut::create(
+                out,
+                "customers",
                 &["customer_id", "company", "domain", "email"],
+                params.format,
             )?,
             row: LeadRow::default(),
             scratch: String::new(),
@@ -1574,16 +1841,23 @@ impl Generator {
     /// customers.csv: max(200, leads/20) customers with unique core names.
     fn write_customers(&mut self) -> io::Result<()> {
         let count = (self.n / 20).max(200);
+        self.customers.reserve_exact(count as usize);
+        self.customer_cores.reserve(count as usize);
         let mut core = String::new();
         for i in 1..=count {
             let country = self.country_dist.sample(&mut self.rng);
             let spec = &COUNTRIES[country];
             fresh_core_name(&mut self.rng, &self.customer_cores, &mut core);
-            self.customer_cores.insert(core.clone());
+            let shared: Rc<str> = Rc::from(core.as_str());
+            self.customer_cores.insert(Rc::clone(&shared));
             let suffix = pick(&mut self.rng, spec.suffixes);
-            let company = format!("{core} {suffix}");
-            let mut domain = String::new();
-            push_domain(&core, spec.tld, &mut domain);
+            let customer = Customer {
+                country,
+                core: shared,
+                suffix,
+            };
+            let company = customer.company();
+            let domain = customer.domain();
             let mut email = String::new();
             match self.rng.random_range(0..4) {
                 0 => email.push_str("info@"),
@@ -1598,14 +1872,8 @@ impl Generator {
             email.push_str(&domain);
             let id = format!("C{i:06}");
             self.customers_out
-                .row([id.as_str(), &company, &domain, &email])?;
-            self.customers.push(Customer {
-                country,
-                core: core.clone(),
-                suffix,
-                company,
-                domain,
-            });
+                .row(&[id.as_str(), &company, &domain, &email])?;
+            self.customers.push(customer);
         }
         Ok(())
     }
@@ -1616,9 +1884,11 @@ impl Generator {
     /// the malformed extra rows.
     fn write_leads(&mut self) -> io::Result<()> {
         let per_day = leads_per_day(self.n, &mut self.rng);
+        let progress = crate::progress::items(self.n, "generating leads");
         let mut times = Vec::new();
         let mut id = 0u64;
         for (d, &count) in per_day.iter().enumerate() {
+            progress.set_position(id);
             let day = START / DAY + d as i64;
             let weekend = weekday(day) >= 5;
             times.clear();
@@ -1632,6 +1902,7 @@ impl Generator {
                 self.emit_malformed(created)?;
             }
         }
+        progress.finish_and_clear();
         self.realised.leads_written = self.n;
         Ok(())
     }
@@ -1797,20 +2068,21 @@ impl Generator {
         let spec = &COUNTRIES[country];
         let rng = &mut self.rng;
         let c = &self.customers[customer];
+        let c_domain = c.domain();
         let f = &mut self.row.fields;
         push_company_variant(rng, c, &mut f[F_COMPANY]);
         let first = pick(rng, spec.first_names);
         let last = pick(rng, spec.last_names);
         match rule {
             MatchRule::Domain => {
-                push_decorated_domain(rng, &c.domain, &mut f[F_DOMAIN]);
-                push_work_email(first, last, &c.domain, &mut f[F_EMAIL]);
+                push_decorated_domain(rng, &c_domain, &mut f[F_DOMAIN]);
+                push_work_email(first, last, &c_domain, &mut f[F_EMAIL]);
             }
             MatchRule::Email => {
                 let domain = if rng.random_bool(0.3) {
-                    c.domain.to_ascii_uppercase()
+                    c_domain.to_ascii_uppercase()
                 } else {
-                    c.domain.clone()
+                    c_domain
                 };
                 push_work_email(first, last, &domain, &mut f[F_EMAIL]);
             }
@@ -1912,13 +2184,15 @@ impl Generator {
     /// times from created − 30 d to created + 60 d, dropped outside the history.
     fn draw_activities(&mut self, created: i64) {
         self.acts.clear();
+        let activity_rate = self.activity_rate;
         let rng = &mut self.rng;
         let s2 = INTENT_SIGMA * INTENT_SIGMA;
         let intent = (INTENT_SIGMA * normal(rng) - s2 / 2.0).exp();
         for (kind, spec) in ACTIVITIES.iter().enumerate() {
             let e = spec.elasticity;
             // Normalised so the mean count per type is base_rate.
-            let lambda = spec.base_rate * intent.powf(e) / (s2 * (e * e - e) / 2.0).exp();
+            let lambda =
+                spec.base_rate * activity_rate * intent.powf(e) / (s2 * (e * e - e) / 2.0).exp();
             for _ in 0..poisson(rng, lambda) {
                 let offset = if rng.random_bool(spec.pre_share) {
                     -rng.random_range(1..=ACTIVITY_PRE_DAYS * DAY)
@@ -1992,6 +2266,9 @@ impl Generator {
     /// 7%, 200–400 d; MQL/SQL almost always, before the deal. Other leads: MQL/SQL with a
     /// probability that rises with the lead's propensity, and sometimes a lost deal.
     fn draw_outcome(&mut self, lead: &Lead, logit: f64, won: bool) -> Outcome {
+        let lost_deal_rate = self.lost_deal_rate;
+        // A planted lost-deal probability scaled by --lost-deal-rate (capped at 1).
+        let lost_p = |p: f64| (p * lost_deal_rate).min(1.0);
         let rng = &mut self.rng;
         let created = lead.created;
         let amount = |rng: &mut ChaCha8Rng| {
@@ -2014,7 +2291,7 @@ impl Generator {
             let sql = (mql.is_some() && rng.random_bool(0.96)).then_some(created + sql_off);
             let mut deal_created = created + sql_off + frac(rng, 0.02, 0.15);
             let mut deals = [None, None];
-            if rng.random_bool(WON_WITH_EARLIER_LOST_SHARE) {
+            if rng.random_bool(lost_p(WON_WITH_EARLIER_LOST_SHARE)) {
                 let lost_created = created + sql_off + frac(rng, 0.0, 0.05);
                 let lost_closed = lost_created + frac(rng, 0.05, 0.15);
                 deals[0] = Some(DealPlan {
@@ -2046,11 +2323,11 @@ impl Generator {
             .then_some(created + mql_off);
         let sql = (mql.is_some() && rng.random_bool(sigmoid(logit + SQL_LOGIT_SHIFT)))
             .then_some(created + sql_off);
-        let p_lost = if sql.is_some() {
+        let p_lost = lost_p(if sql.is_some() {
             LOST_DEAL_SHARE_IF_SQL
         } else {
             LOST_DEAL_SHARE_OTHERWISE
-        };
+        });
         let mut deals = [None, None];
         if rng.random_bool(p_lost) {
             let base = match (sql, mql) {
@@ -2130,7 +2407,7 @@ impl Generator {
         let created = ts_string(created);
         let lead_id = lead_id.unwrap_or(&self.row.fields[F_ID]);
         self.deals
-            .row([deal_id.as_str(), lead_id, status, &created, closed, amount])
+            .row(&[deal_id.as_str(), lead_id, status, &created, closed, amount])
     }
 
     // ---- malformed rows ----------------------------------------------------------------
@@ -2284,7 +2561,7 @@ impl Generator {
                 let cost = format!("{cost:.2}");
                 let period = period_label(m);
                 self.spend
-                    .row([campaign.source, campaign.name.as_str(), &period, &cost])?;
+                    .row(&[campaign.source, campaign.name.as_str(), &period, &cost])?;
             }
         }
         Ok(())
@@ -2300,7 +2577,7 @@ impl Generator {
             .map(|((k, _), v)| ((*k).to_string(), v))
             .collect();
         let r = &mut self.realised;
-        r.lead_rows_in_file = self.leads.rows;
+        r.lead_rows_in_file = self.leads.rows();
         r.planted_won_rate = ratio(r.planted_won, r.leads_written);
         r.mature_conversion_rate = ratio(r.mature_won_within_horizon, r.mature_leads);
         let by_rule: BTreeMap<String, u64> = MATCH_RULES
@@ -2317,11 +2594,11 @@ impl Generator {
         let mut truth_text = serde_json::to_string_pretty(&truth).map_err(io::Error::other)?;
         truth_text.push('\n');
         let summary = SynthSummary {
-            leads: self.leads.rows,
-            deals: self.deals.rows,
-            activities: self.activities.rows,
-            spend_rows: self.spend.rows,
-            customers: self.customers_out.rows,
+            leads: self.leads.rows(),
+            deals: self.deals.rows(),
+            activities: self.activities.rows(),
+            spend_rows: self.spend.rows(),
+            customers: self.customers_out.rows(),
             malformed,
         };
         let mut moves = vec![
@@ -2331,7 +2608,11 @@ impl Generator {
             self.spend.close()?,
             self.customers_out.close()?,
         ];
-        moves.push(write_small(out, "leadtune.toml", LEADTUNE_TOML)?);
+        moves.push(write_small(
+            out,
+            "leadtune.toml",
+            &leadtune_toml(self.format),
+        )?);
         moves.push(write_small(out, "truth.json", &truth_text)?);
         for (tmp, dest) in moves {
             fs::rename(tmp, dest)?;
@@ -2397,6 +2678,13 @@ fn sales_note(rng: &mut ChaCha8Rng, outcome: &Outcome) -> &'static str {
 struct Truth {
     seed: u64,
     leads: u64,
+    /// The shape knobs, only when one differs from 1 (so default output is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lost_deal_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shape_note: Option<&'static str>,
     date_range: DateRange,
     end_date: String,
     effect_scale: &'static str,
@@ -2524,6 +2812,9 @@ struct SpendTruth {
     campaigns: usize,
 }
 
+/// truth.json's note when the shape knobs are not 1.
+const SHAPE_NOTE: &str = "activity_rate multiplies every activity type's Poisson base rate (leakage activities and malformed rows excepted); lost_deal_rate multiplies the probability of every planted lost deal (not-won leads' lost deal, won leads' earlier lost deal; capped at 1). The planted effects and the intercept above are the formula truth and were not re-tuned, so the realised conversion differs from the default shape (see realised)";
+
 fn build_truth(
     params: &SynthParams,
     campaigns: &Campaigns,
@@ -2573,9 +2864,13 @@ fn build_truth(
         .map(|s| (s.name.to_string(), s.cost_per_lead))
         .collect();
     cost_per_lead.insert(SPEND_ONLY_SOURCE.to_string(), DISPLAY_COST_PER_LEAD);
+    let shaped = params.activity_rate != 1.0 || params.lost_deal_rate != 1.0;
     Truth {
         seed: params.seed,
         leads: params.leads as u64,
+        activity_rate: shaped.then_some(params.activity_rate),
+        lost_deal_rate: shaped.then_some(params.lost_deal_rate),
+        shape_note: shaped.then_some(SHAPE_NOTE),
         date_range: DateRange {
             start: ts_string(START),
             end: ts_string(END),
@@ -2725,7 +3020,7 @@ mod tests {
     }
 
     fn run(leads: usize, seed: u64, dir: &TempDir) -> SynthSummary {
-        generate(&SynthParams { leads, seed }, &dir.0).expect("generate")
+        generate(&SynthParams::new(leads, seed), &dir.0).expect("generate")
     }
 
     fn parse_ts(s: &str) -> Option<i64> {
@@ -3190,6 +3485,225 @@ mod tests {
         assert_eq!(truth["end_date"], "2025-06-30T23:59:59");
     }
 
+    fn truth_of(dir: &TempDir) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(dir.0.join("truth.json")).expect("truth")).expect("json")
+    }
+
+    #[test]
+    fn activity_rate_scales_the_activities() {
+        let (a, b) = (TempDir::new("act-1"), TempDir::new("act-half"));
+        run(4_000, 13, &a);
+        let half = SynthParams {
+            activity_rate: 0.5,
+            ..SynthParams::new(4_000, 13)
+        };
+        let summary = generate(&half, &b.0).expect("generate");
+        // Activities drawn from intent (leakage activities follow wins, not the rate).
+        let drawn = |t: &serde_json::Value| {
+            let r = &t["realised"];
+            (r["activities_clean"].as_u64().expect("clean")
+                - r["leakage_activities"].as_u64().expect("leakage")) as f64
+        };
+        let (ta, tb) = (truth_of(&a), truth_of(&b));
+        let ratio = drawn(&tb) / drawn(&ta);
+        assert!((0.45..0.55).contains(&ratio), "ratio {ratio}");
+        assert_eq!(tb["activity_rate"], 0.5);
+        assert_eq!(tb["lost_deal_rate"], 1.0);
+        assert!(
+            ta.get("activity_rate").is_none(),
+            "defaults leave truth.json as it was"
+        );
+        // Malformed activity rows do not follow the rate.
+        let (_, acts) = read_csv(&b.0.join("activities.csv"));
+        assert_eq!(acts.len() as u64, summary.activities);
+        assert!(summary.malformed["activities_unknown_lead"] >= 60);
+    }
+
+    #[test]
+    fn lost_deal_rate_zero_leaves_only_malformed_lost_deals() {
+        let dir = TempDir::new("no-lost");
+        let params = SynthParams {
+            lost_deal_rate: 0.0,
+            ..SynthParams::new(4_000, 17)
+        };
+        let summary = generate(&params, &dir.0).expect("generate");
+        let (lcol, leads) = read_csv(&dir.0.join("leads.csv"));
+        let ids: HashSet<&str> = leads
+            .iter()
+            .filter(|r| parse_ts(&r[lcol["created_at"]]).is_some())
+            .map(|r| &r[0])
+            .collect();
+        let (dcol, deals) = read_csv(&dir.0.join("deals.csv"));
+        let mut lost = 0;
+        for d in deals.iter().filter(|d| &d[dcol["status"]] == "lost") {
+            let amount = d[dcol["amount"]].parse::<f64>();
+            let malformed =
+                !ids.contains(&d[dcol["lead_id"]]) || !matches!(amount, Ok(a) if a >= 0.0);
+            assert!(malformed, "a planted lost deal: {d:?}");
+            lost += 1;
+        }
+        let extra = summary.malformed["deals_negative_amount"]
+            + summary.malformed["deals_non_numeric_amount"];
+        assert!(
+            lost >= extra && extra > 0,
+            "{lost} lost rows, {extra} malformed"
+        );
+        let truth = truth_of(&dir);
+        assert_eq!(truth["realised"]["lost_deals"], 0);
+        assert_eq!(truth["realised"]["lost_open_at_end"], 0);
+        assert!(truth["realised"]["deals_clean"].as_u64().expect("deals") > 200);
+        assert_eq!(truth["lost_deal_rate"], 0.0);
+    }
+
+    #[test]
+    fn shape_rates_must_be_finite_and_not_negative() {
+        let dir = TempDir::new("bad-rate");
+        for (activity_rate, lost_deal_rate) in [(-0.1, 1.0), (f64::NAN, 1.0), (1.0, f64::INFINITY)]
+        {
+            let params = SynthParams {
+                activity_rate,
+                lost_deal_rate,
+                ..SynthParams::new(10, 1)
+            };
+            let err = generate(&params, &dir.0).expect_err("bad rate");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+        assert!(!dir.0.exists(), "nothing written");
+    }
+
+    /// Every table of a directory read with polars, all columns as text (CSV: no type
+    /// inference, so the frame holds exactly the text of the file; empty fields are null).
+    fn read_tables(dir: &Path, ext: &str) -> Vec<DataFrame> {
+        use polars::prelude::{CsvReadOptions, ParquetReader, SerReader};
+        ["leads", "deals", "activities", "spend", "customers"]
+            .iter()
+            .map(|t| {
+                let path = dir.join(format!("{t}.{ext}"));
+                if ext == "csv" {
+                    CsvReadOptions::default()
+                        .with_infer_schema_length(Some(0))
+                        .try_into_reader_with_file_path(Some(path))
+                        .expect("csv reader")
+                        .finish()
+                        .expect("read csv")
+                } else {
+                    ParquetReader::new(File::open(path).expect("open parquet"))
+                        .finish()
+                        .expect("read parquet")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parquet_output_holds_the_same_rows_as_csv() {
+        let (c, p, p2) = (
+            TempDir::new("fmt-csv"),
+            TempDir::new("fmt-pq"),
+            TempDir::new("fmt-pq2"),
+        );
+        let csv = run(3_000, 23, &c);
+        let params = SynthParams {
+            format: OutputFormat::Parquet,
+            ..SynthParams::new(3_000, 23)
+        };
+        let parquet = generate(&params, &p.0).expect("generate parquet");
+        generate(&params, &p2.0).expect("generate parquet again");
+        assert_eq!(
+            (
+                csv.leads,
+                csv.deals,
+                csv.activities,
+                csv.spend_rows,
+                csv.customers
+            ),
+            (
+                parquet.leads,
+                parquet.deals,
+                parquet.activities,
+                parquet.spend_rows,
+                parquet.customers
+            )
+        );
+        for (a, b) in read_tables(&c.0, "csv")
+            .iter()
+            .zip(read_tables(&p.0, "parquet"))
+        {
+            assert!(b.dtypes().iter().all(|d| *d == DataType::String));
+            assert_eq!(a.get_column_names(), b.get_column_names());
+            assert_eq!(a.height(), b.height());
+            assert!(a.equals_missing(&b), "{a}\n{b}");
+        }
+        let read = |d: &TempDir, f: &str| fs::read(d.0.join(f)).expect("read");
+        assert_eq!(read(&c, "truth.json"), read(&p, "truth.json"));
+        let toml = String::from_utf8(read(&p, "leadtune.toml")).expect("utf-8");
+        assert_eq!(toml, LEADTUNE_TOML.replace(".csv", ".parquet"));
+        let mut names: Vec<String> = fs::read_dir(&p.0)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "activities.parquet",
+                "customers.parquet",
+                "deals.parquet",
+                "leads.parquet",
+                "leadtune.toml",
+                "spend.parquet",
+                "truth.json"
+            ]
+        );
+        for name in &names {
+            assert!(
+                read(&p, name) == read(&p2, name),
+                "{name} differs between runs"
+            );
+        }
+    }
+
+    #[test]
+    fn parquet_rows_are_written_in_row_groups() {
+        use polars::prelude::{ParquetReader, SerReader};
+        let dir = TempDir::new("groups");
+        fs::create_dir_all(&dir.0).expect("dir");
+        let mut out = ParquetOut::create(&dir.0, "t.parquet", &["a", "b"]).expect("create");
+        out.group_rows = 7;
+        let rows: Vec<[String; 2]> = (0..20)
+            .map(|i| {
+                [
+                    format!("row {i}"),
+                    if i % 3 == 0 {
+                        String::new()
+                    } else {
+                        format!("{i}, \"q\"")
+                    },
+                ]
+            })
+            .collect();
+        for r in &rows {
+            out.row(r).expect("row");
+        }
+        assert_eq!(out.rows, 20);
+        assert_eq!(
+            out.buffered_rows, 6,
+            "two groups of 7 written, 6 rows buffered"
+        );
+        let (tmp, dest) = out.close().expect("close");
+        fs::rename(tmp, &dest).expect("rename");
+        let mut reader = ParquetReader::new(File::open(&dest).expect("open"));
+        let groups = reader.get_metadata().expect("metadata").row_groups.len();
+        assert_eq!(groups, 3);
+        let df = reader.finish().expect("read");
+        let b = df.column("b").expect("b").str().expect("str");
+        for (i, r) in rows.iter().enumerate() {
+            let a = df.column("a").expect("a").str().expect("str").get(i);
+            assert_eq!(a, Some(r[0].as_str()));
+            assert_eq!(b.get(i), (!r[1].is_empty()).then_some(r[1].as_str()));
+        }
+    }
+
     #[test]
     fn tiny_and_empty_populations_work() {
         let dir = TempDir::new("tiny");
@@ -3200,6 +3714,17 @@ mod tests {
         let s = run(3, 1, &dir);
         assert_eq!(s.malformed["leads_duplicate_id"], MALFORMED_MIN);
         assert_eq!(s.leads, 3 + 2 * MALFORMED_MIN);
+        for leads in [0, 3] {
+            let dir = TempDir::new("tiny-pq");
+            let params = SynthParams {
+                format: OutputFormat::Parquet,
+                ..SynthParams::new(leads, 1)
+            };
+            let s = generate(&params, &dir.0).expect("generate");
+            let tables = read_tables(&dir.0, "parquet");
+            assert_eq!(tables[0].height() as u64, s.leads);
+            assert_eq!(tables[0].width(), LEAD_HEADER.len());
+        }
     }
 
     /// `cargo test --release -- --ignored --nocapture` times 1M leads.

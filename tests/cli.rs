@@ -242,6 +242,59 @@ fn generate_is_byte_identical_per_seed_and_the_shipped_sample_is_seed_42() {
 }
 
 #[test]
+fn generate_parquet_validates_like_the_csv_of_the_same_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let shape = [
+        "--leads",
+        "3000",
+        "--seed",
+        "5",
+        "--activity-rate",
+        "0.6",
+        "--lost-deal-rate",
+        "0.5",
+    ];
+    for (out, format) in [("c", "csv"), ("p", "parquet")] {
+        let mut args = vec!["generate", "--out", out, "--format", format];
+        args.extend(shape);
+        let g = leadtune(dir.path(), &args);
+        assert!(g.status.success(), "{}", text(&g.stderr));
+        let config = format!("{out}/leadtune.toml");
+        let v = leadtune(
+            dir.path(),
+            &["validate", "--config", &config, "--out", &format!("v{out}")],
+        );
+        assert!(v.status.success(), "{}", text(&v.stderr));
+    }
+    assert!(dir.path().join("p/activities.parquet").exists());
+    let (c, p) = (
+        manifest(&dir.path().join("vc")),
+        manifest(&dir.path().join("vp")),
+    );
+    assert_eq!(accounted(&c), accounted(&p));
+    assert_eq!(c["outcome"], p["outcome"]);
+    assert_eq!(c["rejected_rows"], p["rejected_rows"]);
+    assert!(
+        c["rejected_rows"].as_u64().unwrap() > 100,
+        "malformed rows survive"
+    );
+    let truth = json(&dir.path().join("p/truth.json"));
+    assert_eq!(truth, json(&dir.path().join("c/truth.json")));
+    assert_eq!(truth["activity_rate"], 0.6);
+    let bad = leadtune(
+        dir.path(),
+        &["generate", "--out", "x", "--activity-rate", "-1"],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("--activity-rate"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert!(!dir.path().join("x").exists());
+}
+
+#[test]
 fn run_on_the_sample_writes_every_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = leadtune(&root(), &["run", "--out", dir.path().to_str().unwrap()]);

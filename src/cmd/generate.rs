@@ -10,10 +10,24 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     if args.leads == 0 {
         return Err(Error::config("--leads", "--leads must be at least 1"));
     }
+    for (flag, rate) in [
+        ("--activity-rate", args.activity_rate),
+        ("--lost-deal-rate", args.lost_deal_rate),
+    ] {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(Error::config(
+                flag,
+                format!("must be a finite number >= 0 (1 is the default shape), got {rate}"),
+            ));
+        }
+    }
     let summary = synth::generate(
         &SynthParams {
             leads: args.leads,
             seed: args.seed,
+            activity_rate: args.activity_rate,
+            lost_deal_rate: args.lost_deal_rate,
+            format: args.format,
         },
         &args.out,
     )
