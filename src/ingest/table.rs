@@ -487,51 +487,88 @@ fn concat_tables(tables: Vec<RawTable>) -> Result<RawTable> {
 }
 
 fn read_parquet(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable> {
-    let df = ParquetReader::new(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| Error::input(path, format!("cannot read Parquet: {e}")))?;
-    let headers: Vec<String> = df
-        .get_column_names()
-        .iter()
+    read_parquet_in_slices(
+        bytes,
+        path,
+        shown,
+        spec,
+        PARQUET_SLICE_ROWS,
+        PARQUET_CHUNK_ROWS,
+    )
+}
+
+/// [`read_parquet`], decoding `slice_rows` rows at a time and typing `chunk_rows` per task.
+fn read_parquet_in_slices(
+    bytes: &[u8],
+    path: &Path,
+    shown: &str,
+    spec: &TableSpec,
+    slice_rows: usize,
+    chunk_rows: usize,
+) -> Result<RawTable> {
+    let cannot = |e: PolarsError| Error::input(path, format!("cannot read Parquet: {e}"));
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+    let height = reader.num_rows().map_err(cannot)?;
+    let headers: Vec<String> = reader
+        .schema()
+        .map_err(cannot)?
+        .iter_names()
         .map(|s| s.to_string())
         .collect();
-    let texts: Vec<StringChunked> = df
-        .columns()
-        .iter()
-        .map(|c| -> Result<StringChunked> {
-            Ok(c.as_materialized_series()
-                .cast(&DataType::String)?
-                .str()?
-                .rechunk()
-                .into_owned())
-        })
-        .collect::<Result<_>>()?;
-    // Rows in parallel chunks, as for CSV.
-    use rayon::prelude::*;
     let decimal = spec.decimal.unwrap_or(b'.');
-    let height = df.height();
-    let first = RowSink::new(path, shown, spec, &headers, decimal)?;
+    let mut first = RowSink::new(path, shown, spec, &headers, decimal)?;
+    first.check_unique = false;
     let mut sinks = vec![first];
-    for _ in 1..height.div_ceil(PARQUET_CHUNK_ROWS) {
-        let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
-        sink.notes.clear();
-        sinks.push(sink);
-    }
-    sinks.par_iter_mut().enumerate().for_each(|(c, sink)| {
-        sink.check_unique = false;
-        let hi = ((c + 1) * PARQUET_CHUNK_ROWS).min(height);
-        let mut fields: Vec<&str> = Vec::with_capacity(texts.len());
-        for i in c * PARQUET_CHUNK_ROWS..hi {
-            fields.clear();
-            fields.extend(texts.iter().map(|c| c.get(i).unwrap_or("")));
-            sink.push(i as u64 + 1, &fields);
+    // A slice of rows at a time (so the file's text is never all in memory beside the typed
+    // columns), each typed in parallel chunks as CSV is.
+    use rayon::prelude::*;
+    let mut offset = 0;
+    while offset < height {
+        let len = slice_rows.max(1).min(height - offset);
+        let df = ParquetReader::new(std::io::Cursor::new(bytes))
+            .with_slice(Some((offset, len)))
+            .finish()
+            .map_err(cannot)?;
+        let texts: Vec<StringChunked> = df
+            .columns()
+            .iter()
+            .map(|c| -> Result<StringChunked> {
+                Ok(c.as_materialized_series()
+                    .cast(&DataType::String)?
+                    .str()?
+                    .rechunk()
+                    .into_owned())
+            })
+            .collect::<Result<_>>()?;
+        drop(df);
+        let rows = texts.first().map_or(0, |t| t.len());
+        let mut part: Vec<RowSink> = Vec::new();
+        let chunk_rows = chunk_rows.max(1);
+        for _ in 0..rows.div_ceil(chunk_rows) {
+            let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
+            sink.notes.clear();
+            sink.check_unique = false;
+            part.push(sink);
         }
-    });
+        part.par_iter_mut().enumerate().for_each(|(c, sink)| {
+            let hi = ((c + 1) * chunk_rows).min(rows);
+            let mut fields: Vec<&str> = Vec::with_capacity(texts.len());
+            for i in c * chunk_rows..hi {
+                fields.clear();
+                fields.extend(texts.iter().map(|c| c.get(i).unwrap_or("")));
+                sink.push((offset + i) as u64 + 1, &fields);
+            }
+        });
+        sinks.extend(part);
+        offset += len;
+    }
     merge_chunks(sinks, None, "parquet")
 }
 
 /// Rows of a Parquet table typed by one task.
 const PARQUET_CHUNK_ROWS: usize = 1 << 18;
+/// Rows of a Parquet table decoded at a time.
+const PARQUET_SLICE_ROWS: usize = 1 << 21;
 
 /// A parsed cell of a spec column.
 enum Cell<'a> {
@@ -1067,6 +1104,60 @@ mod tests {
                 t.rejects.iter().map(|r| format!("{r:?}")).collect()
             };
             assert_eq!(r(&parts), r(&whole), "chunk {chunk}");
+        }
+    }
+
+    /// Parquet decoded a few rows at a time and typed in small chunks gives what reading it
+    /// whole gives: rows, rejects (duplicates across slices included) and row numbers.
+    #[test]
+    fn parquet_in_slices_equals_whole() {
+        let mut df = df!(
+            "lead_id" => ["A", "B", "B", "A", "C", "B", "", "C", "D"],
+            "created_at" => ["2024-01-01", "bad", "2024-01-02", "2024-01-03", "2024-01-04",
+                             "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08"],
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .with_row_group_size(Some(2))
+            .finish(&mut df)
+            .unwrap();
+        let header = |name: &str| name.to_string();
+        let spec = TableSpec {
+            table: "leads",
+            columns: vec![
+                ColumnSpec::new("lead_id", Kind::Text).required().unique(),
+                ColumnSpec::new("created_at", Kind::Timestamp).required(),
+            ],
+            keep_extra: true,
+            header_for: &header,
+            missing: &[],
+            date_format: None,
+            delimiter: None,
+            decimal: None,
+            now_ms: i64::MAX,
+            now_label: "now",
+            unless: Vec::new(),
+        };
+        let path = Path::new("leads.parquet");
+        let read = |slice, chunk| {
+            read_parquet_in_slices(&bytes, path, "leads.parquet", &spec, slice, chunk).unwrap()
+        };
+        let whole = read(1 << 20, 1 << 20);
+        assert_eq!(whole.rows, vec![1, 3, 5, 9]);
+        assert_eq!(whole.rows_read, 9);
+        assert_eq!(whole.rejects.len(), 5);
+        for slice in 1..10 {
+            for chunk in 1..4 {
+                let parts = read(slice, chunk);
+                assert_eq!(parts.rows, whole.rows, "slice {slice} chunk {chunk}");
+                assert_eq!(parts.rows_read, whole.rows_read);
+                assert!(parts.df.equals_missing(&whole.df));
+                let r = |t: &RawTable| -> Vec<String> {
+                    t.rejects.iter().map(|r| format!("{r:?}")).collect()
+                };
+                assert_eq!(r(&parts), r(&whole), "slice {slice} chunk {chunk}");
+            }
         }
     }
 
