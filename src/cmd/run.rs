@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
 
     let step = Instant::now();
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let inputs = ingest::ingest(&settings, now_ms)?;
+    let mut inputs = ingest::ingest(&settings, now_ms)?;
     timings.insert("ingest".to_string(), step.elapsed().as_millis() as u64);
 
     let step = Instant::now();
@@ -66,6 +66,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         let step = Instant::now();
         let spinner = crate::progress::spinner("trait discovery");
         let d = traits::discover(&inputs, &linked.outcomes, &discovery_params(&settings))?;
+        // The activities have given their traits (and were counted when linked): nothing
+        // after this reads them, and at scale they are the largest table.
+        inputs.activities = None;
         spinner.finish_and_clear();
         report::traits_table::write(&out_dir, &d)?;
         written.extend(["traits.csv".into(), "traits.parquet".into()]);
