@@ -518,6 +518,9 @@ struct Prebin {
     counts: Counts,
 }
 
+/// Whole numbers below this are counted by index in [`value_runs`].
+const SMALL_WHOLE: usize = 1 << 12;
+
 /// Distinct values above which [`value_runs`] sorts the values instead of counting them.
 const COUNTED_VALUES: usize = 1 << 14;
 
@@ -525,9 +528,16 @@ const COUNTED_VALUES: usize = 1 << 14;
 /// few distinct levels (counts, years, bands) are counted in a hash map and only the distinct
 /// values sorted; others are sorted whole.
 fn value_runs(values: impl Iterator<Item = (f64, bool, bool)> + Clone) -> Vec<(f64, Counts)> {
+    // Small whole numbers (activity counts, ages in years) are counted by index; other values
+    // in a hash map.
+    let mut small = vec![Counts::default(); SMALL_WHOLE];
     let mut counted: PlHashMap<u64, Counts> = PlHashMap::new();
     let mut few = true;
     for (v, won, best) in values.clone() {
+        if (0.0..SMALL_WHOLE as f64).contains(&v) && v.fract() == 0.0 {
+            small[v as usize].add(won, best);
+            continue;
+        }
         counted.entry(v.to_bits()).or_default().add(won, best);
         if counted.len() > COUNTED_VALUES {
             few = false;
@@ -538,6 +548,13 @@ fn value_runs(values: impl Iterator<Item = (f64, bool, bool)> + Clone) -> Vec<(f
         let mut runs: Vec<(f64, Counts)> = counted
             .into_iter()
             .map(|(bits, c)| (f64::from_bits(bits), c))
+            .chain(
+                small
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.leads > 0)
+                    .map(|(v, c)| (v as f64, c)),
+            )
             .collect();
         runs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         return runs;
@@ -889,10 +906,11 @@ mod tests {
     fn prebins_from_value_runs_match_the_sorted_values() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-        for levels in [3usize, 40, 100_000] {
+        // Powers (whole numbers and fractions), and whole numbers either side of SMALL_WHOLE.
+        for (levels, power) in [(3usize, 1.3), (40, 1.3), (100_000, 1.3), (5_000, 1.0)] {
             let values: Vec<(f64, bool, bool)> = (0..60_000)
                 .map(|_| {
-                    let v = (rng.random_range(0..levels) as f64).powf(1.3);
+                    let v = (rng.random_range(0..levels) as f64).powf(power);
                     (
                         if v == 0.0 { -0.0 } else { v },
                         rng.random_bool(0.2),
@@ -912,7 +930,7 @@ mod tests {
             let runs = value_runs(values.iter().map(|&(v, w, b)| (v + 0.0, w, b)));
             assert_eq!(
                 runs.len() > COUNTED_VALUES,
-                levels > COUNTED_VALUES,
+                levels > COUNTED_VALUES + SMALL_WHOLE,
                 "{levels} levels"
             );
             let prebins = prebin(&runs, q);
