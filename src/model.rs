@@ -282,6 +282,7 @@ pub fn fit(
         .collect();
     // After a trait is dropped, the fit starts from the previous coefficients without it.
     let mut start: Option<Vec<f64>> = None;
+    let mut reuse: Option<RowDesign> = None;
     loop {
         let traits: Vec<&TraitBins> = chosen.iter().map(|&i| &table.traits[i]).collect();
         let pins: Vec<Vec<Option<f64>>> = traits
@@ -294,8 +295,15 @@ pub fn fit(
             })
             .collect();
         let design = Design::new(params.encoding, &traits, &pins, params.factor);
-        let (fitted, patterns, row_level) =
-            fit_patterns(&design, &assigned, won, params.l2, start.as_deref())?;
+        let (fitted, patterns, rows_kept) = fit_patterns(
+            &design,
+            &assigned,
+            won,
+            params.l2,
+            start.as_deref(),
+            reuse.take(),
+        )?;
+        let row_level = rows_kept.is_some();
         let coefficients = design.split_coefficients(&fitted.coefficients);
         // WoE encoding: drop the most negative coefficient's trait and refit.
         if params.encoding == Encoding::Woe {
@@ -321,6 +329,7 @@ pub fn fit(
                         .map(|(_, c)| *c),
                 );
                 start = Some(previous);
+                reuse = rows_kept.map(|r| r.without_column(design.columns[k]));
                 chosen.remove(k);
                 assigned.remove(k);
                 continue;
@@ -581,9 +590,16 @@ fn fit_patterns(
     won: &[bool],
     l2: f64,
     start: Option<&[f64]>,
-) -> Result<(LogitModel, usize, bool)> {
+    reuse: Option<RowDesign>,
+) -> Result<(LogitModel, usize, Option<RowDesign>)> {
     let n = won.len();
     let keys = collapse(assigned, won);
+    if keys.is_none()
+        && let Some(rows) = reuse.filter(|r| r.x.dim() == (n, design.width))
+    {
+        let model = fit_design(&rows, l2, start)?;
+        return Ok((model, n, Some(rows)));
+    }
     let row_level = keys.is_none();
     let rows = keys.as_ref().map_or(n, Vec::len);
     // Bin of trait `t` in design row `r`, and the row's (leads, wins).
@@ -622,21 +638,61 @@ fn fit_patterns(
             (wins / leads, (leads, off))
         })
         .unzip();
+    let built = RowDesign { x, y, w, offset };
+    let model = fit_design(&built, l2, start)?;
+    Ok((model, rows, row_level.then_some(built)))
+}
+
+/// A design matrix with its targets, weights and offsets: kept after a fit on the rows so that
+/// the refit without a trait only drops its column.
+struct RowDesign {
+    x: ndarray::Array2<f64>,
+    y: Vec<f64>,
+    w: Vec<f64>,
+    offset: Vec<f64>,
+}
+
+impl RowDesign {
+    /// The design without column `c` (a trait without pinned bins, so the offsets stay).
+    fn without_column(self, c: usize) -> RowDesign {
+        let (n, k) = self.x.dim();
+        let mut data = vec![0.0; n * (k - 1)];
+        if let Some(old) = self.x.as_slice()
+            && k > 1
+        {
+            data.par_chunks_mut(k - 1)
+                .zip(old.par_chunks(k))
+                .for_each(|(new, old)| {
+                    new[..c].copy_from_slice(&old[..c]);
+                    new[c..].copy_from_slice(&old[c + 1..]);
+                });
+        }
+        RowDesign {
+            x: ndarray::Array2::from_shape_vec((n, k - 1), data)
+                .unwrap_or_else(|_| ndarray::Array2::zeros((n, k - 1))),
+            y: self.y,
+            w: self.w,
+            offset: self.offset,
+        }
+    }
+}
+
+/// The weighted, penalised logistic fit of a design (from `start` when given).
+fn fit_design(d: &RowDesign, l2: f64, start: Option<&[f64]>) -> Result<LogitModel> {
     let params = LogitParams {
         l2,
         ..LogitParams::default()
     }
     .check()
     .map_err(|e| Error::Internal(format!("logit parameters: {e}")))?;
-    let has_offset = offset.iter().any(|o| *o != 0.0);
-    let model = logit::fit_from(
-        x.view(),
-        &y,
-        &w,
-        has_offset.then_some(&offset[..]),
+    let has_offset = d.offset.iter().any(|o| *o != 0.0);
+    logit::fit_from(
+        d.x.view(),
+        &d.y,
+        &d.w,
+        has_offset.then_some(&d.offset[..]),
         &params,
         start,
     )
-    .map_err(|e| Error::Internal(format!("logistic fit: {e}")))?;
-    Ok((model, rows, row_level))
+    .map_err(|e| Error::Internal(format!("logistic fit: {e}")))
 }
