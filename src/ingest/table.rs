@@ -1032,6 +1032,35 @@ mod tests {
             .collect()
     }
 
+    fn same_header(name: &str) -> String {
+        name.to_string()
+    }
+
+    /// Leads with a unique `lead_id` and a `created_at`, other columns kept.
+    fn leads_spec() -> TableSpec<'static> {
+        TableSpec {
+            table: "leads",
+            columns: vec![
+                ColumnSpec::new("lead_id", Kind::Text).required().unique(),
+                ColumnSpec::new("created_at", Kind::Timestamp).required(),
+            ],
+            keep_extra: true,
+            header_for: &same_header,
+            missing: &[],
+            date_format: None,
+            delimiter: None,
+            decimal: None,
+            now_ms: i64::MAX,
+            now_label: "now",
+            unless: Vec::new(),
+        }
+    }
+
+    /// A table's rejects, each as its debug text (to compare two readings).
+    fn rejects(t: &RawTable) -> Vec<String> {
+        t.rejects.iter().map(|r| format!("{r:?}")).collect()
+    }
+
     /// Cutting at `record_starts` and reading each piece gives the records of the whole, for
     /// any chunk size: quoted line breaks, doubled quotes, quotes inside unquoted fields,
     /// CRLF and a last line without a break.
@@ -1056,23 +1085,7 @@ mod tests {
     fn chunked_reading_equals_one_reader() {
         let csv = "lead_id,created_at,note\nA,2024-01-01,x\nB,bad,\"multi\nline\"\nB,2024-01-02,y\n\
                    A,2024-01-03,z\nC,2024-01-04,\"q\"\"\"\nB,2024-01-05,w\n,2024-01-06,v\nC,2024-01-07,u\n";
-        let header = |name: &str| name.to_string();
-        let spec = TableSpec {
-            table: "leads",
-            columns: vec![
-                ColumnSpec::new("lead_id", Kind::Text).required().unique(),
-                ColumnSpec::new("created_at", Kind::Timestamp).required(),
-            ],
-            keep_extra: true,
-            header_for: &header,
-            missing: &[],
-            date_format: None,
-            delimiter: None,
-            decimal: None,
-            now_ms: i64::MAX,
-            now_label: "now",
-            unless: Vec::new(),
-        };
+        let spec = leads_spec();
         let path = Path::new("leads.csv");
         let whole = read_csv_in_chunks(csv.as_bytes(), path, "leads.csv", &spec, 1 << 30).unwrap();
         assert_eq!(whole.rows, vec![2, 5, 7]);
@@ -1100,10 +1113,7 @@ mod tests {
             assert_eq!(parts.rows, whole.rows, "chunk {chunk}");
             assert_eq!(parts.rows_read, whole.rows_read);
             assert!(parts.df.equals_missing(&whole.df), "chunk {chunk}");
-            let r = |t: &RawTable| -> Vec<String> {
-                t.rejects.iter().map(|r| format!("{r:?}")).collect()
-            };
-            assert_eq!(r(&parts), r(&whole), "chunk {chunk}");
+            assert_eq!(rejects(&parts), rejects(&whole), "chunk {chunk}");
         }
     }
 
@@ -1122,23 +1132,7 @@ mod tests {
             .with_row_group_size(Some(2))
             .finish(&mut df)
             .unwrap();
-        let header = |name: &str| name.to_string();
-        let spec = TableSpec {
-            table: "leads",
-            columns: vec![
-                ColumnSpec::new("lead_id", Kind::Text).required().unique(),
-                ColumnSpec::new("created_at", Kind::Timestamp).required(),
-            ],
-            keep_extra: true,
-            header_for: &header,
-            missing: &[],
-            date_format: None,
-            delimiter: None,
-            decimal: None,
-            now_ms: i64::MAX,
-            now_label: "now",
-            unless: Vec::new(),
-        };
+        let spec = leads_spec();
         let path = Path::new("leads.parquet");
         let read = |slice, chunk| {
             read_parquet_in_slices(&bytes, path, "leads.parquet", &spec, slice, chunk).unwrap()
@@ -1153,10 +1147,11 @@ mod tests {
                 assert_eq!(parts.rows, whole.rows, "slice {slice} chunk {chunk}");
                 assert_eq!(parts.rows_read, whole.rows_read);
                 assert!(parts.df.equals_missing(&whole.df));
-                let r = |t: &RawTable| -> Vec<String> {
-                    t.rejects.iter().map(|r| format!("{r:?}")).collect()
-                };
-                assert_eq!(r(&parts), r(&whole), "slice {slice} chunk {chunk}");
+                assert_eq!(
+                    rejects(&parts),
+                    rejects(&whole),
+                    "slice {slice} chunk {chunk}"
+                );
             }
         }
     }
