@@ -437,8 +437,9 @@ impl<'a> Problem<'a> {
         }
     }
 
-    /// Weighted negative log-likelihood (the unpenalised part of the objective).
-    fn loss(&self, beta: &[f64]) -> f64 {
+    /// Weighted negative log-likelihood (the unpenalised part of the objective) at the point
+    /// whose linear predictors are `eta`.
+    fn loss(&self, eta: &[f64]) -> f64 {
         let parts = self.map_chunks(|rows| {
             let mut s = 0.0;
             for i in rows {
@@ -446,15 +447,27 @@ impl<'a> Problem<'a> {
                 if wi == 0.0 {
                     continue;
                 }
-                s += wi * nll(self.eta(i, beta), self.y[i]);
+                s += wi * nll(eta[i], self.y[i]);
             }
             s
         });
         parts.iter().sum()
     }
 
-    /// Score `X~' w (y - p)` and upper triangle of `X~' W X~` at `beta`.
-    fn newton_sums(&self, beta: &[f64]) -> NewtonSums {
+    /// Every row's linear predictor at `beta` (computed once per `beta`: the objective and the
+    /// Newton sums at the same point share it).
+    fn etas(&self, beta: &[f64]) -> Vec<f64> {
+        let parts = self.map_chunks(|rows| rows.map(|i| self.eta(i, beta)).collect::<Vec<f64>>());
+        let mut eta = Vec::with_capacity(self.n);
+        for part in parts {
+            eta.extend(part);
+        }
+        eta
+    }
+
+    /// Score `X~' w (y - p)` and upper triangle of `X~' W X~` at the point whose linear
+    /// predictors are `eta`.
+    fn newton_sums(&self, eta: &[f64]) -> NewtonSums {
         let d = self.dim();
         let parts = self.map_chunks(|rows| {
             let mut score = vec![0.0; d];
@@ -473,7 +486,7 @@ impl<'a> Problem<'a> {
                 let xt = &mut block[filled * d..(filled + 1) * d];
                 xt[0] = 1.0;
                 xt[1..].copy_from_slice(self.row(i));
-                let (p, one_minus_p, v) = prob_parts(self.eta(i, beta));
+                let (p, one_minus_p, v) = prob_parts(eta[i]);
                 // y - p = y (1 - p) - (1 - y) p, accurate when p rounds to 0 or 1.
                 let yi = self.y[i];
                 let r = wi * (yi * one_minus_p - (1.0 - yi) * p);
@@ -516,10 +529,11 @@ impl<'a> Problem<'a> {
     }
 
     /// Penalised objective and its likelihood part at `beta`.
-    fn objective(&self, beta: &[f64], l2: f64) -> (f64, f64) {
-        let loss = self.loss(beta);
+    fn objective(&self, beta: &[f64], l2: f64) -> (f64, f64, Vec<f64>) {
+        let eta = self.etas(beta);
+        let loss = self.loss(&eta);
         let penalty = 0.5 * l2 * dot(&beta[1..], &beta[1..]);
-        (loss + penalty, loss)
+        (loss + penalty, loss, eta)
     }
 
     /// Weighted mean of the targets.
@@ -545,18 +559,18 @@ impl<'a> Problem<'a> {
         if ybar > 0.0 && ybar < 1.0 {
             beta[0] = (ybar / (1.0 - ybar)).ln();
         }
-        let (mut f, mut loss) = self.objective(&beta, l2);
+        let (mut f, mut loss, mut eta) = self.objective(&beta, l2);
         // A given start is taken when it is at least as good.
         if let Some(start) = start {
-            let (fs, ls) = self.objective(start, l2);
+            let (fs, ls, es) = self.objective(start, l2);
             if fs.is_finite() && fs <= f {
                 beta = start.to_vec();
-                (f, loss) = (fs, ls);
+                (f, loss, eta) = (fs, ls, es);
             }
         }
         if !f.is_finite() {
             beta[0] = 0.0;
-            (f, loss) = self.objective(&beta, l2);
+            (f, loss, eta) = self.objective(&beta, l2);
         }
         if !f.is_finite() {
             return Err(LogitError::Numerical {
@@ -570,7 +584,7 @@ impl<'a> Problem<'a> {
             let NewtonSums {
                 mut score,
                 hess: mut h,
-            } = self.newton_sums(&beta);
+            } = self.newton_sums(&eta);
             for j in 1..d {
                 h[j * d + j] += l2;
                 score[j] -= l2 * beta[j];
@@ -606,21 +620,22 @@ impl<'a> Problem<'a> {
             let mut accepted = None;
             for _ in 0..MAX_HALVINGS {
                 let trial: Vec<f64> = beta.iter().zip(&delta).map(|(b, s)| b + t * s).collect();
-                let (ft, lt) = self.objective(&trial, l2);
+                let (ft, lt, et) = self.objective(&trial, l2);
                 if ft.is_finite() && ft <= f + LINE_SEARCH_SLACK * f.abs() {
-                    accepted = Some((trial, ft, lt));
+                    accepted = Some((trial, ft, lt, et));
                     break;
                 }
                 t *= 0.5;
             }
             // No step lowers the objective: the fit has stalled at rounding level.
-            let Some((trial, ft, lt)) = accepted else {
+            let Some((trial, ft, lt, et)) = accepted else {
                 break;
             };
             let rel_change = (f - ft).abs() / f.abs().max(f64::MIN_POSITIVE);
             beta = trial;
             f = ft;
             loss = lt;
+            eta = et;
             if max_delta < tol {
                 converged = true;
                 break;
@@ -1060,7 +1075,7 @@ mod tests {
             .collect();
         let xs = x.as_slice().expect("standard layout");
         let problem = Problem::new(xs, n, 4, &y, &w, None).expect("valid");
-        let info = problem.newton_sums(&beta).hess;
+        let info = problem.newton_sums(&problem.etas(&beta)).hess;
         let d = 5;
         let est = beta.clone();
         let want: Vec<f64> = std::iter::once(b0).chain(truth).collect();
