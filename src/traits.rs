@@ -90,8 +90,11 @@ impl Discovery {
 /// Lead columns that are traits besides the inferred ones: the lead's source and campaign.
 const LEAD_CATEGORIES: [&str; 2] = ["source", "campaign"];
 
+/// Derives every trait and bins it. The activities are taken out of `inputs` and dropped once
+/// their traits are derived: nothing after trait discovery reads them, and at scale they are
+/// the largest table.
 pub fn discover(
-    inputs: &Inputs,
+    inputs: &mut Inputs,
     outcomes: &Outcomes,
     params: &DiscoveryParams,
 ) -> Result<Discovery> {
@@ -246,16 +249,18 @@ pub fn discover(
     let started = std::time::Instant::now();
     let mut decay = None;
     let mut decay_ms = 0;
-    match (&inputs.activities, inputs.leads.has("created_at")) {
+    match (inputs.activities.take(), inputs.leads.has("created_at")) {
         (Some(activities), true) => {
             // The activities before each lead's scoring date, joined once for the counts and
             // for the decay.
             let prior = engagement::prior(
                 &inputs.leads,
-                activities,
+                &activities,
                 params.engagement.scoring_offset_days,
             )?;
-            let counts = if activities.frame().height() == 0 {
+            let no_activities = activities.frame().height() == 0;
+            drop(activities);
+            let counts = if no_activities {
                 Vec::new()
             } else {
                 engagement::engagement_traits_of(&prior, &params.engagement)
@@ -270,7 +275,11 @@ pub fn discover(
             }
             if let Some((kind, share, seed)) = params.split {
                 let decay_started = std::time::Instant::now();
-                let prior = crate::decay::prior_of(&prior, crate::decay::MAX_TYPES);
+                // The decay's own copy, by lead; the matched activities go.
+                let prior = {
+                    let matched = prior;
+                    crate::decay::prior_of(&matched, crate::decay::MAX_TYPES)
+                };
                 let created = timestamps(leads, "created_at")?;
                 let rows: Vec<usize> = (0..population.won.len())
                     .map(|i| population.row(i))

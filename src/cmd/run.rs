@@ -65,10 +65,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     } else {
         let step = Instant::now();
         let spinner = crate::progress::spinner("trait discovery");
-        let d = traits::discover(&inputs, &linked.outcomes, &discovery_params(&settings))?;
-        // The activities have given their traits (and were counted when linked): nothing
-        // after this reads them, and at scale they are the largest table.
-        inputs.activities = None;
+        // Takes the activities (counted when linked) and drops them once their traits are
+        // derived.
+        let d = traits::discover(&mut inputs, &linked.outcomes, &discovery_params(&settings))?;
         spinner.finish_and_clear();
         report::traits_table::write(&out_dir, &d)?;
         written.extend(["traits.csv".into(), "traits.parquet".into()]);
