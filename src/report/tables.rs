@@ -119,15 +119,7 @@ pub fn write_all(
     if !rows.is_empty() {
         crate::report::write_tables::write(dir, "conversion_by_segment", &rows)?;
         // For the page, each group says which trait it is a value of.
-        let named: Vec<(String, ConversionRow)> = rows
-            .iter()
-            .map(|(t, r)| {
-                let mut r = r.clone();
-                r.group = format!("{t}: {}", r.group);
-                (t.clone(), r)
-            })
-            .collect();
-        keep("segment", &named);
+        keep("segment", &named_groups(&rows));
         stems.push("conversion_by_segment");
     }
     if inputs.leads.has("created_at") {
@@ -174,15 +166,7 @@ pub fn write_all(
                 rows.extend(per.into_iter().map(|r| (name.clone(), r)));
             }
             crate::report::write_tables::write(dir, "conversion_by_queue_tier", &rows)?;
-            let named: Vec<(String, ConversionRow)> = rows
-                .iter()
-                .map(|(q, r)| {
-                    let mut r = r.clone();
-                    r.group = format!("{q}: {}", r.group);
-                    (q.clone(), r)
-                })
-                .collect();
-            keep("queue and tier", &named);
+            keep("queue and tier", &named_groups(&rows));
             stems.push("conversion_by_queue_tier");
         }
     }
@@ -313,6 +297,18 @@ fn write_sla(
         }),
     )?;
     Ok(rows)
+}
+
+/// Rows whose group names its dimension (`"industry: Software"`), for tables that hold several
+/// dimensions in one.
+fn named_groups(rows: &[(String, ConversionRow)]) -> Vec<(String, ConversionRow)> {
+    rows.iter()
+        .map(|(dimension, r)| {
+            let mut r = r.clone();
+            r.group = format!("{dimension}: {}", r.group);
+            (dimension.clone(), r)
+        })
+        .collect()
 }
 
 /// `funnel.csv` (mature leads) and `source_roi.csv` / `.parquet` (all leads, wins so far).
