@@ -2,6 +2,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc keeps freed pages for reuse: the system allocator hands large blocks back to the
+/// kernel and zeroes fresh ones on every allocation, which cost a fifth of a 10M-lead run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = leadtune::cli::Cli::parse();
     match std::panic::catch_unwind(|| leadtune::cmd::run(cli)) {
