@@ -627,8 +627,10 @@ fn infer_numeric(df: &mut DataFrame, name: &str, decimal: u8) -> Result<bool> {
     Ok(infer_numeric_counting(df, name, decimal)?.is_some())
 }
 
-/// As [`infer_numeric`], returning how many non-finite values became missing.
+/// As [`infer_numeric`], returning how many non-finite values became missing. Parsed in
+/// parallel chunks, after a look at the first values (a text column fails there, cheaply).
 fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result<Option<usize>> {
+    use rayon::prelude::*;
     let column = df.column(name)?.clone();
     let Ok(text) = column.str() else {
         return Ok(None);
@@ -636,20 +638,44 @@ fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result
     if text.null_count() == text.len() {
         return Ok(None);
     }
-    let mut parsed = Vec::with_capacity(text.len());
-    let mut non_finite = 0;
-    for value in text.iter() {
-        match value {
-            None => parsed.push(None),
-            Some(v) => match values::parse_number(v, decimal) {
-                Ok(x) => parsed.push(Some(x)),
-                Err("not a finite number") => {
-                    non_finite += 1;
-                    parsed.push(None);
+    let text = text.rechunk();
+    let parse = |v: &str| values::parse_number(v, decimal);
+    let number = |r: &std::result::Result<f64, &str>| r.is_ok() || *r == Err("not a finite number");
+    if !text.iter().flatten().take(1000).all(|v| number(&parse(v))) {
+        return Ok(None);
+    }
+    const CHUNK: usize = 1 << 16;
+    let n = text.len();
+    let parts: Vec<Option<(Vec<Option<f64>>, usize)>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+            let mut parsed = Vec::with_capacity(hi - lo);
+            let mut non_finite = 0;
+            for i in lo..hi {
+                match text.get(i) {
+                    None => parsed.push(None),
+                    Some(v) => match parse(v) {
+                        Ok(x) => parsed.push(Some(x)),
+                        Err("not a finite number") => {
+                            non_finite += 1;
+                            parsed.push(None);
+                        }
+                        Err(_) => return None,
+                    },
                 }
-                Err(_) => return Ok(None),
-            },
-        }
+            }
+            Some((parsed, non_finite))
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(n);
+    let mut non_finite = 0;
+    for part in parts {
+        let Some((values, k)) = part else {
+            return Ok(None);
+        };
+        parsed.extend(values);
+        non_finite += k;
     }
     if non_finite == parsed.len() - text.null_count() {
         return Ok(None);

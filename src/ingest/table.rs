@@ -378,18 +378,22 @@ fn merge_chunks(
     dialect: Option<Dialect>,
     format: &'static str,
 ) -> Result<RawTable> {
-    let unique: Vec<(usize, usize)> = sinks[0]
-        .bound
-        .iter()
-        .copied()
-        .filter(|&(s, _)| sinks[0].spec.columns[s].unique)
-        .collect();
+    let unique = sinks[0].unique_columns();
     let describe = sinks[0].describe();
     use rayon::prelude::*;
-    let mut tables: Vec<RawTable> = sinks
+    let tables: Vec<RawTable> = sinks
         .into_par_iter()
         .map(|sink| sink.finish(dialect, format))
         .collect::<Result<_>>()?;
+    merge_tables(tables, &describe, &unique)
+}
+
+/// [`merge_chunks`] of tables already typed; `unique` as [`RowSink::unique_columns`].
+fn merge_tables(
+    mut tables: Vec<RawTable>,
+    describe: &Describe,
+    unique: &[(usize, usize)],
+) -> Result<RawTable> {
     let mut duplicates: Vec<Reject> = Vec::new();
     if !unique.is_empty() {
         let keys: Vec<Vec<StringChunked>> = tables
@@ -410,54 +414,89 @@ fn merge_chunks(
                     .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<_>>()?;
-        let total: usize = tables.iter().map(|t| t.rows.len()).sum();
-        let mut seen: Vec<PlHashMap<&str, u64>> =
-            vec![PlHashMap::with_capacity(total); unique.len()];
-        let mut keeps: Vec<Vec<bool>> = Vec::with_capacity(tables.len());
-        for (table, keys) in tables.iter().zip(&keys) {
-            let mut keep = vec![true; table.rows.len()];
-            for (i, &row) in table.rows.iter().enumerate() {
-                let key = |u: usize| keys[u].get(i).unwrap_or("");
-                let duplicate = unique
-                    .iter()
-                    .enumerate()
-                    .find_map(|(u, &(s, f))| seen[u].get(key(u)).map(|&first| (u, s, f, first)));
+        let rows: Vec<u64> = tables.iter().flat_map(|t| t.rows.iter().copied()).collect();
+        // The first row with each key: sharded by key hash when one column is unique (a row's
+        // fate then depends on its own key only), else in row order across the columns.
+        let repeats: Vec<(usize, usize, u64)> = if unique.len() == 1 {
+            let flat: Vec<&str> = keys
+                .iter()
+                .flat_map(|k| k[0].iter().map(|v| v.unwrap_or("")))
+                .collect();
+            first_seen_sharded(&flat)
+                .into_iter()
+                .map(|(i, first)| (i, 0, rows[first]))
+                .collect()
+        } else {
+            let flat: Vec<Vec<&str>> = (0..unique.len())
+                .map(|u| {
+                    keys.iter()
+                        .flat_map(|k| k[u].iter().map(|v| v.unwrap_or("")))
+                        .collect()
+                })
+                .collect();
+            let mut seen: Vec<PlHashMap<&str, u64>> =
+                vec![PlHashMap::with_capacity(rows.len()); unique.len()];
+            let mut repeats = Vec::new();
+            for (i, &row) in rows.iter().enumerate() {
+                let duplicate = (0..unique.len())
+                    .find_map(|u| seen[u].get(flat[u][i]).map(|&first| (i, u, first)));
                 match duplicate {
-                    Some((u, s, f, first)) => {
-                        let name = &describe.spec.columns[s].name;
-                        duplicates.push(describe.reject(
-                            row,
-                            Some(f),
-                            format!("duplicate {name} (the first, at row {first}, is kept)"),
-                            Some(key(u)),
-                        ));
-                        keep[i] = false;
-                    }
+                    Some(d) => repeats.push(d),
                     None => {
                         for (u, seen) in seen.iter_mut().enumerate() {
-                            seen.insert(key(u), row);
+                            seen.insert(flat[u][i], row);
                         }
                     }
                 }
             }
-            keeps.push(keep);
-        }
-        drop(seen);
-        // One gather of the rows kept, which also puts each column in one piece.
-        if keeps.iter().flatten().any(|k| !k) {
-            let kept: Vec<IdxSize> = keeps
-                .iter()
-                .flatten()
-                .enumerate()
-                .filter_map(|(i, &k)| k.then_some(i as IdxSize))
-                .collect();
+            repeats
+        };
+        if !repeats.is_empty() {
+            let mut keep = vec![true; rows.len()];
+            let flat_key = |i: usize, u: usize| {
+                let mut at = i;
+                for k in &keys {
+                    if at < k[u].len() {
+                        return k[u].get(at).unwrap_or("");
+                    }
+                    at -= k[u].len();
+                }
+                ""
+            };
+            for &(i, u, first) in &repeats {
+                keep[i] = false;
+                let (s, f) = unique[u];
+                let name = &describe.spec.columns[s].name;
+                duplicates.push(describe.reject(
+                    rows[i],
+                    Some(f),
+                    format!("duplicate {name} (the first, at row {first}, is kept)"),
+                    Some(flat_key(i, u)),
+                ));
+            }
+            drop(keys);
+            // One gather of the rows kept, column by column in parallel, which also puts each
+            // column in one piece.
             let mut table = concat_tables(tables)?;
-            table.df = table.df.take(&IdxCa::from_vec("kept".into(), kept))?;
+            table.df.rechunk_mut_par();
+            let kept: Vec<IdxSize> = (0..keep.len())
+                .filter(|&i| keep[i])
+                .map(|i| i as IdxSize)
+                .collect();
+            let idx = IdxCa::from_vec("kept".into(), kept);
+            use rayon::prelude::*;
+            let columns = table
+                .df
+                .columns()
+                .par_iter()
+                .map(|c| c.take(&idx))
+                .collect::<PolarsResult<Vec<_>>>()?;
+            table.df = DataFrame::new(idx.len(), columns)?;
             table.rows = table
                 .rows
                 .iter()
-                .zip(keeps.iter().flatten())
-                .filter_map(|(r, k)| k.then_some(*r))
+                .zip(&keep)
+                .filter_map(|(r, &k)| k.then_some(*r))
                 .collect();
             tables = vec![table];
         }
@@ -469,6 +508,43 @@ fn merge_chunks(
     }
     table.df.rechunk_mut_par();
     Ok(table)
+}
+
+/// For each key that repeats an earlier one, (its index, the index of the first): keys are
+/// sharded by hash and each shard is scanned in order, in parallel. Sorted by index.
+fn first_seen_sharded(keys: &[&str]) -> Vec<(usize, usize)> {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    const SHARDS: usize = 64;
+    let state = PlFixedStateQuality::default();
+    let shard_of: Vec<u8> = keys
+        .par_iter()
+        .map(|k| (state.hash_one(k) % SHARDS as u64) as u8)
+        .collect();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
+    for (i, &s) in shard_of.iter().enumerate() {
+        members[s as usize].push(i as u32);
+    }
+    drop(shard_of);
+    let mut repeats: Vec<(usize, usize)> = members
+        .par_iter()
+        .flat_map_iter(|idx| {
+            let mut seen: PlHashMap<&str, u32> = PlHashMap::with_capacity(idx.len());
+            let mut out = Vec::new();
+            for &i in idx {
+                let key = keys[i as usize];
+                match seen.get(key) {
+                    Some(&first) => out.push((i as usize, first as usize)),
+                    None => {
+                        seen.insert(key, i);
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    repeats.sort_unstable();
+    repeats
 }
 
 /// Tables read in pieces, as one (rows in order).
@@ -487,24 +563,16 @@ fn concat_tables(tables: Vec<RawTable>) -> Result<RawTable> {
 }
 
 fn read_parquet(bytes: &[u8], path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable> {
-    read_parquet_in_slices(
-        bytes,
-        path,
-        shown,
-        spec,
-        PARQUET_SLICE_ROWS,
-        PARQUET_CHUNK_ROWS,
-    )
+    read_parquet_in_slices(bytes, path, shown, spec, PARQUET_SLICE_ROWS)
 }
 
-/// [`read_parquet`], decoding `slice_rows` rows at a time and typing `chunk_rows` per task.
+/// [`read_parquet`], decoding `slice_rows` rows at a time.
 fn read_parquet_in_slices(
     bytes: &[u8],
     path: &Path,
     shown: &str,
     spec: &TableSpec,
     slice_rows: usize,
-    chunk_rows: usize,
 ) -> Result<RawTable> {
     let cannot = |e: PolarsError| Error::input(path, format!("cannot read Parquet: {e}"));
     let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
@@ -518,10 +586,9 @@ fn read_parquet_in_slices(
     let decimal = spec.decimal.unwrap_or(b'.');
     let mut first = RowSink::new(path, shown, spec, &headers, decimal)?;
     first.check_unique = false;
-    let mut sinks = vec![first];
+    let mut tables = Vec::new();
     // A slice of rows at a time (so the file's text is never all in memory beside the typed
-    // columns), each typed in parallel chunks as CSV is.
-    use rayon::prelude::*;
+    // columns), each typed column by column.
     let mut offset = 0;
     while offset < height {
         let len = slice_rows.max(1).min(height - offset);
@@ -541,34 +608,24 @@ fn read_parquet_in_slices(
             })
             .collect::<Result<_>>()?;
         drop(df);
-        let rows = texts.first().map_or(0, |t| t.len());
-        let mut part: Vec<RowSink> = Vec::new();
-        let chunk_rows = chunk_rows.max(1);
-        for _ in 0..rows.div_ceil(chunk_rows) {
-            let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
-            sink.notes.clear();
-            sink.check_unique = false;
-            part.push(sink);
-        }
-        part.par_iter_mut().enumerate().for_each(|(c, sink)| {
-            let hi = ((c + 1) * chunk_rows).min(rows);
-            let mut fields: Vec<&str> = Vec::with_capacity(texts.len());
-            for i in c * chunk_rows..hi {
-                fields.clear();
-                fields.extend(texts.iter().map(|c| c.get(i).unwrap_or("")));
-                sink.push((offset + i) as u64 + 1, &fields);
-            }
-        });
-        sinks.extend(part);
+        let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
+        sink.notes.clear();
+        sink.check_unique = false;
+        tables.push(sink.type_columns(&texts, offset)?);
         offset += len;
     }
-    merge_chunks(sinks, None, "parquet")
+    let describe = first.describe();
+    let unique = first.unique_columns();
+    let mut all = vec![first.finish(None, "parquet")?];
+    all.extend(tables);
+    merge_tables(all, &describe, &unique)
 }
 
-/// Rows of a Parquet table typed by one task.
-const PARQUET_CHUNK_ROWS: usize = 1 << 18;
 /// Rows of a Parquet table decoded at a time.
 const PARQUET_SLICE_ROWS: usize = 1 << 21;
+
+/// A column of a slice typed: its columns (every row) and the rows that fail, with why.
+type Typed = (Vec<Column>, Vec<(usize, String)>);
 
 /// A parsed cell of a spec column.
 enum Cell<'a> {
@@ -591,15 +648,19 @@ enum Builder {
 
 impl Builder {
     fn new(name: &str, kind: Kind) -> Self {
+        Builder::with_capacity(name, kind, 0)
+    }
+
+    fn with_capacity(name: &str, kind: Kind, n: usize) -> Self {
         let name = PlSmallStr::from(name);
         match kind {
-            Kind::Text | Kind::Status => Builder::Text(StringChunkedBuilder::new(name, 0)),
-            Kind::Timestamp => Builder::Timestamp(PrimitiveChunkedBuilder::new(name, 0)),
-            Kind::Number { .. } => Builder::Number(PrimitiveChunkedBuilder::new(name, 0)),
-            Kind::Flag => Builder::Flag(BooleanChunkedBuilder::new(name, 0)),
+            Kind::Text | Kind::Status => Builder::Text(StringChunkedBuilder::new(name, n)),
+            Kind::Timestamp => Builder::Timestamp(PrimitiveChunkedBuilder::new(name, n)),
+            Kind::Number { .. } => Builder::Number(PrimitiveChunkedBuilder::new(name, n)),
+            Kind::Flag => Builder::Flag(BooleanChunkedBuilder::new(name, n)),
             Kind::Period => Builder::Period(
-                StringChunkedBuilder::new(name, 0),
-                PrimitiveChunkedBuilder::new("period_start".into(), 0),
+                StringChunkedBuilder::new(name, n),
+                PrimitiveChunkedBuilder::new("period_start".into(), n),
             ),
         }
     }
@@ -981,6 +1042,153 @@ impl<'a> RowSink<'a> {
         self.rows.push(row);
     }
 
+    /// (spec index, field index) of the bound columns whose values must be unique.
+    fn unique_columns(&self) -> Vec<(usize, usize)> {
+        self.bound
+            .iter()
+            .copied()
+            .filter(|&(s, _)| self.spec.columns[s].unique)
+            .collect()
+    }
+
+    /// Types a slice of rows held as text columns (`texts[f]` is field `f`; a missing cell is
+    /// empty), column by column, with the outcome of [`RowSink::push`] for each row: a row is
+    /// rejected for the first bound column (in spec order) that does not parse, and the kept
+    /// rows' values are those `push` would give. Text that needs no change (already trimmed, not
+    /// a missing-value token) is kept as decoded, without a copy. Uniqueness is not checked
+    /// (as for chunks: [`merge_tables`] checks). Row numbers are `offset + i + 1`.
+    fn type_columns(mut self, texts: &[StringChunked], offset: usize) -> Result<RawTable> {
+        use rayon::prelude::*;
+        let rows = texts.first().map_or(0, |t| t.len());
+        let row_numbers: Option<StringChunked> =
+            self.bound.iter().any(|&(_, f)| f == ROW_NUMBER).then(|| {
+                StringChunked::from_iter_values(
+                    "row".into(),
+                    (0..rows).map(|i| (offset + i + 1).to_string()),
+                )
+            });
+        let text_of = |f: usize| -> &StringChunked {
+            if f == ROW_NUMBER {
+                row_numbers.as_ref().unwrap_or(&texts[0])
+            } else {
+                &texts[f]
+            }
+        };
+        let this = &self;
+        let bound: Vec<Typed> = self
+            .bound
+            .par_iter()
+            .map(|&(s, f)| this.type_column(&this.spec.columns[s], text_of(f)))
+            .collect::<Result<_>>()?;
+        let extra: Vec<Column> = self
+            .extra
+            .par_iter()
+            .map(|(f, _)| -> Result<Column> {
+                let text = &texts[*f];
+                Ok(this
+                    .clean_text(text)
+                    .with_name(this.headers[*f].as_str().into())
+                    .into_column())
+            })
+            .collect::<Result<_>>()?;
+        // The first failing column of each row, in spec order, rejects it.
+        let mut failures: Vec<(usize, usize, String)> = Vec::new();
+        for (b, (_, fails)) in bound.iter().enumerate() {
+            failures.extend(fails.iter().map(|(i, why)| (*i, b, why.clone())));
+        }
+        failures.sort_by_key(|&(i, b, _)| (i, b));
+        failures.dedup_by_key(|f| f.0);
+        let mut keep = vec![true; rows];
+        for (i, b, why) in failures {
+            keep[i] = false;
+            let f = self.bound[b].1;
+            let value = text_of(f).get(i).unwrap_or("").to_string();
+            self.reject((offset + i) as u64 + 1, Some(f), why, Some(&value));
+        }
+        let mut columns: Vec<Column> = bound.into_iter().flat_map(|(c, _)| c).collect();
+        columns.extend(extra);
+        let kept: Vec<u64> = (0..rows)
+            .filter(|&i| keep[i])
+            .map(|i| (offset + i) as u64 + 1)
+            .collect();
+        if kept.len() < rows {
+            let mask = BooleanChunked::from_slice("keep".into(), &keep);
+            columns = columns
+                .iter()
+                .map(|c| c.filter(&mask))
+                .collect::<PolarsResult<_>>()?;
+        }
+        let present = self
+            .bound
+            .iter()
+            .map(|&(s, _)| self.spec.columns[s].name.clone())
+            .collect();
+        let extra_names = self
+            .extra
+            .iter()
+            .map(|(f, _)| self.headers[*f].clone())
+            .collect();
+        Ok(RawTable {
+            df: DataFrame::new(kept.len(), columns)?,
+            rows: kept,
+            rows_read: rows as u64,
+            rejects: self.rejects,
+            dialect: None,
+            sha256: String::new(),
+            bytes: 0,
+            format: "parquet",
+            present,
+            extra: extra_names,
+            notes: self.notes,
+        })
+    }
+
+    /// Text as [`RowSink::push`] keeps it: missing values null, the rest trimmed. Without a copy
+    /// when no value changes.
+    fn clean_text(&self, text: &StringChunked) -> StringChunked {
+        let missing = |v: &str| values::is_missing(v, self.spec.missing);
+        let unchanged = text
+            .iter()
+            .all(|v| v.is_none_or(|v| !missing(v) && v.trim().len() == v.len()));
+        if unchanged {
+            text.clone()
+        } else {
+            text.iter()
+                .map(|v| v.filter(|v| !missing(v)).map(str::trim))
+                .collect::<StringChunked>()
+                .with_name(text.name().clone())
+        }
+    }
+
+    /// One bound column of a slice typed: its columns (as [`Builder::finish`] gives them, every
+    /// row, failed ones null) and the rows that fail with why.
+    fn type_column(&self, column: &ColumnSpec, text: &StringChunked) -> Result<Typed> {
+        let mut fails = Vec::new();
+        if column.kind == Kind::Text {
+            if column.non_empty {
+                let missing = |v: &str| values::is_missing(v, self.spec.missing);
+                for (i, v) in text.iter().enumerate() {
+                    if v.is_none_or(missing) {
+                        fails.push((i, format!("{} is empty", column.name)));
+                    }
+                }
+            }
+            let clean = self.clean_text(text).with_name(column.name.as_str().into());
+            return Ok((vec![clean.into_column()], fails));
+        }
+        let mut builder = Builder::with_capacity(&column.name, column.kind, text.len());
+        for (i, v) in text.iter().enumerate() {
+            match self.parse(column, v.unwrap_or("")) {
+                Ok(cell) => builder.push(cell),
+                Err(why) => {
+                    fails.push((i, why));
+                    builder.push(Cell::Null);
+                }
+            }
+        }
+        Ok((builder.finish()?, fails))
+    }
+
     fn finish(self, dialect: Option<Dialect>, format: &'static str) -> Result<RawTable> {
         let height = self.rows.len();
         let mut columns = Vec::new();
@@ -1117,7 +1325,7 @@ mod tests {
         }
     }
 
-    /// Parquet decoded a few rows at a time and typed in small chunks gives what reading it
+    /// Parquet decoded a few rows at a time gives what reading it
     /// whole gives: rows, rejects (duplicates across slices included) and row numbers.
     #[test]
     fn parquet_in_slices_equals_whole() {
@@ -1134,25 +1342,111 @@ mod tests {
             .unwrap();
         let spec = leads_spec();
         let path = Path::new("leads.parquet");
-        let read = |slice, chunk| {
-            read_parquet_in_slices(&bytes, path, "leads.parquet", &spec, slice, chunk).unwrap()
-        };
-        let whole = read(1 << 20, 1 << 20);
+        let read =
+            |slice| read_parquet_in_slices(&bytes, path, "leads.parquet", &spec, slice).unwrap();
+        let whole = read(1 << 20);
         assert_eq!(whole.rows, vec![1, 3, 5, 9]);
         assert_eq!(whole.rows_read, 9);
         assert_eq!(whole.rejects.len(), 5);
         for slice in 1..10 {
-            for chunk in 1..4 {
-                let parts = read(slice, chunk);
-                assert_eq!(parts.rows, whole.rows, "slice {slice} chunk {chunk}");
-                assert_eq!(parts.rows_read, whole.rows_read);
-                assert!(parts.df.equals_missing(&whole.df));
-                assert_eq!(
-                    rejects(&parts),
-                    rejects(&whole),
-                    "slice {slice} chunk {chunk}"
-                );
+            let parts = read(slice);
+            assert_eq!(parts.rows, whole.rows, "slice {slice}");
+            assert_eq!(parts.rows_read, whole.rows_read);
+            assert!(parts.df.equals_missing(&whole.df));
+            assert_eq!(rejects(&parts), rejects(&whole), "slice {slice}");
+        }
+    }
+
+    /// A spec with a column of every kind, the other columns kept, and a missing-value token.
+    fn every_kind_spec() -> TableSpec<'static> {
+        TableSpec {
+            table: "spend",
+            columns: vec![
+                ColumnSpec::new("id", Kind::Text).required().unique(),
+                ColumnSpec::new("at", Kind::Timestamp),
+                ColumnSpec::new("cost", Kind::Number { non_negative: true }),
+                ColumnSpec::new("flag", Kind::Flag),
+                ColumnSpec::new("status", Kind::Status),
+                ColumnSpec::new("period", Kind::Period),
+                ColumnSpec::new("note", Kind::Text),
+            ],
+            keep_extra: true,
+            header_for: &same_header,
+            missing: std::slice::from_ref(&*NA),
+            date_format: None,
+            delimiter: Some(b','),
+            decimal: Some(b'.'),
+            now_ms: i64::MAX,
+            now_label: "now",
+            unless: Vec::new(),
+        }
+    }
+
+    static NA: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| "n/a".to_string());
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Parquet typed column by column gives what CSV typed row by row gives for the same
+        /// cells: the same columns, kept rows and rejects (CSV rows count the header line).
+        #[test]
+        fn parquet_columns_type_as_csv_rows(
+            picks in proptest::collection::vec(proptest::collection::vec(0usize..6, 8), 1..40),
+            slice in 1usize..8,
+        ) {
+            const POOL: [[&str; 6]; 8] = [
+                ["A", "B", " C", "", "n/a", "D "],
+                ["2024-01-01", "bad", "", "2024-02-03T04:05:06", " 2024-03-01", "N/A"],
+                ["1.5", "-2", "x", "", "1e999", " 7"],
+                ["yes", "0", "maybe", "", "TRUE", " no"],
+                ["won", "lost", "open", "closed", "", "WON"],
+                ["2024-01", "2024-Q2", "2024-13", "", "2024-q3", "x"],
+                ["hello", " padded ", "", "n/a", "N/A", "ok"],
+                ["kept", "", " spaced", "NA", "n/a", "z"],
+            ];
+            let names = ["id", "at", "cost", "flag", "status", "period", "note", "extra"];
+            let cell = |r: &Vec<usize>, c: usize| POOL[c][r[c]];
+            let mut csv_text = Vec::new();
+            {
+                let mut w = csv::Writer::from_writer(&mut csv_text);
+                w.write_record(names).unwrap();
+                for r in &picks {
+                    w.write_record((0..8).map(|c| cell(r, c))).unwrap();
+                }
             }
+            let columns: Vec<Column> = (0..8)
+                .map(|c| {
+                    Column::new(
+                        names[c].into(),
+                        picks.iter().map(|r| cell(r, c)).collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            let mut df = DataFrame::new(picks.len(), columns).unwrap();
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+            let spec = every_kind_spec();
+            let csv = read_csv_bytes(&csv_text, "t.csv", &spec).unwrap();
+            let pq = read_parquet_in_slices(&bytes, Path::new("t.parquet"), "t.csv", &spec, slice)
+                .unwrap();
+            prop_assert_eq!(pq.rows.iter().map(|r| r + 1).collect::<Vec<_>>(), csv.rows.clone());
+            prop_assert_eq!(pq.rows_read, csv.rows_read);
+            prop_assert!(pq.df.equals_missing(&csv.df), "{:?}\n{:?}", pq.df, csv.df);
+            let shifted: Vec<String> = pq
+                .rejects
+                .iter()
+                .map(|r| {
+                    // A duplicate names the first row, which counts the header in CSV too.
+                    let reason = match r.reason.split_once("at row ") {
+                        Some((head, tail)) => {
+                            let (n, rest) = tail.split_once(',').unwrap();
+                            format!("{head}at row {},{rest}", n.parse::<u64>().unwrap() + 1)
+                        }
+                        None => r.reason.clone(),
+                    };
+                    format!("{:?}", Reject { row: r.row + 1, reason, ..r.clone() })
+                })
+                .collect();
+            prop_assert_eq!(shifted, rejects(&csv));
         }
     }
 
