@@ -90,25 +90,19 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
     use rayon::prelude::*;
     let offset_ms = (offset_days * DAY_MS) as i64;
     let n = leads.len();
-    let lead_ids = leads.frame().column("lead_id")?.str()?.clone();
-    let created = leads
-        .frame()
-        .column("created_at")?
-        .cast(&DataType::Int64)?
+    let created = leads.frame().column("created_at")?.cast(&DataType::Int64)?;
+    // Each lead's scoring date (None without created_at).
+    let scoring: Vec<Option<i64>> = created
         .i64()?
-        .clone();
-    let mut index: PlHashMap<&str, (u32, i64)> = PlHashMap::with_capacity(n);
-    for (row, (id, c)) in lead_ids.iter().zip(created.iter()).enumerate() {
-        if let (Some(id), Some(c)) = (id, c) {
-            index.entry(id).or_insert((row as u32, c + offset_ms));
-        }
-    }
+        .iter()
+        .map(|c| c.map(|c| c + offset_ms))
+        .collect();
+    let lead_rows = activities.lead_rows(leads)?;
     let frame = activities.frame();
-    let ids = frame.column("lead_id")?.str()?.rechunk();
     let times = frame.column("occurred_at")?.cast(&DataType::Int64)?;
     let times = times.i64()?.rechunk();
     let types = frame.column("type")?.str()?.rechunk();
-    let (ids, times, types) = (ids.as_ref(), times.as_ref(), types.as_ref());
+    let (times, types) = (times.as_ref(), types.as_ref());
     let height = frame.height();
     struct Part {
         rows: Vec<u32>,
@@ -127,11 +121,11 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
                 names: Vec::new(),
             };
             let mut local: PlHashMap<&str, u32> = PlHashMap::new();
-            for i in lo..hi {
-                let (Some(id), Some(t)) = (ids.get(i), times.get(i)) else {
+            for (i, &row) in lead_rows.iter().enumerate().take(hi).skip(lo) {
+                let Some(t) = times.get(i).filter(|_| row != crate::ingest::NO_LEAD) else {
                     continue;
                 };
-                let Some(&(row, scoring)) = index.get(id) else {
+                let Some(scoring) = scoring[row as usize] else {
                     continue;
                 };
                 if t > scoring {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::values::{Millis, format_timestamp};
-use crate::ingest::{Inputs, Reject};
+use crate::ingest::{Inputs, NO_LEAD, Reject};
 use crate::matching::{CustomerIdentity, CustomerIndex};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -177,39 +177,44 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         }
     }
 
-    // Activities for no known lead are rejected: a lookup of the lead ids, no copy of the table.
+    // Activities for no known lead are rejected: each one's lead row, found once (the
+    // engagement traits use the same rows), no copy of the table.
     let mut activities_used: Option<(u64, Option<i64>)> = None;
     if let Some(activities) = &inputs.activities {
-        let known: std::collections::HashSet<&str> =
-            leads.column("lead_id")?.str()?.iter().flatten().collect();
+        let lead_rows = activities.lead_rows(&inputs.leads)?;
         let a = activities.frame();
         let ids = a.column("lead_id")?.str()?;
         let rows = a.column("row")?.u64()?;
         let occurred = a.column("occurred_at")?.cast(&DataType::Int64)?;
-        let occurred = occurred.i64()?;
+        let occurred = occurred.i64()?.rechunk();
         let file = file_of(inputs, "activities");
-        let (mut used, mut latest) = (0u64, None::<i64>);
-        for i in 0..a.height() {
-            match ids.get(i) {
-                Some(id) if known.contains(id) => {
-                    used += 1;
-                    if let Some(t) = occurred.get(i) {
-                        latest = Some(latest.map_or(t, |l| l.max(t)));
-                    }
-                }
-                id => rejects.push(Reject {
-                    table: "activities",
-                    file: file.clone(),
-                    row: rows.get(i).unwrap_or(0),
-                    column: "lead_id".into(),
-                    reason: UNKNOWN_LEAD.into(),
-                    value: id.map(str::to_string),
-                }),
-            }
+        let used = lead_rows.iter().filter(|&&r| r != NO_LEAD).count() as u64;
+        let latest = {
+            use rayon::prelude::*;
+            let values = occurred.cont_slice().ok();
+            lead_rows
+                .par_iter()
+                .enumerate()
+                .filter(|(_, r)| **r != NO_LEAD)
+                .filter_map(|(i, _)| match values {
+                    Some(v) if occurred.null_count() == 0 => Some(v[i]),
+                    _ => occurred.get(i),
+                })
+                .max()
+        };
+        for (i, _) in lead_rows.iter().enumerate().filter(|(_, r)| **r == NO_LEAD) {
+            let id = ids.get(i);
+            rejects.push(Reject {
+                table: "activities",
+                file: file.clone(),
+                row: rows.get(i).unwrap_or(0),
+                column: "lead_id".into(),
+                reason: UNKNOWN_LEAD.into(),
+                value: id.map(str::to_string),
+            });
         }
         activities_used = Some((used, latest));
     }
-
     // The data's end date: given, or the latest timestamp seen in what is used.
     let as_of_given = params.as_of_ms.is_some();
     let as_of_ms = match params.as_of_ms {

@@ -2,7 +2,9 @@
 //! email domain or company name. DOMAIN.md: an imported list can contain existing customers, and
 //! a colleague must not cold-call one.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use polars::prelude::PlHashMap;
 
 /// Which rule matched a lead to a customer (first rule wins, in this order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -130,18 +132,28 @@ fn fold(text: &str) -> String {
     out
 }
 
+/// `text` trimmed and lowercased, borrowed when it already is.
+fn lowered(text: &str) -> Cow<'_, str> {
+    let t = text.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(t.to_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
 /// `https://WWW.Nordic-Steel.se/kontakt` -> `nordic-steel.se`; `anna@x.se` -> `x.se`.
 pub fn normalize_domain(text: &str) -> Option<String> {
-    let mut d = text.trim().to_lowercase();
+    let lower = lowered(text);
+    let mut d: &str = &lower;
     if let Some((_, host)) = d.rsplit_once('@') {
-        d = host.to_string();
+        d = host;
     }
     if let Some((_, rest)) = d.split_once("://") {
-        d = rest.to_string();
+        d = rest;
     }
     let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
-    d.truncate(end);
-    let d = d.trim_end_matches('.');
+    let d = d[..end].trim_end_matches('.');
     let d = d.strip_prefix("www.").unwrap_or(d);
     (d.contains('.') && !d.starts_with('.') && !d.contains(char::is_whitespace))
         .then(|| d.to_string())
@@ -149,9 +161,9 @@ pub fn normalize_domain(text: &str) -> Option<String> {
 
 /// Lowercased email, when it looks like one.
 pub fn normalize_email(text: &str) -> Option<String> {
-    let e = text.trim().to_lowercase();
+    let e = lowered(text);
     let (local, host) = e.split_once('@')?;
-    (!local.is_empty() && host.contains('.')).then_some(e.clone())
+    (!local.is_empty() && host.contains('.')).then(|| e.into_owned())
 }
 
 /// The company domain of an email: its domain unless it is a free-mail provider.
@@ -164,11 +176,23 @@ pub fn email_company_domain(text: &str) -> Option<String> {
 /// Company name: casefolded, letters folded, punctuation dropped, legal suffixes removed,
 /// spaces removed (`Nordic Steel AB` == `NORDIC-STEEL` == `nordicsteel`). None when < 3 chars.
 pub fn normalize_company(text: &str) -> Option<String> {
-    let folded = fold(text);
-    let cleaned: String = folded
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
+    let cleaned: String = if text.is_ascii() {
+        // The same as below for ASCII text, without the per-character folding.
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    b.to_ascii_lowercase() as char
+                } else {
+                    ' '
+                }
+            })
+            .collect()
+    } else {
+        fold(text)
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect()
+    };
     let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
     if tokens.first() == Some(&"the") {
         tokens.remove(0);
@@ -199,9 +223,9 @@ pub struct CustomerIdentity<'a> {
 /// A lookup of existing customers by normalised domain, email and company.
 #[derive(Default)]
 pub struct CustomerIndex {
-    domains: HashMap<String, String>,
-    emails: HashMap<String, String>,
-    companies: HashMap<String, String>,
+    domains: PlHashMap<String, String>,
+    emails: PlHashMap<String, String>,
+    companies: PlHashMap<String, String>,
 }
 
 impl CustomerIndex {
@@ -237,24 +261,24 @@ impl CustomerIndex {
     ) -> Option<(&str, MatchRule)> {
         let by_domain = domain
             .and_then(normalize_domain)
-            .and_then(|d| self.domains.get(&d))
+            .and_then(|d| self.domains.get(d.as_str()))
             .map(|id| (id.as_str(), MatchRule::Domain));
         let by_email = || {
             email
                 .and_then(normalize_email)
-                .and_then(|e| self.emails.get(&e))
+                .and_then(|e| self.emails.get(e.as_str()))
                 .map(|id| (id.as_str(), MatchRule::Email))
         };
         let by_email_domain = || {
             email
                 .and_then(email_company_domain)
-                .and_then(|d| self.domains.get(&d))
+                .and_then(|d| self.domains.get(d.as_str()))
                 .map(|id| (id.as_str(), MatchRule::EmailDomain))
         };
         let by_company = || {
             company
                 .and_then(normalize_company)
-                .and_then(|n| self.companies.get(&n))
+                .and_then(|n| self.companies.get(n.as_str()))
                 .map(|id| (id.as_str(), MatchRule::Company))
         };
         by_domain

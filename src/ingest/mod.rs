@@ -81,10 +81,64 @@ table_newtype!(
     Deals,
     "Deals: `row`, `deal_id`, `lead_id`, `status` (won/lost/open), optional `created_at`, `closed_at`, `amount`."
 );
-table_newtype!(
-    Activities,
-    "Activities: `row`, `lead_id`, `occurred_at`, `type`, optional `value`."
-);
+/// Activities: `row`, `lead_id`, `occurred_at`, `type`, optional `value`.
+#[derive(Debug, Clone)]
+pub struct Activities {
+    df: DataFrame,
+    /// Each activity's lead row (see [`Activities::lead_rows`]), found once.
+    lead_rows: std::sync::OnceLock<Vec<u32>>,
+}
+
+/// The lead row of an activity whose `lead_id` names no lead.
+pub const NO_LEAD: u32 = u32::MAX;
+
+impl Activities {
+    pub fn new(df: DataFrame) -> Self {
+        Activities {
+            df,
+            lead_rows: std::sync::OnceLock::new(),
+        }
+    }
+    pub fn frame(&self) -> &DataFrame {
+        &self.df
+    }
+    pub fn has(&self, column: &str) -> bool {
+        self.df.schema().contains(column)
+    }
+
+    /// Each activity's row among `leads` by `lead_id` ([`NO_LEAD`] when none has it): one hash
+    /// lookup per activity, in parallel chunks, the first time; later calls share the result.
+    /// `leads` must be the leads these activities were read with.
+    pub fn lead_rows(&self, leads: &Leads) -> Result<&[u32]> {
+        if let Some(rows) = self.lead_rows.get() {
+            return Ok(rows);
+        }
+        use rayon::prelude::*;
+        let lead_ids = leads.frame().column("lead_id")?.str()?.rechunk();
+        let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(lead_ids.len());
+        for (row, id) in lead_ids.iter().enumerate() {
+            if let Some(id) = id {
+                index.entry(id).or_insert(row as u32);
+            }
+        }
+        let ids = self.df.column("lead_id")?.str()?.rechunk();
+        const CHUNK: usize = 1 << 16;
+        let n = ids.len();
+        let rows: Vec<u32> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .flat_map_iter(|c| {
+                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+                let (ids, index) = (&ids, &index);
+                (lo..hi).map(move |i| {
+                    ids.get(i)
+                        .and_then(|id| index.get(id).copied())
+                        .unwrap_or(NO_LEAD)
+                })
+            })
+            .collect();
+        Ok(self.lead_rows.get_or_init(|| rows))
+    }
+}
 table_newtype!(
     Spend,
     "Spend: `row`, `source`, `period`, `period_start`, `cost`, optional `campaign`."
@@ -210,11 +264,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
                     df: with_rows(raw)?,
                 })
             }
-            "activities" => {
-                activities = Some(Activities {
-                    df: with_rows(raw)?,
-                })
-            }
+            "activities" => activities = Some(Activities::new(with_rows(raw)?)),
             "spend" => {
                 spend = Some(Spend {
                     df: with_rows(raw)?,
@@ -304,9 +354,12 @@ pub fn read_for_scoring(
         traits.push(Trait { name, numeric });
     }
     let activities = match activities {
-        Some(path) => Some(Activities {
-            df: with_rows(read("activities", path, activity_columns(), false)?)?,
-        }),
+        Some(path) => Some(Activities::new(with_rows(read(
+            "activities",
+            path,
+            activity_columns(),
+            false,
+        )?)?)),
         None => None,
     };
     Ok(ScoringInputs {
