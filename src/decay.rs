@@ -388,7 +388,7 @@ pub fn fit(prior: &Prior, population: &Population, split: &Split) -> Option<Deca
 }
 
 /// `engagement_decayed` for every lead row, from a spec.
-pub fn values(prior: &Prior, spec: &DecaySpec) -> Vec<Option<f64>> {
+pub fn values(prior: &Prior, spec: &DecaySpec) -> crate::binning::Numbers {
     let weights: Vec<f64> = prior
         .types
         .iter()

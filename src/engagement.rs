@@ -8,6 +8,7 @@
 
 use polars::prelude::*;
 
+use crate::binning::Numbers;
 use crate::error::Result;
 use crate::ingest::{Activities, Leads};
 
@@ -25,7 +26,7 @@ pub struct EngagementParams {
 #[derive(Debug, Clone)]
 pub struct EngagementTrait {
     pub name: String,
-    pub values: Vec<Option<f64>>,
+    pub values: Numbers,
 }
 
 /// A type name fit for a column name: lowercase, non-alphanumerics as `_`.
@@ -383,7 +384,8 @@ mod tests {
                     )
                 })
                 .values
-                .clone()
+                .iter()
+                .collect::<Vec<_>>()
         };
         // The meeting on 02-20 is after the scoring date: not counted.
         assert_eq!(get("meeting_7d"), vec![Some(1.0), Some(0.0)]);
@@ -426,7 +428,7 @@ mod tests {
                 "days_since_last_activity"
             ]
         );
-        let get = |i: usize| traits[i].values.clone();
+        let get = |i: usize| traits[i].values.iter().collect::<Vec<_>>();
         assert_eq!(get(0), vec![Some(1201.0), Some(1.0), Some(0.0)]);
         assert_eq!(get(1), vec![Some(1200.0), Some(0.0), Some(0.0)]);
         assert_eq!(get(2), vec![Some(1.0), Some(1.0), Some(0.0)]);

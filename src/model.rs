@@ -172,7 +172,7 @@ pub fn assign(bins: &TraitBins, values: &TraitValues, rows: &[usize]) -> Vec<u16
     match values {
         TraitValues::Numeric(v) => rows
             .iter()
-            .map(|&r| bins.numeric_bin(v[r]) as u16)
+            .map(|&r| bins.numeric_bin(v.get(r)) as u16)
             .collect(),
         TraitValues::Categorical { codes, labels } => {
             let by_code: Vec<u16> = labels

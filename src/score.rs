@@ -67,8 +67,8 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
             Some(TraitValues::Numeric(v)) => rows
                 .iter()
                 .map(|&r| {
-                    let b = binning::numeric_bin(rules.iter().copied(), v[r]);
-                    c.missing += u64::from(v[r].is_none_or(|x| !x.is_finite()));
+                    let b = binning::numeric_bin(rules.iter().copied(), v.get(r));
+                    c.missing += u64::from(v.get(r).is_none_or(|x| !x.is_finite()));
                     b as u16
                 })
                 .collect(),
@@ -334,7 +334,7 @@ mod properties {
     fn reasons_by_hand() {
         // Numeric bins r0 (<= 10) -12 and r1 (> 10) +5; categories c0 +5 and c1 -12.
         let config = config(vec![10.0], vec![-12, 5], 2, (80, 60));
-        let numeric = TraitValues::Numeric(vec![Some(3.0), Some(30.0)]);
+        let numeric = TraitValues::Numeric(vec![Some(3.0), Some(30.0)].into());
         let categorical = TraitValues::Categorical {
             codes: vec![Some(1), Some(0)],
             labels: vec!["c0".into(), "c1".into()],

@@ -227,7 +227,7 @@ pub fn discover(
                 traits.push(TraitInput {
                     name,
                     origin,
-                    values: TraitValues::Numeric(days_from_created(&dates, leads)?),
+                    values: TraitValues::Numeric(days_from_created(&dates, leads)?.into()),
                 });
                 kinds.push(TraitKind::Date);
                 continue;
@@ -427,7 +427,7 @@ pub fn lead_values(
                 .iter()
                 .map(|v| v.and_then(|v| crate::ingest::values::parse_timestamp(v, date_format)))
                 .collect();
-            TraitValues::Numeric(days_from_created(&dates, leads)?)
+            TraitValues::Numeric(days_from_created(&dates, leads)?.into())
         }
         TraitKind::Activity => return Ok(None),
     }))
@@ -477,7 +477,7 @@ fn missing_by_contact(
     mask: &[bool],
 ) -> Option<MissingByContact> {
     let is_missing = |i: usize| match values {
-        TraitValues::Numeric(v) => v[i].is_none(),
+        TraitValues::Numeric(v) => v.get(i).is_none(),
         TraitValues::Categorical { codes, .. } => codes[i].is_none(),
     };
     let share = |want: bool| {

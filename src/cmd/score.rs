@@ -134,7 +134,7 @@ pub struct Engagement<'a> {
     activities: Option<&'a ingest::Activities>,
     rules: &'a export::ScoringRules,
     counts: std::cell::OnceCell<Vec<engagement::EngagementTrait>>,
-    decayed: std::cell::OnceCell<Option<Vec<Option<f64>>>>,
+    decayed: std::cell::OnceCell<Option<crate::binning::Numbers>>,
 }
 
 impl<'a> Engagement<'a> {
@@ -172,7 +172,7 @@ impl<'a> Engagement<'a> {
     }
 
     /// `engagement_decayed` (None without activities, dates or a fitted decay).
-    fn decayed(&self) -> Result<Option<&Vec<Option<f64>>>> {
+    fn decayed(&self) -> Result<Option<&crate::binning::Numbers>> {
         if self.decayed.get().is_none() {
             let values = match (self.activities, &self.rules.decay) {
                 (Some(a), Some(spec)) if self.leads.has("created_at") => {
@@ -212,7 +212,7 @@ pub fn trait_values(
                 None if engagement.activities.is_some() => {
                     Ok(
                         engagement::absent_trait(&t.name, leads, &config.scoring.activity_windows)?
-                            .map(TraitValues::Numeric),
+                            .map(|v| TraitValues::Numeric(v.into())),
                     )
                 }
                 None => Ok(None),
