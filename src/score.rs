@@ -1,6 +1,7 @@
 //! Scoring: a [`ScoringConfig`] applied to leads' trait values. The one scoring code, used by
 //! `run` (training, validation and every lead) and by `score` alike.
 
+use polars::prelude::{PolarsResult, StringChunked, StringChunkedBuilder};
 use serde::Serialize;
 
 use crate::binning::{self, BinRule, Origin, TraitValues};
@@ -182,6 +183,59 @@ impl Scored {
             })
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+impl Scored {
+    /// Every lead's [`Scored::reasons`] as one text column: each bin's `trait=bin (+points)` is
+    /// formatted once, and the leads are done in parallel chunks.
+    pub fn reasons_column(
+        &self,
+        config: &ScoringConfig,
+        k: usize,
+        name: &str,
+    ) -> PolarsResult<StringChunked> {
+        use rayon::prelude::*;
+        let texts: Vec<Vec<String>> = config
+            .traits
+            .iter()
+            .map(|tr| {
+                tr.bins
+                    .iter()
+                    .map(|b| format!("{}={} ({:+})", tr.name, b.label, b.points))
+                    .collect()
+            })
+            .collect();
+        const CHUNK: usize = 1 << 16;
+        let n = self.score.len();
+        let chunks: Vec<StringChunked> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+                let mut out = StringChunkedBuilder::new(name.into(), hi - lo);
+                let mut parts: Vec<(usize, i64)> = Vec::new();
+                let mut line = String::new();
+                for i in lo..hi {
+                    parts.clear();
+                    parts.extend(self.breakdown(config, i).filter(|p| p.1 != 0));
+                    parts.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+                    line.clear();
+                    for (j, &(t, _)) in parts.iter().take(k).enumerate() {
+                        if j > 0 {
+                            line.push_str("; ");
+                        }
+                        line.push_str(&texts[t][self.bins[t][i] as usize]);
+                    }
+                    out.append_value(&line);
+                }
+                out.finish()
+            })
+            .collect();
+        let mut all = StringChunkedBuilder::new(name.into(), 0).finish();
+        for c in &chunks {
+            all.append(c)?;
+        }
+        Ok(all.rechunk().into_owned())
     }
 }
 
@@ -416,6 +470,13 @@ mod properties {
                     let idx = config.traits.iter().position(|x| x.name == t).unwrap();
                     prop_assert_eq!(parts[idx].1, points);
                 }
+            }
+            // The reasons column (each bin's text formatted once) says what each lead's do.
+            let column = s.reasons_column(&config, 3, "reasons").unwrap();
+            prop_assert_eq!(column.len(), s.score.len());
+            for i in 0..s.score.len() {
+                let one = s.reasons(&config, i, 3);
+                prop_assert_eq!(column.get(i), Some(one.as_str()));
             }
             // Higher scores never land in a lower tier, nor get a lower probability.
             let mut order: Vec<usize> = rows.clone();

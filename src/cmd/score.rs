@@ -262,11 +262,11 @@ pub fn write_scores(
         Column::new("completeness".into(), &scored.completeness),
     ];
     if explain.reasons > 0 {
-        let reasons: Vec<String> = (0..n)
-            .into_par_iter()
-            .map(|i| scored.reasons(config, i, explain.reasons))
-            .collect();
-        columns.push(Column::new("reasons".into(), reasons));
+        columns.push(
+            scored
+                .reasons_column(config, explain.reasons, "reasons")?
+                .into_column(),
+        );
     }
     if explain.breakdown {
         columns.push(Column::new(
