@@ -105,17 +105,25 @@ pub fn write_all(
             stems.push(stem);
         }
     }
-    // Segments: one table, one dimension per trait.
-    let mut rows = Vec::new();
-    for name in segments.iter().filter(|n| inputs.leads.has(n)) {
-        let values = leads.text_of(name);
-        let values: Vec<Option<&str>> = values.iter().collect();
-        rows.extend(
-            conversion::conversion_table(&leads.facts(|i| values[i]), min)
-                .into_iter()
-                .map(|r| (name.clone(), r)),
-        );
-    }
+    // Segments: one table, one dimension per trait (the traits counted in parallel).
+    let rows: Vec<(String, ConversionRow)> = {
+        use rayon::prelude::*;
+        let named: Vec<&String> = segments.iter().filter(|n| inputs.leads.has(n)).collect();
+        named
+            .par_iter()
+            .map(|name| {
+                let values = leads.text_of(name);
+                let values: Vec<Option<&str>> = values.iter().collect();
+                conversion::conversion_table(&leads.facts(|i| values[i]), min)
+                    .into_iter()
+                    .map(|r| ((*name).clone(), r))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    };
     if !rows.is_empty() {
         crate::report::write_tables::write(dir, "conversion_by_segment", &rows)?;
         // For the page, each group says which trait it is a value of.
