@@ -13,7 +13,7 @@
 //! empty, so that any new lead falls in exactly one bin. An empty bin has WoE 0 (neutral).
 
 use polars::prelude::{InitHashMaps, PlHashMap};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -147,7 +147,7 @@ pub enum TraitValues {
 impl TraitValues {
     /// Encodes text values as category codes (labels in order of first appearance).
     pub fn categorical<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TraitValues {
-        let mut index: HashMap<&'a str, u32> = HashMap::new();
+        let mut index: PlHashMap<&'a str, u32> = PlHashMap::new();
         let mut labels = Vec::new();
         let codes = values
             .map(|v| {

@@ -270,7 +270,7 @@ pub fn identity_by_values<'a>(
     numeric: bool,
 ) -> Option<String> {
     let (mut n, mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize, 0usize);
-    let mut distinct = std::collections::HashSet::new();
+    let mut distinct: polars::prelude::PlHashSet<&str> = Default::default();
     let mut integers = true;
     for v in values {
         n += 1;

@@ -179,8 +179,12 @@ pub fn discover(
             .iter()
             .map(|t| (t.name.clone(), t.numeric)),
     );
-    let mut after_response: Vec<(String, Option<f64>)> = Vec::new();
-    for (name, numeric) in candidates {
+    // Each candidate on its own (in parallel), then taken in order.
+    enum Found {
+        Identity(Verdict),
+        Trait(TraitInput, TraitKind, Option<(String, Option<f64>)>),
+    }
+    let examine = |(name, numeric): (String, bool)| -> Result<Found> {
         let column = leads.column(&name)?;
         let origin = if params.engagement_columns.contains(&name) {
             Origin::Engagement
@@ -204,44 +208,55 @@ pub fn discover(
                 if let Some(reason) =
                     leakage::identity_by_values(&name, text.iter().map(String::as_str), true)
                 {
-                    identities.push(identity(&name, reason));
-                    continue;
+                    return Ok(Found::Identity(identity(&name, reason)));
                 }
             }
-            traits.push(TraitInput {
+            let input = TraitInput {
                 name,
                 origin,
                 values: TraitValues::Numeric(values.iter().collect()),
-            });
-            kinds.push(TraitKind::Numeric);
-        } else {
-            let text = column.cast(&DataType::String)?;
-            let text = text.str()?;
-            if let Some(dates) = date_values(text, params.date_format.as_deref()) {
-                // A date-valued trait: days from the lead's creation (negative = before), and
-                // how often it falls after the first response.
-                after_response.push((
-                    name.clone(),
-                    share_after(&dates, leads, "first_response_at")?,
-                ));
-                traits.push(TraitInput {
-                    name,
-                    origin,
-                    values: TraitValues::Numeric(days_from_created(&dates, leads)?.into()),
-                });
-                kinds.push(TraitKind::Date);
-                continue;
-            }
-            if let Some(reason) = leakage::identity_by_values(&name, text.iter().flatten(), false) {
-                identities.push(identity(&name, reason));
-                continue;
-            }
-            traits.push(TraitInput {
+            };
+            return Ok(Found::Trait(input, TraitKind::Numeric, None));
+        }
+        let text = column.cast(&DataType::String)?;
+        let text = text.str()?;
+        if let Some(dates) = date_values(text, params.date_format.as_deref()) {
+            // A date-valued trait: days from the lead's creation (negative = before), and how
+            // often it falls after the first response.
+            let after = (
+                name.clone(),
+                share_after(&dates, leads, "first_response_at")?,
+            );
+            let input = TraitInput {
                 name,
                 origin,
-                values: TraitValues::categorical(text.iter()),
-            });
-            kinds.push(TraitKind::Categorical);
+                values: TraitValues::Numeric(days_from_created(&dates, leads)?.into()),
+            };
+            return Ok(Found::Trait(input, TraitKind::Date, Some(after)));
+        }
+        if let Some(reason) = leakage::identity_by_values(&name, text.iter().flatten(), false) {
+            return Ok(Found::Identity(identity(&name, reason)));
+        }
+        let input = TraitInput {
+            name,
+            origin,
+            values: TraitValues::categorical(text.iter()),
+        };
+        Ok(Found::Trait(input, TraitKind::Categorical, None))
+    };
+    let found: Vec<Result<Found>> = {
+        use rayon::prelude::*;
+        candidates.into_par_iter().map(examine).collect()
+    };
+    let mut after_response: Vec<(String, Option<f64>)> = Vec::new();
+    for f in found {
+        match f? {
+            Found::Identity(verdict) => identities.push(verdict),
+            Found::Trait(input, kind, after) => {
+                traits.push(input);
+                kinds.push(kind);
+                after_response.extend(after);
+            }
         }
     }
 
