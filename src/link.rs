@@ -186,22 +186,15 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         let ids = a.column("lead_id")?.str()?;
         let rows = a.column("row")?.u64()?;
         let occurred = a.column("occurred_at")?.cast(&DataType::Int64)?;
-        let occurred = occurred.i64()?.rechunk();
+        let occurred = occurred.i64()?;
         let file = file_of(inputs, "activities");
         let used = lead_rows.iter().filter(|&&r| r != NO_LEAD).count() as u64;
-        let latest = {
-            use rayon::prelude::*;
-            let values = occurred.cont_slice().ok();
-            lead_rows
-                .par_iter()
-                .enumerate()
-                .filter(|(_, r)| **r != NO_LEAD)
-                .filter_map(|(i, _)| match values {
-                    Some(v) if occurred.null_count() == 0 => Some(v[i]),
-                    _ => occurred.get(i),
-                })
-                .max()
-        };
+        let latest = occurred
+            .iter()
+            .zip(lead_rows)
+            .filter(|(_, r)| **r != NO_LEAD)
+            .filter_map(|(t, _)| t)
+            .max();
         for (i, _) in lead_rows.iter().enumerate().filter(|(_, r)| **r == NO_LEAD) {
             let id = ids.get(i);
             rejects.push(Reject {

@@ -415,25 +415,22 @@ fn merge_tables(
             })
             .collect::<Result<_>>()?;
         let rows: Vec<u64> = tables.iter().flat_map(|t| t.rows.iter().copied()).collect();
+        // Each unique column's keys, all pieces in row order.
+        let flat: Vec<Vec<&str>> = (0..unique.len())
+            .map(|u| {
+                keys.iter()
+                    .flat_map(|k| k[u].iter().map(|v| v.unwrap_or("")))
+                    .collect()
+            })
+            .collect();
         // The first row with each key: sharded by key hash when one column is unique (a row's
         // fate then depends on its own key only), else in row order across the columns.
         let repeats: Vec<(usize, usize, u64)> = if unique.len() == 1 {
-            let flat: Vec<&str> = keys
-                .iter()
-                .flat_map(|k| k[0].iter().map(|v| v.unwrap_or("")))
-                .collect();
-            first_seen_sharded(&flat)
+            first_seen_sharded(&flat[0])
                 .into_iter()
                 .map(|(i, first)| (i, 0, rows[first]))
                 .collect()
         } else {
-            let flat: Vec<Vec<&str>> = (0..unique.len())
-                .map(|u| {
-                    keys.iter()
-                        .flat_map(|k| k[u].iter().map(|v| v.unwrap_or("")))
-                        .collect()
-                })
-                .collect();
             let mut seen: Vec<PlHashMap<&str, u64>> =
                 vec![PlHashMap::with_capacity(rows.len()); unique.len()];
             let mut repeats = Vec::new();
@@ -453,16 +450,6 @@ fn merge_tables(
         };
         if !repeats.is_empty() {
             let mut keep = vec![true; rows.len()];
-            let flat_key = |i: usize, u: usize| {
-                let mut at = i;
-                for k in &keys {
-                    if at < k[u].len() {
-                        return k[u].get(at).unwrap_or("");
-                    }
-                    at -= k[u].len();
-                }
-                ""
-            };
             for &(i, u, first) in &repeats {
                 keep[i] = false;
                 let (s, f) = unique[u];
@@ -471,9 +458,10 @@ fn merge_tables(
                     rows[i],
                     Some(f),
                     format!("duplicate {name} (the first, at row {first}, is kept)"),
-                    Some(flat_key(i, u)),
+                    Some(flat[u][i]),
                 ));
             }
+            drop(flat);
             drop(keys);
             // One gather of the rows kept, column by column in parallel, which also puts each
             // column in one piece.
