@@ -169,24 +169,23 @@ impl Scored {
     /// positive (what makes the lead hot) or negative (what holds it back), come first; ties
     /// keep the config's order. Traits at 0 points say nothing and are left out.
     pub fn reasons(&self, config: &ScoringConfig, i: usize, k: usize) -> String {
-        let mut parts: Vec<(usize, i64)> = self.breakdown(config, i).filter(|p| p.1 != 0).collect();
-        parts.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        let mut parts = Vec::new();
+        self.ranked(config, i, &mut parts);
         parts
             .iter()
             .take(k)
-            .map(|&(t, points)| {
-                let tr = &config.traits[t];
-                format!(
-                    "{}={} ({points:+})",
-                    tr.name, tr.bins[self.bins[t][i] as usize].label
-                )
-            })
+            .map(|&(t, _)| reason_text(&config.traits[t], self.bins[t][i] as usize))
             .collect::<Vec<_>>()
             .join("; ")
     }
-}
 
-impl Scored {
+    /// Lead `i`'s traits with non-zero points, in [`Scored::reasons`]' order, into `parts`.
+    fn ranked(&self, config: &ScoringConfig, i: usize, parts: &mut Vec<(usize, i64)>) {
+        parts.clear();
+        parts.extend(self.breakdown(config, i).filter(|p| p.1 != 0));
+        parts.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    }
+
     /// Every lead's [`Scored::reasons`] as one text column: each bin's `trait=bin (+points)` is
     /// formatted once, and the leads are done in parallel chunks.
     pub fn reasons_column(
@@ -199,12 +198,7 @@ impl Scored {
         let texts: Vec<Vec<String>> = config
             .traits
             .iter()
-            .map(|tr| {
-                tr.bins
-                    .iter()
-                    .map(|b| format!("{}={} ({:+})", tr.name, b.label, b.points))
-                    .collect()
-            })
+            .map(|tr| (0..tr.bins.len()).map(|b| reason_text(tr, b)).collect())
             .collect();
         const CHUNK: usize = 1 << 16;
         let n = self.score.len();
@@ -216,9 +210,7 @@ impl Scored {
                 let mut parts: Vec<(usize, i64)> = Vec::new();
                 let mut line = String::new();
                 for i in lo..hi {
-                    parts.clear();
-                    parts.extend(self.breakdown(config, i).filter(|p| p.1 != 0));
-                    parts.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+                    self.ranked(config, i, &mut parts);
                     line.clear();
                     for (j, &(t, _)) in parts.iter().take(k).enumerate() {
                         if j > 0 {
@@ -237,6 +229,12 @@ impl Scored {
         }
         Ok(all.rechunk().into_owned())
     }
+}
+
+/// One reason: `trait=bin (+points)` for bin `bin` of a config trait.
+fn reason_text(tr: &export::ConfigTrait, bin: usize) -> String {
+    let b = &tr.bins[bin];
+    format!("{}={} ({:+})", tr.name, b.label, b.points)
 }
 
 fn is_listed_other(rules: &[&BinRule], bin: usize, value: &str) -> bool {
