@@ -42,16 +42,24 @@ pub struct FunnelRow {
     pub median_days_from_creation: Option<f64>,
 }
 
+/// The middle value (the mean of the two middle values for an even count), in `total_cmp`
+/// order. Found by selection, O(n), not by sorting: the same value a sort gives.
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
+    let (n, m) = (v.len(), v.len() / 2);
+    let (below, &mut upper, _) = v.select_nth_unstable_by(m, f64::total_cmp);
+    Some(if n % 2 == 1 {
+        upper
     } else {
-        (v[m - 1] + v[m]) / 2.0
+        // The largest of the lower half is the (m - 1)-th value in order.
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(upper);
+        (lower + upper) / 2.0
     })
 }
 
@@ -133,23 +141,56 @@ pub fn source_roi(
     min_cell: u64,
 ) -> Vec<RoiRow> {
     let by_campaign = spend.keys().any(|k| k.campaign.is_some());
-    // One pass: each lead into every row it belongs to (keys borrowed; sorted at the end).
+    // One pass: each lead counted into every row it belongs to, in lead order (so each row's
+    // revenue is summed in the same order as a row-by-row pass). A lead's rows depend only on
+    // its (source, campaign, quarter), so that triple is hashed once per lead and its rows are
+    // found once per distinct triple.
     type Key<'k> = (&'k str, &'k str, &'k str);
-    let mut counted: PlHashMap<Key, Vec<&LeadPath>> = PlHashMap::new();
+    #[derive(Default)]
+    struct Tally {
+        leads: u64,
+        wins: u64,
+        revenue: f64,
+        win_days: Vec<f64>,
+    }
+    fn slot<'k>(
+        key: Key<'k>,
+        index: &mut PlHashMap<Key<'k>, usize>,
+        tallies: &mut Vec<Tally>,
+    ) -> usize {
+        *index.entry(key).or_insert_with(|| {
+            tallies.push(Tally::default());
+            tallies.len() - 1
+        })
+    }
+    let mut index: PlHashMap<Key, usize> = PlHashMap::new();
+    let mut tallies: Vec<Tally> = Vec::new();
+    // Per distinct (source, campaign, quarter), its rows; per lead, its triple.
+    let mut combo_of: PlHashMap<(&str, &str, Option<&str>), usize> = PlHashMap::new();
+    let mut combos: Vec<Vec<usize>> = Vec::new();
+    let mut of_lead: Vec<usize> = Vec::with_capacity(leads.len());
     for l in leads {
         let source = l.source.unwrap_or("(missing)");
         let campaign = l.campaign.unwrap_or("(missing)");
-        let campaigns: &[&str] = if by_campaign {
-            &[ALL, campaign]
-        } else {
-            &[ALL]
-        };
-        for &campaign in campaigns {
-            counted.entry((source, campaign, ALL)).or_default().push(l);
-            if let Some(q) = l.quarter {
-                counted.entry((source, campaign, q)).or_default().push(l);
-            }
-        }
+        let combo = *combo_of
+            .entry((source, campaign, l.quarter))
+            .or_insert_with(|| {
+                let campaigns: &[&str] = if by_campaign {
+                    &[ALL, campaign]
+                } else {
+                    &[ALL]
+                };
+                let mut rows = Vec::new();
+                for &campaign in campaigns {
+                    rows.push(slot((source, campaign, ALL), &mut index, &mut tallies));
+                    if let Some(q) = l.quarter {
+                        rows.push(slot((source, campaign, q), &mut index, &mut tallies));
+                    }
+                }
+                combos.push(rows);
+                combos.len() - 1
+            });
+        of_lead.push(combo);
     }
     for k in spend.keys() {
         let campaigns: &[&str] = match &k.campaign {
@@ -158,17 +199,31 @@ pub fn source_roi(
         };
         for &campaign in campaigns {
             for period in [ALL, k.quarter.as_str()] {
-                counted
-                    .entry((k.source.as_str(), campaign, period))
-                    .or_default();
+                slot(
+                    (k.source.as_str(), campaign, period),
+                    &mut index,
+                    &mut tallies,
+                );
             }
         }
     }
-    let mut groups: Vec<(Key, Vec<&LeadPath>)> = counted.into_iter().collect();
+    for (l, &combo) in leads.iter().zip(&of_lead) {
+        for &row in &combos[combo] {
+            let t = &mut tallies[row];
+            t.leads += 1;
+            if l.won {
+                t.wins += 1;
+                t.revenue += l.won_amount;
+                t.win_days.extend(l.won_days);
+            }
+        }
+    }
+    let mut groups: Vec<(Key, usize)> = index.into_iter().collect();
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     groups
         .into_iter()
-        .map(|((source, campaign, period), of)| {
+        .map(|((source, campaign, period), row)| {
+            let tally = std::mem::take(&mut tallies[row]);
             let (source, campaign, period) =
                 (source.to_string(), campaign.to_string(), period.to_string());
             let cost: Option<f64> = {
@@ -183,10 +238,9 @@ pub fn source_roi(
                     .collect();
                 (!costs.is_empty()).then(|| costs.iter().sum())
             };
-            let n = of.len() as u64;
+            let n = tally.leads;
             let small = n < min_cell;
-            let wins = of.iter().filter(|l| l.won).count() as u64;
-            let revenue: f64 = of.iter().filter(|l| l.won).map(|l| l.won_amount).sum();
+            let (wins, revenue) = (tally.wins, tally.revenue);
             let mut note = Vec::new();
             if cost.is_none() {
                 note.push("no spend recorded");
@@ -207,16 +261,7 @@ pub fn source_roi(
                     .filter(|c| *c > 0.0 && !small)
                     .map(|c| (revenue - c) / c),
                 average_deal: (wins > 0 && !small).then(|| revenue / wins as f64),
-                median_days_to_win: if small {
-                    None
-                } else {
-                    median(
-                        of.iter()
-                            .filter(|l| l.won)
-                            .filter_map(|l| l.won_days)
-                            .collect(),
-                    )
-                },
+                median_days_to_win: if small { None } else { median(tally.win_days) },
                 cost,
                 note: note.join("; "),
                 source,
@@ -230,6 +275,37 @@ pub fn source_roi(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_by_selection_is_the_sorted_middle() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![4.0]), Some(4.0));
+        assert_eq!(median(vec![9.0, 1.0]), Some(5.0));
+        assert_eq!(median(vec![3.0, 9.0, 1.0]), Some(3.0));
+        assert_eq!(median(vec![7.0, 3.0, 9.0, 1.0]), Some(5.0));
+        assert_eq!(median(vec![2.0, 2.0, 8.0, 2.0]), Some(2.0));
+        // Against a full sort on many lengths, with ties and negative values.
+        let mut x = 17u64;
+        for n in 1..200 {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((x >> 33) % 41) as f64 - 20.0
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let m = n / 2;
+            let want = if n % 2 == 1 {
+                sorted[m]
+            } else {
+                (sorted[m - 1] + sorted[m]) / 2.0
+            };
+            assert_eq!(median(v), Some(want), "n = {n}");
+        }
+    }
 
     fn path<'a>(source: &'a str, quarter: &'a str, won: Option<f64>) -> LeadPath<'a> {
         LeadPath {

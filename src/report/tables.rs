@@ -363,10 +363,21 @@ fn write_funnel_and_roi(
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
     };
+    // Columns read by iteration (a `get(i)` per lead searches the chunks each time).
+    let converted: Vec<bool> = converted.iter().map(|c| c == Some(true)).collect();
+    let amounts: Vec<Option<f64>> = amounts.iter().collect();
+    let days_to_win: Vec<Option<f64>> = days_to_win.iter().collect();
+    let deals: Vec<Option<Option<i64>>> = if first_deal.is_empty() {
+        vec![None; o.height()]
+    } else {
+        ids.iter()
+            .map(|id| id.and_then(|id| first_deal.get(id).copied()))
+            .collect()
+    };
     let paths: Vec<(LeadPath, bool)> = (0..o.height())
         .filter(|&i| !leads.existing[i])
         .map(|i| {
-            let deal = ids.get(i).and_then(|id| first_deal.get(id).copied());
+            let deal = deals[i];
             let path = LeadPath {
                 source: sources[i],
                 campaign: campaigns[i],
@@ -377,9 +388,9 @@ fn write_funnel_and_roi(
                 reached_sql: sql[i].is_some(),
                 opportunity: deal.is_some(),
                 opportunity_days: day(created[i], deal.flatten()),
-                won: converted.get(i) == Some(true),
-                won_days: days_to_win.get(i),
-                won_amount: amounts.get(i).unwrap_or(0.0),
+                won: converted[i],
+                won_days: days_to_win[i],
+                won_amount: amounts[i].unwrap_or(0.0),
             };
             (path, leads.outcome[i].is_some())
         })
