@@ -46,109 +46,142 @@ pub fn tier_of(config: &ScoringConfig, score: i64) -> usize {
 /// Scores `n` leads. `values[t]` holds config trait `t`'s values for the leads (`rows` picks
 /// which entries), or `None` when the leads lack the trait (every lead then scores `missing`).
 pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[usize]) -> Scored {
+    use rayon::prelude::*;
     let n = rows.len();
+    // Each trait's bins and value counts, the traits in parallel (one task each).
+    let (bins, counts): (Vec<Vec<u16>>, Vec<ValueCounts>) = config
+        .traits
+        .par_iter()
+        .enumerate()
+        .map(|(t, trait_config)| assign_trait(trait_config, values.get(t).copied().flatten(), rows))
+        .unzip();
+    let missing_bin = |t: usize| -> usize {
+        let rules = config.traits[t].bins.iter().map(|b| &b.rule);
+        binning::numeric_bin(rules, None)
+    };
+    let fields: Vec<(usize, usize)> = (0..config.traits.len())
+        .filter(|&t| config.traits[t].kind != TraitKind::Activity)
+        .map(|t| (t, missing_bin(t)))
+        .collect();
+    // Per lead: the sub-scores (trait points in the config's order) and completeness, leads in
+    // parallel chunks.
     let mut fit = vec![config.base_points; n];
     let mut engagement = vec![0i64; n];
-    let mut bins = Vec::with_capacity(config.traits.len());
-    let mut counts = Vec::with_capacity(config.traits.len());
-    let mut present = vec![0usize; n];
-    let mut fields = 0usize;
-    for (t, trait_config) in config.traits.iter().enumerate() {
-        let rules: Vec<&BinRule> = trait_config.bins.iter().map(|b| &b.rule).collect();
-        let missing = binning::numeric_bin(rules.iter().copied(), None);
-        let mut c = ValueCounts {
-            name: trait_config.name.clone(),
-            ..Default::default()
-        };
-        let assigned: Vec<u16> = match values.get(t).copied().flatten() {
-            None => {
-                c.missing = n as u64;
-                vec![missing as u16; n]
+    let mut completeness = vec![1.0; n];
+    const CHUNK: usize = 1 << 16;
+    fit.par_chunks_mut(CHUNK)
+        .zip(engagement.par_chunks_mut(CHUNK))
+        .zip(completeness.par_chunks_mut(CHUNK))
+        .enumerate()
+        .for_each(|(c, ((fit, engagement), completeness))| {
+            let from = c * CHUNK;
+            for (t, trait_config) in config.traits.iter().enumerate() {
+                let target = match trait_config.sub_score {
+                    Origin::Fit => &mut *fit,
+                    Origin::Engagement => &mut *engagement,
+                };
+                let of = &bins[t][from..from + target.len()];
+                for (sum, &b) in target.iter_mut().zip(of) {
+                    *sum += trait_config.bins[b as usize].points;
+                }
             }
-            Some(TraitValues::Numeric(v)) => rows
-                .iter()
-                .map(|&r| {
-                    let b = binning::numeric_bin(rules.iter().copied(), v.get(r));
-                    c.missing += u64::from(v.get(r).is_none_or(|x| !x.is_finite()));
-                    b as u16
-                })
-                .collect(),
-            Some(TraitValues::Categorical { codes, labels }) => {
-                let by_code: Vec<usize> = labels
-                    .iter()
-                    .map(|l| binning::category_bin(rules.iter().copied(), Some(l)))
-                    .collect();
-                let unseen: Vec<bool> = by_code
-                    .iter()
-                    .map(|&b| matches!(rules.get(b), Some(BinRule::Other { .. })))
-                    .collect();
-                rows.iter()
-                    .map(|&r| match codes[r] {
-                        None => {
-                            c.missing += 1;
-                            missing as u16
-                        }
-                        Some(code) => {
-                            let code = code as usize;
-                            // A value seen in training but too rare sits in `other` by design;
-                            // only values the config never saw count as unseen.
-                            if unseen[code]
-                                && !is_listed_other(&rules, by_code[code], &labels[code])
-                            {
-                                c.unseen += 1;
-                            }
-                            by_code[code] as u16
-                        }
-                    })
-                    .collect()
+            if !fields.is_empty() {
+                for (i, share) in completeness.iter_mut().enumerate() {
+                    let present = fields
+                        .iter()
+                        .filter(|&&(t, missing)| bins[t][from + i] as usize != missing)
+                        .count();
+                    *share = present as f64 / fields.len() as f64;
+                }
             }
-        };
-        if trait_config.kind != TraitKind::Activity {
-            fields += 1;
-            for (i, &b) in assigned.iter().enumerate() {
-                present[i] += usize::from(b as usize != missing);
-            }
-        }
-        let target = match trait_config.sub_score {
-            Origin::Fit => &mut fit,
-            Origin::Engagement => &mut engagement,
-        };
-        for (i, &b) in assigned.iter().enumerate() {
-            target[i] += trait_config.bins[b as usize].points;
-        }
-        bins.push(assigned);
-        counts.push(c);
-    }
-    let calibration = export::calibration(config);
+        });
     let score: Vec<i64> = fit.iter().zip(&engagement).map(|(f, e)| f + e).collect();
-    let probability = score
-        .iter()
-        .map(|&s| calibration.probability(s as f64))
-        .collect();
-    let tier = score.iter().map(|&s| tier_of(config, s)).collect();
-    let completeness = present
-        .iter()
-        .map(|&p| {
-            if fields == 0 {
-                1.0
-            } else {
-                p as f64 / fields as f64
-            }
-        })
-        .collect();
-    Scored {
+    let mut scored = Scored {
         fit,
         engagement,
         score,
-        probability,
-        tier,
+        probability: Vec::new(),
+        tier: Vec::new(),
         bins,
         counts,
         completeness,
-    }
+    };
+    scored.restamp(config);
+    scored
+}
+
+/// One trait's bin per lead (`rows` of `values`) and its missing and unseen values.
+fn assign_trait(
+    trait_config: &export::ConfigTrait,
+    values: Option<&TraitValues>,
+    rows: &[usize],
+) -> (Vec<u16>, ValueCounts) {
+    let n = rows.len();
+    let rules: Vec<&BinRule> = trait_config.bins.iter().map(|b| &b.rule).collect();
+    let missing = binning::numeric_bin(rules.iter().copied(), None);
+    let mut c = ValueCounts {
+        name: trait_config.name.clone(),
+        ..Default::default()
+    };
+    let assigned: Vec<u16> = match values {
+        None => {
+            c.missing = n as u64;
+            vec![missing as u16; n]
+        }
+        Some(TraitValues::Numeric(v)) => rows
+            .iter()
+            .map(|&r| {
+                let b = binning::numeric_bin(rules.iter().copied(), v.get(r));
+                c.missing += u64::from(v.get(r).is_none_or(|x| !x.is_finite()));
+                b as u16
+            })
+            .collect(),
+        Some(TraitValues::Categorical { codes, labels }) => {
+            let by_code: Vec<usize> = labels
+                .iter()
+                .map(|l| binning::category_bin(rules.iter().copied(), Some(l)))
+                .collect();
+            let unseen: Vec<bool> = by_code
+                .iter()
+                .map(|&b| matches!(rules.get(b), Some(BinRule::Other { .. })))
+                .collect();
+            rows.iter()
+                .map(|&r| match codes[r] {
+                    None => {
+                        c.missing += 1;
+                        missing as u16
+                    }
+                    Some(code) => {
+                        let code = code as usize;
+                        // A value seen in training but too rare sits in `other` by design;
+                        // only values the config never saw count as unseen.
+                        if unseen[code] && !is_listed_other(&rules, by_code[code], &labels[code]) {
+                            c.unseen += 1;
+                        }
+                        by_code[code] as u16
+                    }
+                })
+                .collect()
+        }
+    };
+    (assigned, c)
 }
 
 impl Scored {
+    /// Sets each lead's probability and tier from its score under `config`'s calibration and
+    /// tiers (the points are not read again): for a config whose tiers and calibration were
+    /// set after these leads were scored with the same points.
+    pub fn restamp(&mut self, config: &ScoringConfig) {
+        use rayon::prelude::*;
+        let calibration = export::calibration(config);
+        self.probability = self
+            .score
+            .par_iter()
+            .map(|&s| calibration.probability(s as f64))
+            .collect();
+        self.tier = self.score.par_iter().map(|&s| tier_of(config, s)).collect();
+    }
+
     /// Lead `i`'s points, trait by trait in the config's order: `(trait index, points)`.
     /// With the config's base points they add up to the lead's score exactly.
     pub fn breakdown<'a>(

@@ -214,10 +214,14 @@ pub fn tune(
     };
     let values = values_for(&config, discovery);
     let all_rows: Vec<usize> = (0..leads.height()).collect();
-    let provisional = score::score(&config, &values, &all_rows);
+    // The points do not change below (only the tiers and the calibration are added), so the
+    // leads are scored once and their probability and tier set again at the end.
+    let clock = std::time::Instant::now();
+    let mut scored = score::score(&config, &values, &all_rows);
+    let scoring_ms = clock.elapsed().as_millis() as u64;
     let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
     let valid_rows: Vec<usize> = split.validation.iter().map(|&i| rows[i]).collect();
-    let train_scores: Vec<i64> = train_rows.iter().map(|&r| provisional.score[r]).collect();
+    let train_scores: Vec<i64> = train_rows.iter().map(|&r| scored.score[r]).collect();
 
     // Tiers from the training scores; the inflow for capacity tiers from all leads' dates.
     let dated: Vec<i64> = created.iter().flatten().copied().collect();
@@ -259,10 +263,8 @@ pub fn tune(
         })
         .collect();
 
-    // Score every lead with the final config.
-    let clock = std::time::Instant::now();
-    let scored = score::score(&config, &values, &all_rows);
-    let scoring_ms = clock.elapsed().as_millis() as u64;
+    // Every lead's probability and tier under the final config.
+    scored.restamp(&config);
     let probability =
         |at: &[usize]| -> Vec<f64> { at.iter().map(|&r| scored.probability[r]).collect() };
     let as_f64 =
