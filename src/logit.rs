@@ -31,8 +31,11 @@
 //!
 //! by a small dense Cholesky factorisation (with a tiny ridge, `1e-10 * trace / dim`, added when
 //! the matrix is not numerically positive definite), followed by step halving on the objective.
-//! Iteration stops when `max |delta| < tol` or the relative objective change falls below
-//! `1e-14`, or after `max_iter` steps.
+//! Iteration stops when `max |delta| < tol`, when two successive full steps in the quadratic
+//! regime of Newton's method (`|delta_k| < 0.1 |delta_{k-1}|`) predict the next one below `tol`
+//! (`|delta_{k+1}| ~ |delta_k|^3 / |delta_{k-1}|^2`, Nocedal & Wright, *Numerical
+//! Optimization*, 2nd ed., thm. 3.5), when the relative objective change falls below `1e-14`,
+//! or after `max_iter` steps.
 //!
 //! Under perfect separation with `l2 = 0` the maximum-likelihood estimate is at infinity: the
 //! fit then runs to `max_iter` and returns finite coefficients with `converged == false`
@@ -581,6 +584,7 @@ impl<'a> Problem<'a> {
         }
         let mut iterations = 0;
         let mut converged = false;
+        let mut last_full_step: Option<f64> = None;
         while iterations < max_iter {
             let NewtonSums {
                 mut score,
@@ -641,6 +645,20 @@ impl<'a> Problem<'a> {
                 converged = true;
                 break;
             }
+            // Two full Newton steps in the quadratic regime predict the next one:
+            // |delta_{k+1}| ~ (|delta_k| / |delta_{k-1}|^2) |delta_k|^2. When that is below
+            // `tol`, the step just taken already left the iterate within `tol` of the optimum,
+            // and a further pass over the rows would only confirm it.
+            if t == 1.0
+                && let Some(previous) = last_full_step
+            {
+                let predicted = max_delta / (previous * previous) * max_delta * max_delta;
+                if max_delta < 0.1 * previous && predicted < tol {
+                    converged = true;
+                    break;
+                }
+            }
+            last_full_step = (t == 1.0).then_some(max_delta);
             if rel_change < REL_OBJECTIVE_TOL {
                 // Only a full Newton step counts; a tiny halved step that changes nothing
                 // means the fit stalled.
