@@ -60,7 +60,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
     let mut written: Vec<String> = vec!["rejected.csv".into(), "existing_customers.csv".into()];
 
-    let discovery = if mode == Mode::Validate {
+    let mut discovery = if mode == Mode::Validate {
         None
     } else {
         let step = Instant::now();
@@ -83,7 +83,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     };
 
     let mut queues = None;
-    let tuned = match (&discovery, mode) {
+    let mut tuned = match (&discovery, mode) {
         (Some(d), Mode::Run) => {
             let step = Instant::now();
             let spinner = crate::progress::spinner("fitting the scorecard");
@@ -132,6 +132,14 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             .segments
             .clone()
             .unwrap_or_else(|| default_segments(discovery.as_ref()));
+        // The reports read neither every lead's trait values nor its bins: at 10M leads they
+        // hold gigabytes, freed before the report tables.
+        if let Some(d) = discovery.as_mut() {
+            d.inputs = std::sync::Arc::new(Vec::new());
+        }
+        if let Some(t) = tuned.as_mut() {
+            t.scored.bins = Vec::new();
+        }
         let lead_tiers = tuned.as_ref().map(|t| lead_tiers(t, queues.as_ref()));
         let tables = report::tables::write_all(
             &out_dir,

@@ -363,40 +363,42 @@ fn write_funnel_and_roi(
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
     };
-    // Columns read by iteration (a `get(i)` per lead searches the chunks each time).
-    let converted: Vec<bool> = converted.iter().map(|c| c == Some(true)).collect();
-    let amounts: Vec<Option<f64>> = amounts.iter().collect();
-    let days_to_win: Vec<Option<f64>> = days_to_win.iter().collect();
-    let deals: Vec<Option<Option<i64>>> = if first_deal.is_empty() {
-        vec![None; o.height()]
-    } else {
-        ids.iter()
-            .map(|id| id.and_then(|id| first_deal.get(id).copied()))
-            .collect()
-    };
-    let paths: Vec<(LeadPath, bool)> = (0..o.height())
-        .filter(|&i| !leads.existing[i])
-        .map(|i| {
-            let deal = deals[i];
-            let path = LeadPath {
-                source: sources[i],
-                campaign: campaigns[i],
-                quarter: quarters[i].map(|q| quarter_labels[q as usize].as_str()),
-                mql_days: day(created[i], mql[i]),
-                sql_days: day(created[i], sql[i]),
-                reached_mql: mql[i].is_some(),
-                reached_sql: sql[i].is_some(),
-                opportunity: deal.is_some(),
-                opportunity_days: day(created[i], deal.flatten()),
-                won: converted[i],
-                won_days: days_to_win[i],
-                won_amount: amounts[i].unwrap_or(0.0),
-            };
-            (path, leads.outcome[i].is_some())
-        })
-        .collect();
+    // Columns read by iteration, in step (a `get(i)` per lead searches the chunks each time).
+    let mut kept: Vec<usize> = Vec::new();
+    let mut paths: Vec<LeadPath> = Vec::new();
+    let outcome_columns = converted
+        .iter()
+        .zip(amounts.iter())
+        .zip(days_to_win.iter())
+        .zip(ids.iter());
+    for (i, (((converted, amount), days_to_win), id)) in outcome_columns.enumerate() {
+        if leads.existing[i] {
+            continue;
+        }
+        let deal = id.and_then(|id| first_deal.get(id).copied());
+        kept.push(i);
+        paths.push(LeadPath {
+            source: sources[i],
+            campaign: campaigns[i],
+            quarter: quarters[i].map(|q| quarter_labels[q as usize].as_str()),
+            mql_days: day(created[i], mql[i]),
+            sql_days: day(created[i], sql[i]),
+            reached_mql: mql[i].is_some(),
+            reached_sql: sql[i].is_some(),
+            opportunity: deal.is_some(),
+            opportunity_days: day(created[i], deal.flatten()),
+            won: converted == Some(true),
+            won_days: days_to_win,
+            won_amount: amount.unwrap_or(0.0),
+        });
+    }
     // The funnel: mature leads, overall and by source.
-    let mature: Vec<&LeadPath> = paths.iter().filter(|(_, m)| *m).map(|(p, _)| p).collect();
+    let mature: Vec<&LeadPath> = kept
+        .iter()
+        .zip(&paths)
+        .filter(|&(&i, _)| leads.outcome[i].is_some())
+        .map(|(_, p)| p)
+        .collect();
     let mut rows = roi::funnel("(all sources)", &mature);
     let mut by_source: BTreeMap<&str, Vec<&LeadPath>> = BTreeMap::new();
     for p in &mature {
@@ -459,8 +461,8 @@ fn write_funnel_and_roi(
             }
         }
     }
-    let all: Vec<LeadPath> = paths.into_iter().map(|(p, _)| p).collect();
-    let roi_rows = roi::source_roi(&all, &spend, min_cell);
+    drop(mature);
+    let roi_rows = roi::source_roi(&paths, &spend, min_cell);
     let header = [
         "source",
         "campaign",
