@@ -654,23 +654,29 @@ struct RowDesign {
 }
 
 impl RowDesign {
-    /// The design without column `c` (a trait without pinned bins, so the offsets stay).
+    /// The design without column `c` (a trait without pinned bins, so the offsets stay). The
+    /// rows are moved left within the same buffer (each row's new place starts at or before
+    /// its old one), so no second matrix is allocated.
     fn without_column(self, c: usize) -> RowDesign {
         let (n, k) = self.x.dim();
-        let mut data = vec![0.0; n * (k - 1)];
-        if let Some(old) = self.x.as_slice()
-            && k > 1
-        {
-            data.par_chunks_mut(k - 1)
-                .zip(old.par_chunks(k))
-                .for_each(|(new, old)| {
-                    new[..c].copy_from_slice(&old[..c]);
-                    new[c..].copy_from_slice(&old[c + 1..]);
-                });
+        let x = if self.x.is_standard_layout() {
+            self.x
+        } else {
+            self.x.as_standard_layout().into_owned()
+        };
+        let (mut data, offset) = x.into_raw_vec_and_offset();
+        data.drain(..offset.unwrap_or(0).min(data.len()));
+        if k > 0 {
+            for r in 0..n {
+                let (old, new) = (r * k, r * (k - 1));
+                data.copy_within(old..old + c, new);
+                data.copy_within(old + c + 1..old + k, new + c);
+            }
+            data.truncate(n * (k - 1));
         }
         RowDesign {
-            x: ndarray::Array2::from_shape_vec((n, k - 1), data)
-                .unwrap_or_else(|_| ndarray::Array2::zeros((n, k - 1))),
+            x: ndarray::Array2::from_shape_vec((n, k.saturating_sub(1)), data)
+                .unwrap_or_else(|_| ndarray::Array2::zeros((n, k.saturating_sub(1)))),
             y: self.y,
             w: self.w,
             offset: self.offset,
@@ -741,4 +747,46 @@ fn fit_design_from(d: &RowDesign, l2: f64, start: Option<&[f64]>) -> Result<Logi
         start,
     )
     .map_err(|e| Error::Internal(format!("logistic fit: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_is_dropped_in_place() {
+        let x = ndarray::Array2::from_shape_fn((4, 3), |(r, c)| (10 * r + c) as f64);
+        let design = RowDesign {
+            x,
+            y: vec![0.0, 1.0, 0.0, 1.0],
+            w: vec![1.0; 4],
+            offset: vec![0.5; 4],
+        };
+        for (c, kept) in [(0, [1, 2]), (1, [0, 2]), (2, [0, 1])] {
+            let d = RowDesign {
+                x: design.x.clone(),
+                y: design.y.clone(),
+                w: design.w.clone(),
+                offset: design.offset.clone(),
+            }
+            .without_column(c);
+            assert_eq!(d.x.dim(), (4, 2));
+            for r in 0..4 {
+                for (j, &old) in kept.iter().enumerate() {
+                    assert_eq!(d.x[[r, j]], (10 * r + old) as f64, "column {c}, row {r}");
+                }
+            }
+            assert_eq!(d.y, design.y);
+            assert_eq!(d.offset, design.offset);
+        }
+        // A design with one column keeps its rows and no columns.
+        let one = RowDesign {
+            x: ndarray::Array2::from_elem((3, 1), 2.0),
+            y: vec![0.0; 3],
+            w: vec![1.0; 3],
+            offset: vec![0.0; 3],
+        }
+        .without_column(0);
+        assert_eq!(one.x.dim(), (3, 0));
+    }
 }
