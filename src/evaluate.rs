@@ -198,14 +198,33 @@ pub fn stability(
     };
     let mut trait_psi = BTreeMap::new();
     if !validation.is_empty() {
-        for (t, c) in config.traits.iter().enumerate() {
-            let b = |i: usize| f64::from(scored.bins[t][i]);
-            let edges: Vec<f64> = (0..=c.bins.len()).map(|e| e as f64 - 0.5).collect();
-            let (psi, _) = metrics::psi(
-                &weighted(train, &b),
-                &weighted(validation, &b),
-                Some(&edges),
-            );
+        // Each trait's PSI over its own bins: leads counted per bin (whole counts, so the
+        // same sums as weights of 1), the traits in parallel.
+        use rayon::prelude::*;
+        let psis: Vec<f64> = config
+            .traits
+            .par_iter()
+            .enumerate()
+            .map(|(t, c)| {
+                if c.bins.is_empty() {
+                    return f64::NAN;
+                }
+                let count = |at: &[usize]| {
+                    let mut n = vec![0u64; c.bins.len()];
+                    for &i in at {
+                        n[scored.bins[t][i] as usize] += 1;
+                    }
+                    n.into_iter().map(|n| n as f64).collect::<Vec<f64>>()
+                };
+                metrics::psi_of_bins(
+                    &count(train),
+                    &count(validation),
+                    train.len() as f64,
+                    validation.len() as f64,
+                )
+            })
+            .collect();
+        for (c, psi) in config.traits.iter().zip(psis) {
             if let Some(psi) = finite(psi) {
                 trait_psi.insert(c.name.clone(), psi);
             }

@@ -491,6 +491,23 @@ fn decile_cuts(values: &[(f64, f64)]) -> Vec<f64> {
     cuts
 }
 
+/// PSI ([`psi`]) from the weight of each bin in the expected and actual samples (the same
+/// bins in both) and their total weights: `sum_i (a_i - e_i) ln(a_i / e_i)` over the shares
+/// `e_i = we_i / total_e` and `a_i = wa_i / total_a`, each floored at 1e-4. NaN when either
+/// total is not a positive finite number.
+pub fn psi_of_bins(we: &[f64], wa: &[f64], total_e: f64, total_a: f64) -> f64 {
+    if !(total_e > 0.0 && total_a > 0.0 && total_e.is_finite() && total_a.is_finite()) {
+        return f64::NAN;
+    }
+    let mut value = 0.0;
+    for (e, a) in we.iter().zip(wa) {
+        let ef = (e / total_e).max(PSI_FLOOR);
+        let af = (a / total_a).max(PSI_FLOOR);
+        value += (af - ef) * (af / ef).ln();
+    }
+    value
+}
+
 /// Population stability index between an `expected` (training) and an
 /// `actual` (validation) score distribution, given as `(value, weight)` pairs:
 ///
@@ -559,14 +576,11 @@ pub fn psi(
     for &(x, w) in &a {
         wa[bin_of(x)] += w;
     }
-    let mut value = 0.0;
+    let value = psi_of_bins(&we, &wa, total_e, total_a);
     let mut rows = Vec::with_capacity(nbins);
     for i in 0..nbins {
         let es = we[i] / total_e;
         let as_ = wa[i] / total_a;
-        let ef = es.max(PSI_FLOOR);
-        let af = as_.max(PSI_FLOOR);
-        value += (af - ef) * (af / ef).ln();
         let low = if i == 0 {
             f64::NEG_INFINITY
         } else {

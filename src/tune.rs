@@ -430,7 +430,8 @@ fn values_for<'a>(
 
 /// Scores with unrounded points (base and bins), for the cost of rounding.
 fn exact_scores(card: &Scorecard, scored: &Scored, rows: &[usize]) -> Vec<f64> {
-    rows.iter()
+    use rayon::prelude::*;
+    rows.par_iter()
         .map(|&r| {
             card.base_exact
                 + card
