@@ -144,33 +144,49 @@ fn lowered(text: &str) -> Cow<'_, str> {
 
 /// `https://WWW.Nordic-Steel.se/kontakt` -> `nordic-steel.se`; `anna@x.se` -> `x.se`.
 pub fn normalize_domain(text: &str) -> Option<String> {
-    let lower = lowered(text);
-    let mut d: &str = &lower;
-    if let Some((_, host)) = d.rsplit_once('@') {
-        d = host;
+    domain_of(text).map(Cow::into_owned)
+}
+
+/// [`normalize_domain`], borrowed from `text` when it is already trimmed and lowercase.
+fn domain_of(text: &str) -> Option<Cow<'_, str>> {
+    fn host(d: &str) -> Option<&str> {
+        let d = d.rsplit_once('@').map_or(d, |(_, host)| host);
+        let d = d.split_once("://").map_or(d, |(_, rest)| rest);
+        let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
+        let d = d[..end].trim_end_matches('.');
+        let d = d.strip_prefix("www.").unwrap_or(d);
+        (d.contains('.') && !d.starts_with('.') && !d.contains(char::is_whitespace)).then_some(d)
     }
-    if let Some((_, rest)) = d.split_once("://") {
-        d = rest;
+    match lowered(text) {
+        Cow::Borrowed(t) => host(t).map(Cow::Borrowed),
+        Cow::Owned(t) => host(&t).map(|d| Cow::Owned(d.to_string())),
     }
-    let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
-    let d = d[..end].trim_end_matches('.');
-    let d = d.strip_prefix("www.").unwrap_or(d);
-    (d.contains('.') && !d.starts_with('.') && !d.contains(char::is_whitespace))
-        .then(|| d.to_string())
 }
 
 /// Lowercased email, when it looks like one.
 pub fn normalize_email(text: &str) -> Option<String> {
+    email_of(text).map(Cow::into_owned)
+}
+
+/// [`normalize_email`], borrowed from `text` when it is already trimmed and lowercase.
+fn email_of(text: &str) -> Option<Cow<'_, str>> {
     let e = lowered(text);
     let (local, host) = e.split_once('@')?;
-    (!local.is_empty() && host.contains('.')).then(|| e.into_owned())
+    (!local.is_empty() && host.contains('.')).then_some(())?;
+    Some(e)
 }
 
 /// The company domain of an email: its domain unless it is a free-mail provider.
 pub fn email_company_domain(text: &str) -> Option<String> {
-    let email = normalize_email(text)?;
-    let domain = normalize_domain(&email)?;
-    (!FREE_MAIL.contains(&domain.as_str())).then_some(domain)
+    let email = email_of(text)?;
+    company_domain_of(&email).map(Cow::into_owned)
+}
+
+/// The company domain of an email already normalised ([`email_of`]), borrowed from it when
+/// it is ASCII.
+fn company_domain_of(email: &str) -> Option<Cow<'_, str>> {
+    let domain = domain_of(email)?;
+    (!FREE_MAIL.contains(&domain.as_ref())).then_some(domain)
 }
 
 /// Company name: casefolded, letters folded, punctuation dropped, legal suffixes removed,
@@ -259,21 +275,22 @@ impl CustomerIndex {
         domain: Option<&str>,
         email: Option<&str>,
     ) -> Option<(&str, MatchRule)> {
+        // Keys are normalised borrowed where the text already is (no copy per lead), and the
+        // email once for both of its rules.
         let by_domain = domain
-            .and_then(normalize_domain)
-            .and_then(|d| self.domains.get(d.as_str()))
+            .and_then(domain_of)
+            .and_then(|d| self.domains.get(d.as_ref()))
             .map(|id| (id.as_str(), MatchRule::Domain));
-        let by_email = || {
-            email
-                .and_then(normalize_email)
-                .and_then(|e| self.emails.get(e.as_str()))
+        let email = || email.and_then(email_of);
+        let by_email = |e: &str| {
+            self.emails
+                .get(e)
                 .map(|id| (id.as_str(), MatchRule::Email))
-        };
-        let by_email_domain = || {
-            email
-                .and_then(email_company_domain)
-                .and_then(|d| self.domains.get(d.as_str()))
-                .map(|id| (id.as_str(), MatchRule::EmailDomain))
+                .or_else(|| {
+                    company_domain_of(e)
+                        .and_then(|d| self.domains.get(d.as_ref()))
+                        .map(|id| (id.as_str(), MatchRule::EmailDomain))
+                })
         };
         let by_company = || {
             company
@@ -282,8 +299,7 @@ impl CustomerIndex {
                 .map(|id| (id.as_str(), MatchRule::Company))
         };
         by_domain
-            .or_else(by_email)
-            .or_else(by_email_domain)
+            .or_else(|| email().and_then(|e| by_email(&e)))
             .or_else(by_company)
     }
 }
