@@ -56,6 +56,11 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let entries = manifest::account(&inputs.files, &rejects, &used(&inputs, &linked))?;
 
     report::write_rejected(&out_dir.join("rejected.csv"), &rejects)?;
+    if mode != Mode::Validate
+        && let Some(activities) = inputs.activities.as_mut()
+    {
+        activities.keep_for_traits(&inputs.leads)?;
+    }
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
     let mut written: Vec<String> = vec!["rejected.csv".into(), "existing_customers.csv".into()];

@@ -138,6 +138,19 @@ impl Activities {
             .collect();
         Ok(self.lead_rows.get_or_init(|| rows))
     }
+
+    /// Keeps what trait discovery reads of the activities, each one's lead row (found here
+    /// when not yet), time and type, and frees the rest: the text lead ids above all (at 50M
+    /// activities, gigabytes). For after the activities are linked and accounted for.
+    pub fn keep_for_traits(&mut self, leads: &Leads) -> Result<()> {
+        self.lead_rows(leads)?;
+        let keep: Vec<&str> = ["occurred_at", "type"]
+            .into_iter()
+            .filter(|c| self.has(c))
+            .collect();
+        self.df = self.df.select(keep)?;
+        Ok(())
+    }
 }
 table_newtype!(
     Spend,
