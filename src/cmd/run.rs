@@ -112,17 +112,6 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
                 queues = Some(q);
             }
             spinner.finish_and_clear();
-            write_fit(&out_dir, &inputs, &t, queues.as_ref())?;
-            written.extend(
-                [
-                    "points.csv",
-                    "evaluation.json",
-                    "scored_leads.parquet",
-                    "scoring-config.schema.json",
-                    "scoring-config.json",
-                ]
-                .map(String::from),
-            );
             timings.insert("fit".to_string(), step.elapsed().as_millis() as u64);
             for (name, ms) in &t.timings_ms {
                 timings.insert(name.to_string(), *ms);
@@ -131,17 +120,35 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         }
         _ => None,
     };
+    if let Some(t) = &tuned {
+        let step = Instant::now();
+        // Every lead's trait values are not read again (the scored leads keep their bins):
+        // at 10M leads they hold gigabytes, freed before the scored leads are written.
+        if let Some(d) = discovery.as_mut() {
+            d.inputs = std::sync::Arc::new(Vec::new());
+        }
+        write_fit(&out_dir, &inputs, t, queues.as_ref())?;
+        written.extend(
+            [
+                "points.csv",
+                "evaluation.json",
+                "scored_leads.parquet",
+                "scoring-config.schema.json",
+                "scoring-config.json",
+            ]
+            .map(String::from),
+        );
+        let ms = step.elapsed().as_millis() as u64;
+        timings.insert("fit.write".to_string(), ms);
+        *timings.entry("fit".to_string()).or_default() += ms;
+    }
     if mode == Mode::Run {
         let step = Instant::now();
         let segments = settings
             .segments
             .clone()
             .unwrap_or_else(|| default_segments(discovery.as_ref()));
-        // The reports read neither every lead's trait values nor its bins: at 10M leads they
-        // hold gigabytes, freed before the report tables.
-        if let Some(d) = discovery.as_mut() {
-            d.inputs = std::sync::Arc::new(Vec::new());
-        }
+        // The reports do not read every lead's bins either.
         if let Some(t) = tuned.as_mut() {
             t.scored.bins = Vec::new();
         }
