@@ -49,20 +49,19 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
     use rayon::prelude::*;
     let n = rows.len();
     // Each trait's bins and value counts, the traits in parallel (one task each).
-    let (bins, counts): (Vec<Vec<u16>>, Vec<ValueCounts>) = config
+    let assigned: Vec<Assigned> = config
         .traits
         .par_iter()
         .enumerate()
         .map(|(t, trait_config)| assign_trait(trait_config, values.get(t).copied().flatten(), rows))
-        .unzip();
-    let missing_bin = |t: usize| -> usize {
-        let rules = config.traits[t].bins.iter().map(|b| &b.rule);
-        binning::numeric_bin(rules, None)
-    };
+        .collect();
+    // The lead fields (not activity traits), each with its `missing` bin, for completeness.
     let fields: Vec<(usize, usize)> = (0..config.traits.len())
         .filter(|&t| config.traits[t].kind != TraitKind::Activity)
-        .map(|t| (t, missing_bin(t)))
+        .map(|t| (t, assigned[t].missing))
         .collect();
+    let (bins, counts): (Vec<Vec<u16>>, Vec<ValueCounts>) =
+        assigned.into_iter().map(|a| (a.bins, a.counts)).unzip();
     // Per lead: the sub-scores (trait points in the config's order) and completeness, leads in
     // parallel chunks.
     let mut fit = vec![config.base_points; n];
@@ -110,12 +109,19 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
     scored
 }
 
+/// One trait's bin per lead, its missing and unseen values, and its `missing` bin.
+struct Assigned {
+    bins: Vec<u16>,
+    counts: ValueCounts,
+    missing: usize,
+}
+
 /// One trait's bin per lead (`rows` of `values`) and its missing and unseen values.
 fn assign_trait(
     trait_config: &export::ConfigTrait,
     values: Option<&TraitValues>,
     rows: &[usize],
-) -> (Vec<u16>, ValueCounts) {
+) -> Assigned {
     let n = rows.len();
     let rules: Vec<&BinRule> = trait_config.bins.iter().map(|b| &b.rule).collect();
     let missing = binning::numeric_bin(rules.iter().copied(), None);
@@ -164,7 +170,11 @@ fn assign_trait(
                 .collect()
         }
     };
-    (assigned, c)
+    Assigned {
+        bins: assigned,
+        counts: c,
+        missing,
+    }
 }
 
 impl Scored {
