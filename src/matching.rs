@@ -172,8 +172,8 @@ pub fn normalize_email(text: &str) -> Option<String> {
 fn email_of(text: &str) -> Option<Cow<'_, str>> {
     let e = lowered(text);
     let (local, host) = e.split_once('@')?;
-    (!local.is_empty() && host.contains('.')).then_some(())?;
-    Some(e)
+    let looks_like_one = !local.is_empty() && host.contains('.');
+    looks_like_one.then_some(e)
 }
 
 /// The company domain of an email: its domain unless it is a free-mail provider.

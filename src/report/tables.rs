@@ -364,8 +364,8 @@ fn write_funnel_and_roi(
         Some((to? - from?) as f64 / 86_400_000.0)
     };
     // Columns read by iteration, in step (a `get(i)` per lead searches the chunks each time).
-    let mut kept: Vec<usize> = Vec::new();
     let mut paths: Vec<LeadPath> = Vec::new();
+    let mut mature_path: Vec<bool> = Vec::new();
     let outcome_columns = converted
         .iter()
         .zip(amounts.iter())
@@ -376,7 +376,7 @@ fn write_funnel_and_roi(
             continue;
         }
         let deal = id.and_then(|id| first_deal.get(id).copied());
-        kept.push(i);
+        mature_path.push(leads.outcome[i].is_some());
         paths.push(LeadPath {
             source: sources[i],
             campaign: campaigns[i],
@@ -393,11 +393,11 @@ fn write_funnel_and_roi(
         });
     }
     // The funnel: mature leads, overall and by source.
-    let mature: Vec<&LeadPath> = kept
+    let mature: Vec<&LeadPath> = paths
         .iter()
-        .zip(&paths)
-        .filter(|&(&i, _)| leads.outcome[i].is_some())
-        .map(|(_, p)| p)
+        .zip(&mature_path)
+        .filter(|(_, m)| **m)
+        .map(|(p, _)| p)
         .collect();
     let mut rows = roi::funnel("(all sources)", &mature);
     let mut by_source: BTreeMap<&str, Vec<&LeadPath>> = BTreeMap::new();
