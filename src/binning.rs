@@ -101,29 +101,132 @@ pub enum Origin {
 /// Numeric values with NaN standing for a missing one: 8 bytes a value where `Option<f64>`
 /// takes 16 (a 10M-lead run holds some 30 such traits). A missing value and a value that is
 /// not a number were already one (binning and scoring put both in the missing bin).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Numbers(Vec<f64>);
+///
+/// [`Numbers::encode`] stores values with few distinct levels (activity counts, ages, bands)
+/// as a 4-byte code per value into their sorted distinct levels: half the memory, and binning,
+/// re-binning on a subset and bin assignment then count and look up by code instead of
+/// hashing, sorting or searching every value.
+#[derive(Debug, Clone)]
+pub struct Numbers(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
+    Plain(Vec<f64>),
+    /// `levels[codes[i]]`; [`MISSING_CODE`] for a missing value. The levels are distinct,
+    /// never NaN, and in increasing order.
+    Coded {
+        levels: Vec<f64>,
+        codes: Vec<u32>,
+    },
+}
+
+/// The code of a missing value in [`Numbers`]' coded form.
+const MISSING_CODE: u32 = u32::MAX;
+
+impl Default for Numbers {
+    fn default() -> Self {
+        Numbers(Repr::Plain(Vec::new()))
+    }
+}
+
+impl PartialEq for Numbers {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
 
 impl Numbers {
     /// Value `i`, `None` when missing.
     pub fn get(&self, i: usize) -> Option<f64> {
-        let v = self.0[i];
-        (!v.is_nan()).then_some(v)
+        match &self.0 {
+            Repr::Plain(values) => {
+                let v = values[i];
+                (!v.is_nan()).then_some(v)
+            }
+            Repr::Coded { levels, codes } => levels.get(codes[i] as usize).copied(),
+        }
     }
     pub fn len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            Repr::Plain(values) => values.len(),
+            Repr::Coded { codes, .. } => codes.len(),
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
     pub fn iter(&self) -> impl Iterator<Item = Option<f64>> + '_ {
-        self.0.iter().map(|&v| (!v.is_nan()).then_some(v))
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The coded form, when [`Numbers::encode`] chose it: the sorted distinct levels and each
+    /// value's code into them ([`MISSING_CODE`] for a missing value).
+    fn coded(&self) -> Option<(&[f64], &[u32])> {
+        match &self.0 {
+            Repr::Plain(_) => None,
+            Repr::Coded { levels, codes } => Some((levels, codes)),
+        }
+    }
+
+    /// Stores the values as codes into their sorted distinct levels when there are at most a
+    /// quarter as many levels as values (else they stay as they are: codes and levels would
+    /// take more memory than the values). `-0` is stored as `0` (binning and scoring already
+    /// took them as one value). Values are unchanged otherwise: [`Numbers::get`] returns the
+    /// same number.
+    pub fn encode(&mut self) {
+        let Repr::Plain(values) = &self.0 else {
+            return;
+        };
+        let limit = (values.len() / 4).max(16);
+        // Small whole numbers by index, other values in a hash map; each value's provisional
+        // code is its level's order of first appearance.
+        let mut small = vec![MISSING_CODE; SMALL_WHOLE];
+        let mut other: PlHashMap<u64, u32> = PlHashMap::new();
+        let mut firsts: Vec<f64> = Vec::new();
+        let mut codes: Vec<u32> = Vec::with_capacity(values.len());
+        for &v in values {
+            let code = if v.is_nan() {
+                MISSING_CODE
+            } else if (0.0..SMALL_WHOLE as f64).contains(&v) && v.fract() == 0.0 {
+                let slot = &mut small[v as usize];
+                if *slot == MISSING_CODE {
+                    *slot = firsts.len() as u32;
+                    firsts.push(v + 0.0);
+                }
+                *slot
+            } else {
+                *other.entry(v.to_bits()).or_insert_with(|| {
+                    firsts.push(v);
+                    (firsts.len() - 1) as u32
+                })
+            };
+            if firsts.len() > limit {
+                return;
+            }
+            codes.push(code);
+        }
+        // Levels in increasing order, and each provisional code's rank among them.
+        let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| firsts[a as usize].total_cmp(&firsts[b as usize]));
+        let mut rank = vec![0u32; firsts.len()];
+        for (r, &c) in order.iter().enumerate() {
+            rank[c as usize] = r as u32;
+        }
+        let levels: Vec<f64> = order.iter().map(|&c| firsts[c as usize]).collect();
+        for code in &mut codes {
+            if *code != MISSING_CODE {
+                *code = rank[*code as usize];
+            }
+        }
+        self.0 = Repr::Coded { levels, codes };
     }
 }
 
 impl FromIterator<Option<f64>> for Numbers {
     fn from_iter<I: IntoIterator<Item = Option<f64>>>(values: I) -> Self {
-        Numbers(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        Numbers(Repr::Plain(
+            values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+        ))
     }
 }
 
@@ -253,6 +356,12 @@ impl TraitBins {
         numeric_bin(self.bins.iter().map(|b| &b.rule), value)
     }
 
+    /// The bin of every value of a trait at `rows`, as [`TraitBins::numeric_bin`] gives it:
+    /// for coded values, each level's bin is found once.
+    pub fn numeric_bins(&self, values: &Numbers, rows: &[usize]) -> Vec<u16> {
+        numeric_bins(self.bins.iter().map(|b| &b.rule), values, rows)
+    }
+
     /// The index of the bin a category falls in: its own, else `other`.
     pub fn category_bin(&self, value: Option<&str>) -> usize {
         category_bin(self.bins.iter().map(|b| &b.rule), value)
@@ -283,6 +392,34 @@ pub fn numeric_bin<'a>(
         }
     }
     found
+}
+
+/// [`numeric_bin`] of the values at `rows`. Coded values ([`Numbers::encode`]) look their
+/// level's bin up, found once per level.
+pub fn numeric_bins<'a>(
+    rules: impl Iterator<Item = &'a BinRule> + Clone,
+    values: &Numbers,
+    rows: &[usize],
+) -> Vec<u16> {
+    match values.coded() {
+        Some((levels, codes)) => {
+            let missing = numeric_bin(rules.clone(), None) as u16;
+            let by_level: Vec<u16> = levels
+                .iter()
+                .map(|&v| numeric_bin(rules.clone(), Some(v)) as u16)
+                .collect();
+            rows.iter()
+                .map(|&r| match codes[r] {
+                    MISSING_CODE => missing,
+                    c => by_level[c as usize],
+                })
+                .collect()
+        }
+        None => rows
+            .iter()
+            .map(|&r| numeric_bin(rules.clone(), values.get(r)) as u16)
+            .collect(),
+    }
 }
 
 /// The bin of a category among `rules`: its own value's bin, else `other`, else missing.
@@ -479,25 +616,56 @@ fn bin_numeric(
     let specials = params.special.get(&input.name).cloned().unwrap_or_default();
     let mut special_counts = vec![Counts::default(); specials.len()];
     let mut missing = Counts::default();
-    let regular = |v: Option<f64>| {
-        v.filter(|v| v.is_finite() && !specials.contains(v))
-            // -0 and 0 are one value.
-            .map(|v| v + 0.0)
-    };
-    for i in 0..population.won.len() {
-        let (won, best) = (population.won[i], population.best[i]);
-        match values.get(population.row(i)).filter(|v| v.is_finite()) {
-            None => missing.add(won, best),
-            Some(v) => {
-                if let Some(s) = specials.iter().position(|s| *s == v) {
-                    special_counts[s].add(won, best);
+    let runs = match values.coded() {
+        // Coded values: counted by level, the levels already distinct and in order.
+        Some((levels, codes)) => {
+            let mut per_level = vec![Counts::default(); levels.len()];
+            for i in 0..population.won.len() {
+                let (won, best) = (population.won[i], population.best[i]);
+                match codes[population.row(i)] {
+                    MISSING_CODE => missing.add(won, best),
+                    c => per_level[c as usize].add(won, best),
                 }
             }
+            let mut runs = Vec::new();
+            for (&v, counts) in levels.iter().zip(per_level) {
+                if counts.leads == 0 {
+                    continue;
+                }
+                if !v.is_finite() {
+                    missing = missing.merge(counts);
+                } else if let Some(s) = specials.iter().position(|s| *s == v) {
+                    special_counts[s] = special_counts[s].merge(counts);
+                } else {
+                    // -0 and 0 are one value.
+                    runs.push((v + 0.0, counts));
+                }
+            }
+            runs
         }
-    }
-    let runs = value_runs((0..population.won.len()).filter_map(|i| {
-        regular(values.get(population.row(i))).map(|v| (v, population.won[i], population.best[i]))
-    }));
+        None => {
+            let regular = |v: Option<f64>| {
+                v.filter(|v| v.is_finite() && !specials.contains(v))
+                    // -0 and 0 are one value.
+                    .map(|v| v + 0.0)
+            };
+            for i in 0..population.won.len() {
+                let (won, best) = (population.won[i], population.best[i]);
+                match values.get(population.row(i)).filter(|v| v.is_finite()) {
+                    None => missing.add(won, best),
+                    Some(v) => {
+                        if let Some(s) = specials.iter().position(|s| *s == v) {
+                            special_counts[s].add(won, best);
+                        }
+                    }
+                }
+            }
+            value_runs((0..population.won.len()).filter_map(|i| {
+                regular(values.get(population.row(i)))
+                    .map(|v| (v, population.won[i], population.best[i]))
+            }))
+        }
+    };
     let distinct = runs.len() as u64 + specials.len() as u64;
     let prebins = prebin(&runs, params.prebins);
     let min_leads = (params.min_bin_share * totals.leads as f64).ceil().max(1.0) as u64;
@@ -1153,7 +1321,107 @@ mod properties {
         )
     }
 
+    /// Values for the coded form: whole numbers (some beyond the small range), fractions,
+    /// -0, infinities and missing values.
+    fn mixed_values() -> impl Strategy<Value = Vec<Option<f64>>> {
+        prop::collection::vec(
+            prop::option::weighted(
+                0.85,
+                prop_oneof![
+                    (-5i32..12).prop_map(f64::from),
+                    (0u32..6).prop_map(|k| f64::from(k) * 2500.0),
+                    (0u32..8).prop_map(|k| f64::from(k) / 4.0),
+                    Just(-0.0),
+                    Just(f64::INFINITY),
+                    Just(f64::NEG_INFINITY),
+                ],
+            ),
+            1..300,
+        )
+    }
+
     proptest! {
+        /// The coded form gives back every value (a -0 as 0), and when there are more
+        /// distinct values than a quarter of the values, it is not chosen.
+        #[test]
+        fn coded_numbers_keep_their_values(values in mixed_values()) {
+            let plain: Numbers = values.clone().into();
+            let mut coded = plain.clone();
+            coded.encode();
+            let distinct: std::collections::BTreeSet<u64> = values
+                .iter()
+                .flatten()
+                .map(|v| (v + 0.0).to_bits())
+                .collect();
+            prop_assert_eq!(coded.coded().is_some(), distinct.len() <= (values.len() / 4).max(16));
+            prop_assert_eq!(coded.len(), values.len());
+            for (i, v) in values.iter().enumerate() {
+                prop_assert_eq!(coded.get(i), v.map(|v| v + 0.0));
+            }
+            if let Some((levels, _)) = coded.coded() {
+                prop_assert!(levels.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+
+        /// Binning, re-binning on a subset of rows and bin assignment give the same bins,
+        /// statistics and assignments for coded values as for the plain ones.
+        #[test]
+        fn coded_numbers_bin_as_the_plain_ones(
+            values in mixed_values(),
+            seed in any::<u64>(),
+            special in prop::bool::ANY,
+        ) {
+            use rand::{Rng, SeedableRng};
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            // Each value four times: never more distinct values than a quarter of them, so
+            // the coded form is always chosen.
+            let values: Vec<Option<f64>> = values.iter().cycle().take(values.len() * 4).copied().collect();
+            let n = values.len();
+            let won: Vec<bool> = (0..n).map(|_| rng.random_bool(0.3)).collect();
+            let best: Vec<bool> = won.iter().map(|&w| w && rng.random_bool(0.5)).collect();
+            let subset: Vec<usize> = (0..n).filter(|_| rng.random_bool(0.6)).collect();
+            let params = BinningParams {
+                min_bin_share: 0.02,
+                special: if special {
+                    BTreeMap::from([("x".to_string(), vec![0.0, 2500.0])])
+                } else {
+                    BTreeMap::new()
+                },
+                ..Default::default()
+            };
+            let plain = TraitInput {
+                name: "x".into(),
+                origin: Origin::Fit,
+                values: TraitValues::Numeric(values.clone().into()),
+            };
+            let mut coded = plain.clone();
+            if let TraitValues::Numeric(v) = &mut coded.values {
+                v.encode();
+                prop_assert!(v.coded().is_some());
+            }
+            let whole = Population { won: won.clone(), best: best.clone(), rows: None };
+            let part = Population {
+                won: subset.iter().map(|&i| won[i]).collect(),
+                best: subset.iter().map(|&i| best[i]).collect(),
+                rows: Some(subset.clone()),
+            };
+            for population in [&whole, &part] {
+                let a = bin_traits(&[&plain], population, &params);
+                let b = bin_traits(&[&coded], population, &params);
+                prop_assert_eq!(format!("{:?}", a.traits), format!("{:?}", b.traits));
+                let (TraitValues::Numeric(pv), TraitValues::Numeric(cv)) =
+                    (&plain.values, &coded.values)
+                else {
+                    unreachable!()
+                };
+                let rows: Vec<usize> = (0..population.won.len()).map(|i| population.row(i)).collect();
+                let t = &a.traits[0];
+                let expected: Vec<u16> = rows.iter().map(|&r| t.numeric_bin(pv.get(r)) as u16).collect();
+                prop_assert_eq!(t.numeric_bins(pv, &rows), expected.clone());
+                prop_assert_eq!(t.numeric_bins(cv, &rows), expected);
+            }
+        }
+
         #[test]
         fn numeric_bins_partition_the_leads(
             data in leads(),

@@ -170,10 +170,7 @@ pub struct FittedModel {
 /// Bin index per lead for one trait: the one assignment code, through [`TraitBins`].
 pub fn assign(bins: &TraitBins, values: &TraitValues, rows: &[usize]) -> Vec<u16> {
     match values {
-        TraitValues::Numeric(v) => rows
-            .iter()
-            .map(|&r| bins.numeric_bin(v.get(r)) as u16)
-            .collect(),
+        TraitValues::Numeric(v) => bins.numeric_bins(v, rows),
         TraitValues::Categorical { codes, labels } => {
             let by_code: Vec<u16> = labels
                 .iter()

@@ -134,14 +134,13 @@ fn assign_trait(
             c.missing = n as u64;
             vec![missing as u16; n]
         }
-        Some(TraitValues::Numeric(v)) => rows
-            .iter()
-            .map(|&r| {
-                let b = binning::numeric_bin(rules.iter().copied(), v.get(r));
-                c.missing += u64::from(v.get(r).is_none_or(|x| !x.is_finite()));
-                b as u16
-            })
-            .collect(),
+        Some(TraitValues::Numeric(v)) => {
+            c.missing = rows
+                .iter()
+                .filter(|&&r| v.get(r).is_none_or(|x| !x.is_finite()))
+                .count() as u64;
+            binning::numeric_bins(rules.iter().copied(), v, rows)
+        }
         Some(TraitValues::Categorical { codes, labels }) => {
             let by_code: Vec<usize> = labels
                 .iter()

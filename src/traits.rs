@@ -326,6 +326,16 @@ pub fn discover(
 
     let engagement_ms = started.elapsed().as_millis() as u64;
     let started = std::time::Instant::now();
+    // Numbers with few distinct levels kept as codes: binning here, re-binning on the
+    // training window and scoring then count by code (and the values take half the memory).
+    {
+        use rayon::prelude::*;
+        traits.par_iter_mut().for_each(|t| {
+            if let TraitValues::Numeric(values) = &mut t.values {
+                values.encode();
+            }
+        });
+    }
     let table = binning::bin_traits(&traits, &population, &params.binning);
     let binning_ms = started.elapsed().as_millis() as u64;
     let overall = if table.leads == 0 {
