@@ -105,79 +105,109 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
     let types = frame.column("type")?.str()?.rechunk();
     let (times, types) = (times.as_ref(), types.as_ref());
     let height = frame.height();
-    struct Part {
-        rows: Vec<u32>,
-        ages_ms: Vec<i64>,
-        kinds: Vec<u32>,
-        names: Vec<String>,
-    }
-    let parts: Vec<Part> = (0..height.div_ceil(CHUNK))
+    let chunks = height.div_ceil(CHUNK);
+    let chunk_range = |c: usize| (c * CHUNK, ((c + 1) * CHUNK).min(height));
+    // Activity `i`'s lead row and age at its lead's scoring date, when it is kept.
+    let kept = |i: usize, row: u32| -> Option<i64> {
+        let t = times.get(i).filter(|_| row != crate::ingest::NO_LEAD)?;
+        let scoring = scoring[row as usize]?;
+        (t <= scoring).then_some(scoring - t)
+    };
+    // Two passes over the activities: the first counts each chunk's kept ones, the second
+    // writes them straight into their place (no per-chunk copies to gather: at 50M
+    // activities those would double the memory of the result).
+    let counts: Vec<usize> = (0..chunks)
         .into_par_iter()
         .map(|c| {
-            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(height));
-            let mut part = Part {
-                rows: Vec::new(),
-                ages_ms: Vec::new(),
-                kinds: Vec::new(),
-                names: Vec::new(),
-            };
+            let (lo, hi) = chunk_range(c);
+            (lo..hi)
+                .filter(|&i| kept(i, lead_rows[i]).is_some())
+                .count()
+        })
+        .collect();
+    let total: usize = counts.iter().sum();
+    let mut prior = Prior {
+        leads: n,
+        rows: vec![0; total],
+        ages_ms: vec![0; total],
+        kinds: vec![0; total],
+        ..Prior::default()
+    };
+    let mut places = Vec::with_capacity(chunks);
+    {
+        let (mut rows, mut ages, mut kinds) = (
+            &mut prior.rows[..],
+            &mut prior.ages_ms[..],
+            &mut prior.kinds[..],
+        );
+        for &count in &counts {
+            let (r, rest_r) = std::mem::take(&mut rows).split_at_mut(count);
+            let (a, rest_a) = std::mem::take(&mut ages).split_at_mut(count);
+            let (k, rest_k) = std::mem::take(&mut kinds).split_at_mut(count);
+            places.push((r, a, k));
+            (rows, ages, kinds) = (rest_r, rest_a, rest_k);
+        }
+    }
+    // Each chunk's kinds are first coded in its own dictionary (type texts in order of first
+    // appearance), then recoded into the one dictionary below.
+    let names: Vec<Vec<String>> = places
+        .par_iter_mut()
+        .enumerate()
+        .map(|(c, (rows, ages, kinds))| {
+            let (lo, hi) = chunk_range(c);
+            let mut names = Vec::new();
             let mut local: PlHashMap<&str, u32> = PlHashMap::new();
+            let mut at = 0;
             for (i, &row) in lead_rows.iter().enumerate().take(hi).skip(lo) {
-                let Some(t) = times.get(i).filter(|_| row != crate::ingest::NO_LEAD) else {
+                let Some(age) = kept(i, row) else {
                     continue;
                 };
-                let Some(scoring) = scoring[row as usize] else {
-                    continue;
-                };
-                if t > scoring {
-                    continue;
-                }
                 let kind = match types.get(i) {
                     None => NO_KIND,
                     Some(ty) => *local.entry(ty).or_insert_with(|| {
-                        part.names.push(ty.to_string());
-                        (part.names.len() - 1) as u32
+                        names.push(ty.to_string());
+                        (names.len() - 1) as u32
                     }),
                 };
-                part.rows.push(row);
-                part.ages_ms.push(scoring - t);
-                part.kinds.push(kind);
+                rows[at] = row;
+                ages[at] = age;
+                kinds[at] = kind;
+                at += 1;
             }
-            part
+            names
         })
         .collect();
     // One dictionary of kinds, in order of first appearance.
-    let mut prior = Prior {
-        leads: n,
-        ..Prior::default()
-    };
-    let total: usize = parts.iter().map(|p| p.rows.len()).sum();
-    prior.rows.reserve_exact(total);
-    prior.ages_ms.reserve_exact(total);
-    prior.kinds.reserve_exact(total);
     let mut global: PlHashMap<String, u32> = PlHashMap::new();
-    for part in parts {
-        let map: Vec<u32> = part
-            .names
-            .into_iter()
-            .map(|name| match global.get(&name) {
-                Some(&k) => k,
-                None => {
-                    let k = prior.kind_names.len() as u32;
-                    prior.kind_names.push(name.clone());
-                    global.insert(name, k);
-                    k
+    let mut kind_names = Vec::new();
+    let maps: Vec<Vec<u32>> = names
+        .into_iter()
+        .map(|names| {
+            names
+                .into_iter()
+                .map(|name| match global.get(&name) {
+                    Some(&k) => k,
+                    None => {
+                        let k = kind_names.len() as u32;
+                        kind_names.push(name.clone());
+                        global.insert(name, k);
+                        k
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    places
+        .into_par_iter()
+        .zip(maps)
+        .for_each(|((_, _, kinds), map)| {
+            for k in kinds.iter_mut() {
+                if *k != NO_KIND {
+                    *k = map[*k as usize];
                 }
-            })
-            .collect();
-        prior.rows.extend_from_slice(&part.rows);
-        prior.ages_ms.extend_from_slice(&part.ages_ms);
-        prior.kinds.extend(
-            part.kinds
-                .iter()
-                .map(|&k| if k == NO_KIND { k } else { map[k as usize] }),
-        );
-    }
+            }
+        });
+    prior.kind_names = kind_names;
     Ok(prior)
 }
 
