@@ -492,7 +492,8 @@ impl Counts {
     }
 }
 
-/// Bins every trait over `population` (in parallel) and computes the statistics.
+/// Bins every trait over `population` (in parallel) and computes the statistics; the table's
+/// traits are in the order of `traits`.
 pub fn bin_traits<T: std::borrow::Borrow<TraitInput> + Sync>(
     traits: &[T],
     population: &Population,

@@ -270,10 +270,9 @@ pub fn fit(
     let mut assigned: Vec<Vec<u16>> = chosen
         .par_iter()
         .map(|&i| {
-            let input = candidates
-                .iter()
-                .find(|t| t.name == table.traits[i].name)
-                .expect("candidate");
+            // `bin_traits` keeps the order of the traits it is given.
+            let input = candidates[i];
+            debug_assert_eq!(input.name, table.traits[i].name);
             assign(&table.traits[i], &input.values, &rows)
         })
         .collect();
