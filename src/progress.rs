@@ -34,3 +34,35 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar.enable_steady_tick(std::time::Duration::from_secs(2));
     bar
 }
+
+/// For profiling: with `LEADTUNE_LAPS` set, prints to standard error the seconds since the
+/// first lap and since the previous one, with `label` and the resident memory (from
+/// `/proc/self/status` where there is one). Does nothing otherwise.
+pub fn lap(label: &str) {
+    use std::sync::{Mutex, OnceLock};
+    use std::time::Instant;
+    static ON: OnceLock<bool> = OnceLock::new();
+    static LAST: Mutex<Option<(Instant, Instant)>> = Mutex::new(None);
+    if !*ON.get_or_init(|| std::env::var_os("LEADTUNE_LAPS").is_some()) {
+        return;
+    }
+    let now = Instant::now();
+    let Ok(mut last) = LAST.lock() else { return };
+    let (first, previous) = last.unwrap_or((now, now));
+    *last = Some((first, now));
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(String::new(), |kib| {
+            format!(" rss {:.2} GiB", kib as f64 / 1_048_576.0)
+        });
+    eprintln!(
+        "[lap] {:7.2} s (+{:6.2}) {label}{rss}",
+        (now - first).as_secs_f64(),
+        (now - previous).as_secs_f64()
+    );
+}

@@ -260,6 +260,7 @@ pub fn discover(
         }
     }
 
+    crate::progress::lap("traits: lead columns examined");
     // Engagement traits from activities.
     let started = std::time::Instant::now();
     let mut decay = None;
@@ -273,6 +274,7 @@ pub fn discover(
                 &activities,
                 params.engagement.scoring_offset_days,
             )?;
+            crate::progress::lap("traits: engagement prior");
             let no_activities = activities.frame().height() == 0;
             drop(activities);
             let counts = if no_activities {
@@ -288,6 +290,7 @@ pub fn discover(
                 });
                 kinds.push(TraitKind::Activity);
             }
+            crate::progress::lap("traits: engagement counts");
             if let Some((kind, share, seed)) = params.split {
                 let decay_started = std::time::Instant::now();
                 // The decay's own copy, by lead; the matched activities go.
@@ -338,6 +341,7 @@ pub fn discover(
     }
     let table = binning::bin_traits(&traits, &population, &params.binning);
     let binning_ms = started.elapsed().as_millis() as u64;
+    crate::progress::lap("traits: binned");
     let overall = if table.leads == 0 {
         0.0
     } else {

@@ -146,6 +146,7 @@ pub fn tune(
         &fit_params,
     )?;
     let fit_ms = clock.elapsed().as_millis() as u64;
+    crate::progress::lap("fit: model");
     notes.extend(fitted.notes.iter().cloned());
     let card = scorecard::scorecard(&fitted, scaling);
 
@@ -219,6 +220,7 @@ pub fn tune(
     let clock = std::time::Instant::now();
     let mut scored = score::score(&config, &values, &all_rows);
     let scoring_ms = clock.elapsed().as_millis() as u64;
+    crate::progress::lap("fit: scored");
     let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
     let valid_rows: Vec<usize> = split.validation.iter().map(|&i| rows[i]).collect();
     let train_scores: Vec<i64> = train_rows.iter().map(|&r| scored.score[r]).collect();

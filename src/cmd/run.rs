@@ -36,7 +36,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
 
     let step = Instant::now();
     let now_ms = chrono::Utc::now().timestamp_millis();
+    crate::progress::lap("start");
     let mut inputs = ingest::ingest(&settings, now_ms)?;
+    crate::progress::lap("ingest");
     timings.insert("ingest".to_string(), step.elapsed().as_millis() as u64);
 
     let step = Instant::now();
@@ -48,6 +50,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         },
     )?;
     timings.insert("link".to_string(), step.elapsed().as_millis() as u64);
+    crate::progress::lap("link");
 
     let mut rejects: Vec<Reject> = inputs.rejects.clone();
     rejects.extend(linked.rejects.iter().cloned());
@@ -61,6 +64,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     {
         activities.keep_for_traits(&inputs.leads)?;
     }
+    crate::progress::lap("rejects written, activities kept for traits");
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
     let mut written: Vec<String> = vec!["rejected.csv".into(), "existing_customers.csv".into()];
@@ -74,6 +78,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         // derived.
         let d = traits::discover(&mut inputs, &linked.outcomes, &discovery_params(&settings))?;
         spinner.finish_and_clear();
+        crate::progress::lap("traits discovered");
         report::traits_table::write(&out_dir, &d)?;
         written.extend(["traits.csv".into(), "traits.parquet".into()]);
         if let Some(decay) = &d.decay {
@@ -112,6 +117,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
                 queues = Some(q);
             }
             spinner.finish_and_clear();
+            crate::progress::lap("fit");
             timings.insert("fit".to_string(), step.elapsed().as_millis() as u64);
             for (name, ms) in &t.timings_ms {
                 timings.insert(name.to_string(), *ms);
@@ -139,6 +145,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             .map(String::from),
         );
         let ms = step.elapsed().as_millis() as u64;
+        crate::progress::lap("fit written");
         timings.insert("fit.write".to_string(), ms);
         *timings.entry("fit".to_string()).or_default() += ms;
     }
@@ -162,6 +169,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             settings.min_cell_leads,
         )?;
         written.extend(tables.written.iter().cloned());
+        crate::progress::lap("report tables");
         timings.insert(
             "reports.tables".to_string(),
             step.elapsed().as_millis() as u64,
@@ -201,6 +209,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
         timings.insert("reports".to_string(), step.elapsed().as_millis() as u64);
     }
 
+    crate::progress::lap("reports");
     let stages = stages(mode);
     timings.insert("total".to_string(), started.elapsed().as_millis() as u64);
     let manifest = Manifest {
