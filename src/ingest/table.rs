@@ -128,7 +128,8 @@ pub struct RawTable {
 
 /// Reads `path` according to `spec`. `shown` is the path as the config wrote it (for messages).
 pub fn read_table(path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let file = FileBytes::open(path)?;
+    let bytes: &[u8] = &file;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -142,9 +143,49 @@ pub fn read_table(path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable
         },
     );
     let mut table = result?;
+    crate::progress::lap(&format!("ingest: {} read", spec.table));
     table.sha256 = sha256;
     table.bytes = bytes.len() as u64;
     Ok(table)
+}
+
+/// A file's bytes: mapped into memory where the system allows it (no copy: the pages are the
+/// system's file cache, and are not counted twice beside the tables read from them), else read.
+/// A mapped file must not be changed while it is read, as for any program reading it.
+enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl FileBytes {
+    fn open(path: &Path) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let regular = file
+            .metadata()
+            .map_err(|e| Error::io(path, e))?
+            .file_type()
+            .is_file();
+        if regular {
+            // SAFETY: the map is only read, and only while this value lives; leadtune never
+            // writes its inputs (the caveat above is documented for users).
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(FileBytes::Mapped(map));
+            }
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| Error::io(path, e))?;
+        Ok(FileBytes::Read(bytes))
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(map) => map,
+            FileBytes::Read(bytes) => bytes,
+        }
+    }
 }
 
 /// Reads CSV bytes (no file behind them) as `read_table` would: for tests and the fuzz target.
@@ -466,7 +507,7 @@ fn merge_tables(
             // One gather of the rows kept, column by column in parallel, which also puts each
             // column in one piece.
             let mut table = concat_tables(tables)?;
-            table.df.rechunk_mut_par();
+            table.df.rechunk_mut();
             let kept: Vec<IdxSize> = (0..keep.len())
                 .filter(|&i| keep[i])
                 .map(|i| i as IdxSize)
@@ -494,7 +535,9 @@ fn merge_tables(
         table.rejects.extend(duplicates);
         table.rejects.sort_by_key(|r| r.row);
     }
-    table.df.rechunk_mut_par();
+    // One column at a time: a column's pieces and its copy in one piece are held together,
+    // never the whole table twice.
+    table.df.rechunk_mut();
     Ok(table)
 }
 
@@ -571,37 +614,45 @@ fn read_parquet_in_slices(
         .iter_names()
         .map(|s| s.to_string())
         .collect();
+    let metadata = reader.get_metadata().map_err(cannot)?.clone();
     let decimal = spec.decimal.unwrap_or(b'.');
     let mut first = RowSink::new(path, shown, spec, &headers, decimal)?;
     first.check_unique = false;
+    // Only the columns used are decoded (an activity's free-text `value`, say, is not).
+    let used = first.used_fields();
     let mut tables = Vec::new();
     // A slice of rows at a time (so the file's text is never all in memory beside the typed
     // columns), each typed column by column.
     let mut offset = 0;
     while offset < height {
         let len = slice_rows.max(1).min(height - offset);
-        let df = ParquetReader::new(std::io::Cursor::new(bytes))
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes))
             .with_slice(Some((offset, len)))
-            .finish()
-            .map_err(cannot)?;
-        let texts: Vec<StringChunked> = df
-            .columns()
-            .iter()
-            .map(|c| -> Result<StringChunked> {
-                Ok(c.as_materialized_series()
-                    .cast(&DataType::String)?
-                    .str()?
-                    .rechunk()
-                    .into_owned())
-            })
-            .collect::<Result<_>>()?;
+            .with_projection(Some(used.clone()));
+        reader.set_metadata(metadata.clone());
+        let df = reader.finish().map_err(cannot)?;
+        // Field `f`'s text; the fields not used stay empty.
+        let mut texts: Vec<StringChunked> =
+            vec![
+                StringChunked::from_iter_values("".into(), std::iter::empty::<&str>());
+                headers.len()
+            ];
+        for (&f, c) in used.iter().zip(df.columns()) {
+            texts[f] = c
+                .as_materialized_series()
+                .cast(&DataType::String)?
+                .str()?
+                .rechunk()
+                .into_owned();
+        }
         drop(df);
         let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
         sink.notes.clear();
         sink.check_unique = false;
-        tables.push(sink.type_columns(&texts, offset)?);
+        tables.push(sink.type_columns(&texts, len, offset)?);
         offset += len;
     }
+    crate::progress::lap(&format!("ingest: {} slices typed", spec.table));
     let describe = first.describe();
     let unique = first.unique_columns();
     let mut all = vec![first.finish(None, "parquet")?];
@@ -1031,6 +1082,20 @@ impl<'a> RowSink<'a> {
     }
 
     /// (spec index, field index) of the bound columns whose values must be unique.
+    /// The fields read: those bound to spec columns and the extra ones kept, in file order.
+    fn used_fields(&self) -> Vec<usize> {
+        let mut used: Vec<usize> = self
+            .bound
+            .iter()
+            .map(|&(_, f)| f)
+            .filter(|&f| f != ROW_NUMBER)
+            .chain(self.extra.iter().map(|(f, _)| *f))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    }
+
     fn unique_columns(&self) -> Vec<(usize, usize)> {
         self.bound
             .iter()
@@ -1039,15 +1104,19 @@ impl<'a> RowSink<'a> {
             .collect()
     }
 
-    /// Types a slice of rows held as text columns (`texts[f]` is field `f`; a missing cell is
-    /// empty), column by column, with the outcome of [`RowSink::push`] for each row: a row is
+    /// Types a slice of `rows` rows held as text columns (`texts[f]` is field `f`, empty for the
+    /// fields not used; a missing cell is empty), column by column, with the outcome of [`RowSink::push`] for each row: a row is
     /// rejected for the first bound column (in spec order) that does not parse, and the kept
     /// rows' values are those `push` would give. Text that needs no change (already trimmed, not
     /// a missing-value token) is kept as decoded, without a copy. Uniqueness is not checked
     /// (as for chunks: [`merge_tables`] checks). Row numbers are `offset + i + 1`.
-    fn type_columns(mut self, texts: &[StringChunked], offset: usize) -> Result<RawTable> {
+    fn type_columns(
+        mut self,
+        texts: &[StringChunked],
+        rows: usize,
+        offset: usize,
+    ) -> Result<RawTable> {
         use rayon::prelude::*;
-        let rows = texts.first().map_or(0, |t| t.len());
         let row_numbers: Option<StringChunked> =
             self.bound.iter().any(|&(_, f)| f == ROW_NUMBER).then(|| {
                 StringChunked::from_iter_values(
