@@ -177,6 +177,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         }
     }
 
+    crate::progress::lap("link: deals checked");
     // Activities for no known lead are rejected: each one's lead row, found once (the
     // engagement traits use the same rows), no copy of the table.
     let mut activities_used: Option<(u64, Option<i64>)> = None;
@@ -208,6 +209,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         }
         activities_used = Some((used, latest));
     }
+    crate::progress::lap("link: activities checked");
     // The data's end date: given, or the latest timestamp seen in what is used.
     let as_of_given = params.as_of_ms.is_some();
     let as_of_ms = match params.as_of_ms {
@@ -370,7 +372,9 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         )));
     }
 
+    crate::progress::lap("link: outcomes");
     let matches = match_customers(inputs)?;
+    crate::progress::lap("link: customers matched");
     let mut by_rule = std::collections::BTreeMap::new();
     for (_, rule) in matches.iter().flatten() {
         *by_rule.entry(rule.to_string()).or_insert(0u64) += 1;
@@ -503,9 +507,9 @@ fn match_customers(inputs: &Inputs) -> Result<Vec<Option<(String, &'static str)>
     use rayon::prelude::*;
     Ok((0..leads.height())
         .into_par_iter()
-        .map(|i| {
+        .map_init(crate::matching::Scratch::default, |scratch, i| {
             index
-                .find(at(&companies, i), at(&domains, i), at(&emails, i))
+                .find_with(scratch, at(&companies, i), at(&domains, i), at(&emails, i))
                 .map(|(id, rule)| (id.to_string(), rule.as_str()))
         })
         .collect())

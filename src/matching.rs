@@ -151,7 +151,12 @@ pub fn normalize_domain(text: &str) -> Option<String> {
 fn domain_of(text: &str) -> Option<Cow<'_, str>> {
     fn host(d: &str) -> Option<&str> {
         let d = d.rsplit_once('@').map_or(d, |(_, host)| host);
-        let d = d.split_once("://").map_or(d, |(_, rest)| rest);
+        // `split_once("://")` without building a substring searcher per call.
+        let d = d
+            .as_bytes()
+            .windows(3)
+            .position(|w| w == b"://")
+            .map_or(d, |at| &d[at + 3..]);
         let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
         let d = d[..end].trim_end_matches('.');
         let d = d.strip_prefix("www.").unwrap_or(d);
@@ -186,46 +191,85 @@ pub fn email_company_domain(text: &str) -> Option<String> {
 /// it is ASCII.
 fn company_domain_of(email: &str) -> Option<Cow<'_, str>> {
     let domain = domain_of(email)?;
-    (!FREE_MAIL.contains(&domain.as_ref())).then_some(domain)
+    (!is_free_mail(&domain)).then_some(domain)
+}
+
+/// One of [`FREE_MAIL`]: lengths first, so most domains are told apart without comparing.
+fn is_free_mail(domain: &str) -> bool {
+    FREE_MAIL
+        .iter()
+        .any(|f| f.len() == domain.len() && *f == domain)
 }
 
 /// Company name: casefolded, letters folded, punctuation dropped, legal suffixes removed,
 /// spaces removed (`Nordic Steel AB` == `NORDIC-STEEL` == `nordicsteel`). None when < 3 chars.
 pub fn normalize_company(text: &str) -> Option<String> {
-    let cleaned: String = if text.is_ascii() {
+    company_key(text, &mut Scratch::default()).map(str::to_string)
+}
+
+/// Buffers reused from one name to the next by [`company_key`] (no allocation per lead).
+#[derive(Default)]
+pub struct Scratch {
+    cleaned: String,
+    key: String,
+}
+
+/// [`normalize_company`] into `scratch`.
+fn company_key<'s>(text: &str, scratch: &'s mut Scratch) -> Option<&'s str> {
+    let Scratch { cleaned, key } = scratch;
+    cleaned.clear();
+    if text.is_ascii() {
         // The same as below for ASCII text, without the per-character folding.
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() {
-                    b.to_ascii_lowercase() as char
-                } else {
-                    ' '
-                }
-            })
-            .collect()
+        cleaned.extend(text.bytes().map(|b| {
+            if b.is_ascii_alphanumeric() {
+                b.to_ascii_lowercase() as char
+            } else {
+                ' '
+            }
+        }));
     } else {
-        fold(text)
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .collect()
-    };
-    let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
+        cleaned.extend(
+            fold(text)
+                .chars()
+                .map(|c| if c.is_alphanumeric() { c } else { ' ' }),
+        );
+    }
+    // Only letters, digits and spaces are left, so the words are what the spaces part.
+    const MOST: usize = 32;
+    let mut words = [""; MOST];
+    let mut n = 0;
+    let mut long: Vec<&str> = Vec::new();
+    for word in cleaned.split(' ').filter(|w| !w.is_empty()) {
+        if n < MOST {
+            words[n] = word;
+        } else {
+            if long.is_empty() {
+                long.extend_from_slice(&words);
+            }
+            long.push(word);
+        }
+        n += 1;
+    }
+    let mut tokens: &[&str] = if n <= MOST { &words[..n] } else { &long };
     if tokens.first() == Some(&"the") {
-        tokens.remove(0);
+        tokens = &tokens[1..];
     }
     loop {
         let before = tokens.len();
         for suffix in LEGAL_SUFFIXES {
             if tokens.len() > suffix.len() && tokens.ends_with(suffix) {
-                tokens.truncate(tokens.len() - suffix.len());
+                tokens = &tokens[..tokens.len() - suffix.len()];
             }
         }
         if tokens.len() == before {
             break;
         }
     }
-    let joined = tokens.concat();
-    (joined.chars().count() >= 3).then_some(joined)
+    key.clear();
+    for t in tokens {
+        key.push_str(t);
+    }
+    (key.chars().count() >= 3).then_some(key.as_str())
 }
 
 /// One existing customer's identities, as read.
@@ -275,6 +319,17 @@ impl CustomerIndex {
         domain: Option<&str>,
         email: Option<&str>,
     ) -> Option<(&str, MatchRule)> {
+        self.find_with(&mut Scratch::default(), company, domain, email)
+    }
+
+    /// [`CustomerIndex::find`] with buffers kept from one lead to the next.
+    pub fn find_with(
+        &self,
+        scratch: &mut Scratch,
+        company: Option<&str>,
+        domain: Option<&str>,
+        email: Option<&str>,
+    ) -> Option<(&str, MatchRule)> {
         // Keys are normalised borrowed where the text already is (no copy per lead), and the
         // email once for both of its rules.
         let by_domain = domain
@@ -294,8 +349,8 @@ impl CustomerIndex {
         };
         let by_company = || {
             company
-                .and_then(normalize_company)
-                .and_then(|n| self.companies.get(n.as_str()))
+                .and_then(|c| company_key(c, scratch))
+                .and_then(|n| self.companies.get(n))
                 .map(|id| (id.as_str(), MatchRule::Company))
         };
         by_domain
@@ -399,6 +454,22 @@ mod tests {
             normalize_company("Bauer GmbH & Co. KG"),
             Some("bauer".into())
         );
+        // More words than the buffer on the stack holds, and a scratch reused across names.
+        let long: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        let name = format!("The {} Sp. z o.o.", long.join(" "));
+        assert_eq!(normalize_company(&name), Some(long.concat()));
+        let mut scratch = Scratch::default();
+        assert_eq!(
+            company_key(&name, &mut scratch),
+            Some(long.concat().as_str())
+        );
+        assert_eq!(company_key("Acme Inc.", &mut scratch), Some("acme"));
+        assert_eq!(company_key("AB", &mut scratch), None);
+        assert_eq!(
+            normalize_domain("HTTPS://www.Acme.se:8080/x?a=b"),
+            Some("acme.se".into())
+        );
+        assert_eq!(normalize_domain("acme.se/a://b.se"), Some("b.se".into()));
         assert_eq!(normalize_domain("acme.co.uk."), Some("acme.co.uk".into()));
         assert_eq!(normalize_domain("localhost"), None);
         assert_eq!(email_company_domain("x@wp.pl"), None);
