@@ -89,7 +89,8 @@ pub fn write_all(
             .push((dimension, rows.iter().map(|(_, r)| r.clone()).collect()));
     };
     let table = |dimension: &str, groups: &[Option<&str>]| {
-        conversion::conversion_table(&leads.facts(|i| groups[i]), min)
+        leads
+            .conversion(|i| groups[i], min)
             .into_iter()
             .map(|r| (dimension.to_string(), r))
             .collect::<Vec<_>>()
@@ -114,7 +115,8 @@ pub fn write_all(
             .map(|name| {
                 let values = leads.text_of(name);
                 let values: Vec<Option<&str>> = values.iter().collect();
-                conversion::conversion_table(&leads.facts(|i| values[i]), min)
+                leads
+                    .conversion(|i| values[i], min)
                     .into_iter()
                     .map(|r| ((*name).clone(), r))
                     .collect::<Vec<_>>()
@@ -165,10 +167,7 @@ pub fn write_all(
             names.dedup();
             let mut rows = Vec::new();
             for name in names {
-                let mut per = conversion::conversion_table(
-                    &leads.facts(|i| tiers[i].filter(|_| &queues[i] == name)),
-                    min,
-                );
+                let mut per = leads.conversion(|i| tiers[i].filter(|_| &queues[i] == name), min);
                 per.retain(|r| r.group != "(missing)");
                 per.sort_by_key(|r| rank(&r.group));
                 rows.extend(per.into_iter().map(|r| (name.clone(), r)));
@@ -191,7 +190,7 @@ pub fn write_all(
             .collect();
         let sources = leads.text("source");
         let mut rows = Vec::new();
-        let mut all = conversion::conversion_table(&leads.facts(|i| buckets[i]), min);
+        let mut all = leads.conversion(|i| buckets[i], min);
         conversion::order_speed(&mut all);
         rows.extend(all.into_iter().map(|r| ("(all sources)".to_string(), r)));
         // Each source's leads, found in one pass.
