@@ -59,10 +59,16 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     let entries = manifest::account(&inputs.files, &rejects, &used(&inputs, &linked))?;
 
     report::write_rejected(&out_dir.join("rejected.csv"), &rejects)?;
-    if mode != Mode::Validate
-        && let Some(activities) = inputs.activities.as_mut()
-    {
-        activities.keep_for_traits(&inputs.leads)?;
+    if mode != Mode::Validate {
+        if let Some(activities) = inputs.activities.as_mut() {
+            activities.keep_for_traits(&inputs.leads)?;
+        }
+        let routed_by: Vec<&str> = settings
+            .queues
+            .iter()
+            .flat_map(|q| q.when.keys().map(String::as_str))
+            .collect();
+        inputs.leads.drop_identity_values(&routed_by);
     }
     crate::progress::lap("rejects written, activities kept for traits");
 
