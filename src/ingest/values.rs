@@ -106,7 +106,33 @@ const CURRENCY_WORDS: [&str; 11] = [
 /// spaces (incl. no-break spaces) and `'` may group thousands, but only in groups of three.
 /// Non-finite values (`NaN`, `inf`, overflow) are refused.
 pub fn parse_number(text: &str, decimal: u8) -> Result<f64, &'static str> {
-    let mut s = text.trim();
+    let s = text.trim();
+    plain_number(s, decimal).unwrap_or_else(|| written_number(s, decimal))
+}
+
+/// The common case without copies: digits, an optional leading `-` and, when the decimal mark
+/// is `.`, at most one `.`; `None` for anything else. Such text reads the same in
+/// [`written_number`] (nothing to strip or regroup), which a test checks.
+fn plain_number(s: &str, decimal: u8) -> Option<Result<f64, &'static str>> {
+    let body = s.strip_prefix('-').unwrap_or(s).as_bytes();
+    let (mut digit, mut point) = (false, false);
+    for &b in body {
+        match b {
+            b'0'..=b'9' => digit = true,
+            b'.' if decimal == b'.' && !point => point = true,
+            _ => return None,
+        }
+    }
+    digit.then(|| match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err("not a finite number"),
+        Err(_) => Err("not a number"),
+    })
+}
+
+/// [`parse_number`] of trimmed text in any of the forms it accepts.
+fn written_number(s: &str, decimal: u8) -> Result<f64, &'static str> {
+    let mut s = s;
     // Currency signs and codes before or after the number.
     loop {
         let before = s;
@@ -343,6 +369,35 @@ mod tests {
         assert_eq!(parse_number("-12,5", b','), Ok(-12.5));
         assert_eq!(parse_number("1e3", b'.'), Ok(1000.0));
         assert_eq!(parse_number("1e308", b'.'), Ok(1e308));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_numbers_read_as_written_ones(text in "[-+]?[0-9.,]{0,8}(e[0-9]{1,3})?", comma in proptest::bool::ANY) {
+            let decimal = if comma { b',' } else { b'.' };
+            if let Some(fast) = plain_number(&text, decimal) {
+                proptest::prop_assert_eq!(fast, written_number(&text, decimal));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_number_cases() {
+        for (text, decimal) in [
+            ("12", b'.'),
+            ("-0.5", b'.'),
+            ("5.", b'.'),
+            (".5", b'.'),
+            ("7", b','),
+        ] {
+            let fast = plain_number(text, decimal).expect("plain");
+            assert_eq!(fast, written_number(text, decimal), "{text}");
+        }
+        let huge = "9".repeat(400);
+        assert_eq!(plain_number(&huge, b'.'), Some(Err("not a finite number")));
+        for text in ["-", ".", "1.2.3", "1,5", "+1", "1e3", " 1"] {
+            assert_eq!(plain_number(text, b'.'), None, "{text}");
+        }
     }
 
     #[test]
