@@ -2,7 +2,7 @@
 //! speed-to-lead; SLA by tier; the funnel; source ROI. Each in CSV (formula-safe) and, where
 //! analysts load them into BI tools, Parquet.
 
-use polars::prelude::{Column, DataFrame, DataType, ParquetWriter};
+use polars::prelude::{Column, DataFrame, DataType, InitHashMaps, ParquetWriter, PlHashMap};
 
 use crate::error::Result;
 use crate::ingest::Inputs;
@@ -194,13 +194,15 @@ pub fn write_all(
         conversion::order_speed(&mut all);
         rows.extend(all.into_iter().map(|r| ("(all sources)".to_string(), r)));
         // Each source's leads, found in one pass.
-        let mut by_source: std::collections::BTreeMap<&str, Vec<usize>> =
-            std::collections::BTreeMap::new();
+        let mut by_source: PlHashMap<&str, Vec<usize>> = PlHashMap::new();
         for (i, s) in sources.iter().enumerate() {
             if let Some(s) = s {
                 by_source.entry(s).or_default().push(i);
             }
         }
+        // In name order (hashed per lead, sorted once: a tree compared names per lead).
+        let mut by_source: Vec<(&str, Vec<usize>)> = by_source.into_iter().collect();
+        by_source.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (name, of) in by_source {
             let name = name.to_string();
             let facts: Vec<_> = leads
@@ -328,7 +330,6 @@ fn write_funnel_and_roi(
 ) -> Result<(Vec<FunnelRow>, Vec<RoiRow>)> {
     use crate::report::conversion::quarter;
     use crate::report::roi::{self, LeadPath};
-    use polars::prelude::{InitHashMaps, PlHashMap};
     use std::collections::BTreeMap;
     let o = linked.outcomes.frame();
     let converted = o.column("converted")?.bool()?;
@@ -399,12 +400,14 @@ fn write_funnel_and_roi(
         .map(|(p, _)| p)
         .collect();
     let mut rows = roi::funnel("(all sources)", &mature);
-    let mut by_source: BTreeMap<&str, Vec<&LeadPath>> = BTreeMap::new();
+    let mut by_source: PlHashMap<&str, Vec<&LeadPath>> = PlHashMap::new();
     for p in &mature {
         if let Some(s) = p.source {
             by_source.entry(s).or_default().push(p);
         }
     }
+    let mut by_source: Vec<(&str, Vec<&LeadPath>)> = by_source.into_iter().collect();
+    by_source.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (name, of) in by_source {
         if (of.len() as u64) >= min_cell {
             rows.extend(roi::funnel(name, &of));
