@@ -269,22 +269,26 @@ pub fn identity_by_values<'a>(
     values: impl Iterator<Item = &'a str>,
     numeric: bool,
 ) -> Option<String> {
-    let (mut n, mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize, 0usize);
-    let mut distinct: polars::prelude::PlHashSet<&str> = Default::default();
-    let mut integers = true;
+    let (mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize);
+    // Each distinct value is looked at once, counted as often as it occurs.
+    let mut distinct: polars::prelude::PlHashMap<&str, usize> = Default::default();
+    let mut n = 0usize;
     for v in values {
         n += 1;
+        *distinct.entry(v).or_insert(0) += 1;
+    }
+    let mut integers = true;
+    for (&v, &times) in &distinct {
         if v.contains('@') && v.contains('.') && !v.contains(' ') {
-            emails += 1;
+            emails += times;
         } else if looks_like_web_address(v) {
-            webs += 1;
+            webs += times;
         } else if looks_like_phone(v) {
-            phones += 1;
+            phones += times;
         }
         if numeric && v.parse::<f64>().is_ok_and(|x| x.fract() != 0.0) {
             integers = false;
         }
-        distinct.insert(v);
     }
     if n == 0 {
         return None;
