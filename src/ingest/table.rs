@@ -136,10 +136,10 @@ pub fn read_table(path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable
         .unwrap_or("")
         .to_ascii_lowercase();
     let (sha256, result) = rayon::join(
-        || format!("{:x}", Sha256::digest(&bytes)),
+        || format!("{:x}", Sha256::digest(bytes)),
         || match extension.as_str() {
-            "parquet" | "pq" => read_parquet(&bytes, path, shown, spec),
-            _ => read_csv(&bytes, path, shown, spec),
+            "parquet" | "pq" => read_parquet(bytes, path, shown, spec),
+            _ => read_csv(bytes, path, shown, spec),
         },
     );
     let mut table = result?;

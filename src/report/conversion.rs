@@ -296,7 +296,7 @@ mod tests {
         let groups = ["a", "b", "c", "rare"];
         let group_of = |i: usize| match i % 7 {
             0 => None,
-            k if i % 10_007 == 0 => Some(groups[3]).filter(|_| k > 0),
+            k if i.is_multiple_of(10_007) => Some(groups[3]).filter(|_| k > 0),
             k => Some(groups[k % 3]),
         };
         let frame = polars::prelude::DataFrame::empty();
