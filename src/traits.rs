@@ -348,19 +348,23 @@ pub fn discover(
         table.wins as f64 / table.leads as f64
     };
     let contacted = if inputs.leads.has("first_response_at") {
-        Some(leads.column("first_response_at")?.is_not_null())
+        Some(contact_groups(
+            &leads.column("first_response_at")?.is_not_null(),
+            &mask,
+        ))
     } else {
         None
     };
+    use rayon::prelude::*;
     let verdicts = table
         .traits
-        .iter()
+        .par_iter()
         .zip(&traits)
         .map(|(t, input)| {
             let time = TimeEvidence {
                 contact: contacted
                     .as_ref()
-                    .and_then(|c| missing_by_contact(&input.values, c, &mask)),
+                    .and_then(|c| missing_by_contact(&input.values, c)),
                 after_first_response: after_response
                     .iter()
                     .find(|(n, _)| *n == t.name)
@@ -500,27 +504,77 @@ fn looks_id_named(name: &str) -> bool {
 }
 
 /// Share of missing values among never-contacted and contacted leads of the population.
-fn missing_by_contact(
-    values: &TraitValues,
-    contacted: &BooleanChunked,
-    mask: &[bool],
-) -> Option<MissingByContact> {
+/// Per lead, for [`missing_by_contact`]: [`NOT_IN_MASK`], [`NOT_CONTACTED`] or [`CONTACTED`]
+/// (found once for every trait).
+fn contact_groups(contacted: &BooleanChunked, mask: &[bool]) -> Vec<u8> {
+    mask.iter()
+        .zip(contacted.iter())
+        .map(|(&m, c)| match (m, c) {
+            (false, _) => NOT_IN_MASK,
+            (true, Some(true)) => CONTACTED,
+            (true, _) => NOT_CONTACTED,
+        })
+        .collect()
+}
+
+const NOT_IN_MASK: u8 = 0;
+const NOT_CONTACTED: u8 = 1;
+const CONTACTED: u8 = 2;
+
+/// The share of the masked leads missing the trait, among those not contacted and those
+/// contacted ([`contact_groups`]), each when at least 30 leads are in the group.
+fn missing_by_contact(values: &TraitValues, groups: &[u8]) -> Option<MissingByContact> {
     let is_missing = |i: usize| match values {
         TraitValues::Numeric(v) => v.get(i).is_none(),
         TraitValues::Categorical { codes, .. } => codes[i].is_none(),
     };
-    let share = |want: bool| {
-        let (mut n, mut m) = (0usize, 0usize);
-        for i in (0..mask.len()).filter(|&i| mask[i]) {
-            if (contacted.get(i) == Some(true)) == want {
-                n += 1;
-                m += usize::from(is_missing(i));
-            }
+    // Leads and missing values per group, in one pass.
+    let mut n = [0usize; 3];
+    let mut m = [0usize; 3];
+    for (i, &g) in groups.iter().enumerate() {
+        if g != NOT_IN_MASK {
+            n[g as usize] += 1;
+            m[g as usize] += usize::from(is_missing(i));
         }
+    }
+    let share = |g: u8| {
+        let (n, m) = (n[g as usize], m[g as usize]);
         (n >= 30).then(|| m as f64 / n as f64)
     };
     Some(MissingByContact {
-        missing_if_not_contacted: share(false)?,
-        missing_if_contacted: share(true)?,
+        missing_if_not_contacted: share(NOT_CONTACTED)?,
+        missing_if_contacted: share(CONTACTED)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_by_contact_counts_each_group_of_the_masked_leads() {
+        // 100 masked leads: the even ones contacted (one of them missing the trait), the odd
+        // ones not (contacted false, or no response at all); 1, 5, 9 ... 97 missing. 20 more
+        // leads outside the mask, all missing, do not count.
+        let n = 120;
+        let contacted: BooleanChunked = (0..n)
+            .map(|i| match i % 4 {
+                0 | 2 => Some(true),
+                1 => Some(false),
+                _ => None,
+            })
+            .collect();
+        let mask: Vec<bool> = (0..n).map(|i| i < 100).collect();
+        let values: Vec<Option<f64>> = (0..n)
+            .map(|i| (i < 100 && i != 0 && i % 4 != 1).then_some(i as f64))
+            .collect();
+        let values = TraitValues::Numeric(values.into());
+        let groups = contact_groups(&contacted, &mask);
+        let shares = missing_by_contact(&values, &groups).expect("both groups have 30 leads");
+        assert_eq!(shares.missing_if_contacted, 1.0 / 50.0);
+        assert_eq!(shares.missing_if_not_contacted, 25.0 / 50.0);
+        // Fewer than 30 masked leads in a group: no evidence.
+        let few: Vec<bool> = (0..n).map(|i| i < 40).collect();
+        assert!(missing_by_contact(&values, &contact_groups(&contacted, &few)).is_none());
+    }
 }
