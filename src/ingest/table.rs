@@ -167,7 +167,8 @@ impl FileBytes {
             .is_file();
         if regular {
             // SAFETY: the map is only read, and only while this value lives; leadtune never
-            // writes its inputs (the caveat above is documented for users).
+            // writes its inputs. Another program truncating the file meanwhile is the caveat
+            // stated above (README: "inputs are read in place").
             if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
                 return Ok(FileBytes::Mapped(map));
             }
