@@ -70,7 +70,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
             .collect();
         inputs.leads.drop_identity_values(&routed_by);
     }
-    crate::progress::lap("rejects written, activities kept for traits");
+    crate::progress::lap("rejects written; activities and identity columns trimmed");
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
     let mut written: Vec<String> = vec!["rejected.csv".into(), "existing_customers.csv".into()];
