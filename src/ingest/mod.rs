@@ -253,12 +253,10 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
             jobs.push((source, columns, false, vec![]));
         }
     }
-    let raws: Vec<Result<RawTable>> = {
-        use rayon::prelude::*;
-        jobs.into_par_iter()
-            .map(|(source, columns, keep, unless)| read(source, columns, keep, unless))
-            .collect()
-    };
+    let raws: Vec<Result<RawTable>> = jobs
+        .into_iter()
+        .map(|(source, columns, keep, unless)| read(source, columns, keep, unless))
+        .collect();
     crate::progress::lap("ingest: tables read");
     let mut files = Vec::new();
     let mut rejects = Vec::new();
