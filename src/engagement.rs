@@ -58,7 +58,7 @@ pub struct Prior {
 }
 
 /// The kind of an activity without a type.
-pub const NO_KIND: u32 = u32::MAX;
+pub const NO_KIND: u32 = crate::ingest::NO_KIND;
 
 /// Rows per parallel chunk when the activities are matched to their leads.
 const CHUNK: usize = 1 << 16;
@@ -98,19 +98,19 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
         .iter()
         .map(|c| c.map(|c| c + offset_ms))
         .collect();
-    let lead_rows = activities.lead_rows(leads)?;
-    let frame = activities.frame();
-    let times = frame.column("occurred_at")?.cast(&DataType::Int64)?;
-    let times = times.i64()?.rechunk();
-    let types = frame.column("type")?.str()?.rechunk();
-    let (times, types) = (times.as_ref(), types.as_ref());
-    let height = frame.height();
+    let lead_rows = activities.lead_rows();
+    let times = activities.occurred_ms();
+    let types = activities.kinds();
+    let height = activities.len();
     let chunks = height.div_ceil(CHUNK);
     let chunk_range = |c: usize| (c * CHUNK, ((c + 1) * CHUNK).min(height));
-    // Activity `i`'s lead row and age at its lead's scoring date, when it is kept.
-    let kept = |i: usize, row: u32| -> Option<i64> {
-        let t = times.get(i).filter(|_| row != crate::ingest::NO_LEAD)?;
-        let scoring = scoring[row as usize]?;
+    // Activity `i`'s age at its lead's scoring date, when it is kept.
+    let kept = |i: usize| -> Option<i64> {
+        let (row, t) = (lead_rows[i], times[i]);
+        if row == crate::ingest::NO_LEAD || t == crate::ingest::NO_TIME {
+            return None;
+        }
+        let scoring = scoring.get(row as usize).copied().flatten()?;
         (t <= scoring).then_some(scoring - t)
     };
     // Two passes over the activities: the first counts each chunk's kept ones, the second
@@ -120,9 +120,7 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
         .into_par_iter()
         .map(|c| {
             let (lo, hi) = chunk_range(c);
-            (lo..hi)
-                .filter(|&i| kept(i, lead_rows[i]).is_some())
-                .count()
+            (lo..hi).filter(|&i| kept(i).is_some()).count()
         })
         .collect();
     let total: usize = counts.iter().sum();
@@ -148,65 +146,48 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
             (rows, ages, kinds) = (rest_r, rest_a, rest_k);
         }
     }
-    // Each chunk's kinds are first coded in its own dictionary (type texts in order of first
-    // appearance), then recoded into the one dictionary below.
-    let names: Vec<Vec<String>> = places
+    // The kinds kept are renumbered in order of first appearance among the kept activities:
+    // each chunk lists the ones it sees first, then one list is made in chunk order.
+    let firsts: Vec<Vec<u32>> = places
         .par_iter_mut()
         .enumerate()
         .map(|(c, (rows, ages, kinds))| {
             let (lo, hi) = chunk_range(c);
-            let mut names = Vec::new();
-            let mut local: PlHashMap<&str, u32> = PlHashMap::new();
+            let mut seen = vec![false; activities.kind_names().len()];
+            let mut firsts = Vec::new();
             let mut at = 0;
-            for (i, &row) in lead_rows.iter().enumerate().take(hi).skip(lo) {
-                let Some(age) = kept(i, row) else {
+            for i in lo..hi {
+                let Some(age) = kept(i) else {
                     continue;
                 };
-                let kind = match types.get(i) {
-                    None => NO_KIND,
-                    Some(ty) => *local.entry(ty).or_insert_with(|| {
-                        names.push(ty.to_string());
-                        (names.len() - 1) as u32
-                    }),
-                };
-                rows[at] = row;
+                let kind = types[i];
+                if let Some(seen) = seen.get_mut(kind as usize).filter(|s| !**s) {
+                    *seen = true;
+                    firsts.push(kind);
+                }
+                rows[at] = lead_rows[i];
                 ages[at] = age;
                 kinds[at] = kind;
                 at += 1;
             }
-            names
+            firsts
         })
         .collect();
-    // One dictionary of kinds, in order of first appearance.
-    let mut global: PlHashMap<String, u32> = PlHashMap::new();
+    let mut order = vec![NO_KIND; activities.kind_names().len()];
     let mut kind_names = Vec::new();
-    let maps: Vec<Vec<u32>> = names
-        .into_iter()
-        .map(|names| {
-            names
-                .into_iter()
-                .map(|name| match global.get(&name) {
-                    Some(&k) => k,
-                    None => {
-                        let k = kind_names.len() as u32;
-                        kind_names.push(name.clone());
-                        global.insert(name, k);
-                        k
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    places
-        .into_par_iter()
-        .zip(maps)
-        .for_each(|((_, _, kinds), map)| {
-            for k in kinds.iter_mut() {
-                if *k != NO_KIND {
-                    *k = map[*k as usize];
-                }
+    for kind in firsts.into_iter().flatten() {
+        if order[kind as usize] == NO_KIND {
+            order[kind as usize] = kind_names.len() as u32;
+            kind_names.push(activities.kind_names()[kind as usize].clone());
+        }
+    }
+    prior.kinds.par_chunks_mut(CHUNK).for_each(|kinds| {
+        for k in kinds.iter_mut() {
+            if *k != NO_KIND {
+                *k = order[*k as usize];
             }
-        });
+        }
+    });
     prior.kind_names = kind_names;
     Ok(prior)
 }
@@ -217,7 +198,7 @@ pub fn engagement_traits(
     activities: &Activities,
     params: &EngagementParams,
 ) -> Result<Vec<EngagementTrait>> {
-    if !leads.has("created_at") || activities.frame().height() == 0 {
+    if !leads.has("created_at") || activities.is_empty() {
         return Ok(Vec::new());
     }
     let prior = prior(leads, activities, params.scoring_offset_days)?;

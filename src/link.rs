@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::values::{Millis, format_timestamp};
-use crate::ingest::{Inputs, NO_LEAD, Reject};
+use crate::ingest::{Inputs, NO_LEAD, NO_TIME, Reject};
 use crate::matching::{CustomerIdentity, CustomerIndex};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -178,33 +178,27 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
     }
 
     crate::progress::lap("link: deals checked");
-    // Activities for no known lead are rejected: each one's lead row, found once (the
-    // engagement traits use the same rows), no copy of the table.
+    // Activities for no known lead are rejected (their lead rows were found as they were read).
     let mut activities_used: Option<(u64, Option<i64>)> = None;
     if let Some(activities) = &inputs.activities {
-        let lead_rows = activities.lead_rows(&inputs.leads)?;
-        let a = activities.frame();
-        let ids = a.column("lead_id")?.str()?;
-        let rows = a.column("row")?.u64()?;
-        let occurred = a.column("occurred_at")?.cast(&DataType::Int64)?;
-        let occurred = occurred.i64()?;
+        let lead_rows = activities.lead_rows();
         let file = file_of(inputs, "activities");
         let used = lead_rows.iter().filter(|&&r| r != NO_LEAD).count() as u64;
-        let latest = occurred
+        let latest = activities
+            .occurred_ms()
             .iter()
             .zip(lead_rows)
-            .filter(|(_, r)| **r != NO_LEAD)
-            .filter_map(|(t, _)| t)
+            .filter(|&(&t, &r)| r != NO_LEAD && t != NO_TIME)
+            .map(|(&t, _)| t)
             .max();
-        for (i, _) in lead_rows.iter().enumerate().filter(|(_, r)| **r == NO_LEAD) {
-            let id = ids.get(i);
+        for (row, id) in activities.unknown_leads() {
             rejects.push(Reject {
                 table: "activities",
                 file: file.clone(),
-                row: rows.get(i).unwrap_or(0),
+                row: *row,
                 column: "lead_id".into(),
                 reason: UNKNOWN_LEAD.into(),
-                value: id.map(str::to_string),
+                value: id.clone(),
             });
         }
         activities_used = Some((used, latest));

@@ -275,7 +275,7 @@ pub fn discover(
                 params.engagement.scoring_offset_days,
             )?;
             crate::progress::lap("traits: engagement prior");
-            let no_activities = activities.frame().height() == 0;
+            let no_activities = activities.is_empty();
             drop(activities);
             let counts = if no_activities {
                 Vec::new()

@@ -111,10 +111,8 @@ fn typed_tables(config: &Path, leads: &Path, activities: &Path) -> (DataFrame, D
         i64::MAX,
     )
     .unwrap();
-    (
-        inputs.leads.frame().clone(),
-        inputs.activities.unwrap().frame().clone(),
-    )
+    let activities = inputs.activities.unwrap().frame(&inputs.leads).unwrap();
+    (inputs.leads.frame().clone(), activities)
 }
 
 /// The view's scores in SQLite, the tables loaded as typed.

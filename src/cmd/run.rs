@@ -61,7 +61,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     report::write_rejected(&out_dir.join("rejected.csv"), &rejects)?;
     if mode != Mode::Validate {
         if let Some(activities) = inputs.activities.as_mut() {
-            activities.keep_for_traits(&inputs.leads)?;
+            activities.keep_for_traits();
         }
         let routed_by: Vec<&str> = settings
             .queues

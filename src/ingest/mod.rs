@@ -2,6 +2,7 @@
 //! [`Customers`]) and the rows that could not be used ([`Reject`]). Nothing is dropped silently:
 //! every row read is either in a table or in the rejects, with its row number and reason.
 
+pub mod activities;
 pub mod dialect;
 pub mod table;
 pub mod values;
@@ -13,6 +14,8 @@ use crate::config::{Settings, TableSource};
 use crate::error::{Error, Result};
 use table::{ColumnSpec, Kind, RawTable, TableSpec};
 use values::Millis;
+
+pub use activities::{Activities, NO_KIND, NO_LEAD, NO_TIME};
 
 /// A row that was not used, with where it was and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -81,77 +84,6 @@ table_newtype!(
     Deals,
     "Deals: `row`, `deal_id`, `lead_id`, `status` (won/lost/open), optional `created_at`, `closed_at`, `amount`."
 );
-/// Activities: `row`, `lead_id`, `occurred_at`, `type` (an optional `value` is not read).
-#[derive(Debug, Clone)]
-pub struct Activities {
-    df: DataFrame,
-    /// Each activity's lead row (see [`Activities::lead_rows`]), found once.
-    lead_rows: std::sync::OnceLock<Vec<u32>>,
-}
-
-/// The lead row of an activity whose `lead_id` names no lead.
-pub const NO_LEAD: u32 = u32::MAX;
-
-impl Activities {
-    pub fn new(df: DataFrame) -> Self {
-        Activities {
-            df,
-            lead_rows: std::sync::OnceLock::new(),
-        }
-    }
-    pub fn frame(&self) -> &DataFrame {
-        &self.df
-    }
-    pub fn has(&self, column: &str) -> bool {
-        self.df.schema().contains(column)
-    }
-
-    /// Each activity's row among `leads` by `lead_id` ([`NO_LEAD`] when none has it): one hash
-    /// lookup per activity, in parallel chunks, the first time; later calls share the result.
-    /// `leads` must be the leads these activities were read with.
-    pub fn lead_rows(&self, leads: &Leads) -> Result<&[u32]> {
-        if let Some(rows) = self.lead_rows.get() {
-            return Ok(rows);
-        }
-        use rayon::prelude::*;
-        let lead_ids = leads.frame().column("lead_id")?.str()?.rechunk();
-        let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(lead_ids.len());
-        for (row, id) in lead_ids.iter().enumerate() {
-            if let Some(id) = id {
-                index.entry(id).or_insert(row as u32);
-            }
-        }
-        let ids = self.df.column("lead_id")?.str()?.rechunk();
-        const CHUNK: usize = 1 << 16;
-        let n = ids.len();
-        let rows: Vec<u32> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .flat_map_iter(|c| {
-                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
-                let (ids, index) = (&ids, &index);
-                (lo..hi).map(move |i| {
-                    ids.get(i)
-                        .and_then(|id| index.get(id).copied())
-                        .unwrap_or(NO_LEAD)
-                })
-            })
-            .collect();
-        Ok(self.lead_rows.get_or_init(|| rows))
-    }
-
-    /// Keeps what trait discovery reads of the activities, each one's lead row (found here
-    /// when not yet), time and type, and frees the rest: the text lead ids above all (at 50M
-    /// activities, gigabytes). For after the activities are linked and accounted for.
-    pub fn keep_for_traits(&mut self, leads: &Leads) -> Result<()> {
-        self.lead_rows(leads)?;
-        let keep: Vec<&str> = ["occurred_at", "type"]
-            .into_iter()
-            .filter(|c| self.has(c))
-            .collect();
-        self.df = self.df.select(keep)?;
-        Ok(())
-    }
-}
 table_newtype!(
     Spend,
     "Spend: `row`, `source`, `period`, `period_start`, `cost`, optional `campaign`."
@@ -212,7 +144,11 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         None => (now_ms, "now (a date in the future)".to_string()),
     };
     let has_deals = settings.input.deals.is_some();
-    let read = |source: &TableSource, columns: Vec<ColumnSpec>, keep_extra, unless| {
+    let read = |source: &TableSource,
+                columns: Vec<ColumnSpec>,
+                keep_extra,
+                unless,
+                piece: Option<&table::Piece>| {
         let header_for = |name: &str| settings.header_for(source.table, name).to_string();
         let spec = TableSpec {
             table: source.table,
@@ -226,22 +162,22 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
             now_ms,
             now_label: &now_label,
             unless,
+            piece,
         };
         table::read_table(&source.path, &source.written, &spec)
     };
-    // The tables are read in parallel; errors and accounting follow the fixed table order.
-    type Job<'a> = (
-        &'a TableSource,
-        Vec<ColumnSpec>,
-        bool,
-        Vec<(&'static str, &'static str)>,
-    );
-    let mut jobs: Vec<Job> = vec![(
+    // The tables are read one after another (each uses every core), the leads first: the
+    // activities are reduced to their leads' rows as they are read. Errors and accounting
+    // follow the fixed table order.
+    let leads_raw = read(
         &settings.input.leads,
         lead_columns(settings, has_deals),
         true,
         vec![("created_at", "converted")],
-    )];
+        None,
+    )?;
+    let mut raws: Vec<Result<RawTable>> = Vec::new();
+    let mut activities = None;
     let optional = [
         (&settings.input.deals, deal_columns()),
         (&settings.input.activities, activity_columns()),
@@ -249,20 +185,29 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         (&settings.input.customers, customer_columns()),
     ];
     for (source, columns) in optional {
-        if let Some(source) = source {
-            jobs.push((source, columns, false, vec![]));
+        let Some(source) = source else { continue };
+        if source.table == "activities" {
+            let lead_ids = leads_raw.df.column("lead_id")?.str()?.rechunk();
+            let reducer = activities::Reducer::new(&lead_ids);
+            let reduce = |piece: RawTable| reducer.reduce(piece);
+            let read = read(source, columns, false, vec![], Some(&reduce));
+            raws.push(read.and_then(|mut raw| {
+                activities = Some(reducer.finish(&mut raw)?);
+                Ok(raw)
+            }));
+        } else {
+            raws.push(read(source, columns, false, vec![], None));
         }
     }
-    let raws: Vec<Result<RawTable>> = jobs
-        .into_iter()
-        .map(|(source, columns, keep, unless)| read(source, columns, keep, unless))
-        .collect();
     crate::progress::lap("ingest: tables read");
     let mut files = Vec::new();
     let mut rejects = Vec::new();
     let mut notes = Vec::new();
     let mut tables: Vec<(&'static str, RawTable)> = Vec::new();
-    for (raw, source) in raws.into_iter().zip(settings.input.all()) {
+    for (raw, source) in std::iter::once(Ok(leads_raw))
+        .chain(raws)
+        .zip(settings.input.all())
+    {
         let raw = raw?;
         files.push(InputFile {
             table: source.table,
@@ -279,7 +224,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         tables.push((source.table, raw));
     }
     let mut leads = None;
-    let (mut deals, mut activities, mut spend, mut customers) = (None, None, None, None);
+    let (mut deals, mut spend, mut customers) = (None, None, None);
     for (table, raw) in tables {
         match table {
             "leads" => leads = Some(leads_from(raw, settings, &mut notes)?),
@@ -288,7 +233,8 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
                     df: with_rows(raw)?,
                 })
             }
-            "activities" => activities = Some(Activities::new(with_rows(raw)?)),
+            // Reduced as read, above.
+            "activities" => {}
             "spend" => {
                 spend = Some(Spend {
                     df: with_rows(raw)?,
@@ -334,7 +280,11 @@ pub fn read_for_scoring(
     let mut files = Vec::new();
     let mut rejects = Vec::new();
     let same = |name: &str| name.to_string();
-    let mut read = |table: &'static str, path: &std::path::Path, columns, keep_extra| {
+    let mut read = |table: &'static str,
+                    path: &std::path::Path,
+                    columns,
+                    keep_extra,
+                    piece: Option<&table::Piece>| {
         let shown = path.display().to_string();
         let spec = TableSpec {
             table,
@@ -348,6 +298,7 @@ pub fn read_for_scoring(
             now_ms,
             now_label: "now (a date in the future)",
             unless: vec![],
+            piece,
         };
         let raw = table::read_table(path, &shown, &spec)?;
         files.push(InputFile {
@@ -367,7 +318,18 @@ pub fn read_for_scoring(
         ColumnSpec::new("lead_id", Kind::Text).required().unique(),
         ColumnSpec::new("created_at", Kind::Timestamp),
     ];
-    let raw = read("leads", leads, columns, true)?;
+    let raw = read("leads", leads, columns, true, None)?;
+    // The activities are reduced to their leads' rows as they are read.
+    let activities = match activities {
+        Some(path) => {
+            let lead_ids = raw.df.column("lead_id")?.str()?.rechunk();
+            let reducer = activities::Reducer::new(&lead_ids);
+            let reduce = |piece: RawTable| reducer.reduce(piece);
+            let mut read = read("activities", path, activity_columns(), false, Some(&reduce))?;
+            Some(reducer.finish(&mut read)?)
+        }
+        None => None,
+    };
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
     let extra = raw.extra.clone();
     let mut df = with_rows(raw)?;
@@ -377,15 +339,6 @@ pub fn read_for_scoring(
             !categorical.contains(&name.as_str()) && infer_numeric(&mut df, &name, decimal)?;
         traits.push(Trait { name, numeric });
     }
-    let activities = match activities {
-        Some(path) => Some(Activities::new(with_rows(read(
-            "activities",
-            path,
-            activity_columns(),
-            false,
-        )?)?)),
-        None => None,
-    };
     Ok(ScoringInputs {
         leads: Leads {
             df,
@@ -441,6 +394,7 @@ pub fn read_csv_bytes(table: &'static str, bytes: &[u8]) -> Result<ByteCounts> {
         now_ms: i64::MAX,
         now_label: "now",
         unless: vec![("created_at", "converted")],
+        piece: None,
     };
     let raw = table::read_csv_bytes(bytes, table, &spec)?;
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);

@@ -105,6 +105,25 @@ pub struct TableSpec<'a> {
     pub now_label: &'a str,
     /// `(a, b)`: column `a` must exist unless column `b` does.
     pub unless: Vec<(&'static str, &'static str)>,
+    /// Applied to each piece of the table (a CSV chunk, a Parquet slice) as soon as it is
+    /// typed, before the pieces are put together: lets a table be reduced to what is used of
+    /// it (the activities to lead rows and type codes) without ever holding all its text. Its
+    /// result's `rows` may be left empty. Not for a table with unique columns (they are
+    /// checked on the merged pieces).
+    pub piece: Option<&'a Piece<'a>>,
+}
+
+/// See [`TableSpec::piece`].
+pub type Piece<'a> = dyn Fn(RawTable) -> Result<RawTable> + Sync + 'a;
+
+impl TableSpec<'_> {
+    /// A piece of the table as [`TableSpec::piece`] makes it.
+    fn reduce(&self, piece: RawTable) -> Result<RawTable> {
+        match self.piece {
+            Some(reduce) => reduce(piece),
+            None => Ok(piece),
+        }
+    }
 }
 
 /// A table as read: typed columns of the rows used, and what was rejected.
@@ -422,10 +441,11 @@ fn merge_chunks(
 ) -> Result<RawTable> {
     let unique = sinks[0].unique_columns();
     let describe = sinks[0].describe();
+    let spec = describe.spec;
     use rayon::prelude::*;
     let tables: Vec<RawTable> = sinks
         .into_par_iter()
-        .map(|sink| sink.finish(dialect, format))
+        .map(|sink| spec.reduce(sink.finish(dialect, format)?))
         .collect::<Result<_>>()?;
     merge_tables(tables, &describe, &unique)
 }
@@ -650,13 +670,13 @@ fn read_parquet_in_slices(
         let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
         sink.notes.clear();
         sink.check_unique = false;
-        tables.push(sink.type_columns(&texts, len, offset)?);
+        tables.push(spec.reduce(sink.type_columns(&texts, len, offset)?)?);
         offset += len;
     }
     crate::progress::lap(&format!("ingest: {} slices typed", spec.table));
     let describe = first.describe();
     let unique = first.unique_columns();
-    let mut all = vec![first.finish(None, "parquet")?];
+    let mut all = vec![spec.reduce(first.finish(None, "parquet")?)?];
     all.extend(tables);
     merge_tables(all, &describe, &unique)
 }
@@ -1319,6 +1339,7 @@ mod tests {
             now_ms: i64::MAX,
             now_label: "now",
             unless: Vec::new(),
+            piece: None,
         }
     }
 
@@ -1415,6 +1436,115 @@ mod tests {
         }
     }
 
+    /// Activities reduced piece by piece (CSV chunks of every size, Parquet slices of every
+    /// size) are the same as read whole: lead rows, times, type codes in order of first
+    /// appearance, and the unknown leads with their rows; the bad date and the empty cells are
+    /// rejected as ever.
+    #[test]
+    fn activities_reduced_by_piece_equal_the_hand_result() {
+        use crate::ingest::activities::Reducer;
+        use crate::ingest::{NO_KIND, NO_LEAD, NO_TIME};
+        let leads =
+            StringChunked::from_iter_values("lead_id".into(), ["L1", "L2", "L3"].into_iter());
+        let csv = "lead_id,occurred_at,type\nL2,2024-01-02,email\nX,2024-01-03,call\n\
+                   L1,bad,call\nL1,2024-01-04, call\nL3,2024-01-05,\n,2024-01-06,email\n\
+                   L2,2024-01-07,visit\n";
+        let spec_with = |piece: Option<&'static Piece<'static>>| TableSpec {
+            table: "activities",
+            columns: vec![
+                ColumnSpec::new("lead_id", Kind::Text).required(),
+                ColumnSpec::new("occurred_at", Kind::Timestamp).required(),
+                ColumnSpec::new("type", Kind::Text).required(),
+            ],
+            keep_extra: false,
+            header_for: &same_header,
+            missing: &[],
+            date_format: None,
+            delimiter: None,
+            decimal: None,
+            now_ms: i64::MAX,
+            now_label: "now",
+            unless: Vec::new(),
+            piece,
+        };
+        let day = |d: &str| crate::ingest::values::parse_timestamp(d, None).unwrap();
+        let expect = |unknown: Vec<(u64, Option<String>)>| {
+            let hand = (
+                vec![1, NO_LEAD, 0, 1],
+                ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-07"]
+                    .map(day)
+                    .to_vec(),
+                vec![0, 1, 1, 2],
+                vec!["email".to_string(), "call".into(), "visit".into()],
+                unknown,
+            );
+            assert!(!hand.1.contains(&NO_TIME) && !hand.2.contains(&NO_KIND));
+            hand
+        };
+        let got = |reducer: Reducer, table: &mut RawTable| {
+            let a = reducer.finish(table).unwrap();
+            (
+                a.lead_rows().to_vec(),
+                a.occurred_ms().to_vec(),
+                a.kinds().to_vec(),
+                a.kind_names().to_vec(),
+                a.unknown_leads().to_vec(),
+            )
+        };
+        let path = Path::new("activities.csv");
+        for chunk in 1..csv.len() {
+            let reducer = Reducer::new(&leads);
+            let reduce = |piece: RawTable| reducer.reduce(piece);
+            let reduce: &Piece = &reduce;
+            let spec = TableSpec {
+                piece: Some(reduce),
+                ..spec_with(None)
+            };
+            let mut table =
+                read_csv_in_chunks(csv.as_bytes(), path, "activities.csv", &spec, chunk).unwrap();
+            drop(spec);
+            assert_eq!(table.rows_read, 7, "chunk {chunk}");
+            let rows: Vec<u64> = table.rejects.iter().map(|r| r.row).collect();
+            assert_eq!(rows, [4, 6, 7], "chunk {chunk}");
+            assert_eq!(
+                got(reducer, &mut table),
+                expect(vec![(3, Some("X".into()))]),
+                "chunk {chunk}"
+            );
+        }
+        let mut df = CsvReadOptions::default()
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(std::io::Cursor::new(csv.as_bytes()))
+            .finish()
+            .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .with_row_group_size(Some(2))
+            .finish(&mut df)
+            .unwrap();
+        let path = Path::new("activities.parquet");
+        for slice in 1..9 {
+            let reducer = Reducer::new(&leads);
+            let reduce = |piece: RawTable| reducer.reduce(piece);
+            let reduce: &Piece = &reduce;
+            let spec = TableSpec {
+                piece: Some(reduce),
+                ..spec_with(None)
+            };
+            let mut table =
+                read_parquet_in_slices(&bytes, path, "activities.parquet", &spec, slice).unwrap();
+            drop(spec);
+            assert_eq!(table.rows_read, 7, "slice {slice}");
+            let rows: Vec<u64> = table.rejects.iter().map(|r| r.row).collect();
+            assert_eq!(rows, [3, 5, 6], "slice {slice}");
+            assert_eq!(
+                got(reducer, &mut table),
+                expect(vec![(2, Some("X".into()))]),
+                "slice {slice}"
+            );
+        }
+    }
+
     /// A spec with a column of every kind, the other columns kept, and a missing-value token.
     fn every_kind_spec() -> TableSpec<'static> {
         TableSpec {
@@ -1437,6 +1567,7 @@ mod tests {
             now_ms: i64::MAX,
             now_label: "now",
             unless: Vec::new(),
+            piece: None,
         }
     }
 

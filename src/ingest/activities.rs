@@ -1,0 +1,275 @@
+//! The activities, reduced as they are read to what is used of them: each one's lead row (by
+//! `lead_id` among the leads read before them), time and type code. Their text is never held
+//! whole: at 50M activities the lead ids and types alone are gigabytes, and putting the pieces
+//! of those columns together cost more than reading them.
+
+use std::sync::Mutex;
+
+use polars::prelude::*;
+
+use super::table::RawTable;
+use crate::error::Result;
+
+/// The lead row of an activity whose `lead_id` names no lead.
+pub const NO_LEAD: u32 = u32::MAX;
+/// The kind of an activity without a type.
+pub const NO_KIND: u32 = u32::MAX;
+/// The time of an activity without one.
+pub const NO_TIME: i64 = i64::MIN;
+
+/// Activities (CONTRACT.md: `lead_id`, `occurred_at`, `type`; an optional `value` is not read),
+/// in file order, as columns: lead row ([`NO_LEAD`] when its `lead_id` names no lead),
+/// `occurred_at` in milliseconds ([`NO_TIME`] when empty) and type, an index into
+/// [`Activities::kind_names`] ([`NO_KIND`] when empty). The activities naming no lead keep
+/// their file row and lead id, for their rejects.
+#[derive(Debug, Clone, Default)]
+pub struct Activities {
+    lead_rows: Vec<u32>,
+    occurred_ms: Vec<i64>,
+    kinds: Vec<u32>,
+    kind_names: Vec<String>,
+    unknown: Vec<(u64, Option<String>)>,
+}
+
+impl Activities {
+    pub fn len(&self) -> usize {
+        self.lead_rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.lead_rows.is_empty()
+    }
+    /// Each activity's row among the leads read with it, [`NO_LEAD`] for none.
+    pub fn lead_rows(&self) -> &[u32] {
+        &self.lead_rows
+    }
+    /// Each activity's time in milliseconds, [`NO_TIME`] for none.
+    pub fn occurred_ms(&self) -> &[i64] {
+        &self.occurred_ms
+    }
+    /// Each activity's type, an index into [`Activities::kind_names`] ([`NO_KIND`] for none).
+    pub fn kinds(&self) -> &[u32] {
+        &self.kinds
+    }
+    /// The type texts as read (trimmed), in order of first appearance in the file.
+    pub fn kind_names(&self) -> &[String] {
+        &self.kind_names
+    }
+    /// The activities whose `lead_id` names no lead: (file row, lead id), in file order.
+    pub fn unknown_leads(&self) -> &[(u64, Option<String>)] {
+        &self.unknown
+    }
+    /// As a table, columns `lead_id`, `occurred_at` (a datetime) and `type`, one row per
+    /// activity as read: for a warehouse's view of it (tests of the SQL export). `leads`: the
+    /// leads these activities were read with.
+    pub fn frame(&self, leads: &super::Leads) -> Result<DataFrame> {
+        let lead_ids = leads.frame().column("lead_id")?.str()?.rechunk();
+        let mut unknown = self.unknown.iter().map(|(_, id)| id.as_deref());
+        let ids: StringChunked = self
+            .lead_rows
+            .iter()
+            .map(|&r| {
+                if r == NO_LEAD {
+                    unknown.next().flatten()
+                } else {
+                    lead_ids.get(r as usize)
+                }
+            })
+            .collect();
+        let occurred = Int64Chunked::from_iter(
+            self.occurred_ms
+                .iter()
+                .map(|&t| (t != NO_TIME).then_some(t)),
+        )
+        .with_name("occurred_at".into())
+        .into_datetime(TimeUnit::Milliseconds, None);
+        let types: StringChunked = self
+            .kinds
+            .iter()
+            .map(|&k| self.kind_names.get(k as usize).map(String::as_str))
+            .collect();
+        Ok(DataFrame::new(
+            self.len(),
+            vec![
+                ids.with_name("lead_id".into()).into_column(),
+                occurred.into_column(),
+                types.with_name("type".into()).into_column(),
+            ],
+        )?)
+    }
+
+    /// Frees what only linking reads (the unknown leads' ids), once their rejects are made.
+    pub fn keep_for_traits(&mut self) {
+        self.unknown = Vec::new();
+    }
+}
+
+/// Rows per parallel task when a piece is reduced.
+const CHUNK: usize = 1 << 16;
+
+/// What [`Reducer::reduce`] makes of one piece (in its `df`, columns `lead_row`,
+/// `occurred_at`, `kind`) beside the piece's kinds and unknown leads.
+type Reduced = (Vec<u32>, Vec<u32>, Vec<String>, Vec<(u64, Option<String>)>);
+
+/// Reduces the pieces of the activities table as they are read ([`super::table::TableSpec::piece`])
+/// and puts them together as [`Activities`].
+pub(super) struct Reducer<'a> {
+    /// Each lead id's row (the first, should one repeat).
+    index: PlHashMap<&'a str, u32>,
+    /// The type texts seen, coded in the order the pieces came (made file order at the end).
+    kinds: Mutex<(PlHashMap<String, u32>, Vec<String>)>,
+    /// Unknown leads, in the order the pieces came.
+    unknown: Mutex<Vec<(u64, Option<String>)>>,
+}
+
+impl<'a> Reducer<'a> {
+    /// `lead_ids`: the leads' `lead_id` column, row by row.
+    pub fn new(lead_ids: &'a StringChunked) -> Self {
+        let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(lead_ids.len());
+        for (row, id) in lead_ids.iter().enumerate() {
+            if let Some(id) = id {
+                index.entry(id).or_insert(row as u32);
+            }
+        }
+        Reducer {
+            index,
+            kinds: Mutex::new((PlHashMap::new(), Vec::new())),
+            unknown: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// One typed piece (columns `lead_id`, `occurred_at`, `type`; `rows` its file rows) as
+    /// columns `lead_row`, `occurred_at` (milliseconds) and `kind`, its rows left empty.
+    pub fn reduce(&self, mut piece: RawTable) -> Result<RawTable> {
+        use rayon::prelude::*;
+        let df = &piece.df;
+        let n = df.height();
+        let ids = df.column("lead_id")?.str()?.clone();
+        let times = df.column("occurred_at")?.cast(&DataType::Int64)?;
+        let times = times.i64()?.clone();
+        let types = df.column("type")?.str()?.clone();
+        let file_rows = &piece.rows;
+        let parts: Vec<Reduced> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+                let ids = ids.slice(lo as i64, hi - lo);
+                let types = types.slice(lo as i64, hi - lo);
+                let mut rows = Vec::with_capacity(hi - lo);
+                let mut unknown = Vec::new();
+                // Activities often come grouped by lead (exports by lead, or sorted by
+                // it): a run of one lead id is looked up once.
+                let mut last: Option<(&str, Option<u32>)> = None;
+                for (i, id) in ids.iter().enumerate() {
+                    let row = match (id, last) {
+                        (Some(id), Some((previous, row))) if previous == id => row,
+                        (Some(id), _) => {
+                            let row = self.index.get(id).copied();
+                            last = Some((id, row));
+                            row
+                        }
+                        (None, _) => None,
+                    };
+                    rows.push(row.unwrap_or(NO_LEAD));
+                    if row.is_none() {
+                        unknown.push((file_rows[lo + i], id.map(str::to_string)));
+                    }
+                }
+                let mut names = Vec::new();
+                let mut local: PlHashMap<&str, u32> = PlHashMap::new();
+                let kinds = types
+                    .iter()
+                    .map(|ty| match ty {
+                        None => NO_KIND,
+                        Some(ty) => *local.entry(ty).or_insert_with(|| {
+                            names.push(ty.to_string());
+                            (names.len() - 1) as u32
+                        }),
+                    })
+                    .collect();
+                (rows, kinds, names, unknown)
+            })
+            .collect();
+        let occurred: Vec<i64> = times.iter().map(|t| t.unwrap_or(NO_TIME)).collect();
+        let (mut lead_rows, mut kinds) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        {
+            let (mut seen, mut all_unknown) = (self.lock_kinds(), self.lock_unknown());
+            let (codes, names) = &mut *seen;
+            for (rows, part_kinds, part_names, unknown) in parts {
+                let map: Vec<u32> = part_names
+                    .into_iter()
+                    .map(|name| match codes.get(&name) {
+                        Some(&k) => k,
+                        None => {
+                            let k = names.len() as u32;
+                            names.push(name.clone());
+                            codes.insert(name, k);
+                            k
+                        }
+                    })
+                    .collect();
+                lead_rows.extend(rows);
+                kinds.extend(part_kinds.into_iter().map(|k| {
+                    if k == NO_KIND {
+                        NO_KIND
+                    } else {
+                        map[k as usize]
+                    }
+                }));
+                all_unknown.extend(unknown);
+            }
+        }
+        piece.df = DataFrame::new(
+            n,
+            vec![
+                Column::new("lead_row".into(), lead_rows),
+                Column::new("occurred_at".into(), occurred),
+                Column::new("kind".into(), kinds),
+            ],
+        )?;
+        piece.rows = Vec::new();
+        Ok(piece)
+    }
+
+    fn lock_kinds(&self) -> std::sync::MutexGuard<'_, (PlHashMap<String, u32>, Vec<String>)> {
+        self.kinds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_unknown(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Option<String>)>> {
+        self.unknown.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The reduced pieces, put together (`table` as read with [`Reducer::reduce`] on each
+    /// piece), as [`Activities`]: its `df` is emptied. Type codes are renumbered in order of
+    /// first appearance in the file, so the result does not depend on the order pieces came.
+    pub fn finish(self, table: &mut RawTable) -> Result<Activities> {
+        let df = std::mem::take(&mut table.df);
+        let lead_rows: Vec<u32> = df.column("lead_row")?.u32()?.into_no_null_iter().collect();
+        let occurred_ms: Vec<i64> = df
+            .column("occurred_at")?
+            .i64()?
+            .into_no_null_iter()
+            .collect();
+        let mut kinds: Vec<u32> = df.column("kind")?.u32()?.into_no_null_iter().collect();
+        drop(df);
+        let (_, names) = self.kinds.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut order = vec![NO_KIND; names.len()];
+        let mut kind_names = Vec::with_capacity(names.len());
+        for k in kinds.iter_mut().filter(|k| **k != NO_KIND) {
+            let new = &mut order[*k as usize];
+            if *new == NO_KIND {
+                *new = kind_names.len() as u32;
+                kind_names.push(names[*k as usize].clone());
+            }
+            *k = *new;
+        }
+        let mut unknown = self.unknown.into_inner().unwrap_or_else(|e| e.into_inner());
+        unknown.sort_by_key(|u| u.0);
+        Ok(Activities {
+            lead_rows,
+            occurred_ms,
+            kinds,
+            kind_names,
+            unknown,
+        })
+    }
+}
