@@ -265,24 +265,49 @@ pub fn engagement_traits_of(prior: &Prior, params: &EngagementParams) -> Vec<Eng
     let words = slots.div_ceil(64);
     let mut seen = vec![0u64; n * words];
     let mut last = vec![i64::MAX; n];
-    for ((&row, &age), &kind) in prior.rows.iter().zip(&prior.ages_ms).zip(&prior.kinds) {
-        let row = row as usize;
-        let cells = &mut counts[row * width..(row + 1) * width];
-        let group = (kind != NO_KIND).then(|| group_of[kind as usize]);
-        for (w, &limit) in windows.iter().enumerate() {
-            if age <= limit {
-                cells[w] += 1;
-                if let Some(g) = group {
-                    cells[nw * (1 + g) + w] += 1;
-                }
-            }
+    // The leads are cut into one range per thread; each task reads every activity and counts
+    // those of its own leads (the activities may come in any order).
+    use rayon::prelude::*;
+    let tasks = rayon::current_num_threads().max(1);
+    let per_task = n.div_ceil(tasks).max(1);
+    let mut parts = Vec::with_capacity(tasks);
+    {
+        let (mut counts, mut seen, mut last) = (&mut counts[..], &mut seen[..], &mut last[..]);
+        for lo in (0..n).step_by(per_task) {
+            let len = per_task.min(n - lo);
+            let (c, rest_c) = std::mem::take(&mut counts).split_at_mut(len * width);
+            let (s, rest_s) = std::mem::take(&mut seen).split_at_mut(len * words);
+            let (l, rest_l) = std::mem::take(&mut last).split_at_mut(len);
+            parts.push((lo, lo + len, c, s, l));
+            (counts, seen, last) = (rest_c, rest_s, rest_l);
         }
-        if kind != NO_KIND {
-            let slot = slot_of[kind as usize];
-            seen[row * words + slot / 64] |= 1 << (slot % 64);
-        }
-        last[row] = last[row].min(age);
     }
+    parts
+        .into_par_iter()
+        .for_each(|(lo, hi, counts, seen, last)| {
+            for ((&row, &age), &kind) in prior.rows.iter().zip(&prior.ages_ms).zip(&prior.kinds) {
+                let row = row as usize;
+                if row < lo || row >= hi {
+                    continue;
+                }
+                let row = row - lo;
+                let cells = &mut counts[row * width..(row + 1) * width];
+                let group = (kind != NO_KIND).then(|| group_of[kind as usize]);
+                for (w, &limit) in windows.iter().enumerate() {
+                    if age <= limit {
+                        cells[w] += 1;
+                        if let Some(g) = group {
+                            cells[nw * (1 + g) + w] += 1;
+                        }
+                    }
+                }
+                if kind != NO_KIND {
+                    let slot = slot_of[kind as usize];
+                    seen[row * words + slot / 64] |= 1 << (slot % 64);
+                }
+                last[row] = last[row].min(age);
+            }
+        });
     let mut names: Vec<String> = params
         .windows_days
         .iter()
@@ -292,7 +317,7 @@ pub fn engagement_traits_of(prior: &Prior, params: &EngagementParams) -> Vec<Eng
         names.extend(params.windows_days.iter().map(|w| format!("{g}_{w}d")));
     }
     let mut traits: Vec<EngagementTrait> = names
-        .into_iter()
+        .into_par_iter()
         .enumerate()
         .map(|(c, name)| EngagementTrait {
             name,

@@ -106,6 +106,7 @@ pub fn write_all(
             stems.push(stem);
         }
     }
+    crate::progress::lap("report: by source and campaign");
     // Segments: one table, one dimension per trait (the traits counted in parallel).
     let rows: Vec<(String, ConversionRow)> = {
         use rayon::prelude::*;
@@ -132,6 +133,7 @@ pub fn write_all(
         keep("segment", &named_groups(&rows));
         stems.push("conversion_by_segment");
     }
+    crate::progress::lap("report: by segment");
     if inputs.leads.has("created_at") {
         let (labels, of) = conversion::quarters(&leads.millis("created_at"));
         let quarters: Vec<Option<&str>> = of
@@ -143,6 +145,7 @@ pub fn write_all(
         keep("quarter", &rows);
         stems.push("conversion_by_quarter");
     }
+    crate::progress::lap("report: by quarter");
     if let Some(t) = tuned {
         let tiers: Vec<Option<&str>> = t
             .of_lead
@@ -177,6 +180,7 @@ pub fn write_all(
             stems.push("conversion_by_queue_tier");
         }
     }
+    crate::progress::lap("report: by tier");
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
         let created = leads.millis("created_at");
         let answered = leads.millis("first_response_at");
@@ -222,7 +226,9 @@ pub fn write_all(
         .iter()
         .flat_map(|s| [format!("{s}.csv"), format!("{s}.parquet")])
         .collect();
+    crate::progress::lap("report: speed to lead");
     (kept.funnel, kept.roi) = write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
+    crate::progress::lap("report: funnel and ROI");
     kept.written
         .extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
     if let Some(t) = tuned
