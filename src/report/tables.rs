@@ -369,43 +369,83 @@ fn write_funnel_and_roi(
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
     };
-    // Columns read by iteration, in step (a `get(i)` per lead searches the chunks each time).
-    let mut paths: Vec<LeadPath> = Vec::new();
-    let mut mature_path: Vec<bool> = Vec::new();
-    let outcome_columns = converted
-        .iter()
-        .zip(amounts.iter())
-        .zip(days_to_win.iter())
-        .zip(ids.iter());
-    for (i, (((converted, amount), days_to_win), id)) in outcome_columns.enumerate() {
-        if leads.existing[i] {
-            continue;
+    // Each lead's path, in parallel chunks of leads, each written straight into its place
+    // (two passes: the first counts each chunk's leads that are not existing customers).
+    // Columns are read by iteration over a chunk's slice (a `get(i)` per lead searches the
+    // chunks each time).
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 16;
+    let height = o.height();
+    let chunk_range = |c: usize| (c * CHUNK, ((c + 1) * CHUNK).min(height));
+    let chunks = height.div_ceil(CHUNK);
+    let counts: Vec<usize> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = chunk_range(c);
+            leads.existing[lo..hi].iter().filter(|e| !**e).count()
+        })
+        .collect();
+    let mut paths: Vec<LeadPath> = vec![LeadPath::default(); counts.iter().sum()];
+    let mut mature_path: Vec<bool> = vec![false; paths.len()];
+    let mut places = Vec::with_capacity(chunks);
+    {
+        let (mut p, mut m) = (&mut paths[..], &mut mature_path[..]);
+        for &count in &counts {
+            let (here, rest) = std::mem::take(&mut p).split_at_mut(count);
+            let (here_m, rest_m) = std::mem::take(&mut m).split_at_mut(count);
+            places.push((here, here_m));
+            (p, m) = (rest, rest_m);
         }
-        let deal = id.and_then(|id| first_deal.get(id).copied());
-        mature_path.push(leads.outcome[i].is_some());
-        paths.push(LeadPath {
-            source: sources[i],
-            campaign: campaigns[i],
-            quarter: quarters[i].map(|q| quarter_labels[q as usize].as_str()),
-            mql_days: day(created[i], mql[i]),
-            sql_days: day(created[i], sql[i]),
-            reached_mql: mql[i].is_some(),
-            reached_sql: sql[i].is_some(),
-            opportunity: deal.is_some(),
-            opportunity_days: day(created[i], deal.flatten()),
-            won: converted == Some(true),
-            won_days: days_to_win,
-            won_amount: amount.unwrap_or(0.0),
-        });
     }
-    // The funnel: mature leads, overall and by source.
+    places
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(c, (paths, mature_path))| {
+            let (lo, hi) = chunk_range(c);
+            let (offset, len) = (lo as i64, hi - lo);
+            let (converted, amounts, days_to_win, ids) = (
+                converted.slice(offset, len),
+                amounts.slice(offset, len),
+                days_to_win.slice(offset, len),
+                ids.slice(offset, len),
+            );
+            let outcome_columns = converted
+                .iter()
+                .zip(amounts.iter())
+                .zip(days_to_win.iter())
+                .zip(ids.iter());
+            let mut at = 0;
+            for (j, (((converted, amount), days_to_win), id)) in outcome_columns.enumerate() {
+                let i = lo + j;
+                if leads.existing[i] {
+                    continue;
+                }
+                let deal = id.and_then(|id| first_deal.get(id).copied());
+                mature_path[at] = leads.outcome[i].is_some();
+                paths[at] = LeadPath {
+                    source: sources[i],
+                    campaign: campaigns[i],
+                    quarter: quarters[i].map(|q| quarter_labels[q as usize].as_str()),
+                    mql_days: day(created[i], mql[i]),
+                    sql_days: day(created[i], sql[i]),
+                    reached_mql: mql[i].is_some(),
+                    reached_sql: sql[i].is_some(),
+                    opportunity: deal.is_some(),
+                    opportunity_days: day(created[i], deal.flatten()),
+                    won: converted == Some(true),
+                    won_days: days_to_win,
+                    won_amount: amount.unwrap_or(0.0),
+                };
+                at += 1;
+            }
+        });
+    // The funnel: mature leads, overall and by source (the sources in parallel).
     let mature: Vec<&LeadPath> = paths
         .iter()
         .zip(&mature_path)
         .filter(|(_, m)| **m)
         .map(|(p, _)| p)
         .collect();
-    let mut rows = roi::funnel("(all sources)", &mature);
     let mut by_source: PlHashMap<&str, Vec<&LeadPath>> = PlHashMap::new();
     for p in &mature {
         if let Some(s) = p.source {
@@ -414,11 +454,17 @@ fn write_funnel_and_roi(
     }
     let mut by_source: Vec<(&str, Vec<&LeadPath>)> = by_source.into_iter().collect();
     by_source.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (name, of) in by_source {
-        if (of.len() as u64) >= min_cell {
-            rows.extend(roi::funnel(name, &of));
-        }
-    }
+    by_source.retain(|(_, of)| (of.len() as u64) >= min_cell);
+    let (mut rows, per_source) = rayon::join(
+        || roi::funnel("(all sources)", &mature),
+        || {
+            by_source
+                .par_iter()
+                .map(|(name, of)| roi::funnel(name, of))
+                .collect::<Vec<_>>()
+        },
+    );
+    rows.extend(per_source.into_iter().flatten());
     let n = |v: Option<f64>| {
         v.map(crate::report::traits_table::number)
             .unwrap_or_default()
