@@ -319,11 +319,14 @@ pub fn engagement_traits_of(prior: &Prior, params: &EngagementParams) -> Vec<Eng
     let mut traits: Vec<EngagementTrait> = names
         .into_par_iter()
         .enumerate()
-        .map(|(c, name)| EngagementTrait {
-            name,
-            values: (0..n)
+        .map(|(c, name)| {
+            let mut values: Numbers = (0..n)
                 .map(|r| Some(f64::from(counts[r * width + c])))
-                .collect(),
+                .collect();
+            // Coded at once (counts have few levels), so that the columns are never all
+            // held as 8-byte values: at 10M leads that was the run's peak.
+            values.encode();
+            EngagementTrait { name, values }
         })
         .collect();
     traits.push(EngagementTrait {

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use polars::prelude::{InitHashMaps, PlHashMap};
+
 use serde::Serialize;
 
 use crate::export::ScoringConfig;
@@ -91,9 +93,11 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-/// Leads grouped by a score, as wins / losses per distinct score.
+/// Leads grouped by a score, as wins / losses per distinct score, in score order (counted
+/// in a hash map, sorted once: a tree costs a search per lead, and exact scores are nearly all
+/// distinct).
 pub fn grouped(scores: impl Iterator<Item = f64>, won: impl Iterator<Item = bool>) -> Vec<Obs> {
-    let mut by: BTreeMap<u64, Obs> = BTreeMap::new();
+    let mut by: PlHashMap<u64, (u64, u64)> = PlHashMap::new();
     for (s, w) in scores.zip(won) {
         // Order-preserving key of a finite f64.
         let bits = s.to_bits();
@@ -102,18 +106,30 @@ pub fn grouped(scores: impl Iterator<Item = f64>, won: impl Iterator<Item = bool
         } else {
             bits | (1 << 63)
         };
-        let e = by.entry(key).or_insert(Obs {
-            score: s,
-            wins: 0.0,
-            losses: 0.0,
-        });
+        let e = by.entry(key).or_insert((0, 0));
         if w {
-            e.wins += 1.0;
+            e.0 += 1;
         } else {
-            e.losses += 1.0;
+            e.1 += 1;
         }
     }
-    by.into_values().collect()
+    let mut by: Vec<(u64, (u64, u64))> = by.into_iter().collect();
+    by.sort_unstable_by_key(|g| g.0);
+    by.into_iter()
+        .map(|(key, (wins, losses))| {
+            // The key back to the score it came from.
+            let bits = if key >> 63 == 1 {
+                key & !(1 << 63)
+            } else {
+                !key
+            };
+            Obs {
+                score: f64::from_bits(bits),
+                wins: wins as f64,
+                losses: losses as f64,
+            }
+        })
+        .collect()
 }
 
 /// Ranking metrics on `scores` and probability metrics on `probabilities`.
@@ -233,5 +249,65 @@ pub fn stability(
     Stability {
         score_psi,
         trait_psi,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// By hand: three distinct scores, in order, with their wins and losses; -0.0 and 0.0 are
+    /// apart, as `total_cmp` orders them.
+    #[test]
+    fn grouped_counts_each_distinct_score_in_order() {
+        let scores = [2.0, -1.5, 2.0, 0.0, -1.5, 2.0, -0.0];
+        let won = [true, false, false, true, false, true, false];
+        let g = grouped(scores.into_iter(), won.into_iter());
+        let got: Vec<(u64, f64, f64)> = g
+            .iter()
+            .map(|o| (o.score.to_bits(), o.wins, o.losses))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ((-1.5f64).to_bits(), 0.0, 2.0),
+                ((-0.0f64).to_bits(), 0.0, 1.0),
+                (0.0f64.to_bits(), 1.0, 0.0),
+                (2.0f64.to_bits(), 2.0, 1.0),
+            ]
+        );
+    }
+
+    /// Against sorting every score (many distinct values, negatives, repeats).
+    #[test]
+    fn grouped_equals_a_sort() {
+        let mut x = 7u64;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let pairs: Vec<(f64, bool)> = (0..5000)
+            .map(|_| ((next() % 2001) as f64 / 8.0 - 120.0, next() % 3 == 0))
+            .collect();
+        let g = grouped(pairs.iter().map(|p| p.0), pairs.iter().map(|p| p.1));
+        let mut sorted = pairs.clone();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut expect: Vec<(f64, f64, f64)> = Vec::new();
+        for (s, w) in sorted {
+            match expect.last_mut() {
+                Some(last) if last.0 == s => {
+                    if w {
+                        last.1 += 1.0
+                    } else {
+                        last.2 += 1.0
+                    }
+                }
+                _ => expect.push((s, f64::from(u8::from(w)), f64::from(u8::from(!w)))),
+            }
+        }
+        let got: Vec<(f64, f64, f64)> = g.iter().map(|o| (o.score, o.wins, o.losses)).collect();
+        assert_eq!(got, expect);
     }
 }

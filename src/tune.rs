@@ -265,8 +265,10 @@ pub fn tune(
         })
         .collect();
 
+    crate::progress::lap("fit: tiers and calibration");
     // Every lead's probability and tier under the final config.
     scored.restamp(&config);
+    crate::progress::lap("fit: restamped");
     let probability =
         |at: &[usize]| -> Vec<f64> { at.iter().map(|&r| scored.probability[r]).collect() };
     let as_f64 =
@@ -276,6 +278,7 @@ pub fn tune(
     let valid_metrics =
         evaluate::metrics_of(&as_f64(&valid_rows), &probability(&valid_rows), &valid_won);
 
+    crate::progress::lap("fit: metrics");
     // Tier conversion: on validation leads when there are any, else training.
     let (tier_rows, tier_won) = if valid_rows.is_empty() {
         (&train_rows, &train_won)
@@ -300,6 +303,7 @@ pub fn tune(
         ece: valid_metrics.ece,
     };
 
+    crate::progress::lap("fit: tier results");
     // What rounding and pins cost.
     let exact: Vec<f64> = exact_scores(&card, &scored, &valid_rows);
     let auc_of = |scores: &[f64]| {
@@ -347,6 +351,7 @@ pub fn tune(
         pins_cost,
     };
 
+    crate::progress::lap("fit: costs");
     let valid_obs = evaluate::grouped(as_f64(&valid_rows).into_iter(), valid_won.iter().copied());
     let valid_probability = evaluate::grouped(
         probability(&valid_rows).into_iter(),
