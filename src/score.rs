@@ -265,11 +265,13 @@ impl Scored {
                 out.finish()
             })
             .collect();
+        // The chunks are kept as they are (no copy into one piece: at 10M leads, a
+        // gigabyte); the Parquet writer cuts row groups from them.
         let mut all = StringChunkedBuilder::new(name.into(), 0).finish();
-        for c in &chunks {
-            all.append(c)?;
+        for c in chunks {
+            all.append_owned(c)?;
         }
-        Ok(all.rechunk().into_owned())
+        Ok(all)
     }
 }
 

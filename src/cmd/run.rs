@@ -282,6 +282,7 @@ fn write_fit(
 ) -> Result<()> {
     report::points_table::write(&dir.join("points.csv"), t)?;
     output::write_json(&dir.join("evaluation.json"), &t.evaluation)?;
+    crate::progress::lap("fit written: points and evaluation");
     let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();
     let path = dir.join("scored_leads.parquet");
     match queues {

@@ -267,6 +267,7 @@ pub fn write_scores(
                 .reasons_column(config, explain.reasons, "reasons")?
                 .into_column(),
         );
+        crate::progress::lap("scores: reasons");
     }
     if explain.breakdown {
         columns.push(Column::new(
