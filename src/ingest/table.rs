@@ -525,30 +525,34 @@ fn merge_tables(
             }
             drop(flat);
             drop(keys);
-            // One gather of the rows kept, column by column in parallel, which also puts each
-            // column in one piece.
-            let mut table = concat_tables(tables)?;
-            table.df.rechunk_mut();
-            let kept: Vec<IdxSize> = (0..keep.len())
-                .filter(|&i| keep[i])
-                .map(|i| i as IdxSize)
-                .collect();
-            let idx = IdxCa::from_vec("kept".into(), kept);
+            // Each piece filtered to its rows kept (the pieces in parallel, each piece's
+            // columns in parallel), then put in one piece below: one copy of each kept row
+            // besides the final one (a gather from the table in one piece took two).
             use rayon::prelude::*;
-            let columns = table
-                .df
-                .columns()
-                .par_iter()
-                .map(|c| c.take(&idx))
-                .collect::<PolarsResult<Vec<_>>>()?;
-            table.df = DataFrame::new(idx.len(), columns)?;
-            table.rows = table
-                .rows
-                .iter()
-                .zip(&keep)
-                .filter_map(|(r, &k)| k.then_some(*r))
-                .collect();
-            tables = vec![table];
+            let mut starts = Vec::with_capacity(tables.len());
+            let mut at = 0;
+            for t in &tables {
+                starts.push(at);
+                at += t.df.height();
+            }
+            tables
+                .par_iter_mut()
+                .zip(starts)
+                .try_for_each(|(t, start)| -> Result<()> {
+                    let keep = &keep[start..start + t.df.height()];
+                    if keep.iter().all(|k| *k) {
+                        return Ok(());
+                    }
+                    let mask = BooleanChunked::from_slice("keep".into(), keep);
+                    t.df = t.df.filter(&mask)?;
+                    t.rows = t
+                        .rows
+                        .iter()
+                        .zip(keep)
+                        .filter_map(|(r, &k)| k.then_some(*r))
+                        .collect();
+                    Ok(())
+                })?;
         }
     }
     let mut table = concat_tables(tables)?;
