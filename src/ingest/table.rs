@@ -685,6 +685,19 @@ fn read_parquet_in_slices(
     merge_tables(all, &describe, &unique)
 }
 
+/// True when text `v` is kept as it is: not a missing value, nothing to trim. The same as
+/// `!is_missing(v) && v.trim() == v`, with a quick answer for the usual value (printable
+/// ASCII at both ends).
+fn kept_as_is(v: &str, missing: &[String]) -> bool {
+    let bytes = v.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    let trimmed =
+        (first.is_ascii_graphic() && last.is_ascii_graphic()) || v.trim().len() == v.len();
+    trimmed && !values::is_missing(v, missing)
+}
+
 /// Rows of a Parquet table decoded at a time.
 const PARQUET_SLICE_ROWS: usize = 1 << 21;
 
@@ -1229,9 +1242,13 @@ impl<'a> RowSink<'a> {
     /// when no value changes.
     fn clean_text(&self, text: &StringChunked) -> StringChunked {
         let missing = |v: &str| values::is_missing(v, self.spec.missing);
-        let unchanged = text
-            .iter()
-            .all(|v| v.is_none_or(|v| !missing(v) && v.trim().len() == v.len()));
+        // Read array by array (a chunked array's own iterator costs a step through its chunks
+        // per value).
+        let unchanged = text.downcast_iter().all(|values| {
+            values
+                .iter()
+                .all(|v| v.is_none_or(|v| kept_as_is(v, self.spec.missing)))
+        });
         if unchanged {
             text.clone()
         } else {
@@ -1259,13 +1276,18 @@ impl<'a> RowSink<'a> {
             return Ok((vec![clean.into_column()], fails));
         }
         let mut builder = Builder::with_capacity(&column.name, column.kind, text.len());
-        for (i, v) in text.iter().enumerate() {
-            match self.parse(column, v.unwrap_or("")) {
-                Ok(cell) => builder.push(cell),
-                Err(why) => {
-                    fails.push((i, why));
-                    builder.push(Cell::Null);
+        // Array by array (a chunked array's own iterator steps through its chunks per value).
+        let mut i = 0;
+        for values in text.downcast_iter() {
+            for v in values.iter() {
+                match self.parse(column, v.unwrap_or("")) {
+                    Ok(cell) => builder.push(cell),
+                    Err(why) => {
+                        fails.push((i, why));
+                        builder.push(Cell::Null);
+                    }
                 }
+                i += 1;
             }
         }
         Ok((builder.finish()?, fails))
@@ -1640,6 +1662,19 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(shifted, rejects(&csv));
+        }
+    }
+
+    proptest! {
+        /// The quick check of a value kept as it is agrees with its definition, for any text
+        /// (spaces, tabs, non-ASCII and missing-value tokens at either end).
+        #[test]
+        fn kept_as_is_is_not_missing_and_trimmed(v in "[ \t\u{a0}\u{3000}aNé-]{0,6}") {
+            let missing = [String::from("n/a"), String::from("-")];
+            prop_assert_eq!(
+                kept_as_is(&v, &missing),
+                !values::is_missing(&v, &missing) && v.trim() == v
+            );
         }
     }
 
