@@ -207,17 +207,22 @@ pub fn write_all(
         // In name order (hashed per lead, sorted once: a tree compared names per lead).
         let mut by_source: Vec<(&str, Vec<usize>)> = by_source.into_iter().collect();
         by_source.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (name, of) in by_source {
-            let name = name.to_string();
-            let facts: Vec<_> = leads
-                .facts_of(of.into_iter(), |i| buckets[i])
-                .into_iter()
-                .filter(|f| f.group.is_some())
-                .collect();
-            let mut per = conversion::conversion_table(&facts, min);
-            conversion::order_speed(&mut per);
-            rows.extend(per.into_iter().map(|r| (name.clone(), r)));
-        }
+        // The sources in parallel, their rows in name order.
+        use rayon::prelude::*;
+        let per_source: Vec<Vec<(String, ConversionRow)>> = by_source
+            .into_par_iter()
+            .map(|(name, of)| {
+                let facts: Vec<_> = leads
+                    .facts_of(of.into_iter(), |i| buckets[i])
+                    .into_iter()
+                    .filter(|f| f.group.is_some())
+                    .collect();
+                let mut per = conversion::conversion_table(&facts, min);
+                conversion::order_speed(&mut per);
+                per.into_iter().map(|r| (name.to_string(), r)).collect()
+            })
+            .collect();
+        rows.extend(per_source.into_iter().flatten());
         crate::report::write_tables::write(dir, "speed_to_lead", &rows)?;
         kept.speed = rows;
         stems.push("speed_to_lead");
