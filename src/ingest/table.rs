@@ -695,7 +695,8 @@ fn kept_as_is(v: &str, missing: &[String]) -> bool {
     };
     let trimmed =
         (first.is_ascii_graphic() && last.is_ascii_graphic()) || v.trim().len() == v.len();
-    trimmed && !values::is_missing(v, missing)
+    // Not empty and trimmed: missing only as one of the tokens.
+    trimmed && !missing.iter().any(|token| token.eq_ignore_ascii_case(v))
 }
 
 /// Rows of a Parquet table decoded at a time.
@@ -994,7 +995,8 @@ impl<'a> RowSink<'a> {
         column: &ColumnSpec,
         text: &'f str,
     ) -> std::result::Result<Cell<'f>, String> {
-        if values::is_missing(text, self.spec.missing) {
+        let as_is = kept_as_is(text, self.spec.missing);
+        if !as_is && values::is_missing(text, self.spec.missing) {
             return if column.non_empty {
                 Err(format!("{} is empty", column.name))
             } else {
@@ -1012,7 +1014,7 @@ impl<'a> RowSink<'a> {
             }
         };
         match column.kind {
-            Kind::Text => Ok(Cell::Text(text.trim())),
+            Kind::Text => Ok(Cell::Text(if as_is { text } else { text.trim() })),
             Kind::Timestamp => match values::parse_timestamp(text, self.spec.date_format) {
                 Some(ms) => future(ms),
                 None => Err(format!(
@@ -1265,10 +1267,16 @@ impl<'a> RowSink<'a> {
         let mut fails = Vec::new();
         if column.kind == Kind::Text {
             if column.non_empty {
-                let missing = |v: &str| values::is_missing(v, self.spec.missing);
-                for (i, v) in text.iter().enumerate() {
-                    if v.is_none_or(missing) {
-                        fails.push((i, format!("{} is empty", column.name)));
+                let missing = |v: &str| {
+                    !kept_as_is(v, self.spec.missing) && values::is_missing(v, self.spec.missing)
+                };
+                let mut i = 0;
+                for values in text.downcast_iter() {
+                    for v in values.iter() {
+                        if v.is_none_or(missing) {
+                            fails.push((i, format!("{} is empty", column.name)));
+                        }
+                        i += 1;
                     }
                 }
             }
