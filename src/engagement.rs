@@ -131,21 +131,14 @@ pub fn prior(leads: &Leads, activities: &Activities, offset_days: f64) -> Result
         kinds: vec![0; total],
         ..Prior::default()
     };
-    let mut places = Vec::with_capacity(chunks);
-    {
-        let (mut rows, mut ages, mut kinds) = (
-            &mut prior.rows[..],
-            &mut prior.ages_ms[..],
-            &mut prior.kinds[..],
-        );
-        for &count in &counts {
-            let (r, rest_r) = std::mem::take(&mut rows).split_at_mut(count);
-            let (a, rest_a) = std::mem::take(&mut ages).split_at_mut(count);
-            let (k, rest_k) = std::mem::take(&mut kinds).split_at_mut(count);
-            places.push((r, a, k));
-            (rows, ages, kinds) = (rest_r, rest_a, rest_k);
-        }
-    }
+    use crate::parallel::split_lengths;
+    let counted = || counts.iter().copied();
+    let mut places: Vec<_> = split_lengths(&mut prior.rows, counted())
+        .into_iter()
+        .zip(split_lengths(&mut prior.ages_ms, counted()))
+        .zip(split_lengths(&mut prior.kinds, counted()))
+        .map(|((r, a), k)| (r, a, k))
+        .collect();
     // The kinds kept are renumbered in order of first appearance among the kept activities:
     // each chunk lists the ones it sees first, then one list is made in chunk order.
     let firsts: Vec<Vec<u32>> = places
@@ -270,21 +263,20 @@ pub fn engagement_traits_of(prior: &Prior, params: &EngagementParams) -> Vec<Eng
     use rayon::prelude::*;
     let tasks = rayon::current_num_threads().max(1);
     let per_task = n.div_ceil(tasks).max(1);
-    let mut parts = Vec::with_capacity(tasks);
-    {
-        let (mut counts, mut seen, mut last) = (&mut counts[..], &mut seen[..], &mut last[..]);
-        for lo in (0..n).step_by(per_task) {
-            let len = per_task.min(n - lo);
-            let (c, rest_c) = std::mem::take(&mut counts).split_at_mut(len * width);
-            let (s, rest_s) = std::mem::take(&mut seen).split_at_mut(len * words);
-            let (l, rest_l) = std::mem::take(&mut last).split_at_mut(len);
-            parts.push((lo, lo + len, c, s, l));
-            (counts, seen, last) = (rest_c, rest_s, rest_l);
-        }
-    }
-    parts
+    use crate::parallel::split_lengths;
+    let ranges: Vec<(usize, usize)> = (0..n)
+        .step_by(per_task)
+        .map(|lo| (lo, (lo + per_task).min(n)))
+        .collect();
+    let lengths = |per_lead: usize| ranges.iter().map(move |(lo, hi)| (hi - lo) * per_lead);
+    ranges
+        .iter()
+        .zip(split_lengths(&mut counts, lengths(width)))
+        .zip(split_lengths(&mut seen, lengths(words)))
+        .zip(split_lengths(&mut last, lengths(1)))
+        .collect::<Vec<_>>()
         .into_par_iter()
-        .for_each(|(lo, hi, counts, seen, last)| {
+        .for_each(|(((&(lo, hi), counts), seen), last)| {
             for ((&row, &age), &kind) in prior.rows.iter().zip(&prior.ages_ms).zip(&prior.kinds) {
                 let row = row as usize;
                 if row < lo || row >= hi {

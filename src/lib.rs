@@ -34,6 +34,7 @@ pub mod matching;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod progress;
 pub mod queues;
 pub mod report;

@@ -392,17 +392,11 @@ fn write_funnel_and_roi(
         .collect();
     let mut paths: Vec<LeadPath> = vec![LeadPath::default(); counts.iter().sum()];
     let mut mature_path: Vec<bool> = vec![false; paths.len()];
-    let mut places = Vec::with_capacity(chunks);
-    {
-        let (mut p, mut m) = (&mut paths[..], &mut mature_path[..]);
-        for &count in &counts {
-            let (here, rest) = std::mem::take(&mut p).split_at_mut(count);
-            let (here_m, rest_m) = std::mem::take(&mut m).split_at_mut(count);
-            places.push((here, here_m));
-            (p, m) = (rest, rest_m);
-        }
-    }
-    places
+    use crate::parallel::split_lengths;
+    split_lengths(&mut paths, counts.iter().copied())
+        .into_iter()
+        .zip(split_lengths(&mut mature_path, counts.iter().copied()))
+        .collect::<Vec<_>>()
         .into_par_iter()
         .enumerate()
         .for_each(|(c, (paths, mature_path))| {
