@@ -1483,7 +1483,7 @@ mod tests {
         let csv = "lead_id,occurred_at,type\nL2,2024-01-02,email\nX,2024-01-03,call\n\
                    L1,bad,call\nL1,2024-01-04, call\nL3,2024-01-05,\n,2024-01-06,email\n\
                    L2,2024-01-07,visit\n";
-        let spec_with = |piece: Option<&'static Piece<'static>>| TableSpec {
+        let activities_spec = || TableSpec {
             table: "activities",
             columns: vec![
                 ColumnSpec::new("lead_id", Kind::Text).required(),
@@ -1491,15 +1491,7 @@ mod tests {
                 ColumnSpec::new("type", Kind::Text).required(),
             ],
             keep_extra: false,
-            header_for: &same_header,
-            missing: &[],
-            date_format: None,
-            delimiter: None,
-            decimal: None,
-            now_ms: i64::MAX,
-            now_label: "now",
-            unless: Vec::new(),
-            piece,
+            ..leads_spec()
         };
         let day = |d: &str| crate::ingest::values::parse_timestamp(d, None).unwrap();
         let expect = |unknown: Vec<(u64, Option<String>)>| {
@@ -1532,7 +1524,7 @@ mod tests {
             let reduce: &Piece = &reduce;
             let spec = TableSpec {
                 piece: Some(reduce),
-                ..spec_with(None)
+                ..activities_spec()
             };
             let mut table =
                 read_csv_in_chunks(csv.as_bytes(), path, "activities.csv", &spec, chunk).unwrap();
@@ -1563,7 +1555,7 @@ mod tests {
             let reduce: &Piece = &reduce;
             let spec = TableSpec {
                 piece: Some(reduce),
-                ..spec_with(None)
+                ..activities_spec()
             };
             let mut table =
                 read_parquet_in_slices(&bytes, path, "activities.parquet", &spec, slice).unwrap();
