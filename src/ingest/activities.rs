@@ -103,6 +103,21 @@ impl Activities {
     }
 }
 
+/// Reads the activities with `read`, which is given the reducer to apply to each piece
+/// ([`super::table::TableSpec::piece`]): the table as read (its `df` emptied, its rows,
+/// rejects and fingerprint kept for the accounting) and the activities, by the rows of `leads`
+/// (the leads' table as read).
+pub(super) fn read_reduced(
+    leads: &RawTable,
+    read: impl FnOnce(&super::table::Piece) -> Result<RawTable>,
+) -> Result<(RawTable, Activities)> {
+    let lead_ids = leads.df.column("lead_id")?.str()?.rechunk();
+    let reducer = Reducer::new(&lead_ids);
+    let mut table = read(&|piece: RawTable| reducer.reduce(piece))?;
+    let activities = reducer.finish(&mut table)?;
+    Ok((table, activities))
+}
+
 /// Rows per parallel task when a piece is reduced.
 const CHUNK: usize = 1 << 16;
 

@@ -187,13 +187,12 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
     for (source, columns) in optional {
         let Some(source) = source else { continue };
         if source.table == "activities" {
-            let lead_ids = leads_raw.df.column("lead_id")?.str()?.rechunk();
-            let reducer = activities::Reducer::new(&lead_ids);
-            let reduce = |piece: RawTable| reducer.reduce(piece);
-            let read = read(source, columns, false, vec![], Some(&reduce));
-            raws.push(read.and_then(|mut raw| {
-                activities = Some(reducer.finish(&mut raw)?);
-                Ok(raw)
+            let read = activities::read_reduced(&leads_raw, |reduce| {
+                read(source, columns, false, vec![], Some(reduce))
+            });
+            raws.push(read.map(|(raw, reduced)| {
+                activities = Some(reduced);
+                raw
             }));
         } else {
             raws.push(read(source, columns, false, vec![], None));
@@ -321,13 +320,12 @@ pub fn read_for_scoring(
     let raw = read("leads", leads, columns, true, None)?;
     // The activities are reduced to their leads' rows as they are read.
     let activities = match activities {
-        Some(path) => {
-            let lead_ids = raw.df.column("lead_id")?.str()?.rechunk();
-            let reducer = activities::Reducer::new(&lead_ids);
-            let reduce = |piece: RawTable| reducer.reduce(piece);
-            let mut read = read("activities", path, activity_columns(), false, Some(&reduce))?;
-            Some(reducer.finish(&mut read)?)
-        }
+        Some(path) => Some(
+            activities::read_reduced(&raw, |reduce| {
+                read("activities", path, activity_columns(), false, Some(reduce))
+            })?
+            .1,
+        ),
         None => None,
     };
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
