@@ -158,10 +158,10 @@ impl<'a> Reducer<'a> {
         use rayon::prelude::*;
         let df = &piece.df;
         let n = df.height();
-        let ids = df.column("lead_id")?.str()?.clone();
+        let ids = df.column("lead_id")?.str()?;
         let times = df.column("occurred_at")?.cast(&DataType::Int64)?;
-        let times = times.i64()?.clone();
-        let types = df.column("type")?.str()?.clone();
+        let times = times.i64()?;
+        let types = df.column("type")?.str()?;
         let file_rows = &piece.rows;
         let parts: Vec<Reduced> = (0..n.div_ceil(CHUNK))
             .into_par_iter()

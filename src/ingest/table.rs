@@ -1507,33 +1507,36 @@ mod tests {
             assert!(!hand.1.contains(&NO_TIME) && !hand.2.contains(&NO_KIND));
             hand
         };
-        let got = |reducer: Reducer, table: &mut RawTable| {
-            let a = reducer.finish(table).unwrap();
-            (
+        // The table read by `read` with a fresh reducer on each piece, and what it reduced to.
+        let read_reduced = |read: &dyn Fn(&TableSpec) -> Result<RawTable>| {
+            let reducer = Reducer::new(&leads);
+            let reduce = |piece: RawTable| reducer.reduce(piece);
+            let spec = TableSpec {
+                piece: Some(&reduce),
+                ..activities_spec()
+            };
+            let mut table = read(&spec).unwrap();
+            drop(spec);
+            let a = reducer.finish(&mut table).unwrap();
+            let reduced = (
                 a.lead_rows().to_vec(),
                 a.occurred_ms().to_vec(),
                 a.kinds().to_vec(),
                 a.kind_names().to_vec(),
                 a.unknown_leads().to_vec(),
-            )
+            );
+            (table, reduced)
         };
         let path = Path::new("activities.csv");
         for chunk in 1..csv.len() {
-            let reducer = Reducer::new(&leads);
-            let reduce = |piece: RawTable| reducer.reduce(piece);
-            let reduce: &Piece = &reduce;
-            let spec = TableSpec {
-                piece: Some(reduce),
-                ..activities_spec()
-            };
-            let mut table =
-                read_csv_in_chunks(csv.as_bytes(), path, "activities.csv", &spec, chunk).unwrap();
-            drop(spec);
+            let (table, reduced) = read_reduced(&|spec| {
+                read_csv_in_chunks(csv.as_bytes(), path, "activities.csv", spec, chunk)
+            });
             assert_eq!(table.rows_read, 7, "chunk {chunk}");
             let rows: Vec<u64> = table.rejects.iter().map(|r| r.row).collect();
             assert_eq!(rows, [4, 6, 7], "chunk {chunk}");
             assert_eq!(
-                got(reducer, &mut table),
+                reduced,
                 expect(vec![(3, Some("X".into()))]),
                 "chunk {chunk}"
             );
@@ -1550,21 +1553,14 @@ mod tests {
             .unwrap();
         let path = Path::new("activities.parquet");
         for slice in 1..9 {
-            let reducer = Reducer::new(&leads);
-            let reduce = |piece: RawTable| reducer.reduce(piece);
-            let reduce: &Piece = &reduce;
-            let spec = TableSpec {
-                piece: Some(reduce),
-                ..activities_spec()
-            };
-            let mut table =
-                read_parquet_in_slices(&bytes, path, "activities.parquet", &spec, slice).unwrap();
-            drop(spec);
+            let (table, reduced) = read_reduced(&|spec| {
+                read_parquet_in_slices(&bytes, path, "activities.parquet", spec, slice)
+            });
             assert_eq!(table.rows_read, 7, "slice {slice}");
             let rows: Vec<u64> = table.rejects.iter().map(|r| r.row).collect();
             assert_eq!(rows, [3, 5, 6], "slice {slice}");
             assert_eq!(
-                got(reducer, &mut table),
+                reduced,
                 expect(vec![(2, Some("X".into()))]),
                 "slice {slice}"
             );
