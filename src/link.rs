@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ingest::values::{Millis, format_timestamp};
 use crate::ingest::{Inputs, NO_LEAD, NO_TIME, Reject};
-use crate::matching::{CustomerIdentity, CustomerIndex};
+use crate::matching::{CustomerIdentity, CustomerIndex, MatchRule};
 
 const DAY_MS: f64 = 86_400_000.0;
 const UNKNOWN_LEAD: &str = "lead_id matches no lead used (unknown, or its lead row was rejected)";
@@ -367,20 +367,20 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
     }
 
     crate::progress::lap("link: outcomes");
-    let matches = match_customers(inputs)?;
+    let (matches, index) = match_customers(inputs)?;
     crate::progress::lap("link: customers matched");
     let mut by_rule = std::collections::BTreeMap::new();
     for (_, rule) in matches.iter().flatten() {
-        *by_rule.entry(rule.to_string()).or_insert(0u64) += 1;
+        *by_rule.entry(rule.as_str().to_string()).or_insert(0u64) += 1;
     }
     let existing: Vec<bool> = matches.iter().map(Option::is_some).collect();
     let ids: Vec<Option<&str>> = matches
         .iter()
-        .map(|m| m.as_ref().map(|(id, _)| id.as_str()))
+        .map(|m| m.map(|(at, _)| index.id(at)))
         .collect();
     let rules: Vec<Option<&str>> = matches
         .iter()
-        .map(|m| m.as_ref().map(|(_, r)| *r))
+        .map(|m| m.map(|(_, rule)| rule.as_str()))
         .collect();
     df.with_column(Column::new("existing_customer".into(), existing))?;
     df.with_column(Column::new("customer_id".into(), ids))?;
@@ -463,18 +463,27 @@ fn rejects_from(
         .collect())
 }
 
-/// Per lead (in order): the existing customer it matches and the rule, if any.
-fn match_customers(inputs: &Inputs) -> Result<Vec<Option<(String, &'static str)>>> {
+/// Per lead (in order): the existing customer it matches (its position in the index) and the
+/// rule, if any; and the index, which names the customers.
+fn match_customers(inputs: &Inputs) -> Result<(Vec<Option<(u32, MatchRule)>>, CustomerIndex)> {
     let leads = inputs.leads.frame();
     let Some(customers) = &inputs.customers else {
-        return Ok(vec![None; leads.height()]);
+        return Ok((vec![None; leads.height()], CustomerIndex::default()));
     };
+    // Each column as one array, so a lead's value is read without finding its chunk first.
     let text = |df: &DataFrame, name: &str| -> Result<Option<StringChunked>> {
         Ok(match df.column(name) {
-            Ok(c) => Some(c.str()?.clone()),
+            Ok(c) => Some(c.str()?.rechunk().into_owned()),
             Err(_) => None,
         })
     };
+    type Array = <StringType as PolarsDataType>::Array;
+    fn array(column: &Option<StringChunked>) -> Option<&Array> {
+        column.as_ref().and_then(|c| c.downcast_iter().next())
+    }
+    fn at(column: Option<&Array>, i: usize) -> Option<&str> {
+        column.and_then(|c| c.get(i))
+    }
     let c = customers.frame();
     let (ids, companies, domains, emails) = (
         text(c, "customer_id")?.ok_or_else(|| Error::Internal("customer_id missing".into()))?,
@@ -482,31 +491,33 @@ fn match_customers(inputs: &Inputs) -> Result<Vec<Option<(String, &'static str)>
         text(c, "domain")?,
         text(c, "email")?,
     );
-    fn at(column: &Option<StringChunked>, i: usize) -> Option<&str> {
-        column.as_ref().and_then(|c| c.get(i))
-    }
-    let index = CustomerIndex::new((0..c.height()).filter_map(|i| {
-        Some(CustomerIdentity {
-            customer_id: ids.get(i)?,
-            company: at(&companies, i),
-            domain: at(&domains, i),
-            email: at(&emails, i),
-        })
-    }));
+    let index = {
+        let (companies, domains, emails) = (array(&companies), array(&domains), array(&emails));
+        let ids = ids.downcast_iter().next();
+        CustomerIndex::new((0..c.height()).filter_map(|i| {
+            Some(CustomerIdentity {
+                customer_id: at(ids, i)?,
+                company: at(companies, i),
+                domain: at(domains, i),
+                email: at(emails, i),
+            })
+        }))
+    };
     let (companies, domains, emails) = (
         text(leads, "company")?,
         text(leads, "domain")?,
         text(leads, "email")?,
     );
+    let (companies, domains, emails) = (array(&companies), array(&domains), array(&emails));
     use rayon::prelude::*;
-    Ok((0..leads.height())
+    let found = (0..leads.height())
         .into_par_iter()
+        .with_min_len(4096)
         .map_init(crate::matching::Scratch::default, |scratch, i| {
-            index
-                .find_with(scratch, at(&companies, i), at(&domains, i), at(&emails, i))
-                .map(|(id, rule)| (id.to_string(), rule.as_str()))
+            index.position(scratch, at(companies, i), at(domains, i), at(emails, i))
         })
-        .collect())
+        .collect();
+    Ok((found, index))
 }
 
 #[cfg(test)]

@@ -109,6 +109,15 @@ const LEGAL_SUFFIXES: &[&[&str]] = &[
     &["l", "l", "c"],
 ];
 
+/// The last word of each of [`LEGAL_SUFFIXES`].
+static SUFFIX_ENDS: std::sync::LazyLock<polars::prelude::PlHashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        LEGAL_SUFFIXES
+            .iter()
+            .filter_map(|s| s.last().copied())
+            .collect()
+    });
+
 /// Folds the letters of Nordic, Polish and German names to ASCII, lowercased.
 fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -255,6 +264,10 @@ fn company_key<'s>(text: &str, scratch: &'s mut Scratch) -> Option<&'s str> {
         tokens = &tokens[1..];
     }
     loop {
+        // Most names do not end in a legal form: one lookup tells.
+        if !tokens.last().is_some_and(|w| SUFFIX_ENDS.contains(w)) {
+            break;
+        }
         let before = tokens.len();
         for suffix in LEGAL_SUFFIXES {
             if tokens.len() > suffix.len() && tokens.ends_with(suffix) {
@@ -280,12 +293,14 @@ pub struct CustomerIdentity<'a> {
     pub email: Option<&'a str>,
 }
 
-/// A lookup of existing customers by normalised domain, email and company.
+/// A lookup of existing customers by normalised domain, email and company. Each key leads to
+/// the customer's position in the list the index was built from.
 #[derive(Default)]
 pub struct CustomerIndex {
-    domains: PlHashMap<String, String>,
-    emails: PlHashMap<String, String>,
-    companies: PlHashMap<String, String>,
+    ids: Vec<String>,
+    domains: PlHashMap<String, u32>,
+    emails: PlHashMap<String, u32>,
+    companies: PlHashMap<String, u32>,
 }
 
 impl CustomerIndex {
@@ -293,23 +308,29 @@ impl CustomerIndex {
     pub fn new<'a>(customers: impl IntoIterator<Item = CustomerIdentity<'a>>) -> Self {
         let mut index = CustomerIndex::default();
         for c in customers {
-            let id = c.customer_id.to_string();
+            let at = index.ids.len() as u32;
+            index.ids.push(c.customer_id.to_string());
             if let Some(d) = c.domain.and_then(normalize_domain) {
-                index.domains.entry(d).or_insert_with(|| id.clone());
+                index.domains.entry(d).or_insert(at);
             }
             if let Some(e) = c.email {
                 if let Some(e) = normalize_email(e) {
-                    index.emails.entry(e).or_insert_with(|| id.clone());
+                    index.emails.entry(e).or_insert(at);
                 }
                 if let Some(d) = email_company_domain(e) {
-                    index.domains.entry(d).or_insert_with(|| id.clone());
+                    index.domains.entry(d).or_insert(at);
                 }
             }
             if let Some(n) = c.company.and_then(normalize_company) {
-                index.companies.entry(n).or_insert_with(|| id.clone());
+                index.companies.entry(n).or_insert(at);
             }
         }
         index
+    }
+
+    /// The id of the customer at `at`, a position [`CustomerIndex::position`] returned.
+    pub fn id(&self, at: u32) -> &str {
+        &self.ids[at as usize]
     }
 
     /// The customer a lead belongs to and the rule that found it.
@@ -319,39 +340,44 @@ impl CustomerIndex {
         domain: Option<&str>,
         email: Option<&str>,
     ) -> Option<(&str, MatchRule)> {
-        self.find_with(&mut Scratch::default(), company, domain, email)
+        self.position(&mut Scratch::default(), company, domain, email)
+            .map(|(at, rule)| (self.id(at), rule))
     }
 
-    /// [`CustomerIndex::find`] with buffers kept from one lead to the next.
-    pub fn find_with(
+    /// [`CustomerIndex::find`] as the customer's position in the list the index was built
+    /// from, with buffers kept from one lead to the next.
+    pub fn position(
         &self,
         scratch: &mut Scratch,
         company: Option<&str>,
         domain: Option<&str>,
         email: Option<&str>,
-    ) -> Option<(&str, MatchRule)> {
+    ) -> Option<(u32, MatchRule)> {
         // Keys are normalised borrowed where the text already is (no copy per lead), and the
         // email once for both of its rules.
+        let domain = domain.and_then(domain_of);
         let by_domain = domain
-            .and_then(domain_of)
+            .as_ref()
             .and_then(|d| self.domains.get(d.as_ref()))
-            .map(|id| (id.as_str(), MatchRule::Domain));
+            .map(|&at| (at, MatchRule::Domain));
         let email = || email.and_then(email_of);
         let by_email = |e: &str| {
             self.emails
                 .get(e)
-                .map(|id| (id.as_str(), MatchRule::Email))
+                .map(|&at| (at, MatchRule::Email))
                 .or_else(|| {
                     company_domain_of(e)
+                        // The lead's own domain was just looked up (usually the same).
+                        .filter(|d| domain.as_deref() != Some(d.as_ref()))
                         .and_then(|d| self.domains.get(d.as_ref()))
-                        .map(|id| (id.as_str(), MatchRule::EmailDomain))
+                        .map(|&at| (at, MatchRule::EmailDomain))
                 })
         };
         let by_company = || {
             company
                 .and_then(|c| company_key(c, scratch))
                 .and_then(|n| self.companies.get(n))
-                .map(|id| (id.as_str(), MatchRule::Company))
+                .map(|&at| (at, MatchRule::Company))
         };
         by_domain
             .or_else(|| email().and_then(|e| by_email(&e)))
