@@ -567,32 +567,50 @@ fn merge_tables(
 }
 
 /// For each key that repeats an earlier one, (its index, the index of the first): keys are
-/// sharded by hash and each shard is scanned in order, in parallel. Sorted by index.
+/// hashed in order and sharded by hash, and each shard is scanned in order, in parallel. Sorted
+/// by index.
+///
+/// A shard holds each key's hash beside its index, so the scan compares hashes it reads in
+/// order; a key's text is read again only when its hash was seen before (a repeat, or rarely
+/// two keys with one hash).
 fn first_seen_sharded(keys: &[&str]) -> Vec<(usize, usize)> {
-    use rayon::prelude::*;
     use std::hash::BuildHasher;
-    const SHARDS: usize = 64;
     let state = PlFixedStateQuality::default();
-    let shard_of: Vec<u8> = keys
-        .par_iter()
-        .map(|k| (state.hash_one(k) % SHARDS as u64) as u8)
-        .collect();
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
-    for (i, &s) in shard_of.iter().enumerate() {
-        members[s as usize].push(i as u32);
+    first_seen_by_hash(keys, |k| state.hash_one(k))
+}
+
+/// [`first_seen_sharded`] with the hash given (a test gives one with many collisions).
+fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(usize, usize)> {
+    use rayon::prelude::*;
+    const SHARDS: usize = 64;
+    let hashes: Vec<u64> = keys.par_iter().map(|k| hash(k)).collect();
+    let mut members: Vec<Vec<(u64, u32)>> = vec![Vec::new(); SHARDS];
+    for (i, &h) in hashes.iter().enumerate() {
+        members[(h % SHARDS as u64) as usize].push((h, i as u32));
     }
-    drop(shard_of);
+    drop(hashes);
     let mut repeats: Vec<(usize, usize)> = members
         .par_iter()
-        .flat_map_iter(|idx| {
-            let mut seen: PlHashMap<&str, u32> = PlHashMap::with_capacity(idx.len());
+        .flat_map_iter(|shard| {
+            // The first index with each hash; keys that share a hash with a different key
+            // before them are kept by text in `others`.
+            let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(shard.len());
+            let mut others: PlHashMap<&str, u32> = PlHashMap::new();
             let mut out = Vec::new();
-            for &i in idx {
+            for &(h, i) in shard {
+                let Some(&first) = seen.get(&h) else {
+                    seen.insert(h, i);
+                    continue;
+                };
                 let key = keys[i as usize];
-                match seen.get(key) {
-                    Some(&first) => out.push((i as usize, first as usize)),
-                    None => {
-                        seen.insert(key, i);
+                if keys[first as usize] == key {
+                    out.push((i as usize, first as usize));
+                } else {
+                    match others.get(key) {
+                        Some(&first) => out.push((i as usize, first as usize)),
+                        None => {
+                            others.insert(key, i);
+                        }
                     }
                 }
             }
@@ -645,11 +663,9 @@ fn read_parquet_in_slices(
     first.check_unique = false;
     // Only the columns used are decoded (an activity's free-text `value`, say, is not).
     let used = first.used_fields();
-    let mut tables = Vec::new();
     // A slice of rows at a time (so the file's text is never all in memory beside the typed
     // columns), each typed column by column.
-    let mut offset = 0;
-    while offset < height {
+    let decode = |offset: usize| -> Result<(Vec<StringChunked>, usize, usize)> {
         let len = slice_rows.max(1).min(height - offset);
         let mut reader = ParquetReader::new(std::io::Cursor::new(bytes))
             .with_slice(Some((offset, len)))
@@ -670,12 +686,26 @@ fn read_parquet_in_slices(
                 .rechunk()
                 .into_owned();
         }
-        drop(df);
+        Ok((texts, len, offset))
+    };
+    let type_slice = |(texts, len, offset): (Vec<StringChunked>, usize, usize)| {
         let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
         sink.notes.clear();
         sink.check_unique = false;
-        tables.push(spec.reduce(sink.type_columns(&texts, len, offset)?)?);
-        offset += len;
+        spec.reduce(sink.type_columns(&texts, len, offset)?)
+    };
+    // The next slice is decoded while this one is typed: each step alone leaves a core idle
+    // at its end (its slowest column).
+    let mut tables = Vec::new();
+    let mut next = (height > 0).then(|| decode(0)).transpose()?;
+    while let Some(slice) = next.take() {
+        let following = slice.1 + slice.2;
+        let (typed, decoded) = rayon::join(
+            || type_slice(slice),
+            || (following < height).then(|| decode(following)),
+        );
+        tables.push(typed?);
+        next = decoded.transpose()?;
     }
     crate::progress::lap(&format!("ingest: {} slices typed", spec.table));
     let describe = first.describe();
@@ -1662,6 +1692,30 @@ mod tests {
     }
 
     proptest! {
+        /// The repeats found shard by shard are those a scan in order finds, also when
+        /// different keys share a hash.
+        #[test]
+        fn first_seen_equals_a_scan_in_order(
+            keys in proptest::collection::vec("[abc]{0,3}", 0..200),
+            modulus in 1u64..5,
+        ) {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let mut first: std::collections::HashMap<&str, usize> = Default::default();
+            let mut expected = Vec::new();
+            for (i, k) in keys.iter().enumerate() {
+                match first.get(k) {
+                    Some(&f) => expected.push((i, f)),
+                    None => {
+                        first.insert(k, i);
+                    }
+                }
+            }
+            // A hash with few values: keys that differ share hashes and shards.
+            let weak = |k: &str| k.bytes().map(u64::from).sum::<u64>() % modulus;
+            prop_assert_eq!(first_seen_by_hash(&keys, weak), expected.clone());
+            prop_assert_eq!(first_seen_sharded(&keys), expected);
+        }
+
         /// The quick check of a value kept as it is agrees with its definition, for any text
         /// (spaces, tabs, non-ASCII and missing-value tokens at either end).
         #[test]
