@@ -263,29 +263,34 @@ pub fn fit(prior: &Prior, population: &Population, split: &Split) -> Option<Deca
                 .collect(),
         )
     };
-    let mut points = Vec::with_capacity(grid.len());
     // Per grid point, the log-likelihood summed over blocks of leads (for the bootstrap).
     let n_all = train.len() + valid.len();
     let block_of: Vec<usize> = (0..n_all)
         .map(|j| (crate::model::mix_hash(j as u64) % BLOCKS as u64) as usize)
         .collect();
-    let mut blocks: Vec<Vec<f64>> = Vec::with_capacity(grid.len());
-    for &h in &grid {
-        let (xt, xv) = (design(prior, &train_rows, h), design(prior, &valid_rows, h));
-        // Cross-fitted: validation leads under the training fit, and the reverse, so every
-        // lead's likelihood is out of sample and all of them inform the half-life.
-        let mut per_lead = held_out(&xt, &y_train, &ones, &xv, &y_valid)?;
-        per_lead.extend(held_out(&xv, &y_valid, &ones_valid, &xt, &y_train)?);
-        let mut by_block = vec![0.0; BLOCKS];
-        for (j, v) in per_lead.iter().enumerate() {
-            by_block[block_of[j]] += v;
-        }
-        blocks.push(by_block);
-        points.push(GridPoint {
-            half_life_days: h,
-            validation_log_likelihood: per_lead.iter().sum(),
-        });
-    }
+    // The grid points are independent fits: in parallel (each fit's sums are in fixed chunks,
+    // so the result is the same on any number of threads).
+    let (blocks, points): (Vec<Vec<f64>>, Vec<GridPoint>) = grid
+        .par_iter()
+        .map(|&h| -> Option<(Vec<f64>, GridPoint)> {
+            let (xt, xv) = (design(prior, &train_rows, h), design(prior, &valid_rows, h));
+            // Cross-fitted: validation leads under the training fit, and the reverse, so
+            // every lead's likelihood is out of sample and all of them inform the half-life.
+            let mut per_lead = held_out(&xt, &y_train, &ones, &xv, &y_valid)?;
+            per_lead.extend(held_out(&xv, &y_valid, &ones_valid, &xt, &y_train)?);
+            let mut by_block = vec![0.0; BLOCKS];
+            for (j, v) in per_lead.iter().enumerate() {
+                by_block[block_of[j]] += v;
+            }
+            let point = GridPoint {
+                half_life_days: h,
+                validation_log_likelihood: per_lead.iter().sum(),
+            };
+            Some((by_block, point))
+        })
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     let best = (0..points.len()).max_by(|&a, &b| {
         points[a]
             .validation_log_likelihood

@@ -203,6 +203,7 @@ pub fn fit(
     // as the fit).
     let candidates: Vec<&TraitInput> = inputs.iter().filter(|t| usable.contains(&t.name)).collect();
     let table = binning::bin_traits(&candidates, &train_population, &params.binning);
+    crate::progress::lap("fit: training window binned");
     if table.wins == 0 || table.wins == table.leads {
         return Err(Error::input(
             "leads",
@@ -276,6 +277,7 @@ pub fn fit(
             assign(&table.traits[i], &input.values, &rows)
         })
         .collect();
+    crate::progress::lap("fit: bins assigned");
     // After a trait is dropped, the fit starts from the previous coefficients without it.
     let mut start: Option<Vec<f64>> = None;
     let mut reuse: Option<RowDesign> = None;

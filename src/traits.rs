@@ -319,6 +319,7 @@ pub fn discover(
                         .push("engagement decay not fitted: too few activities or outcomes".into()),
                 }
                 decay_ms = decay_started.elapsed().as_millis() as u64;
+                crate::progress::lap("traits: engagement decay");
             }
         }
         (Some(_), false) => notes.push(
