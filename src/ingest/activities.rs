@@ -118,6 +118,73 @@ pub(super) fn read_reduced(
     Ok((table, activities))
 }
 
+/// Each lead id's row (the first, should one repeat), in shards by hash so that it is built
+/// on every core: the ids are hashed in row order, and each shard's table is filled from
+/// hashes already made (a lead id's text is not read again to place it).
+struct LeadIndex<'a> {
+    state: PlFixedStateQuality,
+    /// (id, row), by [`LeadIndex::shard`] of the id's hash.
+    shards: Vec<hashbrown::HashTable<(&'a str, u32)>>,
+}
+
+impl<'a> LeadIndex<'a> {
+    const SHARDS: usize = 64;
+
+    fn new(lead_ids: &'a StringChunked) -> Self {
+        use rayon::prelude::*;
+        use std::hash::BuildHasher;
+        let state = PlFixedStateQuality::default();
+        let hashes: Vec<u64> = lead_ids
+            .downcast_iter()
+            .flat_map(|ids| {
+                (0..ids.len())
+                    .into_par_iter()
+                    .with_min_len(1 << 14)
+                    .map(|i| ids.get(i).map_or(0, |id| state.hash_one(id)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut members: Vec<Vec<(u64, &'a str, u32)>> = vec![Vec::new(); Self::SHARDS];
+        for (row, (id, h)) in lead_ids.iter().zip(hashes).enumerate() {
+            if let Some(id) = id {
+                members[Self::shard(h)].push((h, id, row as u32));
+            }
+        }
+        let shards = members
+            .into_par_iter()
+            .map(|members| {
+                let mut table = hashbrown::HashTable::with_capacity(members.len());
+                for (h, id, row) in members {
+                    // The first row keeps an id that repeats.
+                    if table
+                        .find(h, |&(seen, _): &(&str, u32)| seen == id)
+                        .is_none()
+                    {
+                        table.insert_unique(h, (id, row), |&(id, _)| state.hash_one(id));
+                    }
+                }
+                table
+            })
+            .collect();
+        LeadIndex { state, shards }
+    }
+
+    /// Middle bits of the hash: a shard's table places by the low bits and tells entries
+    /// apart by the top ones.
+    fn shard(h: u64) -> usize {
+        ((h >> 32) % Self::SHARDS as u64) as usize
+    }
+
+    /// The row of lead `id`.
+    fn get(&self, id: &str) -> Option<u32> {
+        use std::hash::BuildHasher;
+        let h = self.state.hash_one(id);
+        self.shards[Self::shard(h)]
+            .find(h, |&(seen, _)| seen == id)
+            .map(|&(_, row)| row)
+    }
+}
+
 /// Rows per parallel task when a piece is reduced.
 const CHUNK: usize = 1 << 16;
 
@@ -129,7 +196,7 @@ type Reduced = (Vec<u32>, Vec<u32>, Vec<String>, Vec<(u64, Option<String>)>);
 /// and puts them together as [`Activities`].
 pub(super) struct Reducer<'a> {
     /// Each lead id's row (the first, should one repeat).
-    index: PlHashMap<&'a str, u32>,
+    index: LeadIndex<'a>,
     /// The type texts seen, coded in the order the pieces came (made file order at the end).
     kinds: Mutex<(PlHashMap<String, u32>, Vec<String>)>,
     /// Unknown leads, in the order the pieces came.
@@ -139,12 +206,7 @@ pub(super) struct Reducer<'a> {
 impl<'a> Reducer<'a> {
     /// `lead_ids`: the leads' `lead_id` column, row by row.
     pub fn new(lead_ids: &'a StringChunked) -> Self {
-        let mut index: PlHashMap<&str, u32> = PlHashMap::with_capacity(lead_ids.len());
-        for (row, id) in lead_ids.iter().enumerate() {
-            if let Some(id) = id {
-                index.entry(id).or_insert(row as u32);
-            }
-        }
+        let index = LeadIndex::new(lead_ids);
         Reducer {
             index,
             kinds: Mutex::new((PlHashMap::new(), Vec::new())),
@@ -178,7 +240,7 @@ impl<'a> Reducer<'a> {
                     let row = match (id, last) {
                         (Some(id), Some((previous, row))) if previous == id => row,
                         (Some(id), _) => {
-                            let row = self.index.get(id).copied();
+                            let row = self.index.get(id);
                             last = Some((id, row));
                             row
                         }
