@@ -570,9 +570,9 @@ fn merge_tables(
 /// hashed in order and sharded by hash, and each shard is scanned in order, in parallel. Sorted
 /// by index.
 ///
-/// A shard holds each key's hash beside its index, so the scan compares hashes it reads in
-/// order; a key's text is read again only when its hash was seen before (a repeat, or rarely
-/// two keys with one hash).
+/// A shard holds a tag of each key's hash beside its index, so the scan compares tags it reads
+/// in order; a key's text is read again only when its tag was seen before (a repeat, or rarely
+/// two keys with one tag).
 fn first_seen_sharded(keys: &[&str]) -> Vec<(usize, usize)> {
     use std::hash::BuildHasher;
     let state = PlFixedStateQuality::default();
@@ -583,23 +583,25 @@ fn first_seen_sharded(keys: &[&str]) -> Vec<(usize, usize)> {
 fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(usize, usize)> {
     use rayon::prelude::*;
     const SHARDS: usize = 64;
+    // A key's shard from the low bits of its hash, its tag from the high ones (a tag seen
+    // before in the shard sends the key to a comparison of texts).
     let hashes: Vec<u64> = keys.par_iter().map(|k| hash(k)).collect();
-    let mut members: Vec<Vec<(u64, u32)>> = vec![Vec::new(); SHARDS];
+    let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); SHARDS];
     for (i, &h) in hashes.iter().enumerate() {
-        members[(h % SHARDS as u64) as usize].push((h, i as u32));
+        members[(h % SHARDS as u64) as usize].push(((h >> 32) as u32, i as u32));
     }
     drop(hashes);
     let mut repeats: Vec<(usize, usize)> = members
         .par_iter()
         .flat_map_iter(|shard| {
-            // The first index with each hash; keys that share a hash with a different key
+            // The first index with each tag; keys that share a tag with a different key
             // before them are kept by text in `others`.
-            let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(shard.len());
+            let mut seen: PlHashMap<u32, u32> = PlHashMap::with_capacity(shard.len());
             let mut others: PlHashMap<&str, u32> = PlHashMap::new();
             let mut out = Vec::new();
-            for &(h, i) in shard {
-                let Some(&first) = seen.get(&h) else {
-                    seen.insert(h, i);
+            for &(tag, i) in shard {
+                let Some(&first) = seen.get(&tag) else {
+                    seen.insert(tag, i);
                     continue;
                 };
                 let key = keys[i as usize];
