@@ -464,8 +464,11 @@ fn rejects_from(
 }
 
 /// Per lead (in order): the existing customer it matches (its position in the index) and the
-/// rule, if any; and the index, which names the customers.
-fn match_customers(inputs: &Inputs) -> Result<(Vec<Option<(u32, MatchRule)>>, CustomerIndex)> {
+/// rule, if any.
+type Matches = Vec<Option<(u32, MatchRule)>>;
+
+/// The leads' [`Matches`], and the index, which names the customers.
+fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
     let leads = inputs.leads.frame();
     let Some(customers) = &inputs.customers else {
         return Ok((vec![None; leads.height()], CustomerIndex::default()));
