@@ -457,6 +457,7 @@ fn merge_tables(
     unique: &[(usize, usize)],
 ) -> Result<RawTable> {
     let mut duplicates: Vec<Reject> = Vec::new();
+    let mut masks: Vec<Option<BooleanChunked>> = Vec::new();
     if !unique.is_empty() {
         let keys: Vec<Vec<StringChunked>> = tables
             .iter()
@@ -525,44 +526,30 @@ fn merge_tables(
             }
             drop(flat);
             drop(keys);
-            // Each piece filtered to its rows kept (the pieces in parallel, each piece's
-            // columns in parallel), then put in one piece below: one copy of each kept row
-            // besides the final one (a gather from the table in one piece took two).
-            use rayon::prelude::*;
-            let mut starts = Vec::with_capacity(tables.len());
-            let mut at = 0;
-            for t in &tables {
-                starts.push(at);
-                at += t.df.height();
-            }
-            tables
-                .par_iter_mut()
-                .zip(starts)
-                .try_for_each(|(t, start)| -> Result<()> {
-                    let keep = &keep[start..start + t.df.height()];
-                    if keep.iter().all(|k| *k) {
-                        return Ok(());
-                    }
-                    let mask = BooleanChunked::from_slice("keep".into(), keep);
-                    t.df = t.df.filter(&mask)?;
+            // Each piece's rows kept; its columns are filtered as they are put in one piece.
+            let mut start = 0;
+            for t in &mut tables {
+                let keep = &keep[start..start + t.df.height()];
+                start += t.df.height();
+                if !keep.iter().all(|k| *k) {
+                    masks.push(Some(BooleanChunked::from_slice("keep".into(), keep)));
                     t.rows = t
                         .rows
                         .iter()
                         .zip(keep)
                         .filter_map(|(r, &k)| k.then_some(*r))
                         .collect();
-                    Ok(())
-                })?;
+                } else {
+                    masks.push(None);
+                }
+            }
         }
     }
-    let mut table = concat_tables(tables)?;
+    let mut table = concat_tables(tables, &masks)?;
     if !duplicates.is_empty() {
         table.rejects.extend(duplicates);
         table.rejects.sort_by_key(|r| r.row);
     }
-    // One column at a time: a column's pieces and its copy in one piece are held together,
-    // never the whole table twice.
-    table.df.rechunk_mut();
     Ok(table)
 }
 
@@ -623,18 +610,57 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
     repeats
 }
 
-/// Tables read in pieces, as one (rows in order).
-fn concat_tables(tables: Vec<RawTable>) -> Result<RawTable> {
+/// Tables read in pieces, as one (rows in order), each piece's rows filtered by its mask
+/// (`masks[i]`, none: all kept; missing: all kept). Column by column, in parallel: a column's
+/// pieces, their filtered copies and its copy in one piece are held together, never the whole
+/// table twice.
+fn concat_tables(tables: Vec<RawTable>, masks: &[Option<BooleanChunked>]) -> Result<RawTable> {
+    use rayon::prelude::*;
     let mut rest = tables.into_iter();
     let mut table = rest
         .next()
         .ok_or_else(|| Error::Internal("no chunk to merge".into()))?;
+    let mut pieces = vec![std::mem::take(&mut table.df).into_columns()];
     for t in rest {
-        table.df.vstack_mut_owned(t.df)?;
+        pieces.push(t.df.into_columns());
         table.rows.extend(t.rows);
         table.rows_read += t.rows_read;
         table.rejects.extend(t.rejects);
     }
+    let width = pieces[0].len();
+    if pieces.iter().any(|p| p.len() != width) {
+        return Err(Error::Internal("pieces of a table differ in width".into()));
+    }
+    // Column `c` of every piece.
+    let mut by_column: Vec<Vec<Column>> = (0..width).map(|_| Vec::new()).collect();
+    for piece in pieces {
+        for (c, column) in piece.into_iter().enumerate() {
+            by_column[c].push(column);
+        }
+    }
+    let columns: Vec<Column> = by_column
+        .into_par_iter()
+        .map(|parts| -> Result<Column> {
+            let mut whole: Option<Column> = None;
+            for (i, part) in parts.into_iter().enumerate() {
+                let part = match masks.get(i) {
+                    Some(Some(mask)) => part.filter(mask)?,
+                    _ => part,
+                };
+                match &mut whole {
+                    None => whole = Some(part),
+                    Some(w) => {
+                        w.append_owned(part)?;
+                    }
+                }
+            }
+            let whole = whole.ok_or_else(|| Error::Internal("no piece to merge".into()))?;
+            Ok(whole.rechunk())
+        })
+        .collect::<Result<_>>()?;
+    // A reduced piece keeps its columns but not its rows (`TableSpec::piece`).
+    let height = columns.first().map_or(table.rows.len(), Column::len);
+    table.df = DataFrame::new(height, columns)?;
     Ok(table)
 }
 
