@@ -30,13 +30,35 @@ fn digits(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
 }
 
+/// Milliseconds at midnight UTC of a calendar date (year 0 to 9999), `None` when the date does
+/// not exist. Days from 1970-01-01 by H. Hinnant's `days_from_civil` (a year that starts in
+/// March puts the leap day last: the days before month `m` are `(153 m' + 2) / 5`).
+fn midnight_millis(year: u32, month: u32, day: u32) -> Option<Millis> {
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if year > 9999 || day == 0 || day > days_in_month {
+        return None;
+    }
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some((era * 146_097 + day_of_era - 719_468) * 86_400_000)
+}
+
 fn parse_iso(b: &[u8]) -> Option<Millis> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let year = digits(&b[0..4])? as i32;
-    let date = NaiveDate::from_ymd_opt(year, digits(&b[5..7])?, digits(&b[8..10])?)?;
-    let mut ms = date.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+    let mut ms = midnight_millis(digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?)?;
     let rest = &b[10..];
     if rest.is_empty() {
         return Some(ms);
@@ -371,7 +393,29 @@ mod tests {
         assert_eq!(parse_number("1e308", b'.'), Ok(1e308));
     }
 
+    #[test]
+    fn midnight_by_hand() {
+        assert_eq!(midnight_millis(1970, 1, 1), Some(0));
+        assert_eq!(midnight_millis(1969, 12, 31), Some(-86_400_000));
+        assert_eq!(midnight_millis(2000, 3, 1), Some(951_868_800_000));
+        assert!(midnight_millis(2000, 2, 29).is_some());
+        assert!(midnight_millis(2024, 2, 29).is_some());
+        assert_eq!(midnight_millis(1900, 2, 29), None);
+        assert_eq!(midnight_millis(2023, 2, 29), None);
+        assert_eq!(midnight_millis(2023, 4, 31), None);
+        assert_eq!(midnight_millis(2023, 13, 1), None);
+        assert_eq!(midnight_millis(2023, 1, 0), None);
+    }
+
     proptest::proptest! {
+        /// Midnight of any date, or none, as chrono's calendar says.
+        #[test]
+        fn midnight_agrees_with_chrono(year in 0u32..=9999, month in 0u32..=13, day in 0u32..=32) {
+            let chrono = NaiveDate::from_ymd_opt(year as i32, month, day)
+                .map(|d| d.and_time(NaiveTime::MIN).and_utc().timestamp_millis());
+            proptest::prop_assert_eq!(midnight_millis(year, month, day), chrono);
+        }
+
         #[test]
         fn plain_numbers_read_as_written_ones(text in "[-+]?[0-9.,]{0,8}(e[0-9]{1,3})?", comma in proptest::bool::ANY) {
             let decimal = if comma { b',' } else { b'.' };
