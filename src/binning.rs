@@ -12,7 +12,7 @@
 //! Every trait also has a `missing` bin (and every categorical trait an `other` bin), possibly
 //! empty, so that any new lead falls in exactly one bin. An empty bin has WoE 0 (neutral).
 
-use polars::prelude::{InitHashMaps, PlHashMap};
+use polars::prelude::{InitHashMaps, PlHashMap, PlHashSet};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,22 @@ enum Repr {
 /// The code of a missing value in [`Numbers`]' coded form.
 const MISSING_CODE: u32 = u32::MAX;
 
+/// Values [`Numbers::encode`] looks at first.
+const ENCODE_PROBE: usize = 1 << 16;
+
+/// At most `most` distinct levels among `values` (NaN not counted).
+fn few_levels(values: &[f64], most: usize) -> bool {
+    let mut seen: PlHashSet<u64> = PlHashSet::with_capacity(most + 1);
+    for v in values.iter().filter(|v| !v.is_nan()) {
+        // -0 and 0 are one level.
+        seen.insert((v + 0.0).to_bits());
+        if seen.len() > most {
+            return false;
+        }
+    }
+    true
+}
+
 impl Default for Numbers {
     fn default() -> Self {
         Numbers(Repr::Plain(Vec::new()))
@@ -172,12 +188,20 @@ impl Numbers {
     /// quarter as many levels as values (else they stay as they are: codes and levels would
     /// take more memory than the values). `-0` is stored as `0` (binning and scoring already
     /// took them as one value). Values are unchanged otherwise: [`Numbers::get`] returns the
-    /// same number.
+    /// same number. A long column whose first [`ENCODE_PROBE`] values already have more
+    /// levels than a quarter of them stays as it is, without a look at the rest.
     pub fn encode(&mut self) {
         let Repr::Plain(values) = &self.0 else {
             return;
         };
         let limit = (values.len() / 4).max(16);
+        // A first look: values whose first ones already have more levels than a quarter of
+        // them are taken as continuous, without a pass through all of them (plain or coded,
+        // every value reads the same: only memory differs).
+        if values.len() > 4 * ENCODE_PROBE && !few_levels(&values[..ENCODE_PROBE], ENCODE_PROBE / 4)
+        {
+            return;
+        }
         // Small whole numbers by index, other values in a hash map; each value's provisional
         // code is its level's order of first appearance.
         let mut small = vec![MISSING_CODE; SMALL_WHOLE];
@@ -1339,6 +1363,27 @@ mod properties {
             ),
             1..300,
         )
+    }
+
+    /// Past the first look's size, a column of distinct values stays plain and one of few
+    /// levels is coded; both read back the same.
+    #[test]
+    fn long_columns_are_coded_by_their_first_values() {
+        let n = 4 * ENCODE_PROBE + 1;
+        let distinct: Vec<Option<f64>> = (0..n).map(|i| Some(i as f64 * 0.5)).collect();
+        let few: Vec<Option<f64>> = (0..n)
+            .map(|i| (i % 7 != 0).then_some((i % 100) as f64 + 0.25))
+            .collect();
+        for (values, coded) in [(distinct, false), (few, true)] {
+            let mut numbers: Numbers = values.clone().into();
+            numbers.encode();
+            assert_eq!(numbers.coded().is_some(), coded);
+            for (i, v) in values.iter().enumerate().step_by(997) {
+                assert_eq!(numbers.get(i), *v);
+            }
+        }
+        assert!(few_levels(&[1.0, -0.0, 0.0, f64::NAN, 1.0], 2));
+        assert!(!few_levels(&[1.0, 2.0, 3.0], 2));
     }
 
     proptest! {
