@@ -610,10 +610,9 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
     repeats
 }
 
-/// Tables read in pieces, as one (rows in order), each piece's rows filtered by its mask
-/// (`masks[i]`, none: all kept; missing: all kept). Column by column, in parallel: a column's
-/// pieces, their filtered copies and its copy in one piece are held together, never the whole
-/// table twice.
+/// Tables read in pieces, as one (rows in order): piece `i` keeps the rows of `masks[i]`, or
+/// all of them when it has no mask. Column by column, in parallel: a column's pieces, their
+/// filtered copies and its copy in one piece are held together, never the whole table twice.
 fn concat_tables(tables: Vec<RawTable>, masks: &[Option<BooleanChunked>]) -> Result<RawTable> {
     use rayon::prelude::*;
     let mut rest = tables.into_iter();
@@ -691,8 +690,8 @@ fn read_parquet_in_slices(
     first.check_unique = false;
     // Only the columns used are decoded (an activity's free-text `value`, say, is not).
     let used = first.used_fields();
-    // A slice of rows at a time (so the file's text is never all in memory beside the typed
-    // columns), each typed column by column.
+    // A slice of rows at a time, two at most (so the file's text is never all in memory
+    // beside the typed columns), each typed column by column.
     let decode = |offset: usize| -> Result<(Vec<StringChunked>, usize, usize)> {
         let len = slice_rows.max(1).min(height - offset);
         let mut reader = ParquetReader::new(std::io::Cursor::new(bytes))
