@@ -319,14 +319,23 @@ impl<'a> Reducer<'a> {
     /// piece), as [`Activities`]: its `df` is emptied. Type codes are renumbered in order of
     /// first appearance in the file, so the result does not depend on the order pieces came.
     pub fn finish(self, table: &mut RawTable) -> Result<Activities> {
-        let df = std::mem::take(&mut table.df);
-        let lead_rows: Vec<u32> = df.column("lead_row")?.u32()?.into_no_null_iter().collect();
+        // Each column leaves the table as it is copied out: one column held twice at most.
+        let mut df = std::mem::take(&mut table.df);
+        let lead_rows: Vec<u32> = df
+            .drop_in_place("lead_row")?
+            .u32()?
+            .into_no_null_iter()
+            .collect();
         let occurred_ms: Vec<i64> = df
-            .column("occurred_at")?
+            .drop_in_place("occurred_at")?
             .i64()?
             .into_no_null_iter()
             .collect();
-        let mut kinds: Vec<u32> = df.column("kind")?.u32()?.into_no_null_iter().collect();
+        let mut kinds: Vec<u32> = df
+            .drop_in_place("kind")?
+            .u32()?
+            .into_no_null_iter()
+            .collect();
         drop(df);
         let (_, names) = self.kinds.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut order = vec![NO_KIND; names.len()];
