@@ -587,10 +587,11 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
             let mut others: PlHashMap<&str, u32> = PlHashMap::new();
             let mut out = Vec::new();
             for &(tag, i) in shard {
-                let Some(&first) = seen.get(&tag) else {
-                    seen.insert(tag, i);
+                // One lookup: the tag is new when it now names this key.
+                let first = *seen.entry(tag).or_insert(i);
+                if first == i {
                     continue;
-                };
+                }
                 let key = keys[i as usize];
                 if keys[first as usize] == key {
                     out.push((i as usize, first as usize));
