@@ -109,13 +109,17 @@ const LEGAL_SUFFIXES: &[&[&str]] = &[
     &["l", "l", "c"],
 ];
 
-/// The last word of each of [`LEGAL_SUFFIXES`].
-static SUFFIX_ENDS: std::sync::LazyLock<polars::prelude::PlHashSet<&'static str>> =
+/// [`LEGAL_SUFFIXES`] by their last word: the positions in that list of the forms that end in
+/// it, in order.
+static SUFFIXES_BY_END: std::sync::LazyLock<PlHashMap<&'static str, Vec<usize>>> =
     std::sync::LazyLock::new(|| {
-        LEGAL_SUFFIXES
-            .iter()
-            .filter_map(|s| s.last().copied())
-            .collect()
+        let mut by_end: PlHashMap<&'static str, Vec<usize>> = PlHashMap::default();
+        for (i, suffix) in LEGAL_SUFFIXES.iter().enumerate() {
+            if let Some(end) = suffix.last() {
+                by_end.entry(*end).or_default().push(i);
+            }
+        }
+        by_end
     });
 
 /// Folds the letters of Nordic, Polish and German names to ASCII, lowercased.
@@ -156,20 +160,48 @@ pub fn normalize_domain(text: &str) -> Option<String> {
     domain_of(text).map(Cow::into_owned)
 }
 
+/// The bytes of a bare host name: ASCII letters, digits, `-`, `_` and `.`.
+static HOST_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+        b += 1;
+    }
+    table
+};
+
 /// [`normalize_domain`], borrowed from `text` when it is already trimmed and lowercase.
 fn domain_of(text: &str) -> Option<Cow<'_, str>> {
     fn host(d: &str) -> Option<&str> {
         let d = d.rsplit_once('@').map_or(d, |(_, host)| host);
-        // `split_once("://")` without building a substring searcher per call.
-        let d = d
-            .as_bytes()
-            .windows(3)
-            .position(|w| w == b"://")
-            .map_or(d, |at| &d[at + 3..]);
-        let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
-        let d = d[..end].trim_end_matches('.');
+        // Most hosts are already bare (`nordic-steel.se`): one pass over the bytes tells, and
+        // they skip the searches for a scheme, a path and spaces.
+        let (bare, dot) = d.bytes().fold((true, false), |(bare, dot), b| {
+            (bare && HOST_BYTE[b as usize], dot || b == b'.')
+        });
+        let d = if bare {
+            if !dot {
+                return None;
+            }
+            d
+        } else {
+            // `split_once("://")` without building a substring searcher per call.
+            let d = d
+                .as_bytes()
+                .windows(3)
+                .position(|w| w == b"://")
+                .map_or(d, |at| &d[at + 3..]);
+            let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
+            if d[..end].contains(char::is_whitespace) {
+                return None;
+            }
+            &d[..end]
+        };
+        let d = d.trim_end_matches('.');
         let d = d.strip_prefix("www.").unwrap_or(d);
-        (d.contains('.') && !d.starts_with('.') && !d.contains(char::is_whitespace)).then_some(d)
+        (d.contains('.') && !d.starts_with('.')).then_some(d)
     }
     match lowered(text) {
         Cow::Borrowed(t) => host(t).map(Cow::Borrowed),
@@ -219,70 +251,78 @@ pub fn normalize_company(text: &str) -> Option<String> {
 /// Buffers reused from one name to the next by [`company_key`] (no allocation per lead).
 #[derive(Default)]
 pub struct Scratch {
-    cleaned: String,
     key: String,
+    /// Where each word starts in `key`, and its end as the last entry.
+    bounds: Vec<usize>,
 }
 
-/// [`normalize_company`] into `scratch`.
+/// [`normalize_company`] into `scratch`, in one pass over the name: its letters and digits,
+/// folded and lowercased, are written to the key word after word, and the words dropped (a
+/// leading `the`, legal forms at the end) are cut from the ends of the key.
 fn company_key<'s>(text: &str, scratch: &'s mut Scratch) -> Option<&'s str> {
-    let Scratch { cleaned, key } = scratch;
-    cleaned.clear();
-    if text.is_ascii() {
-        // The same as below for ASCII text, without the per-character folding.
-        cleaned.extend(text.bytes().map(|b| {
-            if b.is_ascii_alphanumeric() {
-                b.to_ascii_lowercase() as char
-            } else {
-                ' '
-            }
-        }));
-    } else {
-        cleaned.extend(
-            fold(text)
-                .chars()
-                .map(|c| if c.is_alphanumeric() { c } else { ' ' }),
-        );
-    }
-    // Only letters, digits and spaces are left, so the words are what the spaces part.
-    const MOST: usize = 32;
-    let mut words = [""; MOST];
-    let mut n = 0;
-    let mut long: Vec<&str> = Vec::new();
-    for word in cleaned.split(' ').filter(|w| !w.is_empty()) {
-        if n < MOST {
-            words[n] = word;
-        } else {
-            if long.is_empty() {
-                long.extend_from_slice(&words);
-            }
-            long.push(word);
-        }
-        n += 1;
-    }
-    let mut tokens: &[&str] = if n <= MOST { &words[..n] } else { &long };
-    if tokens.first() == Some(&"the") {
-        tokens = &tokens[1..];
-    }
-    loop {
-        // Most names do not end in a legal form: one lookup tells.
-        if !tokens.last().is_some_and(|w| SUFFIX_ENDS.contains(w)) {
-            break;
-        }
-        let before = tokens.len();
-        for suffix in LEGAL_SUFFIXES {
-            if tokens.len() > suffix.len() && tokens.ends_with(suffix) {
-                tokens = &tokens[..tokens.len() - suffix.len()];
-            }
-        }
-        if tokens.len() == before {
-            break;
-        }
-    }
+    let Scratch { key, bounds } = scratch;
     key.clear();
-    for t in tokens {
-        key.push_str(t);
+    bounds.clear();
+    let mut in_word = false;
+    let mut push = |c: char| {
+        if c.is_alphanumeric() {
+            if !in_word {
+                bounds.push(key.len());
+                in_word = true;
+            }
+            key.push(c);
+        } else {
+            in_word = false;
+        }
+    };
+    if text.is_ascii() {
+        text.bytes()
+            .for_each(|b| push(b.to_ascii_lowercase() as char));
+    } else {
+        fold(text).chars().for_each(push);
     }
-    (key.chars().count() >= 3).then_some(key.as_str())
+    let n = bounds.len();
+    bounds.push(key.len());
+    let word = |i: usize| &key.as_bytes()[bounds[i]..bounds[i + 1]];
+    let first = usize::from(n > 0 && word(0) == b"the");
+    let mut last = n;
+    // The words kept are `first..last`. Each pass goes through the legal forms in order and
+    // cuts each one the words end in; passes repeat until one cuts nothing. Only the forms
+    // that end in the current last word can match, so only they are tried.
+    let ends_with = |last: usize, suffix: &[&str]| {
+        let start = last - suffix.len();
+        (0..suffix.len()).all(|j| word(start + j) == suffix[j].as_bytes())
+    };
+    let candidates = |last: usize| {
+        if last == first {
+            return None;
+        }
+        std::str::from_utf8(word(last - 1))
+            .ok()
+            .and_then(|w| SUFFIXES_BY_END.get(w))
+    };
+    loop {
+        let before = last;
+        // Position in LEGAL_SUFFIXES of the next form to try in this pass.
+        let mut next = 0;
+        while let Some(&i) = candidates(last).and_then(|c| c.iter().find(|&&i| i >= next)) {
+            let suffix = LEGAL_SUFFIXES[i];
+            if last - first > suffix.len() && ends_with(last, suffix) {
+                last -= suffix.len();
+            }
+            next = i + 1;
+        }
+        if last == before {
+            break;
+        }
+    }
+    let kept = &key[bounds[first]..bounds[last]];
+    let long_enough = if kept.is_ascii() {
+        kept.len() >= 3
+    } else {
+        kept.chars().count() >= 3
+    };
+    long_enough.then_some(kept)
 }
 
 /// One existing customer's identities, as read.
@@ -388,6 +428,67 @@ impl CustomerIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The company key as first written (a cleaned copy split into words), kept to check the
+    /// one-pass [`company_key`] against.
+    fn company_key_reference(text: &str) -> Option<String> {
+        let cleaned: String = fold(text)
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        let words: Vec<&str> = cleaned.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut tokens: &[&str] = &words;
+        if tokens.first() == Some(&"the") {
+            tokens = &tokens[1..];
+        }
+        loop {
+            let before = tokens.len();
+            for suffix in LEGAL_SUFFIXES {
+                if tokens.len() > suffix.len() && tokens.ends_with(suffix) {
+                    tokens = &tokens[..tokens.len() - suffix.len()];
+                }
+            }
+            if tokens.len() == before {
+                break;
+            }
+        }
+        let key = tokens.concat();
+        (key.chars().count() >= 3).then_some(key)
+    }
+
+    /// The host as first written (every search on every value), kept to check
+    /// [`domain_of`] against.
+    fn host_reference(d: &str) -> Option<String> {
+        let d = d.trim().to_lowercase();
+        let d = d.rsplit_once('@').map_or(d.as_str(), |(_, host)| host);
+        let d = d.split_once("://").map_or(d, |(_, rest)| rest);
+        let end = d.find(['/', '?', '#', ':']).unwrap_or(d.len());
+        let d = d[..end].trim_end_matches('.');
+        let d = d.strip_prefix("www.").unwrap_or(d);
+        (d.contains('.') && !d.starts_with('.') && !d.contains(char::is_whitespace))
+            .then(|| d.to_string())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_keys_equal_the_first_ones(
+            words in proptest::collection::vec(
+                "(ab|sp|z|o|the|The|a|s|co|llc|l|c|Oyj|e|v|[A-Za-zÅÖßłé0-9]{1,6})", 0..7),
+            seps in proptest::collection::vec("[ .,&/@:_-]{1,2}|://|www\\.| \\t", 7),
+        ) {
+            let mut text = String::new();
+            for (i, w) in words.iter().enumerate() {
+                text.push_str(w);
+                text.push_str(&seps[i]);
+            }
+            let mut scratch = Scratch::default();
+            proptest::prop_assert_eq!(
+                company_key(&text, &mut scratch).map(str::to_string),
+                company_key_reference(&text)
+            );
+            proptest::prop_assert_eq!(normalize_domain(&text), host_reference(&text));
+        }
+    }
 
     fn index() -> CustomerIndex {
         CustomerIndex::new([
