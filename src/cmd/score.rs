@@ -246,6 +246,16 @@ pub fn write_scores(
     scored: &Scored,
     explain: &Explain,
 ) -> Result<()> {
+    write_frame(path, scores_frame(config, ids, scored, explain)?)
+}
+
+/// The frame [`write_scores`] writes.
+pub fn scores_frame(
+    config: &ScoringConfig,
+    ids: &StringChunked,
+    scored: &Scored,
+    explain: &Explain,
+) -> Result<DataFrame> {
     let n = scored.score.len();
     let tier_names: Vec<&str> = scored
         .tier
@@ -282,7 +292,7 @@ pub fn write_scores(
             columns.push(Column::new(format!("points:{}", tr.name).into(), points));
         }
     }
-    write_frame(path, DataFrame::new(n, columns)?)
+    Ok(DataFrame::new(n, columns)?)
 }
 
 /// Scores where each lead is scored by one of several models (one per queue): `pick[r]` is
@@ -295,6 +305,19 @@ pub fn write_routed(
     ids: &StringChunked,
     reasons: usize,
 ) -> Result<()> {
+    match routed_frame(sources, pick, ids, reasons)? {
+        Some(frame) => write_frame(path, frame),
+        None => Ok(()),
+    }
+}
+
+/// The frame [`write_routed`] writes (None: no sources, nothing to write).
+pub fn routed_frame(
+    sources: &[(&ScoringConfig, &Scored, String)],
+    pick: &[usize],
+    ids: &StringChunked,
+    reasons: usize,
+) -> Result<Option<DataFrame>> {
     let mut all: Option<DataFrame> = None;
     for (k, (config, scored, name)) in sources.iter().enumerate() {
         let rows: Vec<usize> = (0..pick.len()).filter(|&r| pick[r] == k).collect();
@@ -341,11 +364,11 @@ pub fn write_routed(
         }
     }
     let Some(all) = all else {
-        return Ok(());
+        return Ok(None);
     };
     let mut all = all.sort(["__order"], SortMultipleOptions::default())?;
     all.drop_in_place("__order")?;
-    write_frame(path, all)
+    Ok(Some(all))
 }
 
 /// A frame as Parquet or (by any other extension) formula-safe CSV, written atomically.

@@ -371,6 +371,7 @@ fn write_funnel_and_roi(
             }
         }
     }
+    crate::progress::lap("report: funnel columns and first deals");
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
     };
@@ -438,6 +439,7 @@ fn write_funnel_and_roi(
                 at += 1;
             }
         });
+    crate::progress::lap("report: lead paths");
     // The funnel: mature leads, overall and by source (the sources in parallel).
     let mature: Vec<&LeadPath> = paths
         .iter()
@@ -489,6 +491,7 @@ fn write_funnel_and_roi(
             ]
         }),
     )?;
+    crate::progress::lap("report: funnel");
     // Source ROI: every lead, every spend row.
     let mut spend: BTreeMap<roi::SpendKey, f64> = BTreeMap::new();
     if let Some(s) = &inputs.spend {
