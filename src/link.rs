@@ -119,15 +119,6 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         );
     }
 
-    let lead_keys = leads.clone().lazy().select([
-        col("lead_id"),
-        if has_created {
-            col("created_at").alias("lead_created_at")
-        } else {
-            lit(NULL).cast(DataType::Int64).alias("lead_created_at")
-        },
-        lit(true).alias("lead_known"),
-    ]);
     let join_left = || {
         let mut args = JoinArgs::new(JoinType::Left);
         args.maintain_order = MaintainOrderJoin::Left;
@@ -154,16 +145,28 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 .then(lit(UNKNOWN_LEAD))
                 .otherwise(null_str())
         };
-        let checked = deals
-            .frame()
-            .clone()
+        // Each deal's lead was found at ingest: its columns are gathered by row (the same
+        // as a left join on `lead_id`, as lead ids are unique, without hashing 10M ids).
+        let rows: IdxCa = deals
+            .lead_rows()
+            .iter()
+            .map(|&r| (r != NO_LEAD).then_some(r as IdxSize))
+            .collect();
+        let lead_created_at = if has_created {
+            leads.column("created_at")?.take(&rows)?
+        } else {
+            Column::full_null("".into(), rows.len(), &DataType::Int64)
+        };
+        let lead_known: BooleanChunked = deals
+            .lead_rows()
+            .iter()
+            .map(|&r| (r != NO_LEAD).then_some(true))
+            .collect();
+        let mut checked = deals.frame().clone();
+        checked.with_column(lead_created_at.with_name("lead_created_at".into()))?;
+        checked.with_column(lead_known.with_name("lead_known".into()).into_column())?;
+        let checked = checked
             .lazy()
-            .join(
-                lead_keys.clone(),
-                [col("lead_id")],
-                [col("lead_id")],
-                join_left(),
-            )
             .with_column(reason.alias("reason"))
             .collect()?;
         let file = file_of(inputs, "deals");

@@ -108,11 +108,10 @@ impl Activities {
 /// rejects and fingerprint kept for the accounting) and the activities, by the rows of `leads`
 /// (the leads' table as read).
 pub(super) fn read_reduced(
-    leads: &RawTable,
+    index: &LeadIndex,
     read: impl FnOnce(&super::table::Piece) -> Result<RawTable>,
 ) -> Result<(RawTable, Activities)> {
-    let lead_ids = leads.df.column("lead_id")?.str()?.rechunk();
-    let reducer = Reducer::new(&lead_ids);
+    let reducer = Reducer::new(index);
     let mut table = read(&|piece: RawTable| reducer.reduce(piece))?;
     let activities = reducer.finish(&mut table)?;
     Ok((table, activities))
@@ -121,7 +120,7 @@ pub(super) fn read_reduced(
 /// Each lead id's row (the first, should one repeat), in shards by hash so that it is built
 /// on every core: the ids are hashed in row order, and each shard's table is filled from
 /// hashes already made (a lead id's text is not read again to place it).
-struct LeadIndex<'a> {
+pub(super) struct LeadIndex<'a> {
     state: PlFixedStateQuality,
     /// (id, row), by [`LeadIndex::shard`] of the id's hash.
     shards: Vec<hashbrown::HashTable<(&'a str, u32)>>,
@@ -130,7 +129,8 @@ struct LeadIndex<'a> {
 impl<'a> LeadIndex<'a> {
     const SHARDS: usize = 64;
 
-    fn new(lead_ids: &'a StringChunked) -> Self {
+    /// `lead_ids`: the leads' `lead_id` column (as read), in one chunk.
+    pub(super) fn new(lead_ids: &'a StringChunked) -> Self {
         use rayon::prelude::*;
         use std::hash::BuildHasher;
         let state = PlFixedStateQuality::default();
@@ -175,6 +175,20 @@ impl<'a> LeadIndex<'a> {
         ((h >> 32) % Self::SHARDS as u64) as usize
     }
 
+    /// Each id's lead row ([`NO_LEAD`] for none), on every core.
+    pub(super) fn rows_of(&self, ids: &StringChunked) -> Vec<u32> {
+        use rayon::prelude::*;
+        ids.downcast_iter()
+            .flat_map(|ids| {
+                (0..ids.len())
+                    .into_par_iter()
+                    .with_min_len(1 << 14)
+                    .map(|i| ids.get(i).and_then(|id| self.get(id)).unwrap_or(NO_LEAD))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// The row of lead `id`.
     fn get(&self, id: &str) -> Option<u32> {
         use std::hash::BuildHasher;
@@ -196,7 +210,7 @@ type Reduced = (Vec<u32>, Vec<u32>, Vec<String>, Vec<(u64, Option<String>)>);
 /// and puts them together as [`Activities`].
 pub(super) struct Reducer<'a> {
     /// Each lead id's row (the first, should one repeat).
-    index: LeadIndex<'a>,
+    index: &'a LeadIndex<'a>,
     /// The type texts seen, coded in the order the pieces came (made file order at the end).
     kinds: Mutex<(PlHashMap<String, u32>, Vec<String>)>,
     /// Unknown leads, in the order the pieces came.
@@ -204,9 +218,7 @@ pub(super) struct Reducer<'a> {
 }
 
 impl<'a> Reducer<'a> {
-    /// `lead_ids`: the leads' `lead_id` column, row by row.
-    pub fn new(lead_ids: &'a StringChunked) -> Self {
-        let index = LeadIndex::new(lead_ids);
+    pub fn new(index: &'a LeadIndex<'a>) -> Self {
         Reducer {
             index,
             kinds: Mutex::new((PlHashMap::new(), Vec::new())),

@@ -80,10 +80,27 @@ macro_rules! table_newtype {
     };
 }
 
-table_newtype!(
-    Deals,
-    "Deals: `row`, `deal_id`, `lead_id`, `status` (won/lost/open), optional `created_at`, `closed_at`, `amount`."
-);
+/// Deals: `row`, `deal_id`, `lead_id`, `status` (won/lost/open), optional `created_at`,
+/// `closed_at`, `amount`; and each deal's lead, as its row among the leads.
+#[derive(Debug, Clone)]
+pub struct Deals {
+    df: DataFrame,
+    /// Per deal, the row of its lead in [`Leads::frame`] ([`NO_LEAD`]: no lead has its id).
+    lead_rows: Vec<u32>,
+}
+
+impl Deals {
+    pub fn frame(&self) -> &DataFrame {
+        &self.df
+    }
+    pub fn has(&self, column: &str) -> bool {
+        self.df.schema().contains(column)
+    }
+    /// Per deal, the row of its lead in [`Leads::frame`] ([`NO_LEAD`]: no lead has its id).
+    pub fn lead_rows(&self) -> &[u32] {
+        &self.lead_rows
+    }
+}
 table_newtype!(
     Spend,
     "Spend: `row`, `source`, `period`, `period_start`, `cost`, optional `campaign`."
@@ -176,8 +193,18 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         vec![("created_at", "converted")],
         None,
     )?;
+    // Each lead id's row, for the deals' and the activities' leads (looked up once, here).
+    let lead_ids = leads_raw
+        .df
+        .column("lead_id")?
+        .str()?
+        .rechunk()
+        .into_owned();
+    let lead_index = (settings.input.deals.is_some() || settings.input.activities.is_some())
+        .then(|| activities::LeadIndex::new(&lead_ids));
     let mut raws: Vec<Result<RawTable>> = Vec::new();
     let mut activities = None;
+    let mut deal_lead_rows = Vec::new();
     let optional = [
         (&settings.input.deals, deal_columns()),
         (&settings.input.activities, activity_columns()),
@@ -186,18 +213,26 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
     ];
     for (source, columns) in optional {
         let Some(source) = source else { continue };
-        if source.table == "activities" {
-            let read = activities::read_reduced(&leads_raw, |reduce| {
+        let index = lead_index.as_ref();
+        if let ("activities", Some(index)) = (source.table, index) {
+            let read = activities::read_reduced(index, |reduce| {
                 read(source, columns, false, vec![], Some(reduce))
             });
             raws.push(read.map(|(raw, reduced)| {
                 activities = Some(reduced);
                 raw
             }));
+        } else if let ("deals", Some(index)) = (source.table, index) {
+            let raw = read(source, columns, false, vec![], None);
+            if let Ok(raw) = &raw {
+                deal_lead_rows = index.rows_of(raw.df.column("lead_id")?.str()?);
+            }
+            raws.push(raw);
         } else {
             raws.push(read(source, columns, false, vec![], None));
         }
     }
+    drop(lead_index);
     crate::progress::lap("ingest: tables read");
     let mut files = Vec::new();
     let mut rejects = Vec::new();
@@ -230,6 +265,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
             "deals" => {
                 deals = Some(Deals {
                     df: with_rows(raw)?,
+                    lead_rows: std::mem::take(&mut deal_lead_rows),
                 })
             }
             // Reduced as read, above.
@@ -320,12 +356,16 @@ pub fn read_for_scoring(
     let raw = read("leads", leads, columns, true, None)?;
     // The activities are reduced to their leads' rows as they are read.
     let activities = match activities {
-        Some(path) => Some(
-            activities::read_reduced(&raw, |reduce| {
-                read("activities", path, activity_columns(), false, Some(reduce))
-            })?
-            .1,
-        ),
+        Some(path) => {
+            let lead_ids = raw.df.column("lead_id")?.str()?.rechunk();
+            let index = activities::LeadIndex::new(&lead_ids);
+            Some(
+                activities::read_reduced(&index, |reduce| {
+                    read("activities", path, activity_columns(), false, Some(reduce))
+                })?
+                .1,
+            )
+        }
         None => None,
     };
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);

@@ -1567,7 +1567,8 @@ mod tests {
         };
         // The table read by `read` with a fresh reducer on each piece, and what it reduced to.
         let read_reduced = |read: &dyn Fn(&TableSpec) -> Result<RawTable>| {
-            let reducer = Reducer::new(&leads);
+            let index = crate::ingest::activities::LeadIndex::new(&leads);
+            let reducer = Reducer::new(&index);
             let reduce = |piece: RawTable| reducer.reduce(piece);
             let spec = TableSpec {
                 piece: Some(&reduce),

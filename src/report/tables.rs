@@ -346,29 +346,31 @@ fn write_funnel_and_roi(
     let converted = o.column("converted")?.bool()?;
     let amounts = o.column("won_amount")?.f64()?;
     let days_to_win = o.column("days_to_win")?.f64()?;
-    let ids = inputs.leads.frame().column("lead_id")?.str()?;
     let created = leads.millis("created_at");
     let (mql, sql) = (leads.millis("mql_at"), leads.millis("sql_at"));
     let sources = leads.text("source");
     let campaigns = leads.text("campaign");
     let (quarter_labels, quarters) = crate::report::conversion::quarters(&created);
-    // First deal per lead (any status): the opportunity stage.
-    let mut first_deal: PlHashMap<&str, Option<i64>> = PlHashMap::new();
+    // First deal per lead (any status): the opportunity stage. Per lead row: None, no deal;
+    // Some(created), the earliest deal's creation (None when no deal of the lead has one).
+    let mut first_deal: Vec<Option<Option<i64>>> = Vec::new();
     if let Some(d) = &inputs.deals {
+        first_deal = vec![None; o.height()];
         let f = d.frame();
-        let lead = f.column("lead_id")?.str()?;
         let at: Vec<Option<i64>> = match f.column("created_at") {
             Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
             Err(_) => vec![None; f.height()],
         };
-        for (l, t) in lead.iter().zip(at) {
-            if let Some(l) = l {
-                let e = first_deal.entry(l).or_insert(t);
-                *e = match (*e, t) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+        for (&r, t) in d.lead_rows().iter().zip(at) {
+            if r == crate::ingest::NO_LEAD {
+                continue;
             }
+            let e = &mut first_deal[r as usize];
+            *e = Some(match (*e, t) {
+                (None, t) => t,
+                (Some(Some(a)), Some(b)) => Some(a.min(b)),
+                (Some(a), b) => a.or(b),
+            });
         }
     }
     crate::progress::lap("report: funnel columns and first deals");
@@ -403,24 +405,19 @@ fn write_funnel_and_roi(
         .for_each(|(c, (paths, mature_path))| {
             let (lo, hi) = chunk_range(c);
             let (offset, len) = (lo as i64, hi - lo);
-            let (converted, amounts, days_to_win, ids) = (
+            let (converted, amounts, days_to_win) = (
                 converted.slice(offset, len),
                 amounts.slice(offset, len),
                 days_to_win.slice(offset, len),
-                ids.slice(offset, len),
             );
-            let outcome_columns = converted
-                .iter()
-                .zip(amounts.iter())
-                .zip(days_to_win.iter())
-                .zip(ids.iter());
+            let outcome_columns = converted.iter().zip(amounts.iter()).zip(days_to_win.iter());
             let mut at = 0;
-            for (j, (((converted, amount), days_to_win), id)) in outcome_columns.enumerate() {
+            for (j, ((converted, amount), days_to_win)) in outcome_columns.enumerate() {
                 let i = lo + j;
                 if leads.existing[i] {
                     continue;
                 }
-                let deal = id.and_then(|id| first_deal.get(id).copied());
+                let deal = first_deal.get(i).copied().flatten();
                 mature_path[at] = leads.outcome[i].is_some();
                 paths[at] = LeadPath {
                     source: sources[i],
