@@ -135,8 +135,8 @@ const ALL: &str = "(all)";
 /// names campaigns, per campaign and per campaign and quarter. Cost is the spend whose source
 /// (and campaign, and quarter) match the row; a campaign row's cost leaves out spend that names
 /// no campaign.
-pub fn source_roi(
-    leads: &[LeadPath],
+pub fn source_roi<'l, 'a: 'l>(
+    leads: impl IntoIterator<Item = &'l LeadPath<'a>> + Clone,
     spend: &BTreeMap<SpendKey, f64>,
     min_cell: u64,
 ) -> Vec<RoiRow> {
@@ -168,8 +168,8 @@ pub fn source_roi(
     // Per distinct (source, campaign, quarter), its rows; per lead, its triple.
     let mut combo_of: PlHashMap<(&str, &str, Option<&str>), usize> = PlHashMap::new();
     let mut combos: Vec<Vec<usize>> = Vec::new();
-    let mut of_lead: Vec<usize> = Vec::with_capacity(leads.len());
-    for l in leads {
+    let mut of_lead: Vec<usize> = Vec::new();
+    for l in leads.clone() {
         let source = l.source.unwrap_or("(missing)");
         let campaign = l.campaign.unwrap_or("(missing)");
         let combo = *combo_of
@@ -207,7 +207,7 @@ pub fn source_roi(
             }
         }
     }
-    for (l, &combo) in leads.iter().zip(&of_lead) {
+    for (l, &combo) in leads.into_iter().zip(&of_lead) {
         for &row in &combos[combo] {
             let t = &mut tallies[row];
             t.leads += 1;

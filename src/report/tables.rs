@@ -377,32 +377,18 @@ fn write_funnel_and_roi(
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
     };
-    // Each lead's path, in parallel chunks of leads, each written straight into its place
-    // (two passes: the first counts each chunk's leads that are not existing customers).
+    // Each lead's path, in parallel chunks of leads (each chunk's paths in their own list:
+    // one list for 10M leads would be a gigabyte written twice, once to zero it on one core).
     // Columns are read by iteration over a chunk's slice (a `get(i)` per lead searches the
     // chunks each time).
     use rayon::prelude::*;
     const CHUNK: usize = 1 << 16;
     let height = o.height();
     let chunk_range = |c: usize| (c * CHUNK, ((c + 1) * CHUNK).min(height));
-    let chunks = height.div_ceil(CHUNK);
-    let counts: Vec<usize> = (0..chunks)
+    // Per chunk: its leads' paths (existing customers left out), and which are mature.
+    let chunks: Vec<(Vec<LeadPath>, Vec<bool>)> = (0..height.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
-            let (lo, hi) = chunk_range(c);
-            leads.existing[lo..hi].iter().filter(|e| !**e).count()
-        })
-        .collect();
-    let mut paths: Vec<LeadPath> = vec![LeadPath::default(); counts.iter().sum()];
-    let mut mature_path: Vec<bool> = vec![false; paths.len()];
-    use crate::parallel::split_lengths;
-    split_lengths(&mut paths, counts.iter().copied())
-        .into_iter()
-        .zip(split_lengths(&mut mature_path, counts.iter().copied()))
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(c, (paths, mature_path))| {
             let (lo, hi) = chunk_range(c);
             let (offset, len) = (lo as i64, hi - lo);
             let (converted, amounts, days_to_win) = (
@@ -411,15 +397,16 @@ fn write_funnel_and_roi(
                 days_to_win.slice(offset, len),
             );
             let outcome_columns = converted.iter().zip(amounts.iter()).zip(days_to_win.iter());
-            let mut at = 0;
+            let mut paths = Vec::with_capacity(len);
+            let mut mature = Vec::with_capacity(len);
             for (j, ((converted, amount), days_to_win)) in outcome_columns.enumerate() {
                 let i = lo + j;
                 if leads.existing[i] {
                     continue;
                 }
                 let deal = first_deal.get(i).copied().flatten();
-                mature_path[at] = leads.outcome[i].is_some();
-                paths[at] = LeadPath {
+                mature.push(leads.outcome[i].is_some());
+                paths.push(LeadPath {
                     source: sources[i],
                     campaign: campaigns[i],
                     quarter: quarters[i].map(|q| quarter_labels[q as usize].as_str()),
@@ -432,15 +419,17 @@ fn write_funnel_and_roi(
                     won: converted == Some(true),
                     won_days: days_to_win,
                     won_amount: amount.unwrap_or(0.0),
-                };
-                at += 1;
+                });
             }
-        });
+            (paths, mature)
+        })
+        .collect();
+    let paths = || chunks.iter().flat_map(|(paths, _)| paths);
     crate::progress::lap("report: lead paths");
     // The funnel: mature leads, overall and by source (the sources in parallel).
-    let mature: Vec<&LeadPath> = paths
+    let mature: Vec<&LeadPath> = chunks
         .iter()
-        .zip(&mature_path)
+        .flat_map(|(paths, mature)| paths.iter().zip(mature))
         .filter(|(_, m)| **m)
         .map(|(p, _)| p)
         .collect();
@@ -515,7 +504,7 @@ fn write_funnel_and_roi(
         }
     }
     drop(mature);
-    let roi_rows = roi::source_roi(&paths, &spend, min_cell);
+    let roi_rows = roi::source_roi(paths(), &spend, min_cell);
     let header = [
         "source",
         "campaign",
