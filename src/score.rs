@@ -212,20 +212,18 @@ impl Scored {
     /// keep the config's order. Traits at 0 points say nothing and are left out.
     pub fn reasons(&self, config: &ScoringConfig, i: usize, k: usize) -> String {
         let mut parts = Vec::new();
-        self.ranked(config, i, &mut parts);
+        self.ranked(config, i, k, &mut parts);
         parts
             .iter()
-            .take(k)
             .map(|&(t, _)| reason_text(&config.traits[t], self.bins[t][i] as usize))
             .collect::<Vec<_>>()
             .join("; ")
     }
 
-    /// Lead `i`'s traits with non-zero points, in [`Scored::reasons`]' order, into `parts`.
-    fn ranked(&self, config: &ScoringConfig, i: usize, parts: &mut Vec<(usize, i64)>) {
-        parts.clear();
-        parts.extend(self.breakdown(config, i).filter(|p| p.1 != 0));
-        parts.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    /// Lead `i`'s first `k` traits with non-zero points, in [`Scored::reasons`]' order, into
+    /// `parts` ([`top_reasons`]).
+    fn ranked(&self, config: &ScoringConfig, i: usize, k: usize, parts: &mut Vec<(usize, i64)>) {
+        top_reasons(self.breakdown(config, i), k, parts);
     }
 
     /// Every lead's [`Scored::reasons`] as one text column: each bin's `trait=bin (+points)` is
@@ -252,9 +250,9 @@ impl Scored {
                 let mut parts: Vec<(usize, i64)> = Vec::new();
                 let mut line = String::new();
                 for i in lo..hi {
-                    self.ranked(config, i, &mut parts);
+                    self.ranked(config, i, k, &mut parts);
                     line.clear();
-                    for (j, &(t, _)) in parts.iter().take(k).enumerate() {
+                    for (j, &(t, _)) in parts.iter().enumerate() {
                         if j > 0 {
                             line.push_str("; ");
                         }
@@ -272,6 +270,28 @@ impl Scored {
             all.append_owned(c)?;
         }
         Ok(all)
+    }
+}
+
+/// The first `k` of `points` ((trait, points) in trait order) with non-zero points, largest
+/// in size first and ties in trait order, into `top`: the first `k` of a stable sort by
+/// descending size, found in one pass that keeps only `k`.
+fn top_reasons(points: impl Iterator<Item = (usize, i64)>, k: usize, top: &mut Vec<(usize, i64)>) {
+    top.clear();
+    if k == 0 {
+        return;
+    }
+    for (t, p) in points.filter(|&(_, p)| p != 0) {
+        // Traits come in order, so a new one goes after every kept one at least as large.
+        if top.len() == k && top[k - 1].1.abs() >= p.abs() {
+            continue;
+        }
+        let at = top
+            .iter()
+            .position(|q| q.1.abs() < p.abs())
+            .unwrap_or(top.len());
+        top.insert(at, (t, p));
+        top.truncate(k);
     }
 }
 
@@ -446,6 +466,20 @@ mod properties {
     }
 
     proptest! {
+        #[test]
+        fn top_reasons_are_the_first_of_a_stable_sort_by_size(
+            points in prop::collection::vec(-4i64..5, 0..40),
+            k in 0usize..6,
+        ) {
+            let mut sorted: Vec<(usize, i64)> =
+                points.iter().copied().enumerate().filter(|p| p.1 != 0).collect();
+            sorted.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            sorted.truncate(k);
+            let mut top = vec![(99, 99)];
+            top_reasons(points.iter().copied().enumerate(), k, &mut top);
+            prop_assert_eq!(top, sorted);
+        }
+
         #[test]
         fn every_lead_gets_one_bin_per_trait_and_the_points_add_up(
             cuts in prop::collection::vec(-100.0f64..100.0, 0..8),
