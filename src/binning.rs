@@ -261,19 +261,49 @@ pub enum TraitValues {
 impl TraitValues {
     /// Encodes text values as category codes (labels in order of first appearance).
     pub fn categorical<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TraitValues {
+        Coded::of(values).into_values()
+    }
+}
+
+/// Text values coded in order of first appearance, each code's label borrowed, with how often
+/// each occurs.
+pub struct Coded<'a> {
+    pub codes: Vec<Option<u32>>,
+    pub labels: Vec<&'a str>,
+    pub counts: Vec<usize>,
+}
+
+impl<'a> Coded<'a> {
+    pub fn of(values: impl Iterator<Item = Option<&'a str>>) -> Self {
         let mut index: PlHashMap<&'a str, u32> = PlHashMap::new();
         let mut labels = Vec::new();
+        let mut counts = Vec::new();
         let codes = values
             .map(|v| {
                 v.map(|v| {
-                    *index.entry(v).or_insert_with(|| {
-                        labels.push(v.to_string());
+                    let code = *index.entry(v).or_insert_with(|| {
+                        labels.push(v);
+                        counts.push(0);
                         (labels.len() - 1) as u32
-                    })
+                    });
+                    counts[code as usize] += 1;
+                    code
                 })
             })
             .collect();
-        TraitValues::Categorical { codes, labels }
+        Coded {
+            codes,
+            labels,
+            counts,
+        }
+    }
+
+    /// The values as a categorical trait.
+    pub fn into_values(self) -> TraitValues {
+        TraitValues::Categorical {
+            codes: self.codes,
+            labels: self.labels.iter().map(|l| l.to_string()).collect(),
+        }
     }
 }
 

@@ -269,16 +269,26 @@ pub fn identity_by_values<'a>(
     values: impl Iterator<Item = &'a str>,
     numeric: bool,
 ) -> Option<String> {
-    let (mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize);
-    // Each distinct value is looked at once, counted as often as it occurs.
     let mut distinct: polars::prelude::PlHashMap<&str, usize> = Default::default();
-    let mut n = 0usize;
     for v in values {
-        n += 1;
         *distinct.entry(v).or_insert(0) += 1;
     }
+    identity_by_counts(name, distinct.into_iter(), numeric)
+}
+
+/// [`identity_by_values`] from each distinct value and how often it occurs (in any order).
+pub fn identity_by_counts<'a>(
+    name: &str,
+    distinct: impl ExactSizeIterator<Item = (&'a str, usize)>,
+    numeric: bool,
+) -> Option<String> {
+    let (mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize);
+    // Each distinct value is looked at once, counted as often as it occurs.
+    let kinds = distinct.len();
+    let mut n = 0usize;
     let mut integers = true;
-    for (&v, &times) in &distinct {
+    for (v, times) in distinct {
+        n += times;
         if v.contains('@') && v.contains('.') && !v.contains(' ') {
             emails += times;
         } else if looks_like_web_address(v) {
@@ -312,12 +322,9 @@ pub fn identity_by_values<'a>(
             100.0 * phones as f64 / n as f64
         ));
     }
-    let unique = distinct.len() as f64 / n as f64;
+    let unique = kinds as f64 / n as f64;
     if !numeric && n >= 100 && unique >= 0.9 {
-        return Some(format!(
-            "near-unique: {} distinct values in {n} leads",
-            distinct.len()
-        ));
+        return Some(format!("near-unique: {kinds} distinct values in {n} leads"));
     }
     let id_like = name_words(name)
         .iter()

@@ -234,13 +234,20 @@ pub fn discover(
             };
             return Ok(Found::Trait(input, TraitKind::Date, Some(after)));
         }
-        if let Some(reason) = leakage::identity_by_values(&name, text.iter().flatten(), false) {
+        // Coded once: the identity check reads each distinct value and its count.
+        let coded = crate::binning::Coded::of(text.iter());
+        let distinct = coded
+            .labels
+            .iter()
+            .copied()
+            .zip(coded.counts.iter().copied());
+        if let Some(reason) = leakage::identity_by_counts(&name, distinct, false) {
             return Ok(Found::Identity(identity(&name, reason)));
         }
         let input = TraitInput {
             name,
             origin,
-            values: TraitValues::categorical(text.iter()),
+            values: coded.into_values(),
         };
         Ok(Found::Trait(input, TraitKind::Categorical, None))
     };
