@@ -198,7 +198,8 @@ impl Numbers {
             }
             let code = if v.is_nan() {
                 MISSING_CODE
-            } else if (0.0..SMALL_WHOLE as f64).contains(&v) && v.fract() == 0.0 {
+            } else if (0.0..SMALL_WHOLE as f64).contains(&v) && (v as usize) as f64 == v {
+                // Whole (in this range the cast drops just the fraction; `fract` is a call).
                 let slot = &mut small[v as usize];
                 if *slot == MISSING_CODE {
                     *slot = firsts.len() as u32;
@@ -216,21 +217,65 @@ impl Numbers {
             }
             codes.push(code);
         }
-        // Levels in increasing order, and each provisional code's rank among them.
-        let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| firsts[a as usize].total_cmp(&firsts[b as usize]));
-        let mut rank = vec![0u32; firsts.len()];
-        for (r, &c) in order.iter().enumerate() {
-            rank[c as usize] = r as u32;
-        }
-        let levels: Vec<f64> = order.iter().map(|&c| firsts[c as usize]).collect();
-        for code in &mut codes {
-            if *code != MISSING_CODE {
-                *code = rank[*code as usize];
-            }
-        }
-        self.0 = Repr::Coded { levels, codes };
+        self.0 = ranked(firsts, codes);
     }
+
+    /// Whole counts (none missing) as [`Numbers::encode`] leaves them once they are values:
+    /// coded from the counts as they are read, without a column of 8-byte values first.
+    pub fn from_counts(counts: impl ExactSizeIterator<Item = u32> + Clone) -> Self {
+        let len = counts.len();
+        let limit = (len / 4).max(16);
+        let plain = || Numbers(Repr::Plain(counts.clone().map(f64::from).collect()));
+        let mut small = vec![MISSING_CODE; SMALL_WHOLE];
+        let mut other: PlHashMap<u64, u32> = PlHashMap::new();
+        let mut firsts: Vec<f64> = Vec::new();
+        let mut codes: Vec<u32> = Vec::with_capacity(len);
+        let long = len > 4 * ENCODE_PROBE;
+        for (i, c) in counts.clone().enumerate() {
+            // The same first look and limit as `encode`.
+            if long && i == ENCODE_PROBE && firsts.len() > ENCODE_PROBE / 4 {
+                return plain();
+            }
+            let v = f64::from(c);
+            let code = if (c as usize) < SMALL_WHOLE {
+                let slot = &mut small[c as usize];
+                if *slot == MISSING_CODE {
+                    *slot = firsts.len() as u32;
+                    firsts.push(v);
+                }
+                *slot
+            } else {
+                *other.entry(v.to_bits()).or_insert_with(|| {
+                    firsts.push(v);
+                    (firsts.len() - 1) as u32
+                })
+            };
+            if firsts.len() > limit {
+                return plain();
+            }
+            codes.push(code);
+        }
+        Numbers(ranked(firsts, codes))
+    }
+}
+
+/// The coded form of values given as their distinct levels in order of first appearance and
+/// each value's index into them: the levels sorted, and each code made its level's rank.
+fn ranked(firsts: Vec<f64>, mut codes: Vec<u32>) -> Repr {
+    // Levels in increasing order, and each provisional code's rank among them.
+    let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| firsts[a as usize].total_cmp(&firsts[b as usize]));
+    let mut rank = vec![0u32; firsts.len()];
+    for (r, &c) in order.iter().enumerate() {
+        rank[c as usize] = r as u32;
+    }
+    let levels: Vec<f64> = order.iter().map(|&c| firsts[c as usize]).collect();
+    for code in &mut codes {
+        if *code != MISSING_CODE {
+            *code = rank[*code as usize];
+        }
+    }
+    Repr::Coded { levels, codes }
 }
 
 impl FromIterator<Option<f64>> for Numbers {
@@ -1398,6 +1443,31 @@ mod properties {
             for (i, v) in values.iter().enumerate().step_by(997) {
                 assert_eq!(numbers.get(i), *v);
             }
+        }
+    }
+
+    /// Counts coded straight from `u32`s are the counts as values, encoded: short and long,
+    /// few levels and many (coded, and plain by the first look or by the limit).
+    #[test]
+    fn counts_code_as_their_values_encode() {
+        let n = 4 * ENCODE_PROBE + 1;
+        let cases: Vec<Vec<u32>> = vec![
+            vec![],
+            vec![0, 3, 3, 1, 0, 7],
+            (0..40).collect(),
+            (0..n as u32).map(|i| (i * 7919) % 13).collect(),
+            (0..n as u32).collect(),
+            (0..n as u32)
+                .map(|i| if i < 70_000 { i % 9 } else { i })
+                .collect(),
+            (0..1000u32).map(|i| i * 1000).collect(),
+            (0..5000u32).map(|i| (i % 40) * 700).collect(),
+        ];
+        for counts in cases {
+            let mut values: Numbers = counts.iter().map(|&c| Some(f64::from(c))).collect();
+            values.encode();
+            let direct = Numbers::from_counts(counts.iter().copied());
+            assert_eq!(format!("{direct:?}"), format!("{values:?}"));
         }
     }
 

@@ -312,12 +312,9 @@ pub fn engagement_traits_of(prior: &Prior, params: &EngagementParams) -> Vec<Eng
         .into_par_iter()
         .enumerate()
         .map(|(c, name)| {
-            let mut values: Numbers = (0..n)
-                .map(|r| Some(f64::from(counts[r * width + c])))
-                .collect();
-            // Coded at once (counts have few levels), so that the columns are never all
+            // Coded as they are read (counts have few levels), so that the columns are never
             // held as 8-byte values: at 10M leads that was the run's peak.
-            values.encode();
+            let values = Numbers::from_counts((0..n).map(|r| counts[r * width + c]));
             EngagementTrait { name, values }
         })
         .collect();
