@@ -286,15 +286,27 @@ fn default_segments(discovery: Option<&Discovery>) -> Vec<String> {
 /// then writes the scoring config. A write that fails fails the run, and the run's staging
 /// directory is dropped as for any other error.
 struct ScoredWrite {
-    writing: std::thread::JoinHandle<Result<()>>,
+    /// Taken when joined; a run that stops on an error first joins it as this is dropped, so
+    /// nothing is still writing into the staging directory as that is removed.
+    writing: Option<std::thread::JoinHandle<Result<()>>>,
     dir: std::path::PathBuf,
 }
 
+impl Drop for ScoredWrite {
+    fn drop(&mut self) {
+        if let Some(writing) = self.writing.take() {
+            let _ = writing.join();
+        }
+    }
+}
+
 impl ScoredWrite {
-    fn finish(self, t: &Tuned) -> Result<()> {
-        self.writing.join().map_err(|_| {
-            crate::error::Error::Internal("the scored leads' writer stopped".into())
-        })??;
+    fn finish(mut self, t: &Tuned) -> Result<()> {
+        if let Some(writing) = self.writing.take() {
+            writing.join().map_err(|_| {
+                crate::error::Error::Internal("the scored leads' writer stopped".into())
+            })??;
+        }
         crate::progress::lap("scored leads written");
         output::write_json(
             &self.dir.join("scoring-config.schema.json"),
@@ -347,7 +359,7 @@ fn write_fit(
         })
         .map_err(|e| crate::error::Error::io(dir, e))?;
     Ok(ScoredWrite {
-        writing,
+        writing: Some(writing),
         dir: dir.to_path_buf(),
     })
 }

@@ -124,6 +124,10 @@ pub(super) struct LeadIndex<'a> {
     state: PlFixedStateQuality,
     /// (id, row), by [`LeadIndex::shard`] of the id's hash.
     shards: Vec<hashbrown::HashTable<(&'a str, u32)>>,
+    /// The ids by row (when they are in one chunk), and whether each row is its id's first
+    /// (the row the index holds).
+    ids: Option<&'a <StringType as PolarsDataType>::Array>,
+    first: Vec<bool>,
 }
 
 impl<'a> LeadIndex<'a> {
@@ -165,8 +169,35 @@ impl<'a> LeadIndex<'a> {
                 }
                 table
             })
-            .collect();
-        LeadIndex { state, shards }
+            .collect::<Vec<_>>();
+        let ids = (lead_ids.chunks().len() == 1)
+            .then(|| lead_ids.downcast_iter().next())
+            .flatten();
+        let mut first = vec![false; lead_ids.len()];
+        for table in &shards {
+            for &(_, row) in table.iter() {
+                first[row as usize] = true;
+            }
+        }
+        LeadIndex {
+            state,
+            shards,
+            ids,
+            first,
+        }
+    }
+
+    /// [`LeadIndex::get`], trying first the row after `previous` (the row of the id before):
+    /// activities grouped by lead often follow the leads' order, and then the next lead is
+    /// found by one comparison instead of a lookup that waits on memory.
+    fn get_after(&self, id: &str, previous: Option<u32>) -> Option<u32> {
+        if let (Some(next), Some(ids)) = (previous.map(|p| p as usize + 1), self.ids)
+            && self.first.get(next) == Some(&true)
+            && ids.get(next) == Some(id)
+        {
+            return Some(next as u32);
+        }
+        self.get(id)
     }
 
     /// Middle bits of the hash: a shard's table places by the low bits and tells entries
@@ -248,12 +279,15 @@ impl<'a> Reducer<'a> {
                 // Activities often come grouped by lead (exports by lead, or sorted by
                 // it): a run of one lead id is looked up once.
                 let mut last: Option<(&str, Option<u32>)> = None;
+                // The last lead row found: in lead order, the next id is often the next row's.
+                let mut found: Option<u32> = None;
                 for (i, id) in ids.iter().enumerate() {
                     let row = match (id, last) {
                         (Some(id), Some((previous, row))) if previous == id => row,
                         (Some(id), _) => {
-                            let row = self.index.get(id);
+                            let row = self.index.get_after(id, found);
                             last = Some((id, row));
+                            found = row.or(found);
                             row
                         }
                         (None, _) => None,
@@ -369,5 +403,32 @@ impl<'a> Reducer<'a> {
             kind_names,
             unknown,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row after the previous one is taken only when it is its id's first row: otherwise
+    /// (a repeated id, another id, a missing one, the end) the lookup decides, as without it.
+    #[test]
+    fn the_next_row_is_tried_only_where_the_lookup_agrees() {
+        let ids: StringChunked = [Some("a"), Some("b"), Some("a"), Some("c"), None, Some("d")]
+            .into_iter()
+            .collect();
+        let index = LeadIndex::new(&ids);
+        assert_eq!(index.first, [true, true, false, true, false, true]);
+        for id in ["a", "b", "c", "d", "x"] {
+            for previous in [None, Some(0), Some(1), Some(2), Some(3), Some(4), Some(5)] {
+                assert_eq!(
+                    index.get_after(id, previous),
+                    index.get(id),
+                    "{id} {previous:?}"
+                );
+            }
+        }
+        assert_eq!(index.get_after("a", Some(1)), Some(0));
+        assert_eq!(index.get_after("c", Some(2)), Some(3));
     }
 }
