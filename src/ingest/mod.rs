@@ -3,6 +3,7 @@
 //! every row read is either in a table or in the rejects, with its row number and reason.
 
 pub mod activities;
+mod concat;
 pub mod dialect;
 pub mod table;
 pub mod values;

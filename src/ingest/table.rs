@@ -447,32 +447,38 @@ fn merge_chunks(
         .into_par_iter()
         .map(|sink| spec.reduce(sink.finish(dialect, format)?))
         .collect::<Result<_>>()?;
-    merge_tables(tables, &describe, &unique)
+    let pending = vec![None; tables.len()];
+    merge_tables(tables, pending, &describe, &unique)
 }
 
 /// [`merge_chunks`] of tables already typed; `unique` as [`RowSink::unique_columns`].
+/// `pending[i]`, when some, is the mask of table `i`'s kept rows, its frame holding every row
+/// read ([`RowSink::type_columns`] deferred).
 fn merge_tables(
     mut tables: Vec<RawTable>,
+    mut pending: Vec<Option<Vec<bool>>>,
     describe: &Describe,
     unique: &[(usize, usize)],
 ) -> Result<RawTable> {
     let mut duplicates: Vec<Reject> = Vec::new();
-    let mut masks: Vec<Option<BooleanChunked>> = Vec::new();
+    pending.resize(tables.len(), None);
     if !unique.is_empty() {
         let keys: Vec<Vec<StringChunked>> = tables
             .iter()
-            .map(|table| {
+            .zip(&pending)
+            .map(|(table, pending)| {
+                let pending = pending
+                    .as_ref()
+                    .map(|keep| BooleanChunked::from_slice("keep".into(), keep));
                 unique
                     .iter()
                     .map(|&(s, _)| -> Result<StringChunked> {
                         let name = describe.spec.columns[s].name.as_str();
-                        Ok(table
-                            .df
-                            .column(name)?
-                            .cast(&DataType::String)?
-                            .str()?
-                            .rechunk()
-                            .into_owned())
+                        let mut key = table.df.column(name)?.cast(&DataType::String)?;
+                        if let Some(keep) = &pending {
+                            key = key.filter(keep)?;
+                        }
+                        Ok(key.str()?.rechunk().into_owned())
                     })
                     .collect::<Result<Vec<_>>>()
             })
@@ -528,24 +534,30 @@ fn merge_tables(
             drop(keys);
             // Each piece's rows kept; its columns are filtered as they are put in one piece.
             let mut start = 0;
-            for t in &mut tables {
-                let keep = &keep[start..start + t.df.height()];
-                start += t.df.height();
+            for (t, pending) in tables.iter_mut().zip(&mut pending) {
+                let keep = &keep[start..start + t.rows.len()];
+                start += t.rows.len();
                 if !keep.iter().all(|k| *k) {
-                    masks.push(Some(BooleanChunked::from_slice("keep".into(), keep)));
                     t.rows = t
                         .rows
                         .iter()
                         .zip(keep)
                         .filter_map(|(r, &k)| k.then_some(*r))
                         .collect();
-                } else {
-                    masks.push(None);
+                    // The frame's rows: the typed ones (each the next of `keep`), or all.
+                    let mut unique_kept = keep.iter();
+                    *pending = Some(match pending.take() {
+                        Some(typed) => typed
+                            .into_iter()
+                            .map(|k| k && *unique_kept.next().unwrap_or(&false))
+                            .collect(),
+                        None => keep.to_vec(),
+                    });
                 }
             }
         }
     }
-    let mut table = concat_tables(tables, &masks)?;
+    let mut table = concat_tables(tables, pending)?;
     if !duplicates.is_empty() {
         table.rejects.extend(duplicates);
         table.rejects.sort_by_key(|r| r.row);
@@ -612,9 +624,9 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
 }
 
 /// Tables read in pieces, as one (rows in order): piece `i` keeps the rows of `masks[i]`, or
-/// all of them when it has no mask. Column by column, in parallel: a column's pieces, their
-/// filtered copies and its copy in one piece are held together, never the whole table twice.
-fn concat_tables(tables: Vec<RawTable>, masks: &[Option<BooleanChunked>]) -> Result<RawTable> {
+/// all of them when it has no mask. Column by column, in parallel: a column's pieces and its
+/// copy in one piece are held together, never the whole table twice.
+fn concat_tables(tables: Vec<RawTable>, masks: Vec<Option<Vec<bool>>>) -> Result<RawTable> {
     use rayon::prelude::*;
     let mut rest = tables.into_iter();
     let mut table = rest
@@ -638,25 +650,14 @@ fn concat_tables(tables: Vec<RawTable>, masks: &[Option<BooleanChunked>]) -> Res
             by_column[c].push(column);
         }
     }
+    let masks: Vec<Option<super::concat::Mask>> = masks
+        .into_iter()
+        .map(|m| m.map(super::concat::Mask::new))
+        .collect();
+    let masks: Vec<Option<&super::concat::Mask>> = masks.iter().map(Option::as_ref).collect();
     let columns: Vec<Column> = by_column
         .into_par_iter()
-        .map(|parts| -> Result<Column> {
-            let mut whole: Option<Column> = None;
-            for (i, part) in parts.into_iter().enumerate() {
-                let part = match masks.get(i) {
-                    Some(Some(mask)) => part.filter(mask)?,
-                    _ => part,
-                };
-                match &mut whole {
-                    None => whole = Some(part),
-                    Some(w) => {
-                        w.append_owned(part)?;
-                    }
-                }
-            }
-            let whole = whole.ok_or_else(|| Error::Internal("no piece to merge".into()))?;
-            Ok(whole.rechunk())
-        })
+        .map(|parts| Ok(super::concat::filter_concat(parts, &masks)?))
         .collect::<Result<_>>()?;
     // A reduced piece keeps its columns but not its rows (`TableSpec::piece`).
     let height = columns.first().map_or(table.rows.len(), Column::len);
@@ -716,11 +717,15 @@ fn read_parquet_in_slices(
         }
         Ok((texts, len, offset))
     };
+    // A slice reduced as it is read keeps only its rows typed; else its failed rows are
+    // dropped as the slices are merged, with the repeated keys, in one copy.
+    let defer = spec.piece.is_none();
     let type_slice = |(texts, len, offset): (Vec<StringChunked>, usize, usize)| {
         let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
         sink.notes.clear();
         sink.check_unique = false;
-        spec.reduce(sink.type_columns(&texts, len, offset)?)
+        let (table, pending) = sink.type_columns(&texts, len, offset, defer)?;
+        Ok::<_, Error>((spec.reduce(table)?, pending))
     };
     // The next slice is decoded while this one is typed: each step alone leaves a core idle
     // at its end (its slowest column).
@@ -739,8 +744,12 @@ fn read_parquet_in_slices(
     let describe = first.describe();
     let unique = first.unique_columns();
     let mut all = vec![spec.reduce(first.finish(None, "parquet")?)?];
-    all.extend(tables);
-    merge_tables(all, &describe, &unique)
+    let mut pending = vec![None];
+    for (table, mask) in tables {
+        all.push(table);
+        pending.push(mask);
+    }
+    merge_tables(all, pending, &describe, &unique)
 }
 
 /// True when text `v` is kept as it is: not a missing value, nothing to trim. The same as
@@ -1208,12 +1217,18 @@ impl<'a> RowSink<'a> {
     /// rows' values are those `push` would give. Text that needs no change (already trimmed, not
     /// a missing-value token) is kept as decoded, without a copy. Uniqueness is not checked
     /// (as for chunks: [`merge_tables`] checks). Row numbers are `offset + i + 1`.
+    ///
+    /// With `defer`, the failed rows stay in the columns: the table's frame holds every row
+    /// of the slice (its `rows` still only the kept ones), and the mask of kept rows comes
+    /// beside it, for the merge to drop them as it copies the pieces into one
+    /// ([`merge_tables`]). Else the mask is none: the frame holds the kept rows only.
     fn type_columns(
         mut self,
         texts: &[StringChunked],
         rows: usize,
         offset: usize,
-    ) -> Result<RawTable> {
+        defer: bool,
+    ) -> Result<(RawTable, Option<Vec<bool>>)> {
         use rayon::prelude::*;
         let row_numbers: Option<StringChunked> =
             self.bound.iter().any(|&(_, f)| f == ROW_NUMBER).then(|| {
@@ -1266,13 +1281,17 @@ impl<'a> RowSink<'a> {
             .filter(|&i| keep[i])
             .map(|i| (offset + i) as u64 + 1)
             .collect();
-        if kept.len() < rows {
+        let height = if kept.len() < rows && !defer {
             let mask = BooleanChunked::from_slice("keep".into(), &keep);
             columns = columns
                 .iter()
                 .map(|c| c.filter(&mask))
                 .collect::<PolarsResult<_>>()?;
-        }
+            kept.len()
+        } else {
+            rows
+        };
+        let pending = (height > kept.len()).then_some(keep);
         let present = self
             .bound
             .iter()
@@ -1283,8 +1302,8 @@ impl<'a> RowSink<'a> {
             .iter()
             .map(|(f, _)| self.headers[*f].clone())
             .collect();
-        Ok(RawTable {
-            df: DataFrame::new(kept.len(), columns)?,
+        let table = RawTable {
+            df: DataFrame::new(height, columns)?,
             rows: kept,
             rows_read: rows as u64,
             rejects: self.rejects,
@@ -1295,7 +1314,8 @@ impl<'a> RowSink<'a> {
             present,
             extra: extra_names,
             notes: self.notes,
-        })
+        };
+        Ok((table, pending))
     }
 
     /// Text as [`RowSink::push`] keeps it: missing values null, the rest trimmed. Without a copy

@@ -1,0 +1,450 @@
+//! Pieces of a column, each filtered by a mask of its rows, put together in one pass.
+//!
+//! A table read in slices keeps the rows each slice typed and the first of each unique key:
+//! filtering each piece, appending them and rechunking copies every row twice (the second
+//! copy into freshly mapped memory, which the system zeroes page by page). Here each kept
+//! value is copied once, into a column of one chunk. Text keeps its bytes where they are: only
+//! the views (16 bytes a value) are copied, pointing into the pieces' own buffers.
+
+use polars::polars_compute::filter::filter_boolean_kernel;
+use polars::prelude::*;
+use polars_arrow::array::{Array, BooleanArray, PrimitiveArray, Utf8ViewArray, View};
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use polars_buffer::Buffer;
+
+/// The rows of a piece kept: as bytes (to move values) and as bits (to filter validity).
+pub(super) struct Mask {
+    keep: Vec<bool>,
+    bits: Bitmap,
+}
+
+impl Mask {
+    pub(super) fn new(keep: Vec<bool>) -> Self {
+        let bits = Bitmap::from(keep.as_slice());
+        Mask { keep, bits }
+    }
+
+    fn len(&self) -> usize {
+        self.keep.len()
+    }
+}
+
+/// A mask's rows `start..start + len`, for one array of a piece.
+struct Slice<'b> {
+    keep: &'b [bool],
+    bits: Bitmap,
+}
+
+/// `parts` (one column's pieces, in order), piece `i` keeping the rows of `masks[i]` (all of
+/// them without a mask), as one column of one chunk. The same column as filtering each piece,
+/// appending them and rechunking.
+pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
+    let Some(first) = parts.first() else {
+        polars_bail!(ComputeError: "no piece to merge");
+    };
+    let (name, dtype) = (first.name().clone(), first.dtype().clone());
+    for (i, part) in parts.iter().enumerate() {
+        polars_ensure!(part.dtype() == &dtype, SchemaMismatch: "pieces of column {name} differ in type");
+        if let Some(Some(mask)) = masks.get(i) {
+            polars_ensure!(mask.len() == part.len(), ShapeMismatch: "a mask of column {name} differs in length from its piece");
+        }
+    }
+    let mask_of = |i: usize| masks.get(i).copied().flatten();
+    let column = match &dtype {
+        DataType::String => {
+            let parts = parts
+                .iter()
+                .map(|p| p.str())
+                .collect::<PolarsResult<Vec<_>>>()?;
+            strings(name, &parts, mask_of).into_column()
+        }
+        DataType::Boolean => {
+            let parts = parts
+                .iter()
+                .map(|p| p.bool())
+                .collect::<PolarsResult<Vec<_>>>()?;
+            booleans(name, &parts, mask_of).into_column()
+        }
+        DataType::Float64 => {
+            let parts = parts
+                .iter()
+                .map(|p| p.f64())
+                .collect::<PolarsResult<Vec<_>>>()?;
+            numbers(name, &parts, mask_of).into_column()
+        }
+        DataType::Int64 => {
+            let parts = parts
+                .iter()
+                .map(|p| p.i64())
+                .collect::<PolarsResult<Vec<_>>>()?;
+            numbers(name, &parts, mask_of).into_column()
+        }
+        DataType::UInt32 => {
+            let parts = parts
+                .iter()
+                .map(|p| p.u32())
+                .collect::<PolarsResult<Vec<_>>>()?;
+            numbers(name, &parts, mask_of).into_column()
+        }
+        DataType::Datetime(unit, zone) => {
+            let parts = parts
+                .iter()
+                .map(|p| p.datetime().map(|d| d.physical()))
+                .collect::<PolarsResult<Vec<_>>>()?;
+            numbers(name, &parts, mask_of)
+                .into_datetime(*unit, zone.clone())
+                .into_column()
+        }
+        // Any other type (none is read today): filtered piece by piece, then one chunk.
+        _ => {
+            let mut whole: Option<Column> = None;
+            for (i, part) in parts.into_iter().enumerate() {
+                let part = match mask_of(i) {
+                    Some(mask) => {
+                        part.filter(&BooleanChunked::from_slice("keep".into(), &mask.keep))?
+                    }
+                    None => part,
+                };
+                match &mut whole {
+                    None => whole = Some(part),
+                    Some(w) => {
+                        w.append_owned(part)?;
+                    }
+                }
+            }
+            whole
+                .map(|w| w.rechunk())
+                .unwrap_or_else(|| Column::new_empty(name, &dtype))
+        }
+    };
+    Ok(column)
+}
+
+/// The kept rows of all pieces.
+fn kept<'a>(
+    lens: impl Iterator<Item = usize>,
+    mask_of: impl Fn(usize) -> Option<&'a Mask>,
+) -> usize {
+    lens.enumerate()
+        .map(|(i, n)| mask_of(i).map_or(n, |m| m.bits.set_bits()))
+        .sum()
+}
+
+/// `values[i]` appended to `out` where `mask[i]`, each moved by `step` on the way. Without a
+/// branch per value: each is written at the end, which moves on only when it is kept.
+/// A value not kept is written one past the last kept one, so `out` needs room for one more
+/// than it keeps: callers size it to the kept total and one, and it never grows.
+fn compact<T: Copy>(out: &mut Vec<T>, values: &[T], mask: &[bool], step: impl Fn(T) -> T) {
+    let n = values.len().min(mask.len());
+    let kept: usize = mask[..n].iter().map(|&k| usize::from(k)).sum();
+    out.reserve(kept + 1);
+    let mut len = out.len();
+    let end = out.as_mut_ptr();
+    for (&v, &k) in values[..n].iter().zip(&mask[..n]) {
+        // SAFETY: `len` starts at `out.len()` and ends at `out.len() + kept`, so every write
+        // is at most at `out.len() + kept`, within the capacity reserved.
+        unsafe { end.add(len).write(step(v)) };
+        len += usize::from(k);
+    }
+    // SAFETY: the first `len` slots hold values written above or before.
+    unsafe { out.set_len(len) };
+}
+
+/// Each array of each piece with its slice of the piece's mask.
+fn arrays_with_masks<'a, 'b, T: PolarsDataType>(
+    parts: &'b [&'a ChunkedArray<T>],
+    mask_of: impl Fn(usize) -> Option<&'b Mask> + 'b,
+) -> impl Iterator<Item = (&'a T::Array, Option<Slice<'b>>)> + 'b
+where
+    'a: 'b,
+{
+    parts.iter().enumerate().flat_map(move |(i, part)| {
+        let mask = mask_of(i);
+        let mut start = 0;
+        part.downcast_iter().map(move |arr| {
+            let n = arr.len();
+            let slice = mask.map(|m| Slice {
+                keep: &m.keep[start..start + n],
+                bits: m.bits.clone().sliced(start, n),
+            });
+            start += n;
+            (arr, slice)
+        })
+    })
+}
+
+/// Validity of the kept rows, or none when no piece has a missing value.
+fn validity_of<'a, 'b, A: Array + 'a>(
+    arrays: impl Iterator<Item = (&'a A, Option<Slice<'b>>)>,
+    total: usize,
+) -> Option<MutableBitmap> {
+    let mut validity = MutableBitmap::with_capacity(total);
+    let mut any_null = false;
+    for (arr, mask) in arrays {
+        any_null |= arr.null_count() > 0;
+        match (arr.validity(), mask) {
+            (None, None) => validity.extend_constant(arr.len(), true),
+            (None, Some(mask)) => validity.extend_constant(mask.bits.set_bits(), true),
+            (Some(valid), None) => validity.extend_from_bitmap(valid),
+            (Some(valid), Some(mask)) => {
+                validity.extend_from_bitmap(&filter_boolean_kernel(valid, &mask.bits))
+            }
+        }
+    }
+    any_null.then_some(validity)
+}
+
+fn numbers<'b, T: PolarsNumericType>(
+    name: PlSmallStr,
+    parts: &'b [&'b ChunkedArray<T>],
+    mask_of: impl Fn(usize) -> Option<&'b Mask> + Copy + 'b,
+) -> ChunkedArray<T> {
+    let total = kept(parts.iter().map(|p| p.len()), mask_of);
+    let mut values: Vec<T::Native> = Vec::with_capacity(total + 1);
+    for (arr, mask) in arrays_with_masks(parts, mask_of) {
+        let v = arr.values().as_slice();
+        match mask {
+            None => values.extend_from_slice(v),
+            Some(mask) => compact(&mut values, v, mask.keep, |x| x),
+        }
+    }
+    let validity = validity_of(arrays_with_masks(parts, mask_of), total);
+    let arr = PrimitiveArray::new(
+        T::get_static_dtype().to_arrow(CompatLevel::newest()),
+        values.into(),
+        validity.map(Into::into),
+    );
+    ChunkedArray::with_chunk(name, arr)
+}
+
+fn booleans<'b>(
+    name: PlSmallStr,
+    parts: &'b [&'b BooleanChunked],
+    mask_of: impl Fn(usize) -> Option<&'b Mask> + Copy + 'b,
+) -> BooleanChunked {
+    let total = kept(parts.iter().map(|p| p.len()), mask_of);
+    let mut values = MutableBitmap::with_capacity(total);
+    for (arr, mask) in arrays_with_masks(parts, mask_of) {
+        match mask {
+            None => values.extend_from_bitmap(arr.values()),
+            Some(mask) => {
+                values.extend_from_bitmap(&filter_boolean_kernel(arr.values(), &mask.bits))
+            }
+        }
+    }
+    let validity = validity_of(arrays_with_masks(parts, mask_of), total);
+    let arr = BooleanArray::new(
+        ArrowDataType::Boolean,
+        values.into(),
+        validity.map(Into::into),
+    );
+    ChunkedArray::with_chunk(name, arr)
+}
+
+/// Text: the kept views, each pointing into its piece's buffers (all pieces' buffers, in
+/// order, are the new column's; a view's buffer index moves by the buffers before its piece).
+fn strings<'b>(
+    name: PlSmallStr,
+    parts: &'b [&'b StringChunked],
+    mask_of: impl Fn(usize) -> Option<&'b Mask> + Copy + 'b,
+) -> StringChunked {
+    let total = kept(parts.iter().map(|p| p.len()), mask_of);
+    let mut views: Vec<View> = Vec::with_capacity(total + 1);
+    let mut buffers: Vec<Buffer<u8>> = Vec::new();
+    for (arr, mask) in arrays_with_masks(parts, mask_of) {
+        let base = buffers.len() as u32;
+        buffers.extend(arr.data_buffers().iter().cloned());
+        let moved = |mut view: View| {
+            if view.length > View::MAX_INLINE_SIZE {
+                view.buffer_idx += base;
+            }
+            view
+        };
+        let v = arr.views().as_slice();
+        match mask {
+            None => views.extend(v.iter().map(|&view| moved(view))),
+            Some(mask) => compact(&mut views, v, mask.keep, moved),
+        }
+    }
+    let validity = validity_of(arrays_with_masks(parts, mask_of), total);
+    let total_buffer_len = buffers.iter().map(|b| b.len()).sum();
+    // SAFETY: every view is one of a valid UTF-8 view array's, its buffer index moved to the
+    // same buffer in `buffers`; inline views are unchanged. The validity has one bit per view.
+    let arr = unsafe {
+        Utf8ViewArray::new_unchecked_unknown_md(
+            ArrowDataType::Utf8View,
+            views.into(),
+            buffers.into(),
+            validity.map(Into::into),
+            Some(total_buffer_len),
+        )
+    };
+    ChunkedArray::with_chunk(name, arr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass merge against polars' filter, append and rechunk.
+    fn by_polars(parts: &[Column], masks: &[Option<&[bool]>]) -> Column {
+        let mut whole: Option<Column> = None;
+        for (i, part) in parts.iter().enumerate() {
+            let part = match masks[i] {
+                Some(m) => part
+                    .filter(&BooleanChunked::from_slice("k".into(), m))
+                    .unwrap(),
+                None => part.clone(),
+            };
+            match &mut whole {
+                None => whole = Some(part),
+                Some(w) => {
+                    w.append_owned(part).unwrap();
+                }
+            }
+        }
+        whole.unwrap().rechunk()
+    }
+
+    fn check(parts: Vec<Column>, masks: &[Option<&[bool]>]) {
+        let expected = by_polars(&parts, masks);
+        let owned: Vec<Option<Mask>> = masks
+            .iter()
+            .map(|m| m.map(|m| Mask::new(m.to_vec())))
+            .collect();
+        let masks: Vec<Option<&Mask>> = owned.iter().map(Option::as_ref).collect();
+        let got = filter_concat(parts, &masks).unwrap();
+        assert_eq!(got.n_chunks(), 1);
+        assert_eq!(got.dtype(), expected.dtype());
+        assert_eq!(got.len(), expected.len());
+        assert_eq!(got.null_count(), expected.null_count());
+        assert!(
+            got.as_materialized_series()
+                .equals_missing(expected.as_materialized_series()),
+            "{got:?} != {expected:?}"
+        );
+    }
+
+    const LONG: &str = "a value longer than twelve bytes";
+
+    fn texts(values: &[Option<&str>]) -> Column {
+        Column::new("t".into(), values)
+    }
+
+    #[test]
+    fn text_pieces_keep_their_rows_and_long_values() {
+        // Long values live in the pieces' buffers: their views must point at the right one.
+        let a = texts(&[
+            Some("x"),
+            Some(LONG),
+            None,
+            Some("a second long value here"),
+        ]);
+        let mut b = texts(&[Some("another long value, in b"), Some("y")]);
+        // A piece of two chunks, the second with its own buffers.
+        b.append_owned(texts(&[Some("z"), Some("long value of the third chunk")]))
+            .unwrap();
+        let c = texts(&[None, Some(LONG)]);
+        let mask_a = [true, false, true, true];
+        let mask_b = [true, true, false, true];
+        check(
+            vec![a.clone(), b.clone(), c.clone()],
+            &[Some(&mask_a), Some(&mask_b), None],
+        );
+        check(vec![a, b, c], &[None, None, None]);
+        // Everything dropped.
+        let none = [false, false];
+        check(vec![texts(&[Some(LONG), None])], &[Some(&none)]);
+    }
+
+    #[test]
+    fn numbers_flags_and_times_keep_their_rows() {
+        let mask = [false, true, true];
+        let f = |v: &[Option<f64>]| Column::new("f".into(), v);
+        check(
+            vec![f(&[Some(1.5), None, Some(3.0)]), f(&[Some(4.0), Some(5.0)])],
+            &[Some(&mask), None],
+        );
+        // No missing value anywhere: no validity.
+        check(
+            vec![f(&[Some(1.5), Some(2.0), Some(3.0)]), f(&[Some(4.0)])],
+            &[Some(&mask), None],
+        );
+        let b = |v: &[Option<bool>]| Column::new("b".into(), v);
+        check(
+            vec![b(&[Some(true), Some(false), None]), b(&[None, Some(true)])],
+            &[Some(&mask), None],
+        );
+        let t = |v: &[Option<i64>]| {
+            Int64Chunked::new("t".into(), v)
+                .into_datetime(TimeUnit::Milliseconds, None)
+                .into_column()
+        };
+        check(
+            vec![t(&[Some(1), Some(2), None]), t(&[Some(7)])],
+            &[Some(&mask), None],
+        );
+        let u = |v: &[u32]| Column::new("u".into(), v);
+        check(vec![u(&[1, 2, 3]), u(&[9])], &[Some(&mask), None]);
+        // Another type goes the long way round.
+        let i = |v: &[i32]| Column::new("i".into(), v);
+        check(vec![i(&[1, 2, 3]), i(&[9])], &[Some(&mask), None]);
+    }
+
+    #[test]
+    fn compact_keeps_the_masked_values_in_order() {
+        let mut out = vec![7u32];
+        compact(
+            &mut out,
+            &[1, 2, 3, 4, 5],
+            &[true, false, false, true, true],
+            |x| x * 10,
+        );
+        assert_eq!(out, [7, 10, 40, 50]);
+        compact(&mut out, &[6, 8], &[false, false], |x| x);
+        assert_eq!(out, [7, 10, 40, 50]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Pieces of text and numbers, with missing values, each with or without a mask.
+        #[test]
+        fn pieces_merge_as_polars_merges_them(
+            pieces in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        (proptest::option::of("[a-z]{0,20}"), proptest::option::of(-5.0f64..5.0), proptest::prelude::any::<bool>()),
+                        0..40,
+                    ),
+                    proptest::prelude::any::<bool>(),
+                ),
+                1..5,
+            )
+        ) {
+            let text: Vec<Column> = pieces
+                .iter()
+                .map(|(rows, _)| Column::new("t".into(), rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>()))
+                .collect();
+            let numbers: Vec<Column> = pieces
+                .iter()
+                .map(|(rows, _)| Column::new("n".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()))
+                .collect();
+            let masks: Vec<Option<Vec<bool>>> = pieces
+                .iter()
+                .map(|(rows, masked)| masked.then(|| rows.iter().map(|r| r.2).collect()))
+                .collect();
+            let masks: Vec<Option<&[bool]>> = masks.iter().map(Option::as_deref).collect();
+            check(text, &masks);
+            check(numbers, &masks);
+        }
+    }
+
+    #[test]
+    fn pieces_must_agree() {
+        let a = Column::new("a".into(), &[1.0f64]);
+        let b = Column::new("a".into(), &["x"]);
+        assert!(filter_concat(vec![a.clone(), b], &[None, None]).is_err());
+        let short = Mask::new(vec![true, false]);
+        assert!(filter_concat(vec![a], &[Some(&short)]).is_err());
+    }
+}
