@@ -112,7 +112,7 @@ pub(super) fn read_reduced(
     read: impl FnOnce(&super::table::Piece) -> Result<RawTable>,
 ) -> Result<(RawTable, Activities)> {
     let reducer = Reducer::new(index);
-    let mut table = read(&|piece: RawTable| reducer.reduce(piece))?;
+    let mut table = read(&|piece: RawTable, keep: Option<&[bool]>| reducer.reduce(piece, keep))?;
     let activities = reducer.finish(&mut table)?;
     Ok((table, activities))
 }
@@ -259,19 +259,37 @@ impl<'a> Reducer<'a> {
 
     /// One typed piece (columns `lead_id`, `occurred_at`, `type`; `rows` its file rows) as
     /// columns `lead_row`, `occurred_at` (milliseconds) and `kind`, its rows left empty.
-    pub fn reduce(&self, mut piece: RawTable) -> Result<RawTable> {
+    ///
+    /// With `keep`, the frame holds every row read and only those where `keep` is true are
+    /// reduced (`rows` naming them in order); without it, every row of the frame is.
+    pub fn reduce(&self, mut piece: RawTable, keep: Option<&[bool]>) -> Result<RawTable> {
         use rayon::prelude::*;
         let df = &piece.df;
-        let n = df.height();
+        let read = df.height();
+        if keep.is_some_and(|k| k.len() != read) {
+            return Err(crate::error::Error::Internal(
+                "a piece's mask differs from its rows".into(),
+            ));
+        }
+        let kept = |i: usize| keep.is_none_or(|k| k[i]);
         let ids = df.column("lead_id")?.str()?;
         let times = df.column("occurred_at")?.cast(&DataType::Int64)?;
         let times = times.i64()?;
         let types = df.column("type")?.str()?;
         let file_rows = &piece.rows;
-        let parts: Vec<Reduced> = (0..n.div_ceil(CHUNK))
+        let chunks = read.div_ceil(CHUNK);
+        // Kept rows before each chunk: where its rows' file numbers start in `file_rows`.
+        let mut before = Vec::with_capacity(chunks);
+        let mut n = 0;
+        for c in 0..chunks {
+            before.push(n);
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(read));
+            n += keep.map_or(hi - lo, |k| k[lo..hi].iter().map(|&k| usize::from(k)).sum());
+        }
+        let parts: Vec<Reduced> = (0..chunks)
             .into_par_iter()
             .map(|c| {
-                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(read));
                 let ids = ids.slice(lo as i64, hi - lo);
                 let types = types.slice(lo as i64, hi - lo);
                 let mut rows = Vec::with_capacity(hi - lo);
@@ -281,7 +299,12 @@ impl<'a> Reducer<'a> {
                 let mut last: Option<(&str, Option<u32>)> = None;
                 // The last lead row found: in lead order, the next id is often the next row's.
                 let mut found: Option<u32> = None;
+                let mut file_row = file_rows[before[c]..].iter();
                 for (i, id) in ids.iter().enumerate() {
+                    if !kept(lo + i) {
+                        continue;
+                    }
+                    let file_row = file_row.next().copied().unwrap_or(0);
                     let row = match (id, last) {
                         (Some(id), Some((previous, row))) if previous == id => row,
                         (Some(id), _) => {
@@ -294,14 +317,16 @@ impl<'a> Reducer<'a> {
                     };
                     rows.push(row.unwrap_or(NO_LEAD));
                     if row.is_none() {
-                        unknown.push((file_rows[lo + i], id.map(str::to_string)));
+                        unknown.push((file_row, id.map(str::to_string)));
                     }
                 }
                 let mut names = Vec::new();
                 let mut local: PlHashMap<&str, u32> = PlHashMap::new();
                 let kinds = types
                     .iter()
-                    .map(|ty| match ty {
+                    .enumerate()
+                    .filter(|&(i, _)| kept(lo + i))
+                    .map(|(_, ty)| match ty {
                         None => NO_KIND,
                         Some(ty) => *local.entry(ty).or_insert_with(|| {
                             names.push(ty.to_string());
@@ -312,7 +337,12 @@ impl<'a> Reducer<'a> {
                 (rows, kinds, names, unknown)
             })
             .collect();
-        let occurred: Vec<i64> = times.iter().map(|t| t.unwrap_or(NO_TIME)).collect();
+        let occurred: Vec<i64> = times
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| kept(i))
+            .map(|(_, t)| t.unwrap_or(NO_TIME))
+            .collect();
         let (mut lead_rows, mut kinds) = (Vec::with_capacity(n), Vec::with_capacity(n));
         {
             let (mut seen, mut all_unknown) = (self.lock_kinds(), self.lock_unknown());

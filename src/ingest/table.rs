@@ -110,17 +110,20 @@ pub struct TableSpec<'a> {
     /// it (the activities to lead rows and type codes) without ever holding all its text. Its
     /// result's `rows` may be left empty. Not for a table with unique columns (they are
     /// checked on the merged pieces).
+    ///
+    /// A piece comes with the mask of its kept rows when its frame still holds its failed
+    /// rows (a Parquet slice: [`RowSink::type_columns`]); its `rows` are the kept ones.
     pub piece: Option<&'a Piece<'a>>,
 }
 
 /// See [`TableSpec::piece`].
-pub type Piece<'a> = dyn Fn(RawTable) -> Result<RawTable> + Sync + 'a;
+pub type Piece<'a> = dyn Fn(RawTable, Option<&[bool]>) -> Result<RawTable> + Sync + 'a;
 
 impl TableSpec<'_> {
     /// A piece of the table as [`TableSpec::piece`] makes it.
     fn reduce(&self, piece: RawTable) -> Result<RawTable> {
         match self.piece {
-            Some(reduce) => reduce(piece),
+            Some(reduce) => reduce(piece, None),
             None => Ok(piece),
         }
     }
@@ -717,15 +720,17 @@ fn read_parquet_in_slices(
         }
         Ok((texts, len, offset))
     };
-    // A slice reduced as it is read keeps only its rows typed; else its failed rows are
-    // dropped as the slices are merged, with the repeated keys, in one copy.
-    let defer = spec.piece.is_none();
+    // A slice's failed rows are dropped as it is reduced, or as the slices are merged (with
+    // the repeated keys, in one copy), never copied out of it first.
     let type_slice = |(texts, len, offset): (Vec<StringChunked>, usize, usize)| {
         let mut sink = RowSink::new(path, shown, spec, &headers, decimal)?;
         sink.notes.clear();
         sink.check_unique = false;
-        let (table, pending) = sink.type_columns(&texts, len, offset, defer)?;
-        Ok::<_, Error>((spec.reduce(table)?, pending))
+        let (table, pending) = sink.type_columns(&texts, len, offset)?;
+        Ok::<_, Error>(match spec.piece {
+            Some(reduce) => (reduce(table, pending.as_deref())?, None),
+            None => (table, pending),
+        })
     };
     // The next slice is decoded while this one is typed: each step alone leaves a core idle
     // at its end (its slowest column).
@@ -1218,16 +1223,15 @@ impl<'a> RowSink<'a> {
     /// a missing-value token) is kept as decoded, without a copy. Uniqueness is not checked
     /// (as for chunks: [`merge_tables`] checks). Row numbers are `offset + i + 1`.
     ///
-    /// With `defer`, the failed rows stay in the columns: the table's frame holds every row
-    /// of the slice (its `rows` still only the kept ones), and the mask of kept rows comes
-    /// beside it, for the merge to drop them as it copies the pieces into one
-    /// ([`merge_tables`]). Else the mask is none: the frame holds the kept rows only.
+    /// The failed rows stay in the columns (null where they failed): the table's frame holds
+    /// every row of the slice, its `rows` only the kept ones, and the mask of kept rows comes
+    /// beside it (none when every row is kept), for the reducer or the merge to drop them as
+    /// they copy the rows ([`TableSpec::piece`], [`merge_tables`]).
     fn type_columns(
         mut self,
         texts: &[StringChunked],
         rows: usize,
         offset: usize,
-        defer: bool,
     ) -> Result<(RawTable, Option<Vec<bool>>)> {
         use rayon::prelude::*;
         let row_numbers: Option<StringChunked> =
@@ -1281,17 +1285,7 @@ impl<'a> RowSink<'a> {
             .filter(|&i| keep[i])
             .map(|i| (offset + i) as u64 + 1)
             .collect();
-        let height = if kept.len() < rows && !defer {
-            let mask = BooleanChunked::from_slice("keep".into(), &keep);
-            columns = columns
-                .iter()
-                .map(|c| c.filter(&mask))
-                .collect::<PolarsResult<_>>()?;
-            kept.len()
-        } else {
-            rows
-        };
-        let pending = (height > kept.len()).then_some(keep);
+        let pending = (kept.len() < rows).then_some(keep);
         let present = self
             .bound
             .iter()
@@ -1303,7 +1297,7 @@ impl<'a> RowSink<'a> {
             .map(|(f, _)| self.headers[*f].clone())
             .collect();
         let table = RawTable {
-            df: DataFrame::new(height, columns)?,
+            df: DataFrame::new(rows, columns)?,
             rows: kept,
             rows_read: rows as u64,
             rejects: self.rejects,
@@ -1589,7 +1583,7 @@ mod tests {
         let read_reduced = |read: &dyn Fn(&TableSpec) -> Result<RawTable>| {
             let index = crate::ingest::activities::LeadIndex::new(&leads);
             let reducer = Reducer::new(&index);
-            let reduce = |piece: RawTable| reducer.reduce(piece);
+            let reduce = |piece: RawTable, keep: Option<&[bool]>| reducer.reduce(piece, keep);
             let spec = TableSpec {
                 piece: Some(&reduce),
                 ..activities_spec()
