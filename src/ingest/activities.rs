@@ -395,35 +395,54 @@ impl<'a> Reducer<'a> {
     /// piece), as [`Activities`]: its `df` is emptied. Type codes are renumbered in order of
     /// first appearance in the file, so the result does not depend on the order pieces came.
     pub fn finish(self, table: &mut RawTable) -> Result<Activities> {
-        // Each column leaves the table as it is copied out: one column held twice at most.
+        use rayon::prelude::*;
+        // Each column leaves the table as its own vector (no copy: the merge made each one
+        // chunk that nothing else holds).
         let mut df = std::mem::take(&mut table.df);
-        let lead_rows: Vec<u32> = df
-            .drop_in_place("lead_row")?
-            .u32()?
-            .into_no_null_iter()
-            .collect();
-        let occurred_ms: Vec<i64> = df
-            .drop_in_place("occurred_at")?
-            .i64()?
-            .into_no_null_iter()
-            .collect();
-        let mut kinds: Vec<u32> = df
-            .drop_in_place("kind")?
-            .u32()?
-            .into_no_null_iter()
-            .collect();
+        let mut codes = |name: &str| -> Result<Vec<u32>> {
+            let column = df.drop_in_place(name)?;
+            let codes = column.u32()?.clone();
+            // The column let go first, so that the codes' buffer is theirs alone.
+            drop(column);
+            Ok(super::concat::into_values(codes))
+        };
+        let lead_rows = codes("lead_row")?;
+        let mut kinds = codes("kind")?;
+        let column = df.drop_in_place("occurred_at")?;
+        let occurred = column.i64()?.clone();
+        drop(column);
+        let occurred_ms = super::concat::into_values(occurred);
         drop(df);
         let (_, names) = self.kinds.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Codes in order of first appearance: each chunk lists the codes it sees first, in
+        // parallel; one list is made in chunk order, and the codes are renumbered in parallel.
+        let firsts: Vec<Vec<u32>> = kinds
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut seen = vec![false; names.len()];
+                let mut firsts = Vec::new();
+                for &k in chunk {
+                    if let Some(seen) = seen.get_mut(k as usize).filter(|s| !**s) {
+                        *seen = true;
+                        firsts.push(k);
+                    }
+                }
+                firsts
+            })
+            .collect();
         let mut order = vec![NO_KIND; names.len()];
         let mut kind_names = Vec::with_capacity(names.len());
-        for k in kinds.iter_mut().filter(|k| **k != NO_KIND) {
-            let new = &mut order[*k as usize];
-            if *new == NO_KIND {
-                *new = kind_names.len() as u32;
-                kind_names.push(names[*k as usize].clone());
+        for k in firsts.into_iter().flatten() {
+            if order[k as usize] == NO_KIND {
+                order[k as usize] = kind_names.len() as u32;
+                kind_names.push(names[k as usize].clone());
             }
-            *k = *new;
         }
+        kinds.par_chunks_mut(CHUNK).for_each(|chunk| {
+            for k in chunk.iter_mut().filter(|k| **k != NO_KIND) {
+                *k = order[*k as usize];
+            }
+        });
         let mut unknown = self.unknown.into_inner().unwrap_or_else(|e| e.into_inner());
         unknown.sort_by_key(|u| u.0);
         Ok(Activities {

@@ -282,6 +282,23 @@ fn strings<'b>(
     ChunkedArray::with_chunk(name, arr)
 }
 
+/// A column of numbers as a vector (missing values as whatever their slots hold, as
+/// `into_no_null_iter` gives them): the column's own buffer, without a copy, when it is one
+/// chunk that nothing else shares (a column just merged by [`filter_concat`]); else a copy.
+pub(super) fn into_values<T: PolarsNumericType>(ca: ChunkedArray<T>) -> Vec<T::Native> {
+    if ca.chunks().len() == 1 {
+        if let Some(arr) = ca.downcast_into_iter().next() {
+            let (_, values, _) = arr.into_inner();
+            return match values.into_mut() {
+                polars_arrow::Either::Right(vec) => vec,
+                polars_arrow::Either::Left(shared) => shared.as_slice().to_vec(),
+            };
+        }
+        return Vec::new();
+    }
+    ca.into_no_null_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,6 +454,28 @@ mod tests {
             check(text, &masks);
             check(numbers, &masks);
         }
+    }
+
+    #[test]
+    fn values_come_out_whole_or_copied() {
+        // One chunk, its own: no copy (the vector is the buffer the column held).
+        let one = UInt32Chunked::from_vec("u".into(), vec![3, 1, 2]);
+        let at = one.downcast_as_array().values().as_slice().as_ptr();
+        let values = into_values(one);
+        assert_eq!(values, [3, 1, 2]);
+        assert_eq!(values.as_ptr(), at);
+        // Shared with another column, or in two chunks, or sliced: copied, the same values.
+        let shared = UInt32Chunked::from_vec("u".into(), vec![4, 5]);
+        let other = shared.clone();
+        assert_eq!(into_values(shared), [4, 5]);
+        assert_eq!(other.into_no_null_iter().collect::<Vec<_>>(), [4, 5]);
+        let mut two = Int64Chunked::from_vec("i".into(), vec![1, 2]);
+        two.append(&Int64Chunked::from_vec("i".into(), vec![3]))
+            .unwrap();
+        assert_eq!(into_values(two), [1, 2, 3]);
+        let sliced = Int64Chunked::from_vec("i".into(), vec![1, 2, 3, 4]).slice(1, 2);
+        assert_eq!(into_values(sliced), [2, 3]);
+        assert!(into_values(Int64Chunked::from_vec("i".into(), vec![])).is_empty());
     }
 
     #[test]
