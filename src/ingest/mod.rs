@@ -717,41 +717,46 @@ fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result
     }
     const CHUNK: usize = 1 << 16;
     let n = text.len();
-    let parts: Vec<Option<(Vec<Option<f64>>, usize)>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
-            let mut parsed = Vec::with_capacity(hi - lo);
+    let Some(values) = text.downcast_iter().next() else {
+        return Ok(None);
+    };
+    // Each chunk parsed in parallel straight into its place in the column's values and
+    // validity (missing, or not a finite number: not valid).
+    let mut parsed = vec![0.0f64; n];
+    let mut valid = vec![false; n];
+    let counts: Vec<Option<usize>> = parsed
+        .par_chunks_mut(CHUNK)
+        .zip(valid.par_chunks_mut(CHUNK))
+        .enumerate()
+        .map(|(c, (parsed, valid))| {
+            let lo = c * CHUNK;
             let mut non_finite = 0;
-            for i in lo..hi {
-                match text.get(i) {
-                    None => parsed.push(None),
-                    Some(v) => match parse(v) {
-                        Ok(x) => parsed.push(Some(x)),
-                        Err("not a finite number") => {
-                            non_finite += 1;
-                            parsed.push(None);
-                        }
-                        Err(_) => return None,
-                    },
+            for (i, (x, ok)) in parsed.iter_mut().zip(valid.iter_mut()).enumerate() {
+                let Some(v) = values.get(lo + i) else {
+                    continue;
+                };
+                match parse(v) {
+                    Ok(number) => (*x, *ok) = (number, true),
+                    Err("not a finite number") => non_finite += 1,
+                    Err(_) => return None,
                 }
             }
-            Some((parsed, non_finite))
+            Some(non_finite)
         })
         .collect();
-    let mut parsed = Vec::with_capacity(n);
     let mut non_finite = 0;
-    for part in parts {
-        let Some((values, k)) = part else {
+    for count in counts {
+        let Some(k) = count else {
             return Ok(None);
         };
-        parsed.extend(values);
         non_finite += k;
     }
-    if non_finite == parsed.len() - text.null_count() {
+    if non_finite == n - text.null_count() {
         return Ok(None);
     }
-    df.replace(name, Column::new(name.into(), parsed))?;
+    let valid = polars_arrow::bitmap::Bitmap::from(valid.as_slice());
+    let numbers = Float64Chunked::from_vec_validity(name.into(), parsed, Some(valid));
+    df.replace(name, numbers.into_column())?;
     Ok(Some(non_finite))
 }
 

@@ -145,6 +145,12 @@ fn plain_number(s: &str, decimal: u8) -> Option<Result<f64, &'static str>> {
             _ => return None,
         }
     }
+    // Whole numbers of up to 15 digits are exact in an f64: read as integers, the same value
+    // the correctly rounded parse below gives, sooner.
+    if digit && !point && body.len() <= 15 {
+        let whole = body.iter().fold(0u64, |n, &b| n * 10 + u64::from(b - b'0')) as f64;
+        return Some(Ok(if body.len() < s.len() { -whole } else { whole }));
+    }
     digit.then(|| match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(_) => Err("not a finite number"),
@@ -425,8 +431,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whole numbers read as integers give the correctly rounded parse, to the bit (the
+        /// sign of zero too), below 16 digits and beyond.
+        #[test]
+        fn whole_numbers_read_as_parsed(text in "-?[0-9]{1,18}") {
+            let fast = plain_number(&text, b'.').expect("plain").expect("a number");
+            let parsed: f64 = text.parse().unwrap();
+            proptest::prop_assert_eq!(fast.to_bits(), parsed.to_bits(), "{}", text);
+        }
+    }
+
     #[test]
     fn plain_number_cases() {
+        assert_eq!(
+            plain_number("-0", b'.').unwrap().unwrap().to_bits(),
+            (-0.0f64).to_bits()
+        );
+        assert_eq!(
+            plain_number("999999999999999", b'.'),
+            Some(Ok(999_999_999_999_999.0))
+        );
         for (text, decimal) in [
             ("12", b'.'),
             ("-0.5", b'.'),
