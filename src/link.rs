@@ -376,18 +376,34 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
     for (_, rule) in matches.iter().flatten() {
         *by_rule.entry(rule.as_str().to_string()).or_insert(0u64) += 1;
     }
-    let existing: Vec<bool> = matches.iter().map(Option::is_some).collect();
-    let ids: Vec<Option<&str>> = matches
-        .iter()
-        .map(|m| m.map(|(at, _)| index.id(at)))
-        .collect();
-    let rules: Vec<Option<&str>> = matches
-        .iter()
-        .map(|m| m.map(|(_, rule)| rule.as_str()))
-        .collect();
-    df.with_column(Column::new("existing_customer".into(), existing))?;
-    df.with_column(Column::new("customer_id".into(), ids))?;
-    df.with_column(Column::new("match_rule".into(), rules))?;
+    // The three columns are built at once (each a pass over every lead).
+    let ((existing, ids), rules) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    let existing: BooleanChunked = matches.iter().map(Option::is_some).collect();
+                    existing.with_name("existing_customer".into())
+                },
+                || {
+                    let ids: StringChunked = matches
+                        .iter()
+                        .map(|m| m.map(|(at, _)| index.id(at)))
+                        .collect();
+                    ids.with_name("customer_id".into())
+                },
+            )
+        },
+        || {
+            let rules: StringChunked = matches
+                .iter()
+                .map(|m| m.map(|(_, rule)| rule.as_str()))
+                .collect();
+            rules.with_name("match_rule".into())
+        },
+    );
+    df.with_column(existing.into_column())?;
+    df.with_column(ids.into_column())?;
+    df.with_column(rules.into_column())?;
 
     let count = |name: &str, value: bool| -> Result<u64> {
         let flags = df.column(name)?.bool()?;
@@ -408,8 +424,10 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         young_converted: {
             let young = df.column("window_complete")?.bool()?;
             let won = df.column("converted")?.bool()?;
-            (0..df.height())
-                .filter(|&i| young.get(i) == Some(false) && won.get(i) == Some(true))
+            young
+                .iter()
+                .zip(won.iter())
+                .filter(|&(young, won)| young == Some(false) && won == Some(true))
                 .count() as u64
         },
         won_after_horizon: count("won_after_horizon", true)?,
