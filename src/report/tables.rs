@@ -182,8 +182,10 @@ pub fn write_all(
     }
     crate::progress::lap("report: by tier");
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
-        let created = leads.millis("created_at");
-        let answered = leads.millis("first_response_at");
+        let (created, answered) = rayon::join(
+            || leads.millis("created_at"),
+            || leads.millis("first_response_at"),
+        );
         let buckets: Vec<Option<&str>> = created
             .iter()
             .zip(&answered)
@@ -253,8 +255,10 @@ fn write_sla(
     leads: &crate::report::conversion::ReportLeads,
 ) -> Result<Vec<SlaRow>> {
     use crate::report::sla::{self, Response};
-    let created = leads.millis("created_at");
-    let answered = leads.millis("first_response_at");
+    let (created, answered) = rayon::join(
+        || leads.millis("created_at"),
+        || leads.millis("first_response_at"),
+    );
     let responses: Vec<Response> = (0..leads.outcome.len())
         .filter(|&i| !leads.existing[i])
         .filter_map(|i| {
@@ -346,33 +350,52 @@ fn write_funnel_and_roi(
     let converted = o.column("converted")?.bool()?;
     let amounts = o.column("won_amount")?.f64()?;
     let days_to_win = o.column("days_to_win")?.f64()?;
-    let created = leads.millis("created_at");
-    let (mql, sql) = (leads.millis("mql_at"), leads.millis("sql_at"));
-    let sources = leads.text("source");
-    let campaigns = leads.text("campaign");
-    let (quarter_labels, quarters) = crate::report::conversion::quarters(&created);
     // First deal per lead (any status): the opportunity stage. Per lead row: None, no deal;
     // Some(created), the earliest deal's creation (None when no deal of the lead has one).
-    let mut first_deal: Vec<Option<Option<i64>>> = Vec::new();
-    if let Some(d) = &inputs.deals {
-        first_deal = vec![None; o.height()];
-        let f = d.frame();
-        let at: Vec<Option<i64>> = match f.column("created_at") {
-            Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
-            Err(_) => vec![None; f.height()],
-        };
-        for (&r, t) in d.lead_rows().iter().zip(at) {
-            if r == crate::ingest::NO_LEAD {
-                continue;
+    let first_deals = || -> Result<Vec<Option<Option<i64>>>> {
+        let mut first_deal: Vec<Option<Option<i64>>> = Vec::new();
+        if let Some(d) = &inputs.deals {
+            first_deal = vec![None; o.height()];
+            let f = d.frame();
+            let at: Vec<Option<i64>> = match f.column("created_at") {
+                Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
+                Err(_) => vec![None; f.height()],
+            };
+            for (&r, t) in d.lead_rows().iter().zip(at) {
+                if r == crate::ingest::NO_LEAD {
+                    continue;
+                }
+                let e = &mut first_deal[r as usize];
+                *e = Some(match (*e, t) {
+                    (None, t) => t,
+                    (Some(Some(a)), Some(b)) => Some(a.min(b)),
+                    (Some(a), b) => a.or(b),
+                });
             }
-            let e = &mut first_deal[r as usize];
-            *e = Some(match (*e, t) {
-                (None, t) => t,
-                (Some(Some(a)), Some(b)) => Some(a.min(b)),
-                (Some(a), b) => a.or(b),
-            });
         }
-    }
+        Ok(first_deal)
+    };
+    // The columns read at once (each a pass over every lead on one core).
+    let ((created, (quarter_labels, quarters)), (((mql, sql), (sources, campaigns)), first_deal)) =
+        rayon::join(
+            || {
+                let created = leads.millis("created_at");
+                let quarters = crate::report::conversion::quarters(&created);
+                (created, quarters)
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || (leads.millis("mql_at"), leads.millis("sql_at")),
+                            || (leads.text("source"), leads.text("campaign")),
+                        )
+                    },
+                    first_deals,
+                )
+            },
+        );
+    let first_deal = first_deal?;
     crate::progress::lap("report: funnel columns and first deals");
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
