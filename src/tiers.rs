@@ -31,8 +31,10 @@ pub fn thresholds(
     inflow_per_day: Option<f64>,
     notes: &mut Vec<String>,
 ) -> Vec<Threshold> {
+    use rayon::prelude::*;
     let mut sorted = scores.to_vec();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    // Integers: any sort gives the same order, so in parallel.
+    sorted.par_sort_unstable_by(|a, b| b.cmp(a));
     let mut cumulative = 0.0f64;
     let mut previous_min: Option<i64> = None;
     let last = tiers.len().saturating_sub(1);
