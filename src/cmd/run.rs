@@ -52,7 +52,8 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     timings.insert("link".to_string(), step.elapsed().as_millis() as u64);
     crate::progress::lap("link");
 
-    let mut rejects: Vec<Reject> = inputs.rejects.clone();
+    // The inputs' rejects move here (nothing reads them from the inputs after this).
+    let mut rejects: Vec<Reject> = std::mem::take(&mut inputs.rejects);
     rejects.extend(linked.rejects.iter().cloned());
     let order = |t: &str| config::TABLES.iter().position(|x| *x == t).unwrap_or(99);
     rejects.sort_by_key(|r| (order(r.table), r.row));
