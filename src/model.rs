@@ -615,18 +615,27 @@ fn fit_patterns(
         }
     };
     let k = design.width;
-    let mut x = ndarray::Array2::<f64>::zeros((rows, k));
-    if k > 0
-        && let Some(cells) = x.as_slice_mut()
-    {
+    // Each row written whole (zeros, then its cells) by the parallel fill: no zeroing pass of
+    // its own over the matrix first (at 10M rows a gigabyte, on one core).
+    let mut x = ndarray::Array2::<f64>::uninit((rows, k));
+    let Some(cells) = x.as_slice_mut() else {
+        return Err(Error::Internal("a new design matrix is not contiguous".into()));
+    };
+    if k > 0 {
         cells.par_chunks_mut(k).enumerate().for_each(|(r, xr)| {
+            for cell in xr.iter_mut() {
+                cell.write(0.0);
+            }
             for (t, per_bin) in design.cells.iter().enumerate() {
                 if let (Some((c, v)), _) = per_bin[bin(r, t)] {
-                    xr[c] = v;
+                    xr[c].write(v);
                 }
             }
         });
     }
+    // SAFETY: the fill above wrote every cell of every row (`rows * k` cells, in rows of `k`;
+    // none when `k` is 0).
+    let x = unsafe { x.assume_init() };
     let (y, (w, offset)): (Vec<f64>, (Vec<f64>, Vec<f64>)) = (0..rows)
         .into_par_iter()
         .map(|r| {
