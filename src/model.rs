@@ -619,7 +619,9 @@ fn fit_patterns(
     // its own over the matrix first (at 10M rows a gigabyte, on one core).
     let mut x = ndarray::Array2::<f64>::uninit((rows, k));
     let Some(cells) = x.as_slice_mut() else {
-        return Err(Error::Internal("a new design matrix is not contiguous".into()));
+        return Err(Error::Internal(
+            "a new design matrix is not contiguous".into(),
+        ));
     };
     if k > 0 {
         cells.par_chunks_mut(k).enumerate().for_each(|(r, xr)| {
