@@ -51,46 +51,13 @@ pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> Pola
     }
     let mask_of = |i: usize| masks.get(i).copied().flatten();
     let column = match &dtype {
-        DataType::String => {
-            let parts = parts
-                .iter()
-                .map(|p| p.str())
-                .collect::<PolarsResult<Vec<_>>>()?;
-            strings(name, &parts, mask_of).into_column()
-        }
-        DataType::Boolean => {
-            let parts = parts
-                .iter()
-                .map(|p| p.bool())
-                .collect::<PolarsResult<Vec<_>>>()?;
-            booleans(name, &parts, mask_of).into_column()
-        }
-        DataType::Float64 => {
-            let parts = parts
-                .iter()
-                .map(|p| p.f64())
-                .collect::<PolarsResult<Vec<_>>>()?;
-            numbers(name, &parts, mask_of).into_column()
-        }
-        DataType::Int64 => {
-            let parts = parts
-                .iter()
-                .map(|p| p.i64())
-                .collect::<PolarsResult<Vec<_>>>()?;
-            numbers(name, &parts, mask_of).into_column()
-        }
-        DataType::UInt32 => {
-            let parts = parts
-                .iter()
-                .map(|p| p.u32())
-                .collect::<PolarsResult<Vec<_>>>()?;
-            numbers(name, &parts, mask_of).into_column()
-        }
+        DataType::String => strings(name, &typed(&parts, Column::str)?, mask_of).into_column(),
+        DataType::Boolean => booleans(name, &typed(&parts, Column::bool)?, mask_of).into_column(),
+        DataType::Float64 => numbers(name, &typed(&parts, Column::f64)?, mask_of).into_column(),
+        DataType::Int64 => numbers(name, &typed(&parts, Column::i64)?, mask_of).into_column(),
+        DataType::UInt32 => numbers(name, &typed(&parts, Column::u32)?, mask_of).into_column(),
         DataType::Datetime(unit, zone) => {
-            let parts = parts
-                .iter()
-                .map(|p| p.datetime().map(|d| d.physical()))
-                .collect::<PolarsResult<Vec<_>>>()?;
+            let parts = typed(&parts, |p| p.datetime().map(|d| d.physical()))?;
             numbers(name, &parts, mask_of)
                 .into_datetime(*unit, zone.clone())
                 .into_column()
@@ -118,6 +85,14 @@ pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> Pola
         }
     };
     Ok(column)
+}
+
+/// Each piece as the chunked array `as_typed` gives (an error for a piece of another type).
+fn typed<'a, T: PolarsDataType>(
+    parts: &'a [Column],
+    as_typed: impl Fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
+) -> PolarsResult<Vec<&'a ChunkedArray<T>>> {
+    parts.iter().map(as_typed).collect()
 }
 
 /// The kept rows of all pieces.
