@@ -398,20 +398,11 @@ impl<'a> Reducer<'a> {
         use rayon::prelude::*;
         // Each column leaves the table as its own vector (no copy: the merge made each one
         // chunk that nothing else holds).
+        use super::concat::take_values;
         let mut df = std::mem::take(&mut table.df);
-        let mut codes = |name: &str| -> Result<Vec<u32>> {
-            let column = df.drop_in_place(name)?;
-            let codes = column.u32()?.clone();
-            // The column let go first, so that the codes' buffer is theirs alone.
-            drop(column);
-            Ok(super::concat::into_values(codes))
-        };
-        let lead_rows = codes("lead_row")?;
-        let mut kinds = codes("kind")?;
-        let column = df.drop_in_place("occurred_at")?;
-        let occurred = column.i64()?.clone();
-        drop(column);
-        let occurred_ms = super::concat::into_values(occurred);
+        let lead_rows = take_values::<UInt32Type>(&mut df, "lead_row")?;
+        let occurred_ms = take_values::<Int64Type>(&mut df, "occurred_at")?;
+        let mut kinds = take_values::<UInt32Type>(&mut df, "kind")?;
         drop(df);
         let (_, names) = self.kinds.into_inner().unwrap_or_else(|e| e.into_inner());
         // Codes in order of first appearance: each chunk lists the codes it sees first, in

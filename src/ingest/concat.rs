@@ -274,6 +274,18 @@ pub(super) fn into_values<T: PolarsNumericType>(ca: ChunkedArray<T>) -> Vec<T::N
     ca.into_no_null_iter().collect()
 }
 
+/// Column `name` taken out of `df` as its values ([`into_values`]; the column is let go first,
+/// so that a buffer only it held becomes the vector without a copy).
+pub(super) fn take_values<T: PolarsNumericType + PolarsPhysicalType>(
+    df: &mut DataFrame,
+    name: &str,
+) -> PolarsResult<Vec<T::Native>> {
+    let column = df.drop_in_place(name)?;
+    let values = column.as_materialized_series().unpack::<T>()?.clone();
+    drop(column);
+    Ok(into_values(values))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
