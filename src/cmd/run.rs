@@ -59,24 +59,18 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<()> {
     rejects.sort_by_key(|r| (order(r.table), r.row));
     let entries = manifest::account(&inputs.files, &rejects, &used(&inputs, &linked))?;
 
-    // The rejects are written while the inputs are trimmed (each on one core).
-    let (written, ()) = rayon::join(
-        || report::write_rejected(&out_dir.join("rejected.csv"), &rejects),
-        || {
-            if mode != Mode::Validate {
-                if let Some(activities) = inputs.activities.as_mut() {
-                    activities.keep_for_traits();
-                }
-                let routed_by: Vec<&str> = settings
-                    .queues
-                    .iter()
-                    .flat_map(|q| q.when.keys().map(String::as_str))
-                    .collect();
-                inputs.leads.drop_identity_values(&routed_by);
-            }
-        },
-    );
-    written?;
+    report::write_rejected(&out_dir.join("rejected.csv"), &rejects)?;
+    if mode != Mode::Validate {
+        if let Some(activities) = inputs.activities.as_mut() {
+            activities.keep_for_traits();
+        }
+        let routed_by: Vec<&str> = settings
+            .queues
+            .iter()
+            .flat_map(|q| q.when.keys().map(String::as_str))
+            .collect();
+        inputs.leads.drop_identity_values(&routed_by);
+    }
     crate::progress::lap("rejects written; activities and identity columns trimmed");
 
     write_existing_customers(&out_dir.join("existing_customers.csv"), &linked)?;
