@@ -37,29 +37,34 @@ pub fn spinner(message: &str) -> ProgressBar {
 
 /// For profiling: with `LEADTUNE_LAPS` set, prints to standard error the seconds since the
 /// first lap and since the previous one, the CPU seconds used since the previous one (user +
-/// system, from `/proc/self/stat`), with `label` and the resident memory (from
+/// system, from `/proc/self/stat`), the system seconds and minor page faults among them, with
+/// `label` and the resident memory (from
 /// `/proc/self/status` where there is one). Does nothing otherwise.
 pub fn lap(label: &str) {
     use std::sync::{Mutex, OnceLock};
     use std::time::Instant;
     static ON: OnceLock<bool> = OnceLock::new();
-    static LAST: Mutex<Option<(Instant, Instant, f64)>> = Mutex::new(None);
+    type Stat = (f64, f64, f64);
+    static LAST: Mutex<Option<(Instant, Instant, Stat)>> = Mutex::new(None);
     if !*ON.get_or_init(|| std::env::var_os("LEADTUNE_LAPS").is_some()) {
         return;
     }
     let now = Instant::now();
     let Ok(mut last) = LAST.lock() else { return };
-    // User + system CPU seconds so far (fields 14 and 15 of /proc/self/stat, in ticks of 1/100 s).
-    let cpu = std::fs::read_to_string("/proc/self/stat")
+    // User + system CPU seconds so far (fields 14 and 15 of /proc/self/stat, in ticks of 1/100
+    // s), system seconds alone, and minor page faults so far (field 10).
+    let stat = std::fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|s| {
             let after = s.rsplit_once(')')?.1;
             let f: Vec<&str> = after.split_whitespace().collect();
-            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
+            let user = f.get(11)?.parse::<f64>().ok()? / 100.0;
+            let sys = f.get(12)?.parse::<f64>().ok()? / 100.0;
+            Some((user + sys, sys, f.get(7)?.parse::<f64>().ok()?))
         })
-        .unwrap_or(0.0);
-    let (first, previous, cpu_before) = last.unwrap_or((now, now, cpu));
-    *last = Some((first, now, cpu));
+        .unwrap_or((0.0, 0.0, 0.0));
+    let (first, previous, before) = last.unwrap_or((now, now, stat));
+    *last = Some((first, now, stat));
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -71,9 +76,11 @@ pub fn lap(label: &str) {
             format!(" rss {:.2} GiB", kib as f64 / 1_048_576.0)
         });
     eprintln!(
-        "[lap] {:7.2} s (+{:6.2}, cpu {:6.2}) {label}{rss}",
+        "[lap] {:7.2} s (+{:6.2}, cpu {:6.2}, sys {:5.2}, faults {:8}) {label}{rss}",
         (now - first).as_secs_f64(),
         (now - previous).as_secs_f64(),
-        cpu - cpu_before
+        stat.0 - before.0,
+        stat.1 - before.1,
+        stat.2 - before.2
     );
 }
