@@ -497,7 +497,7 @@ fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
     // Each column as one array, so a lead's value is read without finding its chunk first.
     let text = |df: &DataFrame, name: &str| -> Result<Option<StringChunked>> {
         Ok(match df.column(name) {
-            Ok(c) => Some(c.str()?.rechunk().into_owned()),
+            Ok(c) => Some(crate::ingest::single_chunk(c.str()?)),
             Err(_) => None,
         })
     };
@@ -527,21 +527,79 @@ fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
             })
         }))
     };
-    let (companies, domains, emails) = (
-        text(leads, "company")?,
-        text(leads, "domain")?,
-        text(leads, "email")?,
-    );
-    let (companies, domains, emails) = (array(&companies), array(&domains), array(&emails));
-    use rayon::prelude::*;
-    let found = (0..leads.height())
-        .into_par_iter()
-        .with_min_len(4096)
-        .map_init(crate::matching::Scratch::default, |scratch, i| {
-            index.position(scratch, at(companies, i), at(domains, i), at(emails, i))
-        })
-        .collect();
+    let found = match_leads(&index, leads)?;
     Ok((found, index))
+}
+
+/// Each lead's customer in `index` (its position) and the rule that found it, from the leads'
+/// `company`, `domain` and `email` columns (those present).
+fn match_leads(index: &CustomerIndex, leads: &DataFrame) -> Result<Matches> {
+    type Array = <StringType as PolarsDataType>::Array;
+    fn nth(column: Option<&StringChunked>, k: usize) -> Option<&Array> {
+        column.and_then(|c| c.downcast_iter().nth(k))
+    }
+    fn at(column: Option<&Array>, i: usize) -> Option<&str> {
+        column.and_then(|c| c.get(i))
+    }
+    // The leads' columns as they are: in chunks that line up (the pieces they were read in),
+    // each read where it lies; else each put in one chunk.
+    let columns = [
+        leads.column("company").ok().map(|c| c.str()).transpose()?,
+        leads.column("domain").ok().map(|c| c.str()).transpose()?,
+        leads.column("email").ok().map(|c| c.str()).transpose()?,
+    ];
+    let lengths = |c: &StringChunked| c.chunk_lengths().collect::<Vec<_>>();
+    let present: Vec<&StringChunked> = columns.iter().flatten().copied().collect();
+    let aligned = present.windows(2).all(|w| lengths(w[0]) == lengths(w[1]));
+    let whole: Vec<Option<StringChunked>> = columns
+        .iter()
+        .map(|c| c.filter(|_| !aligned).map(crate::ingest::single_chunk))
+        .collect();
+    let chunked: Vec<Option<&StringChunked>> = columns
+        .iter()
+        .zip(&whole)
+        .map(|(c, w)| w.as_ref().or(*c))
+        .collect();
+    let chunks: Vec<[Option<&Array>; 3]> = match chunked.iter().flatten().next() {
+        None => vec![[None; 3]],
+        Some(first) => (0..first.chunks().len())
+            .map(|k| [nth(chunked[0], k), nth(chunked[1], k), nth(chunked[2], k)])
+            .collect(),
+    };
+    // Tasks of up to 4096 leads within one chunk, in row order.
+    const TASK: usize = 4096;
+    let first = chunked.iter().flatten().next();
+    let mut tasks: Vec<(usize, usize, usize)> = Vec::new();
+    for (k, len) in first
+        .map_or(vec![leads.height()], |c| lengths(c))
+        .into_iter()
+        .enumerate()
+    {
+        tasks.extend(
+            (0..len)
+                .step_by(TASK)
+                .map(|lo| (k, lo, (lo + TASK).min(len))),
+        );
+    }
+    use rayon::prelude::*;
+    let found: Matches = tasks
+        .into_par_iter()
+        .map_init(crate::matching::Scratch::default, |scratch, (k, lo, hi)| {
+            let [companies, domains, emails] = chunks[k];
+            (lo..hi)
+                .map(|i| index.position(scratch, at(companies, i), at(domains, i), at(emails, i)))
+                .collect::<Vec<_>>()
+        })
+        .flatten_iter()
+        .collect();
+    if found.len() != leads.height() {
+        return Err(Error::Internal(format!(
+            "customer matching gave {} rows for {} leads",
+            found.len(),
+            leads.height()
+        )));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -804,6 +862,90 @@ mod tests {
                 .iter()
                 .any(|n| n.contains("horizon is not applied"))
         );
+    }
+
+    #[test]
+    fn leads_in_chunks_match_as_in_one() {
+        use crate::matching::CustomerIdentity;
+        let index = CustomerIndex::new([
+            CustomerIdentity {
+                customer_id: "C1",
+                company: Some("Nordic Steel AB"),
+                domain: Some("nordicsteel.se"),
+                email: None,
+            },
+            CustomerIdentity {
+                customer_id: "C2",
+                company: Some("Acme"),
+                domain: None,
+                email: Some("buyer@acme.com"),
+            },
+        ]);
+        let company = [
+            Some("Nordic Steel"),
+            None,
+            Some("Other"),
+            Some("acme inc"),
+            None,
+        ];
+        let domain = [None, Some("https://www.nordicsteel.se/x"), None, None, None];
+        let email = [None, None, Some("y@acme.com"), None, Some("z@free.org")];
+        // Pieces cut at `cuts`, one chunk each.
+        let chunked = |name: &str, values: &[Option<&str>], cuts: &[usize]| -> Column {
+            let mut column: Option<StringChunked> = None;
+            let mut bounds = vec![0];
+            bounds.extend(cuts);
+            bounds.push(values.len());
+            for w in bounds.windows(2) {
+                let piece = StringChunked::new(name.into(), &values[w[0]..w[1]]);
+                match &mut column {
+                    None => column = Some(piece),
+                    Some(c) => c.append(&piece).unwrap(),
+                }
+            }
+            column.unwrap().into_column()
+        };
+        let frame = |cuts: [&[usize]; 3]| {
+            DataFrame::new(
+                5,
+                vec![
+                    chunked("company", &company, cuts[0]),
+                    chunked("domain", &domain, cuts[1]),
+                    chunked("email", &email, cuts[2]),
+                ],
+            )
+            .unwrap()
+        };
+        let whole = match_leads(&index, &frame([&[], &[], &[]])).unwrap();
+        let rules: Vec<Option<(u32, &str)>> = whole
+            .iter()
+            .map(|m| m.map(|(at, rule)| (at, rule.as_str())))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                Some((0, "company")),
+                Some((0, "domain")),
+                Some((1, "email_domain")),
+                Some((1, "company")),
+                None
+            ]
+        );
+        // Chunks that line up, and chunks that do not.
+        let aligned = frame([&[2, 3], &[2, 3], &[2, 3]]);
+        assert_eq!(aligned.column("company").unwrap().n_chunks(), 3);
+        assert_eq!(match_leads(&index, &aligned).unwrap(), whole);
+        let apart = frame([&[1], &[2, 4], &[]]);
+        assert_eq!(match_leads(&index, &apart).unwrap(), whole);
+        // Without a domain column.
+        let mut no_domain = aligned.clone();
+        no_domain.drop_in_place("domain").unwrap();
+        let expected: Matches = whole
+            .iter()
+            .enumerate()
+            .map(|(i, m)| if i == 1 { None } else { *m })
+            .collect();
+        assert_eq!(match_leads(&index, &no_domain).unwrap(), expected);
     }
 
     #[test]

@@ -87,6 +87,32 @@ pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> Pola
     Ok(column)
 }
 
+/// [`filter_concat`], except that text keeps each piece as chunks of the column, its kept
+/// views moved within its own buffer ([`strings_in_place`]): merging text then maps no new
+/// memory. For columns read whole later (a key that is joined on), [`filter_concat`] is better.
+pub(super) fn filter_chunks(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
+    let text = parts.first().map(|p| p.dtype()) == Some(&DataType::String);
+    if !text || parts.iter().any(|p| p.dtype() != &DataType::String) {
+        return filter_concat(parts, masks);
+    }
+    for (part, mask) in parts.iter().zip(masks) {
+        if let Some(mask) = mask {
+            polars_ensure!(mask.len() == part.len(), ShapeMismatch: "a mask of column {} differs in length from its piece", part.name());
+        }
+    }
+    let name = parts[0].name().clone();
+    Ok(strings_in_place(name, parts, |i| masks.get(i).copied().flatten())?.into_column())
+}
+
+/// Text in one chunk, as [`ChunkedArray::rechunk`] gives it, but with only the views copied:
+/// they point into the chunks' own buffers (a rechunk may copy every value's bytes).
+pub(crate) fn single_chunk(text: &StringChunked) -> StringChunked {
+    if text.chunks().len() == 1 {
+        return text.clone();
+    }
+    strings(text.name().clone(), &[text], |_| None)
+}
+
 /// Each piece as the chunked array `as_typed` gives (an error for a piece of another type).
 fn typed<'a, T: PolarsDataType>(
     parts: &'a [Column],
@@ -257,6 +283,80 @@ fn strings<'b>(
     ChunkedArray::with_chunk(name, arr)
 }
 
+/// Text, each piece's arrays kept as chunks of the column: a piece's kept views are moved
+/// to the front of its own views buffer, without a copy when the piece alone holds it (a
+/// slice just typed), so that merging text maps no new memory. Empty pieces are left out
+/// (one empty chunk stays when every piece is empty).
+fn strings_in_place<'b>(
+    name: PlSmallStr,
+    parts: Vec<Column>,
+    mask_of: impl Fn(usize) -> Option<&'b Mask>,
+) -> PolarsResult<StringChunked> {
+    let mut chunks: Vec<Utf8ViewArray> = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        // The piece's own arrays: the column is let go, so that its buffers are held once.
+        let arrays: Vec<Utf8ViewArray> = {
+            let ca = part.str()?.clone();
+            drop(part);
+            ca.downcast_into_iter().collect()
+        };
+        let mask = mask_of(i);
+        let mut start = 0;
+        for arr in arrays {
+            let n = arr.len();
+            let slice = mask.map(|m| Slice {
+                keep: &m.keep[start..start + n],
+                bits: m.bits.clone().sliced(start, n),
+            });
+            start += n;
+            let arr = match slice {
+                None => arr,
+                Some(slice) => compact_views(arr, &slice),
+            };
+            if !arr.is_empty() {
+                chunks.push(arr);
+            }
+        }
+    }
+    if chunks.is_empty() {
+        return Ok(StringChunked::full_null(name, 0));
+    }
+    Ok(StringChunked::from_chunk_iter(name, chunks))
+}
+
+/// The rows of `arr` that `mask` keeps: its views moved in place (a copy when the views
+/// buffer is shared), its data buffers as they are.
+fn compact_views(arr: Utf8ViewArray, mask: &Slice<'_>) -> Utf8ViewArray {
+    let validity = arr
+        .validity()
+        .map(|valid| filter_boolean_kernel(valid, &mask.bits));
+    let buffers = arr.data_buffers().clone();
+    let total_buffer_len = arr.total_buffer_len();
+    let views = arr.views().clone();
+    drop(arr);
+    let mut views: Vec<View> = match views.into_mut() {
+        polars_arrow::Either::Right(vec) => vec,
+        polars_arrow::Either::Left(shared) => shared.as_slice().to_vec(),
+    };
+    let mut len = 0;
+    for i in 0..views.len().min(mask.keep.len()) {
+        views[len] = views[i];
+        len += usize::from(mask.keep[i]);
+    }
+    views.truncate(len);
+    // SAFETY: the views are a valid UTF-8 view array's, fewer of them, with the same data
+    // buffers; the validity is filtered by the same mask, so it has one bit per view.
+    unsafe {
+        Utf8ViewArray::new_unchecked_unknown_md(
+            ArrowDataType::Utf8View,
+            views.into(),
+            buffers,
+            validity,
+            Some(total_buffer_len),
+        )
+    }
+}
+
 /// A column of numbers as a vector (missing values as whatever their slots hold, as
 /// `into_no_null_iter` gives them): the column's own buffer, without a copy, when it is one
 /// chunk that nothing else shares (a column just merged by [`filter_concat`]); else a copy.
@@ -317,8 +417,27 @@ mod tests {
             .map(|m| m.map(|m| Mask::new(m.to_vec())))
             .collect();
         let masks: Vec<Option<&Mask>> = owned.iter().map(Option::as_ref).collect();
+        let chunked = filter_chunks(parts.clone(), &masks).unwrap();
         let got = filter_concat(parts, &masks).unwrap();
         assert_eq!(got.n_chunks(), 1);
+        // Pieces kept as chunks: the same values; text in one chunk per non-empty array.
+        assert_eq!(chunked.dtype(), expected.dtype());
+        assert!(
+            chunked
+                .as_materialized_series()
+                .equals_missing(expected.as_materialized_series()),
+            "{chunked:?} != {expected:?}"
+        );
+        if let Ok(text) = chunked.str() {
+            assert!(text.downcast_iter().all(|a| !a.is_empty()) || text.is_empty());
+            let whole = single_chunk(text);
+            assert_eq!(whole.chunks().len(), 1);
+            assert!(
+                whole
+                    .into_series()
+                    .equals_missing(expected.as_materialized_series())
+            );
+        }
         assert_eq!(got.dtype(), expected.dtype());
         assert_eq!(got.len(), expected.len());
         assert_eq!(got.null_count(), expected.null_count());
@@ -465,6 +584,70 @@ mod tests {
         assert!(into_values(Int64Chunked::from_vec("i".into(), vec![])).is_empty());
     }
 
+    /// The address of each chunk's views, and of each of its data buffers.
+    fn places(text: &StringChunked) -> (Vec<usize>, Vec<usize>) {
+        let views = text
+            .downcast_iter()
+            .map(|a| a.views().as_slice().as_ptr() as usize)
+            .collect();
+        let buffers = text
+            .downcast_iter()
+            .flat_map(|a| {
+                a.data_buffers()
+                    .iter()
+                    .map(|b| b.as_slice().as_ptr() as usize)
+            })
+            .collect();
+        (views, buffers)
+    }
+
+    #[test]
+    fn text_pieces_are_filtered_where_they_lie() {
+        let piece = |values: &[Option<&str>]| StringChunked::new("t".into(), values);
+        let (a, b) = (
+            piece(&[Some(LONG), Some("x"), None, Some("second long value, in a")]),
+            piece(&[Some("y"), Some("long value of piece b here")]),
+        );
+        let ((views_a, buffers_a), (views_b, buffers_b)) = (places(&a), places(&b));
+        let mask = Mask::new(vec![false, true, true, true]);
+        let got =
+            filter_chunks(vec![a.into_column(), b.into_column()], &[Some(&mask), None]).unwrap();
+        let got = got.str().unwrap();
+        assert_eq!(
+            got.iter().collect::<Vec<_>>(),
+            [
+                Some("x"),
+                None,
+                Some("second long value, in a"),
+                Some("y"),
+                Some("long value of piece b here")
+            ]
+        );
+        // Each piece its own chunk, in its own views and buffers: nothing copied.
+        let (views, buffers) = places(got);
+        assert_eq!(views, [views_a[0], views_b[0]]);
+        assert_eq!(buffers, [buffers_a, buffers_b].concat());
+        // In one chunk: the views copied, the values' bytes where they were.
+        let whole = single_chunk(got);
+        assert_eq!(whole.chunks().len(), 1);
+        assert_eq!(places(&whole).1, buffers);
+        assert_eq!(
+            whole.iter().collect::<Vec<_>>(),
+            got.iter().collect::<Vec<_>>()
+        );
+        // A piece whose views another column shares is copied, the other left as it was.
+        let shared = piece(&[Some(LONG), Some("z")]);
+        let other = shared.clone();
+        let keep_last = Mask::new(vec![false, true]);
+        let got = filter_chunks(vec![shared.into_column()], &[Some(&keep_last)]).unwrap();
+        assert_eq!(got.str().unwrap().get(0), Some("z"));
+        assert_eq!(other.iter().collect::<Vec<_>>(), [Some(LONG), Some("z")]);
+        // Every row dropped: one empty column.
+        let none = Mask::new(vec![false, false]);
+        let got = filter_chunks(vec![other.into_column()], &[Some(&none)]).unwrap();
+        assert_eq!((got.len(), got.dtype()), (0, &DataType::String));
+    }
+
     #[test]
     fn pieces_must_agree() {
         let a = Column::new("a".into(), &[1.0f64]);
@@ -472,5 +655,7 @@ mod tests {
         assert!(filter_concat(vec![a.clone(), b], &[None, None]).is_err());
         let short = Mask::new(vec![true, false]);
         assert!(filter_concat(vec![a], &[Some(&short)]).is_err());
+        let t = Column::new("t".into(), &["x"]);
+        assert!(filter_chunks(vec![t], &[Some(&short)]).is_err());
     }
 }

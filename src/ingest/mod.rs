@@ -4,6 +4,7 @@
 
 pub mod activities;
 mod concat;
+pub(crate) use concat::single_chunk;
 pub mod dialect;
 pub mod table;
 pub mod values;
@@ -195,12 +196,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         None,
     )?;
     // Each lead id's row, for the deals' and the activities' leads (looked up once, here).
-    let lead_ids = leads_raw
-        .df
-        .column("lead_id")?
-        .str()?
-        .rechunk()
-        .into_owned();
+    let lead_ids = single_chunk(leads_raw.df.column("lead_id")?.str()?);
     let lead_index = (settings.input.deals.is_some() || settings.input.activities.is_some())
         .then(|| activities::LeadIndex::new(&lead_ids));
     let mut raws: Vec<Result<RawTable>> = Vec::new();
@@ -358,7 +354,7 @@ pub fn read_for_scoring(
     // The activities are reduced to their leads' rows as they are read.
     let activities = match activities {
         Some(path) => {
-            let lead_ids = raw.df.column("lead_id")?.str()?.rechunk();
+            let lead_ids = single_chunk(raw.df.column("lead_id")?.str()?);
             let index = activities::LeadIndex::new(&lead_ids);
             Some(
                 activities::read_reduced(&index, |reduce| {
@@ -709,7 +705,7 @@ fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result
     if text.null_count() == text.len() {
         return Ok(None);
     }
-    let text = text.rechunk();
+    let text = single_chunk(text);
     let parse = |v: &str| values::parse_number(v, decimal);
     let number = |r: &std::result::Result<f64, &str>| r.is_ok() || *r == Err("not a finite number");
     if !text.iter().flatten().take(1000).all(|v| number(&parse(v))) {

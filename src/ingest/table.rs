@@ -560,7 +560,11 @@ fn merge_tables(
             }
         }
     }
-    let mut table = concat_tables(tables, pending)?;
+    let keys: Vec<&str> = unique
+        .iter()
+        .map(|&(s, _)| describe.spec.columns[s].name.as_str())
+        .collect();
+    let mut table = concat_tables(tables, pending, &keys)?;
     if !duplicates.is_empty() {
         table.rejects.extend(duplicates);
         table.rejects.sort_by_key(|r| r.row);
@@ -628,8 +632,13 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
 
 /// Tables read in pieces, as one (rows in order): piece `i` keeps the rows of `masks[i]`, or
 /// all of them when it has no mask. Column by column, in parallel: a column's pieces and its
-/// copy in one piece are held together, never the whole table twice.
-fn concat_tables(tables: Vec<RawTable>, masks: Vec<Option<Vec<bool>>>) -> Result<RawTable> {
+/// copy in one piece are held together, never the whole table twice. Columns `keys` are put
+/// in one chunk; other text keeps its pieces as chunks ([`super::concat::filter_chunks`]).
+fn concat_tables(
+    tables: Vec<RawTable>,
+    masks: Vec<Option<Vec<bool>>>,
+    keys: &[&str],
+) -> Result<RawTable> {
     use rayon::prelude::*;
     let mut rest = tables.into_iter();
     let mut table = rest
@@ -658,9 +667,19 @@ fn concat_tables(tables: Vec<RawTable>, masks: Vec<Option<Vec<bool>>>) -> Result
         .map(|m| m.map(super::concat::Mask::new))
         .collect();
     let masks: Vec<Option<&super::concat::Mask>> = masks.iter().map(Option::as_ref).collect();
+    // Keys (joined on, read whole) in one chunk; other text as the pieces' own chunks.
     let columns: Vec<Column> = by_column
         .into_par_iter()
-        .map(|parts| Ok(super::concat::filter_concat(parts, &masks)?))
+        .map(|parts| {
+            let key = parts
+                .first()
+                .is_some_and(|c| keys.iter().any(|k| c.name().as_str() == *k));
+            Ok(if key {
+                super::concat::filter_concat(parts, &masks)?
+            } else {
+                super::concat::filter_chunks(parts, &masks)?
+            })
+        })
         .collect::<Result<_>>()?;
     // A reduced piece keeps its columns but not its rows (`TableSpec::piece`).
     let height = columns.first().map_or(table.rows.len(), Column::len);
