@@ -89,7 +89,8 @@ pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> Pola
 
 /// [`filter_concat`], except that text keeps each piece as chunks of the column, its kept
 /// views moved within its own buffer ([`strings_in_place`]): merging text then maps no new
-/// memory. For columns read whole later (a key that is joined on), [`filter_concat`] is better.
+/// memory. For columns read again and again later, [`filter_concat`] is better (most readers
+/// take a step per value through a column's chunks).
 pub(super) fn filter_chunks(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
     let text = parts.first().map(|p| p.dtype()) == Some(&DataType::String);
     if !text || parts.iter().any(|p| p.dtype() != &DataType::String) {

@@ -705,12 +705,13 @@ fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result
     if text.null_count() == text.len() {
         return Ok(None);
     }
-    let text = single_chunk(text);
     let parse = |v: &str| values::parse_number(v, decimal);
     let number = |r: &std::result::Result<f64, &str>| r.is_ok() || *r == Err("not a finite number");
     if !text.iter().flatten().take(1000).all(|v| number(&parse(v))) {
         return Ok(None);
     }
+    // In one chunk only past the first look (most text columns fail it).
+    let text = single_chunk(text);
     const CHUNK: usize = 1 << 16;
     let n = text.len();
     let Some(values) = text.downcast_iter().next() else {

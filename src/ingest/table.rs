@@ -560,11 +560,16 @@ fn merge_tables(
             }
         }
     }
-    let keys: Vec<&str> = unique
+    // Identity columns are read once, to match customers, and then let go: their pieces are
+    // not put together.
+    let pieces: Vec<&str> = describe
+        .spec
+        .columns
         .iter()
-        .map(|&(s, _)| describe.spec.columns[s].name.as_str())
+        .filter(|c| c.identity)
+        .map(|c| c.name.as_str())
         .collect();
-    let mut table = concat_tables(tables, pending, &keys)?;
+    let mut table = concat_tables(tables, pending, &pieces)?;
     if !duplicates.is_empty() {
         table.rejects.extend(duplicates);
         table.rejects.sort_by_key(|r| r.row);
@@ -632,12 +637,14 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
 
 /// Tables read in pieces, as one (rows in order): piece `i` keeps the rows of `masks[i]`, or
 /// all of them when it has no mask. Column by column, in parallel: a column's pieces and its
-/// copy in one piece are held together, never the whole table twice. Columns `keys` are put
-/// in one chunk; other text keeps its pieces as chunks ([`super::concat::filter_chunks`]).
+/// copy in one piece are held together, never the whole table twice. Each column is put in
+/// one chunk, except the text columns named in `chunked`, which keep their pieces as chunks
+/// ([`super::concat::filter_chunks`]): reading a column in chunks costs a step per value in
+/// most of polars, so only columns read once, chunk by chunk, are left so.
 fn concat_tables(
     tables: Vec<RawTable>,
     masks: Vec<Option<Vec<bool>>>,
-    keys: &[&str],
+    chunked: &[&str],
 ) -> Result<RawTable> {
     use rayon::prelude::*;
     let mut rest = tables.into_iter();
@@ -667,17 +674,16 @@ fn concat_tables(
         .map(|m| m.map(super::concat::Mask::new))
         .collect();
     let masks: Vec<Option<&super::concat::Mask>> = masks.iter().map(Option::as_ref).collect();
-    // Keys (joined on, read whole) in one chunk; other text as the pieces' own chunks.
     let columns: Vec<Column> = by_column
         .into_par_iter()
         .map(|parts| {
-            let key = parts
+            let piecewise = parts
                 .first()
-                .is_some_and(|c| keys.iter().any(|k| c.name().as_str() == *k));
-            Ok(if key {
-                super::concat::filter_concat(parts, &masks)?
-            } else {
+                .is_some_and(|c| chunked.iter().any(|k| c.name().as_str() == *k));
+            Ok(if piecewise {
                 super::concat::filter_chunks(parts, &masks)?
+            } else {
+                super::concat::filter_concat(parts, &masks)?
             })
         })
         .collect::<Result<_>>()?;
