@@ -365,7 +365,19 @@ impl<'a> Problem<'a> {
                 found: x.len(),
             });
         }
-        if let Some(idx) = x.iter().position(|v| !v.is_finite()) {
+        // The first value that is not finite, looked for in parallel slices (in order).
+        const SLICE: usize = 1 << 16;
+        let first = |(c, part): (usize, &[f64])| {
+            part.iter()
+                .position(|v| !v.is_finite())
+                .map(|j| c * SLICE + j)
+        };
+        let bad = if x.len() > PARALLEL_MIN_ROWS {
+            x.par_chunks(SLICE).enumerate().find_map_first(first)
+        } else {
+            x.chunks(SLICE).enumerate().find_map(first)
+        };
+        if let Some(idx) = bad {
             // x is non-empty here, so k >= 1.
             return Err(LogitError::NonFiniteFeature {
                 row: idx / k,
@@ -459,13 +471,37 @@ impl<'a> Problem<'a> {
 
     /// Every row's linear predictor at `beta` (computed once per `beta`: the objective and the
     /// Newton sums at the same point share it).
+    #[cfg(test)]
     fn etas(&self, beta: &[f64]) -> Vec<f64> {
-        let parts = self.map_chunks(|rows| rows.map(|i| self.eta(i, beta)).collect::<Vec<f64>>());
-        let mut eta = Vec::with_capacity(self.n);
-        for part in parts {
-            eta.extend(part);
-        }
+        let mut eta = Vec::new();
+        self.etas_into(beta, &mut eta);
         eta
+    }
+
+    /// [`Problem::etas`] written into `out` (its memory reused from one point to the next:
+    /// at millions of rows a fresh vector per point is a fresh mapping to fault in). When
+    /// every slope is zero (the intercept-only start) the features are not read: `eta` is
+    /// `offset + b0`, as the dot product of finite features with zeros adds a zero.
+    fn etas_into(&self, beta: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.resize(self.n, 0.0);
+        let slopes = beta[1..].iter().any(|&b| b != 0.0);
+        let fill = |(c, part): (usize, &mut [f64])| {
+            let lo = c * CHUNK_ROWS;
+            for (j, e) in part.iter_mut().enumerate() {
+                let i = lo + j;
+                *e = if slopes {
+                    self.eta(i, beta)
+                } else {
+                    self.offset.map_or(0.0, |o| o[i]) + beta[0]
+                };
+            }
+        };
+        if self.n > PARALLEL_MIN_ROWS {
+            out.par_chunks_mut(CHUNK_ROWS).enumerate().for_each(fill);
+        } else {
+            out.chunks_mut(CHUNK_ROWS).enumerate().for_each(fill);
+        }
     }
 
     /// Score `X~' w (y - p)` and upper triangle of `X~' W X~` at the point whose linear
@@ -532,12 +568,13 @@ impl<'a> Problem<'a> {
         total
     }
 
-    /// Penalised objective and its likelihood part at `beta`.
-    fn objective(&self, beta: &[f64], l2: f64) -> (f64, f64, Vec<f64>) {
-        let eta = self.etas(beta);
-        let loss = self.loss(&eta);
+    /// Penalised objective and its likelihood part at `beta`, its linear predictors left in
+    /// `eta`.
+    fn objective(&self, beta: &[f64], l2: f64, eta: &mut Vec<f64>) -> (f64, f64) {
+        self.etas_into(beta, eta);
+        let loss = self.loss(eta);
         let penalty = 0.5 * l2 * dot(&beta[1..], &beta[1..]);
-        (loss + penalty, loss, eta)
+        (loss + penalty, loss)
     }
 
     /// Weighted mean of the targets.
@@ -563,18 +600,21 @@ impl<'a> Problem<'a> {
         if ybar > 0.0 && ybar < 1.0 {
             beta[0] = (ybar / (1.0 - ybar)).ln();
         }
-        let (mut f, mut loss, mut eta) = self.objective(&beta, l2);
+        // The linear predictors at `beta`, and at the point being tried.
+        let (mut eta, mut other) = (Vec::new(), Vec::new());
+        let (mut f, mut loss) = self.objective(&beta, l2, &mut eta);
         // A given start is taken when it is at least as good.
         if let Some(start) = start {
-            let (fs, ls, es) = self.objective(start, l2);
+            let (fs, ls) = self.objective(start, l2, &mut other);
             if fs.is_finite() && fs <= f {
                 beta = start.to_vec();
-                (f, loss, eta) = (fs, ls, es);
+                (f, loss) = (fs, ls);
+                std::mem::swap(&mut eta, &mut other);
             }
         }
         if !f.is_finite() {
             beta[0] = 0.0;
-            (f, loss, eta) = self.objective(&beta, l2);
+            (f, loss) = self.objective(&beta, l2, &mut eta);
         }
         if !f.is_finite() {
             return Err(LogitError::Numerical {
@@ -625,22 +665,22 @@ impl<'a> Problem<'a> {
             let mut accepted = None;
             for _ in 0..MAX_HALVINGS {
                 let trial: Vec<f64> = beta.iter().zip(&delta).map(|(b, s)| b + t * s).collect();
-                let (ft, lt, et) = self.objective(&trial, l2);
+                let (ft, lt) = self.objective(&trial, l2, &mut other);
                 if ft.is_finite() && ft <= f + LINE_SEARCH_SLACK * f.abs() {
-                    accepted = Some((trial, ft, lt, et));
+                    accepted = Some((trial, ft, lt));
                     break;
                 }
                 t *= 0.5;
             }
             // No step lowers the objective: the fit has stalled at rounding level.
-            let Some((trial, ft, lt, et)) = accepted else {
+            let Some((trial, ft, lt)) = accepted else {
                 break;
             };
             let rel_change = (f - ft).abs() / f.abs().max(f64::MIN_POSITIVE);
             beta = trial;
             f = ft;
             loss = lt;
-            eta = et;
+            std::mem::swap(&mut eta, &mut other);
             if max_delta < tol {
                 converged = true;
                 break;
@@ -1238,6 +1278,47 @@ mod tests {
             err,
             LogitError::NonFiniteFeature { row: 3, column: 1 }
         ));
+    }
+
+    #[test]
+    fn error_names_the_first_non_finite_cell_of_a_large_x() {
+        // Checked in parallel slices: the first bad cell in row order is the one named.
+        let (n, k) = (40_000, 3);
+        let mut x = Array2::from_shape_fn((n, k), |(i, j)| ((i + j) % 7) as f64);
+        let y: Vec<f64> = (0..n).map(|i| (i % 2) as f64).collect();
+        let w = vec![1.0; n];
+        // In different slices of the check, and two in one slice.
+        x[[39_000, 0]] = f64::NAN;
+        x[[10_001, 2]] = f64::INFINITY;
+        x[[10_002, 0]] = f64::NAN;
+        x[[30_000, 1]] = f64::NAN;
+        let err = fit(x.view(), &y, &w, None, &params(1.0)).unwrap_err();
+        assert!(matches!(
+            err,
+            LogitError::NonFiniteFeature {
+                row: 10_001,
+                column: 2
+            }
+        ));
+    }
+
+    #[test]
+    fn intercept_only_etas_skip_the_features_and_agree() {
+        // Zero slopes: `offset + b0` without reading x, the same values as the dot product.
+        let (n, k) = (60_000, 2);
+        let x: Vec<f64> = (0..n * k).map(|v| (v % 11) as f64 - 5.0).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i % 3 == 0) as u8 as f64).collect();
+        let w = vec![1.0; n];
+        let offset: Vec<f64> = (0..n).map(|i| (i % 5) as f64 * 0.25 - 0.5).collect();
+        for off in [None, Some(&offset[..])] {
+            let problem = Problem::new(&x, n, k, &y, &w, off).expect("valid");
+            let mut got = Vec::new();
+            for beta in [[-0.7, 0.0, 0.0], [0.3, 0.5, -0.25]] {
+                problem.etas_into(&beta, &mut got);
+                let expected: Vec<f64> = (0..n).map(|i| problem.eta(i, &beta)).collect();
+                assert_eq!(got, expected);
+            }
+        }
     }
 
     #[test]
