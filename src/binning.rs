@@ -223,39 +223,96 @@ impl Numbers {
     /// Whole counts (none missing) as [`Numbers::encode`] leaves them once they are values:
     /// coded from the counts as they are read, without a column of 8-byte values first.
     pub fn from_counts(counts: impl ExactSizeIterator<Item = u32> + Clone) -> Self {
-        let len = counts.len();
-        let limit = (len / 4).max(16);
-        let plain = || Numbers(Repr::Plain(counts.clone().map(f64::from).collect()));
-        let mut small = vec![MISSING_CODE; SMALL_WHOLE];
-        let mut other: PlHashMap<u64, u32> = PlHashMap::new();
-        let mut firsts: Vec<f64> = Vec::new();
-        let mut codes: Vec<u32> = Vec::with_capacity(len);
-        let long = len > 4 * ENCODE_PROBE;
-        for (i, c) in counts.clone().enumerate() {
-            // The same first look and limit as `encode`.
-            if long && i == ENCODE_PROBE && firsts.len() > ENCODE_PROBE / 4 {
-                return plain();
-            }
-            let v = f64::from(c);
-            let code = if (c as usize) < SMALL_WHOLE {
-                let slot = &mut small[c as usize];
-                if *slot == MISSING_CODE {
-                    *slot = firsts.len() as u32;
-                    firsts.push(v);
-                }
-                *slot
-            } else {
-                *other.entry(v.to_bits()).or_insert_with(|| {
-                    firsts.push(v);
-                    (firsts.len() - 1) as u32
-                })
-            };
-            if firsts.len() > limit {
-                return plain();
-            }
-            codes.push(code);
+        let mut coder = CountCoder::new(counts.len());
+        for c in counts.clone() {
+            coder.push(c);
         }
-        Numbers(ranked(firsts, codes))
+        coder.finish(counts)
+    }
+}
+
+/// [`Numbers::from_counts`] fed one count at a time, so that many columns can be coded in one
+/// pass over a table that holds them side by side (a pass per column would read the whole
+/// table once per column).
+pub struct CountCoder {
+    len: usize,
+    /// Counts pushed so far.
+    read: usize,
+    limit: usize,
+    long: bool,
+    small: Vec<u32>,
+    other: PlHashMap<u64, u32>,
+    firsts: Vec<f64>,
+    codes: Vec<u32>,
+    /// Too many levels: the column stays plain (its codes are dropped).
+    plain: bool,
+}
+
+impl CountCoder {
+    /// A coder of a column of `len` counts.
+    pub fn new(len: usize) -> Self {
+        CountCoder {
+            len,
+            read: 0,
+            limit: (len / 4).max(16),
+            long: len > 4 * ENCODE_PROBE,
+            small: vec![MISSING_CODE; SMALL_WHOLE],
+            other: PlHashMap::new(),
+            firsts: Vec::new(),
+            codes: Vec::with_capacity(len),
+            plain: false,
+        }
+    }
+
+    /// The next count of the column.
+    #[inline]
+    pub fn push(&mut self, c: u32) {
+        if self.plain {
+            return;
+        }
+        let i = self.read;
+        self.read += 1;
+        // The same first look and limit as `encode`.
+        if self.long && i == ENCODE_PROBE && self.firsts.len() > ENCODE_PROBE / 4 {
+            self.give_up();
+            return;
+        }
+        let v = f64::from(c);
+        let code = if (c as usize) < SMALL_WHOLE {
+            let slot = &mut self.small[c as usize];
+            if *slot == MISSING_CODE {
+                *slot = self.firsts.len() as u32;
+                self.firsts.push(v);
+            }
+            *slot
+        } else {
+            let firsts = &mut self.firsts;
+            *self.other.entry(v.to_bits()).or_insert_with(|| {
+                firsts.push(v);
+                (firsts.len() - 1) as u32
+            })
+        };
+        if self.firsts.len() > self.limit {
+            self.give_up();
+            return;
+        }
+        self.codes.push(code);
+    }
+
+    fn give_up(&mut self) {
+        self.plain = true;
+        self.codes = Vec::new();
+        self.other = PlHashMap::new();
+    }
+
+    /// The column coded, or plain when it has too many levels: then `again` gives its counts
+    /// a second time (every count pushed, in order).
+    pub fn finish(self, again: impl Iterator<Item = u32>) -> Numbers {
+        if self.plain {
+            return Numbers(Repr::Plain(again.map(f64::from).collect()));
+        }
+        debug_assert_eq!(self.read, self.len);
+        Numbers(ranked(self.firsts, self.codes))
     }
 }
 
@@ -1469,6 +1526,30 @@ mod properties {
             let direct = Numbers::from_counts(counts.iter().copied());
             assert_eq!(format!("{direct:?}"), format!("{values:?}"));
         }
+    }
+
+    /// Coders fed side by side, one value of each column in turn (as the engagement table is
+    /// read), give each column's [`Numbers::from_counts`]: a coded one, and one that gives up
+    /// at the limit of levels and comes out plain.
+    #[test]
+    fn coders_fed_side_by_side_code_each_column_alone() {
+        let n = 5000;
+        let few: Vec<u32> = (0..n).map(|i| (i * 31) % 17).collect();
+        let many: Vec<u32> = (0..n).map(|i| i * 3).collect();
+        let mut coders = [CountCoder::new(n as usize), CountCoder::new(n as usize)];
+        for (a, b) in few.iter().zip(&many) {
+            coders[0].push(*a);
+            coders[1].push(*b);
+        }
+        let [a, b] = coders;
+        let (a, b) = (
+            a.finish(few.iter().copied()),
+            b.finish(many.iter().copied()),
+        );
+        assert!(a.coded().is_some() && b.coded().is_none());
+        let alone = |c: &[u32]| format!("{:?}", Numbers::from_counts(c.iter().copied()));
+        assert_eq!(format!("{a:?}"), alone(&few));
+        assert_eq!(format!("{b:?}"), alone(&many));
     }
 
     proptest! {
