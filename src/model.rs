@@ -676,11 +676,7 @@ impl RowDesign {
         let (mut data, offset) = x.into_raw_vec_and_offset();
         data.drain(..offset.unwrap_or(0).min(data.len()));
         if k > 0 {
-            for r in 0..n {
-                let (old, new) = (r * k, r * (k - 1));
-                data.copy_within(old..old + c, new);
-                data.copy_within(old + c + 1..old + k, new + c);
-            }
+            drop_column_in_place(&mut data, n, k, c);
             data.truncate(n * (k - 1));
         }
         RowDesign {
@@ -690,6 +686,45 @@ impl RowDesign {
             w: self.w,
             offset: self.offset,
         }
+    }
+}
+
+/// Row-major `n x k` values in `data` without column `c`: row `r`'s other values moved to
+/// `r (k - 1)`, so that the first `n (k - 1)` values are the narrower matrix. No row's new
+/// place starts after its old one.
+///
+/// The rows go in blocks `a..b`, one block after the other. A block whose new places all end
+/// where its first row's old values start (`b (k - 1) <= a k`) has no row writing where
+/// another row of it, or a later row, is still to be read: its rows move in parallel. Blocks
+/// are as long as that allows, about `a / (k - 1)` rows; a row moved alone may overlap itself
+/// (`ptr::copy` moves it as `memmove` does).
+fn drop_column_in_place(data: &mut [f64], n: usize, k: usize, c: usize) {
+    use rayon::prelude::*;
+    if k <= 1 || c >= k || data.len() < n * k {
+        return;
+    }
+    let base = data.as_mut_ptr() as usize;
+    let move_row = |r: usize| {
+        let p = base as *mut f64;
+        // SAFETY: `data` holds `n k` values and `r < n`, so the source (`r k ..r k + k`) and
+        // the destination (`r (k - 1)..`, `k - 1` values) are within it. Rows moved at the same
+        // time are in one block: their sources and destinations do not meet (see above).
+        unsafe {
+            let (old, new) = (p.add(r * k), p.add(r * (k - 1)));
+            std::ptr::copy(old, new, c);
+            std::ptr::copy(old.add(c + 1), new.add(c), k - 1 - c);
+        }
+    };
+    const PARALLEL_ROWS: usize = 8192;
+    let mut a = 0;
+    while a < n {
+        let b = (a * k / (k - 1)).max(a + 1).min(n);
+        if b - a >= PARALLEL_ROWS {
+            (a..b).into_par_iter().with_min_len(1024).for_each(move_row);
+        } else {
+            (a..b).for_each(move_row);
+        }
+        a = b;
     }
 }
 
@@ -807,6 +842,31 @@ mod tests {
         // And it recovers the planted effects.
         for (c, t) in cold.coefficients.iter().zip(&truth[1..]) {
             assert!((c - t).abs() < 0.05, "{c} vs {t}");
+        }
+    }
+
+    #[test]
+    fn columns_dropped_in_parallel_blocks_equal_a_row_by_row_move() {
+        for (n, k) in [
+            (0, 3),
+            (1, 2),
+            (5, 2),
+            (300_000, 2),
+            (250_000, 3),
+            (120_000, 24),
+        ] {
+            for c in [0, k / 2, k - 1] {
+                let mut data: Vec<f64> = (0..n * k).map(|v| v as f64).collect();
+                let expected: Vec<f64> = (0..n)
+                    .flat_map(|r| {
+                        (0..k)
+                            .filter(move |&j| j != c)
+                            .map(move |j| (r * k + j) as f64)
+                    })
+                    .collect();
+                drop_column_in_place(&mut data, n, k, c);
+                assert!(data[..n * (k - 1)] == expected[..], "n {n} k {k} c {c}");
+            }
         }
     }
 
