@@ -866,30 +866,16 @@ mod tests {
 
     #[test]
     fn leads_in_chunks_match_as_in_one() {
-        use crate::matching::CustomerIdentity;
-        let index = CustomerIndex::new([
-            CustomerIdentity {
-                customer_id: "C1",
-                company: Some("Nordic Steel AB"),
-                domain: Some("nordicsteel.se"),
-                email: None,
-            },
-            CustomerIdentity {
-                customer_id: "C2",
-                company: Some("Acme"),
-                domain: None,
-                email: Some("buyer@acme.com"),
-            },
-        ]);
+        let index = crate::matching::sample_index();
         let company = [
             Some("Nordic Steel"),
             None,
             Some("Other"),
-            Some("acme inc"),
+            Some("Muller Logistik"),
             None,
         ];
         let domain = [None, Some("https://www.nordicsteel.se/x"), None, None, None];
-        let email = [None, None, Some("y@acme.com"), None, Some("z@free.org")];
+        let email = [None, None, Some("y@wojcik.pl"), None, Some("z@free.org")];
         // Pieces cut at `cuts`, one chunk each.
         let chunked = |name: &str, values: &[Option<&str>], cuts: &[usize]| -> Column {
             let mut column: Option<StringChunked> = None;
@@ -927,7 +913,7 @@ mod tests {
                 Some((0, "company")),
                 Some((0, "domain")),
                 Some((1, "email_domain")),
-                Some((1, "company")),
+                Some((2, "company")),
                 None
             ]
         );

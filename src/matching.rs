@@ -425,6 +425,31 @@ impl CustomerIndex {
     }
 }
 
+/// Three customers, each found by a different rule: for tests here and of linking.
+#[cfg(test)]
+pub(crate) fn sample_index() -> CustomerIndex {
+    CustomerIndex::new([
+        CustomerIdentity {
+            customer_id: "C1",
+            company: Some("Nordic Steel AB"),
+            domain: Some("nordicsteel.se"),
+            email: None,
+        },
+        CustomerIdentity {
+            customer_id: "C2",
+            company: Some("Wójcik i Synowie Sp. z o.o."),
+            domain: None,
+            email: Some("biuro@wojcik.pl"),
+        },
+        CustomerIdentity {
+            customer_id: "C3",
+            company: Some("Müller Logistik GmbH"),
+            domain: None,
+            email: Some("jurgen@gmail.com"),
+        },
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,26 +516,7 @@ mod tests {
     }
 
     fn index() -> CustomerIndex {
-        CustomerIndex::new([
-            CustomerIdentity {
-                customer_id: "C1",
-                company: Some("Nordic Steel AB"),
-                domain: Some("nordicsteel.se"),
-                email: None,
-            },
-            CustomerIdentity {
-                customer_id: "C2",
-                company: Some("Wójcik i Synowie Sp. z o.o."),
-                domain: None,
-                email: Some("biuro@wojcik.pl"),
-            },
-            CustomerIdentity {
-                customer_id: "C3",
-                company: Some("Müller Logistik GmbH"),
-                domain: None,
-                email: Some("jurgen@gmail.com"),
-            },
-        ])
+        sample_index()
     }
 
     #[test]
