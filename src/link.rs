@@ -489,6 +489,14 @@ fn rejects_from(
 type Matches = Vec<Option<(u32, MatchRule)>>;
 
 /// The leads' [`Matches`], and the index, which names the customers.
+/// One array of a text column.
+type TextArray = <StringType as PolarsDataType>::Array;
+
+/// Value `i` of a text array, if there is the array and a value.
+fn at(column: Option<&TextArray>, i: usize) -> Option<&str> {
+    column.and_then(|c| c.get(i))
+}
+
 fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
     let leads = inputs.leads.frame();
     let Some(customers) = &inputs.customers else {
@@ -501,12 +509,8 @@ fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
             Err(_) => None,
         })
     };
-    type Array = <StringType as PolarsDataType>::Array;
-    fn array(column: &Option<StringChunked>) -> Option<&Array> {
+    fn array(column: &Option<StringChunked>) -> Option<&TextArray> {
         column.as_ref().and_then(|c| c.downcast_iter().next())
-    }
-    fn at(column: Option<&Array>, i: usize) -> Option<&str> {
-        column.and_then(|c| c.get(i))
     }
     let c = customers.frame();
     let (ids, companies, domains, emails) = (
@@ -534,12 +538,8 @@ fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
 /// Each lead's customer in `index` (its position) and the rule that found it, from the leads'
 /// `company`, `domain` and `email` columns (those present).
 fn match_leads(index: &CustomerIndex, leads: &DataFrame) -> Result<Matches> {
-    type Array = <StringType as PolarsDataType>::Array;
-    fn nth(column: Option<&StringChunked>, k: usize) -> Option<&Array> {
+    fn nth(column: Option<&StringChunked>, k: usize) -> Option<&TextArray> {
         column.and_then(|c| c.downcast_iter().nth(k))
-    }
-    fn at(column: Option<&Array>, i: usize) -> Option<&str> {
-        column.and_then(|c| c.get(i))
     }
     // The leads' columns as they are: in chunks that line up (the pieces they were read in),
     // each read where it lies; else each put in one chunk.
@@ -560,7 +560,7 @@ fn match_leads(index: &CustomerIndex, leads: &DataFrame) -> Result<Matches> {
         .zip(&whole)
         .map(|(c, w)| w.as_ref().or(*c))
         .collect();
-    let chunks: Vec<[Option<&Array>; 3]> = match chunked.iter().flatten().next() {
+    let chunks: Vec<[Option<&TextArray>; 3]> = match chunked.iter().flatten().next() {
         None => vec![[None; 3]],
         Some(first) => (0..first.chunks().len())
             .map(|k| [nth(chunked[0], k), nth(chunked[1], k), nth(chunked[2], k)])
