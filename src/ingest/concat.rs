@@ -35,20 +35,21 @@ struct Slice<'b> {
     bits: Bitmap,
 }
 
+impl<'b> Slice<'b> {
+    /// Rows `start..start + len` of `mask`, when there is one.
+    fn of(mask: Option<&'b Mask>, start: usize, len: usize) -> Option<Self> {
+        mask.map(|m| Slice {
+            keep: &m.keep[start..start + len],
+            bits: m.bits.clone().sliced(start, len),
+        })
+    }
+}
+
 /// `parts` (one column's pieces, in order), piece `i` keeping the rows of `masks[i]` (all of
 /// them without a mask), as one column of one chunk. The same column as filtering each piece,
 /// appending them and rechunking.
 pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
-    let Some(first) = parts.first() else {
-        polars_bail!(ComputeError: "no piece to merge");
-    };
-    let (name, dtype) = (first.name().clone(), first.dtype().clone());
-    for (i, part) in parts.iter().enumerate() {
-        polars_ensure!(part.dtype() == &dtype, SchemaMismatch: "pieces of column {name} differ in type");
-        if let Some(Some(mask)) = masks.get(i) {
-            polars_ensure!(mask.len() == part.len(), ShapeMismatch: "a mask of column {name} differs in length from its piece");
-        }
-    }
+    let (name, dtype) = checked(&parts, masks)?;
     let mask_of = |i: usize| masks.get(i).copied().flatten();
     let column = match &dtype {
         DataType::String => strings(name, &typed(&parts, Column::str)?, mask_of).into_column(),
@@ -92,16 +93,10 @@ pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> Pola
 /// memory. For columns read again and again later, [`filter_concat`] is better (most readers
 /// take a step per value through a column's chunks).
 pub(super) fn filter_chunks(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
-    let text = parts.first().map(|p| p.dtype()) == Some(&DataType::String);
-    if !text || parts.iter().any(|p| p.dtype() != &DataType::String) {
+    let (name, dtype) = checked(&parts, masks)?;
+    if dtype != DataType::String {
         return filter_concat(parts, masks);
     }
-    for (part, mask) in parts.iter().zip(masks) {
-        if let Some(mask) = mask {
-            polars_ensure!(mask.len() == part.len(), ShapeMismatch: "a mask of column {} differs in length from its piece", part.name());
-        }
-    }
-    let name = parts[0].name().clone();
     Ok(strings_in_place(name, parts, |i| masks.get(i).copied().flatten())?.into_column())
 }
 
@@ -112,6 +107,21 @@ pub(crate) fn single_chunk(text: &StringChunked) -> StringChunked {
         return text.clone();
     }
     strings(text.name().clone(), &[text], |_| None)
+}
+
+/// The pieces' name and type, once checked: one type, and each mask as long as its piece.
+fn checked(parts: &[Column], masks: &[Option<&Mask>]) -> PolarsResult<(PlSmallStr, DataType)> {
+    let Some(first) = parts.first() else {
+        polars_bail!(ComputeError: "no piece to merge");
+    };
+    let (name, dtype) = (first.name().clone(), first.dtype().clone());
+    for (i, part) in parts.iter().enumerate() {
+        polars_ensure!(part.dtype() == &dtype, SchemaMismatch: "pieces of column {name} differ in type");
+        if let Some(Some(mask)) = masks.get(i) {
+            polars_ensure!(mask.len() == part.len(), ShapeMismatch: "a mask of column {name} differs in length from its piece");
+        }
+    }
+    Ok((name, dtype))
 }
 
 /// Each piece as the chunked array `as_typed` gives (an error for a piece of another type).
@@ -165,10 +175,7 @@ where
         let mut start = 0;
         part.downcast_iter().map(move |arr| {
             let n = arr.len();
-            let slice = mask.map(|m| Slice {
-                keep: &m.keep[start..start + n],
-                bits: m.bits.clone().sliced(start, n),
-            });
+            let slice = Slice::of(mask, start, n);
             start += n;
             (arr, slice)
         })
@@ -305,10 +312,7 @@ fn strings_in_place<'b>(
         let mut start = 0;
         for arr in arrays {
             let n = arr.len();
-            let slice = mask.map(|m| Slice {
-                keep: &m.keep[start..start + n],
-                bits: m.bits.clone().sliced(start, n),
-            });
+            let slice = Slice::of(mask, start, n);
             start += n;
             let arr = match slice {
                 None => arr,
