@@ -483,7 +483,7 @@ impl<'a> Problem<'a> {
     /// every slope is zero (the intercept-only start) the features are not read: `eta` is
     /// `offset + b0`, as the dot product of finite features with zeros adds a zero.
     fn etas_into(&self, beta: &[f64], out: &mut Vec<f64>) {
-        out.clear();
+        // Every slot is written below: no pass clearing it first (only new slots are zeroed).
         out.resize(self.n, 0.0);
         let slopes = beta[1..].iter().any(|&b| b != 0.0);
         let fill = |(c, part): (usize, &mut [f64])| {
