@@ -782,18 +782,34 @@ fn read_parquet_in_slices(
     merge_tables(all, pending, &describe, &unique)
 }
 
-/// True when text `v` is kept as it is: not a missing value, nothing to trim. The same as
-/// `!is_missing(v) && v.trim() == v`, with a quick answer for the usual value (printable
-/// ASCII at both ends).
-fn kept_as_is(v: &str, missing: &[String]) -> bool {
-    let bytes = v.as_bytes();
-    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
-        return false;
-    };
-    let trimmed =
-        (first.is_ascii_graphic() && last.is_ascii_graphic()) || v.trim().len() == v.len();
-    // Not empty and trimmed: missing only as one of the tokens.
-    trimmed && !missing.iter().any(|token| token.eq_ignore_ascii_case(v))
+/// A table's missing-value tokens ([`TableSpec::missing`]) with the lengths they come in: most
+/// values are told apart from every token by their length alone.
+struct MissingTokens<'a> {
+    tokens: &'a [String],
+    /// Bit `n` set when a token is `n` bytes long (bit 63: 63 bytes or more).
+    lengths: u64,
+}
+
+impl<'a> MissingTokens<'a> {
+    fn new(tokens: &'a [String]) -> Self {
+        let lengths = tokens.iter().fold(0, |bits, t| bits | 1 << t.len().min(63));
+        MissingTokens { tokens, lengths }
+    }
+
+    /// True when text `v` is kept as it is: not a missing value, nothing to trim. The same as
+    /// `!is_missing(v) && v.trim() == v`, with a quick answer for the usual value (printable
+    /// ASCII at both ends, and no token as long).
+    fn kept_as_is(&self, v: &str) -> bool {
+        let bytes = v.as_bytes();
+        let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+            return false;
+        };
+        let trimmed =
+            (first.is_ascii_graphic() && last.is_ascii_graphic()) || v.trim().len() == v.len();
+        // Not empty and trimmed: missing only as one of the tokens, of its length.
+        let token_as_long = (self.lengths >> v.len().min(63)) & 1 == 1;
+        trimmed && !(token_as_long && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(v)))
+    }
 }
 
 /// Rows of a Parquet table decoded at a time.
@@ -930,6 +946,8 @@ impl Describe<'_> {
 /// Receives rows, parses the spec columns, and either pushes the whole row or rejects it.
 struct RowSink<'a> {
     spec: &'a TableSpec<'a>,
+    /// `spec.missing`, by length.
+    missing: MissingTokens<'a>,
     shown: String,
     headers: Vec<String>,
     decimal: u8,
@@ -1047,6 +1065,7 @@ impl<'a> RowSink<'a> {
         };
         Ok(RowSink {
             spec,
+            missing: MissingTokens::new(spec.missing),
             shown: shown.to_string(),
             headers: headers.to_vec(),
             decimal,
@@ -1092,7 +1111,7 @@ impl<'a> RowSink<'a> {
         column: &ColumnSpec,
         text: &'f str,
     ) -> std::result::Result<Cell<'f>, String> {
-        let as_is = kept_as_is(text, self.spec.missing);
+        let as_is = self.missing.kept_as_is(text);
         if !as_is && values::is_missing(text, self.spec.missing) {
             return if column.non_empty {
                 Err(format!("{} is empty", column.name))
@@ -1346,7 +1365,7 @@ impl<'a> RowSink<'a> {
         let unchanged = text.downcast_iter().all(|values| {
             values
                 .iter()
-                .all(|v| v.is_none_or(|v| kept_as_is(v, self.spec.missing)))
+                .all(|v| v.is_none_or(|v| self.missing.kept_as_is(v)))
         });
         if unchanged {
             text.clone()
@@ -1365,7 +1384,7 @@ impl<'a> RowSink<'a> {
         if column.kind == Kind::Text {
             if column.non_empty {
                 let missing = |v: &str| {
-                    !kept_as_is(v, self.spec.missing) && values::is_missing(v, self.spec.missing)
+                    !self.missing.kept_as_is(v) && values::is_missing(v, self.spec.missing)
                 };
                 let mut i = 0;
                 for values in text.downcast_iter() {
@@ -1790,8 +1809,22 @@ mod tests {
         fn kept_as_is_is_not_missing_and_trimmed(v in "[ \t\u{a0}\u{3000}aNé-]{0,6}") {
             let missing = [String::from("n/a"), String::from("-")];
             prop_assert_eq!(
-                kept_as_is(&v, &missing),
+                MissingTokens::new(&missing).kept_as_is(&v),
                 !values::is_missing(&v, &missing) && v.trim() == v
+            );
+        }
+
+        /// The same with tokens of any length, a value often one of them in another case.
+        #[test]
+        fn kept_as_is_with_tokens_of_any_length(
+            tokens in proptest::collection::vec("[aN/é-]{0,70}", 0..4),
+            pick in 0usize..8,
+            other in "[ aNn/é-]{0,70}",
+        ) {
+            let v = tokens.get(pick).map_or(other, |t| t.to_ascii_uppercase());
+            prop_assert_eq!(
+                MissingTokens::new(&tokens).kept_as_is(&v),
+                !values::is_missing(&v, &tokens) && v.trim() == v
             );
         }
     }
