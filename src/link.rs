@@ -584,11 +584,14 @@ fn match_leads(index: &CustomerIndex, leads: &DataFrame) -> Result<Matches> {
     use rayon::prelude::*;
     let found: Matches = tasks
         .into_par_iter()
-        .map_init(crate::matching::Scratch::default, |scratch, (k, lo, hi)| {
+        .map_init(crate::matching::Batch::default, |batch, (k, lo, hi)| {
             let [companies, domains, emails] = chunks[k];
-            (lo..hi)
-                .map(|i| index.position(scratch, at(companies, i), at(domains, i), at(emails, i)))
-                .collect::<Vec<_>>()
+            let leads: Vec<crate::matching::LeadIdentity> = (lo..hi)
+                .map(|i| [at(companies, i), at(domains, i), at(emails, i)])
+                .collect();
+            let mut found = Vec::with_capacity(leads.len());
+            index.positions(batch, &leads, &mut found);
+            found
         })
         .flatten_iter()
         .collect();

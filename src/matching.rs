@@ -333,39 +333,143 @@ pub struct CustomerIdentity<'a> {
     pub email: Option<&'a str>,
 }
 
+/// Keys (normalised texts) to customer positions: an open-addressed table whose slots hold
+/// a key's hash and entry, so that a lookup reads one slot (which can be fetched ahead,
+/// [`KeyTable::prefetch`]) and the key's text only when the hashes agree.
+#[derive(Default)]
+struct KeyTable {
+    /// `(top 32 bits of the hash) << 32 | (entry + 1)`, 0 when empty; a power of two long, at
+    /// most half full; a key sits at `hash % len` or in the first free slot after it.
+    slots: Vec<u64>,
+    /// The keys' texts one after another; entry `e`'s key ends at `ends[e]`.
+    text: String,
+    ends: Vec<usize>,
+    /// Each entry's customer position.
+    at: Vec<u32>,
+}
+
+impl KeyTable {
+    /// The hash every table places keys by.
+    fn hash(key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        polars::prelude::PlFixedStateQuality::default().hash_one(key)
+    }
+
+    /// A table of `keys`, when one repeats the first keeping it.
+    fn new(keys: Vec<(String, u32)>) -> Self {
+        let len = (keys.len() * 2).next_power_of_two().max(8);
+        let mut table = KeyTable {
+            slots: vec![0; len],
+            ..KeyTable::default()
+        };
+        for (key, at) in keys {
+            let h = Self::hash(&key);
+            if table.get(&key, h).is_none() {
+                let mut slot = table.home(h);
+                while table.slots[slot] != 0 {
+                    slot = (slot + 1) & (len - 1);
+                }
+                table.text.push_str(&key);
+                table.ends.push(table.text.len());
+                table.at.push(at);
+                table.slots[slot] = (h >> 32) << 32 | table.at.len() as u64;
+            }
+        }
+        table
+    }
+
+    fn home(&self, h: u64) -> usize {
+        (h as usize) & (self.slots.len() - 1)
+    }
+
+    /// Asks the processor to fetch the slot of hash `h` (a hint; no effect on results).
+    fn prefetch(&self, h: u64) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(slot) = self.slots.get(self.home(h)) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // SAFETY: a prefetch only hints; the address is that of a slot of the table.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(slot).cast::<i8>()) }
+        }
+    }
+
+    /// The customer position of `key`, whose hash is `h`.
+    fn get(&self, key: &str, h: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mut slot = self.home(h);
+        loop {
+            let s = self.slots[slot];
+            if s == 0 {
+                return None;
+            }
+            if s >> 32 == h >> 32 {
+                let e = (s & u64::from(u32::MAX)) as usize - 1;
+                let start = if e == 0 { 0 } else { self.ends[e - 1] };
+                if &self.text[start..self.ends[e]] == key {
+                    return Some(self.at[e]);
+                }
+            }
+            slot = (slot + 1) & (self.slots.len() - 1);
+        }
+    }
+}
+
 /// A lookup of existing customers by normalised domain, email and company. Each key leads to
 /// the customer's position in the list the index was built from.
 #[derive(Default)]
 pub struct CustomerIndex {
     ids: Vec<String>,
-    domains: PlHashMap<String, u32>,
-    emails: PlHashMap<String, u32>,
-    companies: PlHashMap<String, u32>,
+    domains: KeyTable,
+    emails: KeyTable,
+    companies: KeyTable,
+}
+
+/// One lead's identities: company, domain and email, as read.
+pub type LeadIdentity<'a> = [Option<&'a str>; 3];
+
+/// Leads matched at a time by [`CustomerIndex::positions`]: enough lookups under way to hide
+/// the wait on memory, few enough that their keys stay in cache.
+const BATCH: usize = 16;
+
+/// The keys of a batch of leads, for [`CustomerIndex::positions`]: each lead's four keys
+/// (domain, email, email's company domain, company) as ranges of `text` with their hashes.
+#[derive(Default)]
+pub struct Batch {
+    scratch: Scratch,
+    text: String,
+    keys: Vec<[Option<(usize, usize, u64)>; 4]>,
 }
 
 impl CustomerIndex {
     /// Builds the index; when two customers share a key, the first one keeps it.
     pub fn new<'a>(customers: impl IntoIterator<Item = CustomerIdentity<'a>>) -> Self {
-        let mut index = CustomerIndex::default();
+        let mut ids = Vec::new();
+        let (mut domains, mut emails, mut companies) = (Vec::new(), Vec::new(), Vec::new());
         for c in customers {
-            let at = index.ids.len() as u32;
-            index.ids.push(c.customer_id.to_string());
+            let at = ids.len() as u32;
+            ids.push(c.customer_id.to_string());
             if let Some(d) = c.domain.and_then(normalize_domain) {
-                index.domains.entry(d).or_insert(at);
+                domains.push((d, at));
             }
             if let Some(e) = c.email {
                 if let Some(e) = normalize_email(e) {
-                    index.emails.entry(e).or_insert(at);
+                    emails.push((e, at));
                 }
                 if let Some(d) = email_company_domain(e) {
-                    index.domains.entry(d).or_insert(at);
+                    domains.push((d, at));
                 }
             }
             if let Some(n) = c.company.and_then(normalize_company) {
-                index.companies.entry(n).or_insert(at);
+                companies.push((n, at));
             }
         }
-        index
+        CustomerIndex {
+            ids,
+            domains: KeyTable::new(domains),
+            emails: KeyTable::new(emails),
+            companies: KeyTable::new(companies),
+        }
     }
 
     /// The id of the customer at `at`, a position [`CustomerIndex::position`] returned.
@@ -380,7 +484,7 @@ impl CustomerIndex {
         domain: Option<&str>,
         email: Option<&str>,
     ) -> Option<(&str, MatchRule)> {
-        self.position(&mut Scratch::default(), company, domain, email)
+        self.position(&mut Batch::default(), company, domain, email)
             .map(|(at, rule)| (self.id(at), rule))
     }
 
@@ -388,40 +492,84 @@ impl CustomerIndex {
     /// from, with buffers kept from one lead to the next.
     pub fn position(
         &self,
-        scratch: &mut Scratch,
+        batch: &mut Batch,
         company: Option<&str>,
         domain: Option<&str>,
         email: Option<&str>,
     ) -> Option<(u32, MatchRule)> {
-        // Keys are normalised borrowed where the text already is (no copy per lead), and the
-        // email once for both of its rules.
-        let domain = domain.and_then(domain_of);
-        let by_domain = domain
-            .as_ref()
-            .and_then(|d| self.domains.get(d.as_ref()))
-            .map(|&at| (at, MatchRule::Domain));
-        let email = || email.and_then(email_of);
-        let by_email = |e: &str| {
-            self.emails
-                .get(e)
-                .map(|&at| (at, MatchRule::Email))
-                .or_else(|| {
-                    company_domain_of(e)
-                        // The lead's own domain was just looked up (usually the same).
-                        .filter(|d| domain.as_deref() != Some(d.as_ref()))
-                        .and_then(|d| self.domains.get(d.as_ref()))
-                        .map(|&at| (at, MatchRule::EmailDomain))
-                })
+        let mut found = Vec::with_capacity(1);
+        self.positions(batch, &[[company, domain, email]], &mut found);
+        found.pop().flatten()
+    }
+
+    /// [`CustomerIndex::position`] of each lead, pushed to `found` in order. Leads are taken
+    /// [`BATCH`] at a time: their keys are made and their slots asked for first, then looked
+    /// up, so the lookups wait on memory together rather than one after another.
+    pub fn positions(
+        &self,
+        batch: &mut Batch,
+        leads: &[LeadIdentity],
+        found: &mut Vec<Option<(u32, MatchRule)>>,
+    ) {
+        for group in leads.chunks(BATCH) {
+            self.keys_of(batch, group);
+            let tables = [&self.domains, &self.emails, &self.domains, &self.companies];
+            for keys in &batch.keys {
+                for (key, table) in keys.iter().zip(tables) {
+                    if let Some((_, _, h)) = key {
+                        table.prefetch(*h);
+                    }
+                }
+            }
+            let rules = [
+                MatchRule::Domain,
+                MatchRule::Email,
+                MatchRule::EmailDomain,
+                MatchRule::Company,
+            ];
+            found.extend(batch.keys.iter().map(|keys| {
+                keys.iter()
+                    .zip(tables)
+                    .zip(rules)
+                    .find_map(|((key, table), rule)| {
+                        let &(start, end, h) = key.as_ref()?;
+                        table.get(&batch.text[start..end], h).map(|at| (at, rule))
+                    })
+            }));
+        }
+    }
+
+    /// Each lead's keys in `batch` (its earlier keys cleared), in the order of the rules: the
+    /// domain, the email, the email's company domain (none when it is the lead's domain, just
+    /// looked up) and the company. Keys are normalised borrowed where the text already is,
+    /// and the email once for both of its rules.
+    fn keys_of(&self, batch: &mut Batch, leads: &[LeadIdentity]) {
+        let Batch {
+            scratch,
+            text,
+            keys,
+        } = batch;
+        text.clear();
+        keys.clear();
+        let mut put = |key: &str| {
+            let start = text.len();
+            text.push_str(key);
+            (start, text.len(), KeyTable::hash(key))
         };
-        let by_company = || {
-            company
-                .and_then(|c| company_key(c, scratch))
-                .and_then(|n| self.companies.get(n))
-                .map(|&at| (at, MatchRule::Company))
-        };
-        by_domain
-            .or_else(|| email().and_then(|e| by_email(&e)))
-            .or_else(by_company)
+        for &[company, domain, email] in leads {
+            let domain = domain.and_then(domain_of);
+            let email = email.and_then(email_of);
+            let email_domain = email
+                .as_deref()
+                .and_then(company_domain_of)
+                .filter(|d| domain.as_deref() != Some(d.as_ref()));
+            keys.push([
+                domain.as_deref().map(&mut put),
+                email.as_deref().map(&mut put),
+                email_domain.as_deref().map(&mut put),
+                company.and_then(|c| company_key(c, scratch)).map(&mut put),
+            ]);
+        }
     }
 }
 
@@ -517,6 +665,90 @@ mod tests {
 
     fn index() -> CustomerIndex {
         sample_index()
+    }
+
+    proptest::proptest! {
+        /// The key table finds what a hash map of the first of each key finds, for keys that
+        /// repeat and share slots, and nothing for other texts.
+        #[test]
+        fn key_table_finds_the_first_of_each_key(
+            keys in proptest::collection::vec("[ab]{0,6}", 0..200),
+            others in proptest::collection::vec("[abc]{0,6}", 0..50),
+        ) {
+            let entries: Vec<(String, u32)> =
+                keys.iter().enumerate().map(|(i, k)| (k.clone(), i as u32)).collect();
+            let table = KeyTable::new(entries.clone());
+            let mut first: PlHashMap<&str, u32> = PlHashMap::default();
+            for (k, at) in &entries {
+                first.entry(k.as_str()).or_insert(*at);
+            }
+            for k in keys.iter().chain(&others) {
+                proptest::prop_assert_eq!(
+                    table.get(k, KeyTable::hash(k)),
+                    first.get(k.as_str()).copied()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn leads_in_batches_match_as_one_by_one() {
+        let index = index();
+        let names = [
+            None,
+            Some("Nordic Steel"),
+            Some("Wojcik i Synowie"),
+            Some("Muller Logistik AG"),
+            Some("Other Firm"),
+        ];
+        let domains = [
+            None,
+            Some("nordicsteel.se"),
+            Some("wojcik.pl"),
+            Some("x.se"),
+        ];
+        let emails = [
+            None,
+            Some("anna@nordicsteel.se"),
+            Some("Jurgen@gmail.com"),
+            Some("biuro@wojcik.pl"),
+            Some("a@x.se"),
+        ];
+        let mut leads = Vec::new();
+        for c in names {
+            for d in domains {
+                for e in emails {
+                    leads.push([c, d, e]);
+                }
+            }
+        }
+        // 100 leads: batches of 16 and a last one of 4.
+        assert_eq!(leads.len(), 100);
+        let mut found = Vec::new();
+        index.positions(&mut Batch::default(), &leads, &mut found);
+        // The rules one after another, each key made by its public normaliser.
+        let get = |table: &KeyTable, key: Option<String>| {
+            key.and_then(|k| table.get(&k, KeyTable::hash(&k)))
+        };
+        let one_by_one: Vec<_> = leads
+            .iter()
+            .map(|&[c, d, e]| {
+                let domain = d.and_then(normalize_domain);
+                let email_domain = e
+                    .and_then(email_company_domain)
+                    .filter(|ed| Some(ed) != domain.as_ref());
+                get(&index.domains, domain)
+                    .map(|at| (at, MatchRule::Domain))
+                    .or(get(&index.emails, e.and_then(normalize_email))
+                        .map(|at| (at, MatchRule::Email)))
+                    .or(get(&index.domains, email_domain).map(|at| (at, MatchRule::EmailDomain)))
+                    .or(get(&index.companies, c.and_then(normalize_company))
+                        .map(|at| (at, MatchRule::Company)))
+            })
+            .collect();
+        assert_eq!(found, one_by_one);
+        let rules: std::collections::BTreeSet<_> = found.iter().flatten().map(|f| f.1).collect();
+        assert_eq!(rules.len(), 4, "every rule is met: {rules:?}");
     }
 
     #[test]
