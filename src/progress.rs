@@ -35,17 +35,31 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
-/// For profiling: with `LEADTUNE_LAPS` set, prints to standard error the seconds since the
+/// What the program does at every step boundary (every [`lap`]), set once with
+/// [`on_step_boundary`].
+static STEP_BOUNDARY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets what runs at every step boundary, before the lap is measured: the binary hands freed
+/// memory back to the system there (the library knows no allocator). A second call is ignored.
+pub fn on_step_boundary(hook: fn()) {
+    let _ = STEP_BOUNDARY.set(hook);
+}
+
+/// A step boundary: runs the hook set with [`on_step_boundary`], if any. Then, for profiling,
+/// with `LEADTUNE_LAPS` set, prints to standard error the seconds since the
 /// first lap and since the previous one, the CPU seconds used since the previous one (user +
 /// system, from `/proc/self/stat`), the system seconds and minor page faults among them, with
 /// `label` and the resident memory (from
-/// `/proc/self/status` where there is one). Does nothing otherwise.
+/// `/proc/self/status` where there is one). Prints nothing otherwise.
 pub fn lap(label: &str) {
     use std::sync::{Mutex, OnceLock};
     use std::time::Instant;
     static ON: OnceLock<bool> = OnceLock::new();
     type Stat = (f64, f64, f64);
     static LAST: Mutex<Option<(Instant, Instant, Stat)>> = Mutex::new(None);
+    if let Some(hook) = STEP_BOUNDARY.get() {
+        hook();
+    }
     if !*ON.get_or_init(|| std::env::var_os("LEADTUNE_LAPS").is_some()) {
         return;
     }
@@ -83,4 +97,26 @@ pub fn lap(label: &str) {
         stat.1 - before.1,
         stat.2 - before.2
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static BOUNDARIES: AtomicUsize = AtomicUsize::new(0);
+
+    fn count() {
+        BOUNDARIES.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Every lap runs the hook set once; a second hook is ignored.
+    #[test]
+    fn every_lap_is_a_step_boundary() {
+        super::on_step_boundary(count);
+        super::on_step_boundary(|| panic!("a second hook replaced the first"));
+        let before = BOUNDARIES.load(Ordering::SeqCst);
+        super::lap("one");
+        super::lap("two");
+        assert!(BOUNDARIES.load(Ordering::SeqCst) >= before + 2);
+    }
 }
