@@ -8,6 +8,7 @@ use polars::prelude::{InitHashMaps, PlHashMap};
 use std::path::Path;
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, Utf8ViewArray, View};
 use sha2::{Digest, Sha256};
 
 use super::Reject;
@@ -807,8 +808,34 @@ impl<'a> MissingTokens<'a> {
         let trimmed =
             (first.is_ascii_graphic() && last.is_ascii_graphic()) || v.trim().len() == v.len();
         // Not empty and trimmed: missing only as one of the tokens, of its length.
-        let token_as_long = (self.lengths >> v.len().min(63)) & 1 == 1;
-        trimmed && !(token_as_long && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(v)))
+        trimmed
+            && !(self.has_length(v.len()) && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(v)))
+    }
+
+    /// True when a token is `len` bytes long (or, past 62, when one is 63 bytes or longer).
+    fn has_length(&self, len: usize) -> bool {
+        (self.lengths >> len.min(63)) & 1 == 1
+    }
+
+    /// True when every value of `values` is null or kept as it is
+    /// ([`MissingTokens::kept_as_is`]). Most values are told from their views alone (length,
+    /// first byte in the prefix, last byte), without making a string of each.
+    fn all_kept_as_is(&self, values: &Utf8ViewArray) -> bool {
+        let buffers = values.data_buffers();
+        let last_byte = |v: &View| match v.get_inlined_slice() {
+            Some(inline) => inline.last().copied(),
+            None => buffers
+                .get(v.buffer_idx as usize)?
+                .get(v.offset as usize + v.length as usize - 1)
+                .copied(),
+        };
+        values.views().iter().enumerate().all(|(i, v)| {
+            let quick = v.length > 0
+                && (v.prefix as u8).is_ascii_graphic()
+                && last_byte(v).is_some_and(|b| b.is_ascii_graphic())
+                && !self.has_length(v.length as usize);
+            quick || values.is_null(i) || self.kept_as_is(values.value(i))
+        })
     }
 }
 
@@ -1362,11 +1389,9 @@ impl<'a> RowSink<'a> {
         let missing = |v: &str| values::is_missing(v, self.spec.missing);
         // Read array by array (a chunked array's own iterator costs a step through its chunks
         // per value).
-        let unchanged = text.downcast_iter().all(|values| {
-            values
-                .iter()
-                .all(|v| v.is_none_or(|v| self.missing.kept_as_is(v)))
-        });
+        let unchanged = text
+            .downcast_iter()
+            .all(|values| self.missing.all_kept_as_is(values));
         if unchanged {
             text.clone()
         } else {
@@ -1386,14 +1411,17 @@ impl<'a> RowSink<'a> {
                 let missing = |v: &str| {
                     !self.missing.kept_as_is(v) && values::is_missing(v, self.spec.missing)
                 };
-                let mut i = 0;
+                let mut start = 0;
                 for values in text.downcast_iter() {
-                    for v in values.iter() {
-                        if v.is_none_or(missing) {
-                            fails.push((i, format!("{} is empty", column.name)));
+                    // Most pieces have no empty value: told from their views.
+                    if values.null_count() > 0 || !self.missing.all_kept_as_is(values) {
+                        for (i, v) in values.iter().enumerate() {
+                            if v.is_none_or(missing) {
+                                fails.push((start + i, format!("{} is empty", column.name)));
+                            }
                         }
-                        i += 1;
                     }
+                    start += values.len();
                 }
             }
             let clean = self.clean_text(text).with_name(column.name.as_str().into());
@@ -1812,6 +1840,29 @@ mod tests {
                 MissingTokens::new(&missing).kept_as_is(&v),
                 !values::is_missing(&v, &missing) && v.trim() == v
             );
+        }
+
+        /// The views' quick reading of a piece agrees with its values one by one, for values
+        /// inline in their views and in buffers, nulls, and a piece sliced.
+        #[test]
+        fn all_kept_as_is_reads_views_as_values(
+            values in proptest::collection::vec(
+                proptest::option::weighted(
+                    0.9,
+                    prop_oneof![8 => "[aN/-]{1,20}", 1 => "[ aNé-]{0,20}"]
+                ),
+                0..30,
+            ),
+            tokens in proptest::collection::vec("[aN/-]{0,14}", 0..3),
+            skip in 0usize..3,
+        ) {
+            let skip = skip.min(values.len());
+            let arr = Utf8ViewArray::from_slice(&values).sliced(skip, values.len() - skip);
+            let missing = MissingTokens::new(&tokens);
+            let expected = values[skip..]
+                .iter()
+                .all(|v| v.as_deref().is_none_or(|v| missing.kept_as_is(v)));
+            prop_assert_eq!(missing.all_kept_as_is(&arr), expected);
         }
 
         /// The same with tokens of any length, a value often one of them in another case.

@@ -11,7 +11,11 @@ pub type Millis = i64;
 /// the configured chrono `format` (`%d.%m.%Y`, `%d/%m/%Y %H:%M`, ...). Offsets are converted to
 /// UTC; a time without offset is taken as UTC.
 pub fn parse_timestamp(text: &str, format: Option<&str>) -> Option<Millis> {
-    let text = text.trim();
+    // Trimmed (the usual text, printable ASCII at both ends, needs no search).
+    let text = match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    };
     if let Some(format) = format {
         if let Ok(dt) = NaiveDateTime::parse_from_str(text, format) {
             return Some(dt.and_utc().timestamp_millis());
@@ -30,10 +34,41 @@ fn digits(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
 }
 
+/// The years of [`MONTH_STARTS`].
+const TABLE_YEARS: std::ops::Range<u32> = 1900..2200;
+
+/// Each month of [`TABLE_YEARS`], in order: milliseconds at its first midnight and its number
+/// of days ([`computed_midnight_millis`]). The usual date is looked up, not computed.
+static MONTH_STARTS: std::sync::LazyLock<Vec<(Millis, u32)>> = std::sync::LazyLock::new(|| {
+    TABLE_YEARS
+        .flat_map(|year| (1..=12).map(move |month| (year, month)))
+        .map(|(year, month)| {
+            let start = computed_midnight_millis(year, month, 1).unwrap_or_default();
+            let days = (28..=31)
+                .rev()
+                .find(|&d| computed_midnight_millis(year, month, d).is_some())
+                .unwrap_or(28);
+            (start, days)
+        })
+        .collect()
+});
+
 /// Milliseconds at midnight UTC of a calendar date (year 0 to 9999), `None` when the date does
-/// not exist. Days from 1970-01-01 by H. Hinnant's `days_from_civil` (a year that starts in
-/// March puts the leap day last: the days before month `m` are `(153 m' + 2) / 5`).
+/// not exist: from [`MONTH_STARTS`] for the years it holds, else computed.
 fn midnight_millis(year: u32, month: u32, day: u32) -> Option<Millis> {
+    if TABLE_YEARS.contains(&year) && (1..=12).contains(&month) {
+        let (start, days) = MONTH_STARTS[((year - TABLE_YEARS.start) * 12 + month - 1) as usize];
+        return (1..=days)
+            .contains(&day)
+            .then(|| start + Millis::from(day - 1) * 86_400_000);
+    }
+    computed_midnight_millis(year, month, day)
+}
+
+/// [`midnight_millis`] computed: days from 1970-01-01 by H. Hinnant's `days_from_civil` (a
+/// year that starts in March puts the leap day last: the days before month `m` are
+/// `(153 m' + 2) / 5`).
+fn computed_midnight_millis(year: u32, month: u32, day: u32) -> Option<Millis> {
     let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -354,6 +389,19 @@ mod tests {
             parse_timestamp("2024-03-05T14:22:07+02:00", None),
             Some(ms(2024, 3, 5, 12, 22, 7))
         );
+        // Spaces around are trimmed, of any kind, at either end.
+        for padded in [
+            " 2024-03-05",
+            "2024-03-05\t",
+            "\u{a0}2024-03-05 ",
+            "2024-03-05\u{3000}",
+        ] {
+            assert_eq!(
+                parse_timestamp(padded, None),
+                Some(ms(2024, 3, 5, 0, 0, 0)),
+                "{padded:?}"
+            );
+        }
     }
 
     #[test]
@@ -411,6 +459,22 @@ mod tests {
         assert_eq!(midnight_millis(2023, 4, 31), None);
         assert_eq!(midnight_millis(2023, 13, 1), None);
         assert_eq!(midnight_millis(2023, 1, 0), None);
+    }
+
+    /// Every day of the years looked up, and days that do not exist, as computed.
+    #[test]
+    fn midnight_looked_up_as_computed() {
+        for year in TABLE_YEARS.start - 1..=TABLE_YEARS.end {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    assert_eq!(
+                        midnight_millis(year, month, day),
+                        computed_midnight_millis(year, month, day),
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
     }
 
     proptest::proptest! {
