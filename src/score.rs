@@ -1,7 +1,8 @@
 //! Scoring: a [`ScoringConfig`] applied to leads' trait values. The one scoring code, used by
 //! `run` (training, validation and every lead) and by `score` alike.
 
-use polars::prelude::{PolarsResult, StringChunked, StringChunkedBuilder};
+use polars::prelude::{PlHashMap, PolarsResult, StringChunked, StringChunkedBuilder};
+use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
 use serde::Serialize;
 
 use crate::binning::{self, BinRule, Origin, TraitValues};
@@ -246,7 +247,11 @@ impl Scored {
             .into_par_iter()
             .map(|c| {
                 let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
-                let mut out = StringChunkedBuilder::new(name.into(), hi - lo);
+                // Lines repeat (they name a few bins each): each one's text is kept once, and
+                // its rows' views point at it.
+                let mut seen: PlHashMap<String, u32> = PlHashMap::default();
+                let mut distinct = MutableBinaryViewArray::<str>::new();
+                let mut which: Vec<u32> = Vec::with_capacity(hi - lo);
                 let mut parts: Vec<(usize, i64)> = Vec::new();
                 let mut line = String::new();
                 for i in lo..hi {
@@ -258,9 +263,23 @@ impl Scored {
                         }
                         line.push_str(&texts[t][self.bins[t][i] as usize]);
                     }
-                    out.append_value(&line);
+                    let at = match seen.get(line.as_str()) {
+                        Some(&at) => at,
+                        None => {
+                            let at = seen.len() as u32;
+                            distinct.push_value(line.as_str());
+                            seen.insert(line.clone(), at);
+                            at
+                        }
+                    };
+                    which.push(at);
                 }
-                out.finish()
+                let distinct: Utf8ViewArray = distinct.freeze();
+                let mut out = MutableBinaryViewArray::<str>::with_capacity(hi - lo);
+                for &at in &which {
+                    out.push_view(distinct.views()[at as usize], distinct.data_buffers());
+                }
+                StringChunked::with_chunk(name.into(), out.freeze())
             })
             .collect();
         // The chunks are kept as they are (no copy into one piece: at 10M leads, a
