@@ -300,7 +300,10 @@ impl<'a> Reducer<'a> {
                 // The last lead row found: in lead order, the next id is often the next row's.
                 let mut found: Option<u32> = None;
                 let mut file_row = file_rows[before[c]..].iter();
-                for (i, id) in ids.iter().enumerate() {
+                // Array by array (a chunked array's own iterator steps through its chunks per
+                // value).
+                let ids = ids.downcast_iter().flat_map(|a| a.iter());
+                for (i, id) in ids.enumerate() {
                     if !kept(lo + i) {
                         continue;
                     }
@@ -323,7 +326,8 @@ impl<'a> Reducer<'a> {
                 let mut names = Vec::new();
                 let mut local: PlHashMap<&str, u32> = PlHashMap::new();
                 let kinds = types
-                    .iter()
+                    .downcast_iter()
+                    .flat_map(|a| a.iter())
                     .enumerate()
                     .filter(|&(i, _)| kept(lo + i))
                     .map(|(_, ty)| match ty {
@@ -337,12 +341,16 @@ impl<'a> Reducer<'a> {
                 (rows, kinds, names, unknown)
             })
             .collect();
-        let occurred: Vec<i64> = times
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| kept(i))
-            .map(|(_, t)| t.unwrap_or(NO_TIME))
-            .collect();
+        let mut occurred: Vec<i64> = Vec::with_capacity(n);
+        let mut i = 0;
+        for times in times.downcast_iter() {
+            for t in times.iter() {
+                if kept(i) {
+                    occurred.push(t.copied().unwrap_or(NO_TIME));
+                }
+                i += 1;
+            }
+        }
         let (mut lead_rows, mut kinds) = (Vec::with_capacity(n), Vec::with_capacity(n));
         {
             let (mut seen, mut all_unknown) = (self.lock_kinds(), self.lock_unknown());
