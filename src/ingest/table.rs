@@ -736,13 +736,14 @@ fn read_parquet_in_slices(
                 StringChunked::from_iter_values("".into(), std::iter::empty::<&str>());
                 headers.len()
             ];
+        // Kept in the chunks they were decoded in (a row group each): they are read array by
+        // array, and put in one chunk once, as the slices are merged.
         for (&f, c) in used.iter().zip(df.columns()) {
             texts[f] = c
                 .as_materialized_series()
                 .cast(&DataType::String)?
                 .str()?
-                .rechunk()
-                .into_owned();
+                .clone();
         }
         Ok((texts, len, offset))
     };
