@@ -400,6 +400,52 @@ impl<'a> Coded<'a> {
         }
     }
 
+    /// [`Coded::of`] a text column, told apart by their views where it can: within one array,
+    /// two values with the same view (the same inline bytes, or the same place in the same
+    /// buffer, as a Parquet dictionary's values are decoded) are the same text, so a value
+    /// whose view was seen is coded without hashing its text. At most [`VIEWS_KEPT`] views are
+    /// kept per array (a column of mostly distinct values gains nothing from them).
+    pub fn of_text(text: &'a polars::prelude::StringChunked) -> Self {
+        use polars_arrow::array::Array;
+        let mut index: PlHashMap<&'a str, u32> = PlHashMap::new();
+        let mut by_view: PlHashMap<u128, u32> = PlHashMap::new();
+        let mut labels = Vec::new();
+        let mut counts = Vec::new();
+        let mut codes = Vec::with_capacity(text.len());
+        for values in text.downcast_iter() {
+            // A view's buffer index names a buffer of its own array.
+            by_view.clear();
+            for (i, view) in values.views().iter().enumerate() {
+                if values.is_null(i) {
+                    codes.push(None);
+                    continue;
+                }
+                let code = match by_view.get(&view.as_u128()) {
+                    Some(&code) => code,
+                    None => {
+                        let v = values.value(i);
+                        let code = *index.entry(v).or_insert_with(|| {
+                            labels.push(v);
+                            counts.push(0);
+                            (labels.len() - 1) as u32
+                        });
+                        if by_view.len() < VIEWS_KEPT {
+                            by_view.insert(view.as_u128(), code);
+                        }
+                        code
+                    }
+                };
+                counts[code as usize] += 1;
+                codes.push(Some(code));
+            }
+        }
+        Coded {
+            codes,
+            labels,
+            counts,
+        }
+    }
+
     /// The values as a categorical trait.
     pub fn into_values(self) -> TraitValues {
         TraitValues::Categorical {
@@ -408,6 +454,9 @@ impl<'a> Coded<'a> {
         }
     }
 }
+
+/// Views kept per array by [`Coded::of_text`].
+const VIEWS_KEPT: usize = 1 << 12;
 
 /// One trait to bin.
 #[derive(Debug, Clone)]
@@ -1246,6 +1295,53 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text coded by views equals text coded value by value: an array whose equal values
+    /// share views (as a dictionary decodes), one whose equal values do not, nulls, short
+    /// (inline) and long values, and more distinct values than views kept.
+    #[test]
+    fn text_coded_by_views_as_by_values() {
+        use polars::prelude::{NewChunkedArray, StringChunked};
+        use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
+        let words = [
+            "a",
+            "a longer value than twelve",
+            "b",
+            "another long value here",
+        ];
+        // First, a value of the view (length, prefix, buffer 0, offset 0) that a word has in
+        // the next array: views name texts only within their own array.
+        let plain: Vec<Option<String>> = std::iter::once(Some("a longer value than twelvX".into()))
+            .chain((0..500).map(|i| (i % 7 != 3).then(|| words[i * 7 % 4].to_string())))
+            .collect();
+        // Equal values sharing views: each word's view pushed again and again.
+        let dictionary = Utf8ViewArray::from_slice_values(words);
+        let mut shared = MutableBinaryViewArray::<str>::new();
+        for i in 0..500 {
+            if i % 5 == 0 {
+                shared.push_null();
+            } else {
+                let at = (i * 3) % 4;
+                shared.push_view(dictionary.views()[at], dictionary.data_buffers());
+            }
+        }
+        let many: Vec<String> = (0..2 * VIEWS_KEPT + 7)
+            .map(|i| format!("value number {}", i % (VIEWS_KEPT + 100)))
+            .collect();
+        let mut text =
+            StringChunked::from_iter_options("t".into(), plain.iter().map(|v| v.as_deref()));
+        text.append(&StringChunked::with_chunk("t".into(), shared.freeze()))
+            .unwrap();
+        text.append(&StringChunked::from_slice("t".into(), &many))
+            .unwrap();
+        assert_eq!(text.chunks().len(), 3);
+        let by_views = Coded::of_text(&text);
+        let by_values = Coded::of(text.iter());
+        assert_eq!(by_views.codes, by_values.codes);
+        assert_eq!(by_views.labels, by_values.labels);
+        assert_eq!(by_views.counts, by_values.counts);
+        assert_eq!(by_views.labels.len(), 5 + VIEWS_KEPT + 100);
+    }
 
     /// Pre-bins from the distinct values (counted or sorted) equal those from every value
     /// sorted, the quantile cut at ranks n*k/q computed directly.

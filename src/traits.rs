@@ -235,7 +235,7 @@ pub fn discover(
             return Ok(Found::Trait(input, TraitKind::Date, Some(after)));
         }
         // Coded once: the identity check reads each distinct value and its count.
-        let coded = crate::binning::Coded::of(text.iter());
+        let coded = crate::binning::Coded::of_text(text);
         let distinct = coded
             .labels
             .iter()
