@@ -378,12 +378,16 @@ impl KeyTable {
         table
     }
 
+    /// The slot of hash `h`, in a table with slots.
     fn home(&self, h: u64) -> usize {
         (h as usize) & (self.slots.len() - 1)
     }
 
     /// Asks the processor to fetch the slot of hash `h` (a hint; no effect on results).
     fn prefetch(&self, h: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if let Some(slot) = self.slots.get(self.home(h)) {
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -689,6 +693,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The index of no customers (no customers file) finds no one, every rule tried.
+    #[test]
+    fn no_customers_match_no_one() {
+        let none = CustomerIndex::default();
+        assert_eq!(
+            none.find(Some("Nordic Steel"), Some("nordicsteel.se"), Some("a@x.se")),
+            None
+        );
     }
 
     #[test]
