@@ -48,6 +48,8 @@ fn no_huge_pages() {
 mod memory {
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    use leadtune::progress::resident_bytes;
+
     /// mimalloc's `mi_option_purge_delay` (mimalloc 3's `mi_option_e`, which libmimalloc-sys
     /// does not name): milliseconds before freed memory is handed back.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
@@ -62,9 +64,12 @@ mod memory {
     /// Sets it up, where the resident memory can be read and the purge delay is mimalloc's
     /// default of 1 s (not set by `MIMALLOC_PURGE_DELAY`, and the option is the one meant).
     pub fn keep_freed_between_steps() {
+        if resident_bytes().is_none() {
+            return;
+        }
         // SAFETY: reads and sets one of mimalloc's options; any value is valid.
         unsafe {
-            if resident_bytes().is_none() || libmimalloc_sys::mi_option_get(PURGE_DELAY) != 1000 {
+            if libmimalloc_sys::mi_option_get(PURGE_DELAY) != 1000 {
                 return;
             }
             libmimalloc_sys::mi_option_set(PURGE_DELAY, 3_600_000);
@@ -87,13 +92,5 @@ mod memory {
         // SAFETY: mimalloc's collection of the calling thread's free pages and of every
         // arena's freed memory; safe at any time.
         unsafe { libmimalloc_sys::mi_collect(true) }
-    }
-
-    /// The process's resident memory, from `/proc/self/status` (None where there is none).
-    fn resident_bytes() -> Option<u64> {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib * 1024)
     }
 }

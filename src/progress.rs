@@ -35,6 +35,15 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
+/// The process's resident memory in bytes, from `/proc/self/status` (None where there is
+/// none).
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// What the program does at every step boundary (every [`lap`]), set once with
 /// [`on_step_boundary`].
 static STEP_BOUNDARY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
@@ -79,16 +88,9 @@ pub fn lap(label: &str) {
         .unwrap_or((0.0, 0.0, 0.0));
     let (first, previous, before) = last.unwrap_or((now, now, stat));
     *last = Some((first, now, stat));
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or(String::new(), |kib| {
-            format!(" rss {:.2} GiB", kib as f64 / 1_048_576.0)
-        });
+    let rss = resident_bytes().map_or(String::new(), |bytes| {
+        format!(" rss {:.2} GiB", bytes as f64 / 1_073_741_824.0)
+    });
     eprintln!(
         "[lap] {:7.2} s (+{:6.2}, cpu {:6.2}, sys {:5.2}, faults {:8}) {label}{rss}",
         (now - first).as_secs_f64(),
