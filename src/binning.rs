@@ -369,6 +369,7 @@ impl TraitValues {
 
 /// Text values coded in order of first appearance, each code's label borrowed, with how often
 /// each occurs.
+#[derive(Default)]
 pub struct Coded<'a> {
     pub codes: Vec<Option<u32>>,
     pub labels: Vec<&'a str>,
@@ -378,26 +379,26 @@ pub struct Coded<'a> {
 impl<'a> Coded<'a> {
     pub fn of(values: impl Iterator<Item = Option<&'a str>>) -> Self {
         let mut index: PlHashMap<&'a str, u32> = PlHashMap::new();
-        let mut labels = Vec::new();
-        let mut counts = Vec::new();
-        let codes = values
+        let mut coded = Coded::default();
+        coded.codes = values
             .map(|v| {
                 v.map(|v| {
-                    let code = *index.entry(v).or_insert_with(|| {
-                        labels.push(v);
-                        counts.push(0);
-                        (labels.len() - 1) as u32
-                    });
-                    counts[code as usize] += 1;
+                    let code = coded.code_of(&mut index, v);
+                    coded.counts[code as usize] += 1;
                     code
                 })
             })
             .collect();
-        Coded {
-            codes,
-            labels,
-            counts,
-        }
+        coded
+    }
+
+    /// The code of text `v` (its label's position, a new label for a text not seen before).
+    fn code_of(&mut self, index: &mut PlHashMap<&'a str, u32>, v: &'a str) -> u32 {
+        *index.entry(v).or_insert_with(|| {
+            self.labels.push(v);
+            self.counts.push(0);
+            (self.labels.len() - 1) as u32
+        })
     }
 
     /// [`Coded::of`] a text column, told apart by their views where it can: within one array,
@@ -409,41 +410,33 @@ impl<'a> Coded<'a> {
         use polars_arrow::array::Array;
         let mut index: PlHashMap<&'a str, u32> = PlHashMap::new();
         let mut by_view: PlHashMap<u128, u32> = PlHashMap::new();
-        let mut labels = Vec::new();
-        let mut counts = Vec::new();
-        let mut codes = Vec::with_capacity(text.len());
+        let mut coded = Coded {
+            codes: Vec::with_capacity(text.len()),
+            ..Coded::default()
+        };
         for values in text.downcast_iter() {
             // A view's buffer index names a buffer of its own array.
             by_view.clear();
             for (i, view) in values.views().iter().enumerate() {
                 if values.is_null(i) {
-                    codes.push(None);
+                    coded.codes.push(None);
                     continue;
                 }
                 let code = match by_view.get(&view.as_u128()) {
                     Some(&code) => code,
                     None => {
-                        let v = values.value(i);
-                        let code = *index.entry(v).or_insert_with(|| {
-                            labels.push(v);
-                            counts.push(0);
-                            (labels.len() - 1) as u32
-                        });
+                        let code = coded.code_of(&mut index, values.value(i));
                         if by_view.len() < VIEWS_KEPT {
                             by_view.insert(view.as_u128(), code);
                         }
                         code
                     }
                 };
-                counts[code as usize] += 1;
-                codes.push(Some(code));
+                coded.counts[code as usize] += 1;
+                coded.codes.push(Some(code));
             }
         }
-        Coded {
-            codes,
-            labels,
-            counts,
-        }
+        coded
     }
 
     /// The values as a categorical trait.
