@@ -164,6 +164,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
             .collect();
         let mut checked = deals.frame().clone();
         checked.with_column(lead_created_at.with_name("lead_created_at".into()))?;
+        checked.with_column(rows.with_name("lead_pos".into()).into_column())?;
         checked.with_column(lead_known.with_name("lead_known".into()).into_column())?;
         let checked = checked
             .lazy()
@@ -279,23 +280,32 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
             } else {
                 lit(NULL).cast(DataType::Float64)
             };
+            // Each lead's wins, by its row among the leads (found at ingest): put in place by
+            // row, as a left join on `lead_id` would (lead ids are unique), without hashing
+            // every lead's id.
             let wins = won
                 .clone()
                 .filter(within.clone())
-                .group_by([col("lead_id")])
+                .group_by([col("lead_pos")])
                 .agg([
-                    len().alias("wins"),
-                    col("days").min().alias("days_to_win"),
-                    amount.alias("won_amount"),
-                ]);
+                    col("days")
+                        .min()
+                        .cast(DataType::Float64)
+                        .alias("days_to_win"),
+                    amount.cast(DataType::Float64).alias("won_amount"),
+                ])
+                .collect()?;
             let late = won
                 .filter(within.not())
-                .group_by([col("lead_id")])
-                .agg([len().alias("late_wins")]);
-            lf = lf
-                .join(wins, [col("lead_id")], [col("lead_id")], join_left())
-                .join(late, [col("lead_id")], [col("lead_id")], join_left())
-                .with_column(col("wins").is_not_null().alias("won"));
+                .select([col("lead_pos")])
+                .collect()?;
+            let placed = WinsByLead::place(leads.height(), &wins, &late)?;
+            lf = lf.with_columns([
+                lit(placed.won.into_series()).alias("won"),
+                lit(placed.days_to_win.into_series()).alias("days_to_win"),
+                lit(placed.won_amount.into_series()).alias("won_amount"),
+                lit(placed.late.into_series()).alias("late_wins"),
+            ]);
             let immature = match (as_of_ms, horizon_applied) {
                 (Some(as_of), true) => col("won").not().and(
                     (as_millis("lead_created_at") + lit(params.horizon_days as i64 * 86_400_000))
@@ -313,7 +323,6 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
                 immature.alias("immature"),
                 complete.alias("window_complete"),
                 col("late_wins")
-                    .is_not_null()
                     .and(col("won").not())
                     .alias("won_after_horizon"),
             ]);
@@ -442,6 +451,53 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         rejects,
         summary,
     })
+}
+
+/// Each lead's won deals, in the leads' order: the columns a left join of the leads on the
+/// deals' groups by lead would give.
+struct WinsByLead {
+    /// A deal won within the horizon.
+    won: BooleanChunked,
+    /// The fewest days to a win within the horizon (null: no such win, or no dates).
+    days_to_win: Float64Chunked,
+    /// The amounts of the wins within the horizon (null: none, or all without an amount).
+    won_amount: Float64Chunked,
+    /// A deal won after the horizon.
+    late: BooleanChunked,
+}
+
+impl WinsByLead {
+    /// `wins`: one row per lead row `lead_pos` with `days_to_win` and `won_amount`; `late`:
+    /// the `lead_pos` of each win after the horizon. Lead rows are below `leads`.
+    fn place(leads: usize, wins: &DataFrame, late: &DataFrame) -> Result<Self> {
+        let mut won = vec![false; leads];
+        let mut days = vec![None; leads];
+        let mut amount = vec![None; leads];
+        let at = |pos: Option<IdxSize>| -> Result<usize> {
+            pos.map(|p| p as usize)
+                .filter(|&p| p < leads)
+                .ok_or_else(|| Error::Internal("a won deal has no lead row".into()))
+        };
+        let rows = wins.column("lead_pos")?.idx()?;
+        let d = wins.column("days_to_win")?.f64()?;
+        let a = wins.column("won_amount")?.f64()?;
+        for ((pos, d), a) in rows.iter().zip(d.iter()).zip(a.iter()) {
+            let p = at(pos)?;
+            won[p] = true;
+            days[p] = d;
+            amount[p] = a;
+        }
+        let mut late_won = vec![false; leads];
+        for pos in late.column("lead_pos")?.idx()?.iter() {
+            late_won[at(pos)?] = true;
+        }
+        Ok(WinsByLead {
+            won: BooleanChunked::from_slice("won".into(), &won),
+            days_to_win: Float64Chunked::from_iter_options("days_to_win".into(), days.into_iter()),
+            won_amount: Float64Chunked::from_iter_options("won_amount".into(), amount.into_iter()),
+            late: BooleanChunked::from_slice("late_wins".into(), &late_won),
+        })
+    }
 }
 
 fn file_of(inputs: &Inputs, table: &str) -> String {
@@ -745,6 +801,34 @@ mod tests {
         assert_eq!(
             amounts,
             vec![Some(100.0), None, None, None, Some(70.0), None]
+        );
+    }
+
+    #[test]
+    fn a_lead_with_several_wins_takes_the_first_and_the_sum() {
+        // A wins twice within the horizon (59 and 69 days) and once after it; E once (45
+        // days); B only after it.
+        let deals = format!("{DEALS}6,A,won,2024-03-10,30\n7,A,won,2025-03-01,5\n");
+        let linked = link_files(&[("leads", LEADS), ("deals", &deals)], Some("2025-06-30"));
+        assert_eq!(
+            column_f64s(&linked, "days_to_win"),
+            vec![Some(59.0), None, None, None, Some(45.0), None]
+        );
+        assert_eq!(
+            column_f64s(&linked, "won_amount"),
+            vec![Some(130.0), None, None, None, Some(70.0), None]
+        );
+        // A's late win does not make it won after the horizon: it won within it.
+        assert_eq!(
+            column_bools(&linked, "won_after_horizon"),
+            vec![
+                Some(false),
+                Some(true),
+                Some(false),
+                Some(false),
+                Some(false),
+                Some(false)
+            ]
         );
     }
 
