@@ -464,11 +464,13 @@ fn merge_tables(
     describe: &Describe,
     unique: &[(usize, usize)],
 ) -> Result<RawTable> {
+    use rayon::prelude::*;
     let mut duplicates: Vec<Reject> = Vec::new();
     pending.resize(tables.len(), None);
     if !unique.is_empty() {
+        // Each piece's keys (read in place, chunk by chunk), the pieces in parallel.
         let keys: Vec<Vec<StringChunked>> = tables
-            .iter()
+            .par_iter()
             .zip(&pending)
             .map(|(table, pending)| {
                 let pending = pending
@@ -482,7 +484,7 @@ fn merge_tables(
                         if let Some(keep) = &pending {
                             key = key.filter(keep)?;
                         }
-                        Ok(key.str()?.rechunk().into_owned())
+                        Ok(key.str()?.clone())
                     })
                     .collect::<Result<Vec<_>>>()
             })
@@ -491,9 +493,11 @@ fn merge_tables(
         // Each unique column's keys, all pieces in row order.
         let flat: Vec<Vec<&str>> = (0..unique.len())
             .map(|u| {
-                keys.iter()
-                    .flat_map(|k| k[u].iter().map(|v| v.unwrap_or("")))
-                    .collect()
+                let pieces: Vec<Vec<&str>> = keys
+                    .par_iter()
+                    .map(|k| k[u].iter().map(|v| v.unwrap_or("")).collect())
+                    .collect();
+                pieces.concat()
             })
             .collect();
         // The first row with each key: sharded by key hash when one column is unique (a row's
@@ -588,32 +592,49 @@ fn merge_tables(
 fn first_seen_sharded(keys: &[&str]) -> Vec<(usize, usize)> {
     use std::hash::BuildHasher;
     let state = PlFixedStateQuality::default();
-    first_seen_by_hash(keys, |k| state.hash_one(k))
+    first_seen_by_hash(keys, |k| state.hash_one(k), 1 << 20)
 }
 
-/// [`first_seen_sharded`] with the hash given (a test gives one with many collisions).
-fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(usize, usize)> {
+/// [`first_seen_sharded`] with the hash given (a test gives one with many collisions), the
+/// keys hashed `piece` at a time.
+fn first_seen_by_hash(
+    keys: &[&str],
+    hash: impl Fn(&str) -> u64 + Sync,
+    piece: usize,
+) -> Vec<(usize, usize)> {
     use rayon::prelude::*;
     const SHARDS: usize = 64;
+    let piece = piece.max(1);
     // A key's shard from the low bits of its hash, its tag from the high ones (a tag seen
-    // before in the shard sends the key to a comparison of texts).
-    let hashes: Vec<u64> = keys.par_iter().map(|k| hash(k)).collect();
-    let mut members: Vec<Vec<(u32, u32)>> = vec![Vec::new(); SHARDS];
-    for (i, &h) in hashes.iter().enumerate() {
-        members[(h % SHARDS as u64) as usize].push(((h >> 32) as u32, i as u32));
-    }
-    drop(hashes);
-    let mut repeats: Vec<(usize, usize)> = members
-        .par_iter()
-        .flat_map_iter(|shard| {
+    // before in the shard sends the key to a comparison of texts). Each piece of keys is
+    // hashed and dealt to the shards on its own, in parallel; a shard then reads its members
+    // piece after piece, so in order.
+    let dealt: Vec<Vec<Vec<(u32, u32)>>> = keys
+        .par_chunks(piece)
+        .enumerate()
+        .map(|(p, chunk)| {
+            let mut members: Vec<Vec<(u32, u32)>> = (0..SHARDS)
+                .map(|_| Vec::with_capacity(chunk.len() / SHARDS * 5 / 4 + 8))
+                .collect();
+            for (j, k) in chunk.iter().enumerate() {
+                let h = hash(k);
+                let i = (p * piece + j) as u32;
+                members[(h % SHARDS as u64) as usize].push(((h >> 32) as u32, i));
+            }
+            members
+        })
+        .collect();
+    let mut repeats: Vec<(usize, usize)> = (0..SHARDS)
+        .into_par_iter()
+        .flat_map_iter(|s| {
+            let shard = || dealt.iter().flat_map(move |m| m[s].iter().copied());
             // The first index with each tag; keys that share a tag with a different key
             // before them are kept by text in `others`.
-            let mut seen: PlHashMap<u32, u32> = PlHashMap::with_capacity(shard.len());
+            let mut seen = FirstByTag::with_capacity(dealt.iter().map(|m| m[s].len()).sum());
             let mut others: PlHashMap<&str, u32> = PlHashMap::new();
             let mut out = Vec::new();
-            for &(tag, i) in shard {
-                // One lookup: the tag is new when it now names this key.
-                let first = *seen.entry(tag).or_insert(i);
+            for (tag, i) in shard() {
+                let first = seen.first(tag, i);
                 if first == i {
                     continue;
                 }
@@ -634,6 +655,41 @@ fn first_seen_by_hash(keys: &[&str], hash: impl Fn(&str) -> u64 + Sync) -> Vec<(
         .collect();
     repeats.sort_unstable();
     repeats
+}
+
+/// The first index given with each tag: open-addressed slots of (tag, index + 1), the tag
+/// (already the high bits of a hash) its own slot number.
+struct FirstByTag {
+    slots: Vec<u64>,
+    mask: usize,
+}
+
+impl FirstByTag {
+    /// Room for `len` tags at most half full.
+    fn with_capacity(len: usize) -> Self {
+        let size = (len * 2).next_power_of_two().max(16);
+        FirstByTag {
+            slots: vec![0; size],
+            mask: size - 1,
+        }
+    }
+
+    /// The first index seen with `tag`: `index` itself when the tag is new (then kept).
+    /// Indexes are below `u32::MAX`.
+    fn first(&mut self, tag: u32, index: u32) -> u32 {
+        let mut at = tag as usize & self.mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                self.slots[at] = u64::from(tag) << 32 | (u64::from(index) + 1);
+                return index;
+            }
+            if (slot >> 32) as u32 == tag {
+                return (slot as u32).wrapping_sub(1);
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
 }
 
 /// Tables read in pieces, as one (rows in order): piece `i` keeps the rows of `masks[i]`, or
@@ -1814,6 +1870,7 @@ mod tests {
         fn first_seen_equals_a_scan_in_order(
             keys in proptest::collection::vec("[abc]{0,3}", 0..200),
             modulus in 1u64..5,
+            piece in 1usize..300,
         ) {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             let mut first: std::collections::HashMap<&str, usize> = Default::default();
@@ -1828,7 +1885,7 @@ mod tests {
             }
             // A hash with few values: keys that differ share hashes and shards.
             let weak = |k: &str| k.bytes().map(u64::from).sum::<u64>() % modulus;
-            prop_assert_eq!(first_seen_by_hash(&keys, weak), expected.clone());
+            prop_assert_eq!(first_seen_by_hash(&keys, weak, piece), expected.clone());
             prop_assert_eq!(first_seen_sharded(&keys), expected);
         }
 
