@@ -795,11 +795,16 @@ fn read_parquet_in_slices(
         // Kept in the chunks they were decoded in (a row group each): they are read array by
         // array, and put in one chunk once, as the slices are merged.
         for (&f, c) in used.iter().zip(df.columns()) {
-            texts[f] = c
-                .as_materialized_series()
-                .cast(&DataType::String)?
-                .str()?
-                .clone();
+            texts[f] = parquet_text(c).map_err(|e| {
+                Error::input(
+                    path,
+                    format!(
+                        "column {:?} ({}) cannot be read as text: {e}",
+                        headers[f],
+                        c.dtype()
+                    ),
+                )
+            })?;
         }
         Ok((texts, len, offset))
     };
@@ -838,6 +843,25 @@ fn read_parquet_in_slices(
         pending.push(mask);
     }
     merge_tables(all, pending, &describe, &unique)
+}
+
+/// A Parquet column as the text a CSV export of it would hold, for the same typing as CSV.
+/// A timestamp with a time zone stores the UTC instant: it is written without its zone, which
+/// reads as UTC (as `2024-03-05T12:22:07Z` or `14:22:07+02:00` does). Every other type is
+/// polars' cast to text; one without a text form (a list, a struct) is an error.
+fn parquet_text(column: &Column) -> PolarsResult<StringChunked> {
+    let series = column.as_materialized_series();
+    let text = match series.dtype() {
+        DataType::Datetime(unit, Some(_)) => series
+            .datetime()?
+            .physical()
+            .clone()
+            .into_datetime(*unit, None)
+            .into_series()
+            .cast(&DataType::String)?,
+        _ => series.cast(&DataType::String)?,
+    };
+    Ok(text.str()?.clone())
 }
 
 /// A table's missing-value tokens ([`TableSpec::missing`]) with the lengths they come in: most
@@ -1669,6 +1693,66 @@ mod tests {
             assert!(parts.df.equals_missing(&whole.df));
             assert_eq!(rejects(&parts), rejects(&whole), "slice {slice}");
         }
+    }
+
+    /// A Parquet timestamp with a time zone is the instant it stores: the same as the text of
+    /// that instant in UTC, or with the zone's offset. A column with no text form is an input
+    /// error that names it, never an internal one.
+    #[test]
+    fn parquet_zoned_timestamps_are_their_instants() {
+        // 2024-01-01T09:30:00Z and 2024-07-01T22:15:00.250Z.
+        let instants = [1_704_101_400_000_i64, 1_719_872_100_250];
+        let write = |mut df: DataFrame| {
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+            bytes
+        };
+        let spec = leads_spec();
+        let path = Path::new("leads.parquet");
+        let read = |bytes: &[u8]| read_parquet_in_slices(bytes, path, "leads.parquet", &spec, 1);
+        let as_text = |texts: [&str; 2]| {
+            let df = df!("lead_id" => ["A", "B"], "created_at" => texts).unwrap();
+            read(&write(df)).unwrap()
+        };
+        let utc = as_text(["2024-01-01T09:30:00Z", "2024-07-01T22:15:00.250Z"]);
+        let offsets = as_text(["2024-01-01T10:30:00+01:00", "2024-07-02T00:15:00.250+02:00"]);
+        assert!(utc.df.equals_missing(&offsets.df));
+        for unit in [TimeUnit::Milliseconds, TimeUnit::Microseconds] {
+            let per_ms = if unit == TimeUnit::Milliseconds {
+                1
+            } else {
+                1000
+            };
+            let stored =
+                Int64Chunked::from_slice("created_at".into(), &instants.map(|ms| ms * per_ms))
+                    .into_datetime(unit, Some(TimeZone::UTC));
+            let df = DataFrame::new(
+                2,
+                vec![
+                    Column::new("lead_id".into(), ["A", "B"]),
+                    stored.into_column(),
+                ],
+            )
+            .unwrap();
+            let zoned = read(&write(df)).unwrap();
+            assert!(zoned.rejects.is_empty(), "{:?}", rejects(&zoned));
+            assert!(zoned.df.equals_missing(&utc.df), "{unit:?}: {:?}", zoned.df);
+        }
+        // A list has no text form: the error names the file and the column.
+        let list = Series::new("created_at".into(), [Series::new("".into(), [1i64, 2])]);
+        let df = DataFrame::new(
+            1,
+            vec![Column::new("lead_id".into(), ["A"]), list.into_column()],
+        )
+        .unwrap();
+        let Err(error) = read(&write(df)) else {
+            panic!("a list column was read as text");
+        };
+        let error = error.to_string();
+        assert!(
+            error.contains("leads.parquet") && error.contains("\"created_at\""),
+            "{error}"
+        );
     }
 
     /// Activities reduced piece by piece (CSV chunks of every size, Parquet slices of every
