@@ -1080,6 +1080,53 @@ mod tests {
         assert!(s.files[0].dialect.unwrap().bom);
     }
 
+    /// Typed Parquet columns as a warehouse writes them (decimals, small and unsigned
+    /// integers, floats, dictionaries) are read as the text of their values: the same leads as
+    /// the file with that text.
+    #[test]
+    fn typed_parquet_columns_read_as_their_text() {
+        let write = |mut df: DataFrame| {
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+            bytes
+        };
+        let ids = ["A", "B", "C"];
+        let created = ["2024-01-01", "2024-01-02", "2024-01-03"];
+        let text = df!(
+            "lead_id" => ids,
+            "created_at" => created,
+            "revenue" => [Some("12.50"), None, Some("-3.25")],
+            "seats" => [Some("7"), Some("-300"), None],
+            "tier" => ["1", "2", "255"],
+            "score" => ["0.5", "2", "1e-07"],
+            "industry" => ["Retail", "Retail", "Software"],
+        )
+        .unwrap();
+        let typed = df!(
+            "lead_id" => ids,
+            "created_at" => created,
+            "revenue" => Series::new("revenue".into(), [Some(12.5), None, Some(-3.25)])
+                .cast(&DataType::Decimal(18, 2))
+                .unwrap(),
+            "seats" => Series::new("seats".into(), [Some(7i16), Some(-300), None]),
+            "tier" => Series::new("tier".into(), [1u8, 2, 255]),
+            "score" => [0.5f64, 2.0, 1e-7],
+            "industry" => Series::new("industry".into(), ["Retail", "Retail", "Software"])
+                .cast(&DataType::from_categories(Categories::global()))
+                .unwrap(),
+        )
+        .unwrap();
+        let read = |df| ingest_files(&[("leads", "leads.parquet", &write(df))], "").unwrap();
+        let (as_text, as_typed) = (read(text), read(typed));
+        assert!(as_typed.rejects.is_empty(), "{:?}", reasons(&as_typed));
+        assert!(
+            as_text.leads.frame().equals_missing(as_typed.leads.frame()),
+            "{:?}\n{:?}",
+            as_text.leads.frame(),
+            as_typed.leads.frame()
+        );
+    }
+
     #[test]
     fn parquet_input_is_read_like_csv() {
         let dir = tempfile::tempdir().unwrap();
