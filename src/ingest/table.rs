@@ -799,7 +799,8 @@ fn read_parquet_in_slices(
                 Error::input(
                     path,
                     format!(
-                        "column {:?} ({}) cannot be read as text: {e}",
+                        "column {:?} ({}) cannot be read as text: {e}; write it as text, or \
+                         leave it out of the file",
                         headers[f],
                         c.dtype()
                     ),
