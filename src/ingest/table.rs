@@ -627,13 +627,12 @@ fn first_seen_by_hash(
     let mut repeats: Vec<(usize, usize)> = (0..SHARDS)
         .into_par_iter()
         .flat_map_iter(|s| {
-            let shard = || dealt.iter().flat_map(move |m| m[s].iter().copied());
             // The first index with each tag; keys that share a tag with a different key
             // before them are kept by text in `others`.
             let mut seen = FirstByTag::with_capacity(dealt.iter().map(|m| m[s].len()).sum());
             let mut others: PlHashMap<&str, u32> = PlHashMap::new();
             let mut out = Vec::new();
-            for (tag, i) in shard() {
+            for (tag, i) in dealt.iter().flat_map(|m| m[s].iter().copied()) {
                 let first = seen.first(tag, i);
                 if first == i {
                     continue;
@@ -851,18 +850,17 @@ fn read_parquet_in_slices(
 /// reads as UTC (as `2024-03-05T12:22:07Z` or `14:22:07+02:00` does). Every other type is
 /// polars' cast to text; one without a text form (a list, a struct) is an error.
 fn parquet_text(column: &Column) -> PolarsResult<StringChunked> {
-    let series = column.as_materialized_series();
-    let text = match series.dtype() {
-        DataType::Datetime(unit, Some(_)) => series
+    let mut series = column.as_materialized_series().clone();
+    if let DataType::Datetime(unit, Some(_)) = series.dtype() {
+        let unit = *unit;
+        series = series
             .datetime()?
             .physical()
             .clone()
-            .into_datetime(*unit, None)
-            .into_series()
-            .cast(&DataType::String)?,
-        _ => series.cast(&DataType::String)?,
-    };
-    Ok(text.str()?.clone())
+            .into_datetime(unit, None)
+            .into_series();
+    }
+    Ok(series.cast(&DataType::String)?.str()?.clone())
 }
 
 /// A table's missing-value tokens ([`TableSpec::missing`]) with the lengths they come in: most
