@@ -266,7 +266,7 @@ pub fn fit(prior: &Prior, population: &Population, split: &Split) -> Option<Deca
     // Per grid point, the log-likelihood summed over blocks of leads (for the bootstrap).
     let n_all = train.len() + valid.len();
     let block_of: Vec<usize> = (0..n_all)
-        .map(|j| (crate::model::mix_hash(j as u64) % BLOCKS as u64) as usize)
+        .map(|j| (crate::split::mix_hash(j as u64) % BLOCKS as u64) as usize)
         .collect();
     // The grid points are independent fits: in parallel (each fit's sums are in fixed chunks,
     // so the result is the same on any number of threads).
@@ -441,8 +441,8 @@ mod tests {
             best: vec![false; n],
             rows: None,
         };
-        let split = crate::model::split(
-            crate::model::SplitKind::Random,
+        let split = crate::split::split(
+            crate::split::SplitKind::Random,
             0.3,
             1,
             &vec![None; n],

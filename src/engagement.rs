@@ -402,7 +402,7 @@ mod tests {
         )
         .unwrap();
         let settings = crate::config::load(&path, None, None).unwrap();
-        let inputs = crate::ingest::ingest(&settings, i64::MAX).unwrap();
+        let inputs = crate::ingest::ingest(&settings, i64::MAX, &crate::observe::Silent).unwrap();
         (inputs.leads, inputs.activities.unwrap())
     }
 

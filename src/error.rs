@@ -55,6 +55,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// polars failed on a frame of ours, where no input is to blame: a bug of ours unless
+    /// [`Error::in_input`] says which input it read.
+    #[error("internal error: polars: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+
     /// A bug of ours: an invariant that should hold did not.
     #[error("internal error: {0}")]
     Internal(String),
@@ -67,7 +72,27 @@ impl Error {
             Error::Input { .. } | Error::MissingColumn { .. } | Error::Config { .. } => 1,
             // An unreadable input or unwritable output directory is the user's to fix.
             Error::Io { .. } => 1,
-            Error::Internal(_) => 2,
+            Error::Internal(_) | Error::Polars(_) => 2,
+        }
+    }
+
+    /// The error as the user's, when it came from reading `file`: polars refusing an input's
+    /// data (a corrupt Parquet file, a type it cannot read) is bad input (exit 1) naming the
+    /// file, not a bug of ours. Other errors are kept as they are.
+    pub fn in_input(self, file: &std::path::Path) -> Self {
+        match self {
+            Error::Polars(e) => Error::Input {
+                location: Location {
+                    file: file.to_path_buf(),
+                    row: None,
+                    column: None,
+                },
+                message: format!(
+                    "the file could not be read ({e}); check that it is a complete CSV or \
+                     Parquet file, or export it again"
+                ),
+            },
+            other => other,
         }
     }
 
@@ -97,10 +122,26 @@ impl Error {
     }
 }
 
-impl From<polars::error::PolarsError> for Error {
-    fn from(e: polars::error::PolarsError) -> Self {
-        Error::Internal(format!("polars: {e}"))
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// polars failing on our own frames is a bug of ours (exit 2); on an input's data, once
+    /// [`Error::in_input`] names the input, it is the user's (exit 1). Our own invariants stay
+    /// ours wherever they break.
+    #[test]
+    fn polars_errors_are_ours_until_an_input_is_named() {
+        let polars = || Error::from(polars::error::PolarsError::ComputeError("boom".into()));
+        assert_eq!(polars().exit_code(), 2);
+        let file = std::path::Path::new("exports/leads.parquet");
+        let user = polars().in_input(file);
+        assert_eq!(user.exit_code(), 1);
+        let text = user.to_string();
+        assert!(text.starts_with("exports/leads.parquet: "), "{text}");
+        assert!(text.contains("boom"), "{text}");
+        let ours = Error::Internal("an invariant".into()).in_input(file);
+        assert_eq!(ours.exit_code(), 2);
     }
 }
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;

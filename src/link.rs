@@ -90,7 +90,11 @@ fn as_millis(name: &str) -> Expr {
 }
 
 /// Links leads to their deals (and activities) and flags existing customers.
-pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
+pub fn link(
+    inputs: &Inputs,
+    params: &LinkParams,
+    observer: &dyn crate::observe::Observer,
+) -> Result<Linked> {
     let leads = inputs.leads.frame();
     let has_created = inputs.leads.has("created_at");
     let mut notes = inputs.notes.clone();
@@ -181,7 +185,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         }
     }
 
-    crate::progress::lap("link: deals checked");
+    observer.step("link: deals checked");
     // Activities for no known lead are rejected (their lead rows were found as they were read).
     let mut activities_used: Option<(u64, Option<i64>)> = None;
     if let Some(activities) = &inputs.activities {
@@ -207,7 +211,7 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         }
         activities_used = Some((used, latest));
     }
-    crate::progress::lap("link: activities checked");
+    observer.step("link: activities checked");
     // The data's end date: given, or the latest timestamp seen in what is used.
     let as_of_given = params.as_of_ms.is_some();
     let as_of_ms = match params.as_of_ms {
@@ -378,9 +382,9 @@ pub fn link(inputs: &Inputs, params: &LinkParams) -> Result<Linked> {
         )));
     }
 
-    crate::progress::lap("link: outcomes");
+    observer.step("link: outcomes");
     let (matches, index) = match_customers(inputs)?;
-    crate::progress::lap("link: customers matched");
+    observer.step("link: customers matched");
     let mut by_rule = std::collections::BTreeMap::new();
     for (_, rule) in matches.iter().flatten() {
         *by_rule.entry(rule.as_str().to_string()).or_insert(0u64) += 1;
@@ -678,13 +682,14 @@ mod tests {
         std::fs::write(&path, toml).unwrap();
         let settings = crate::config::load(&path, None, as_of).unwrap();
         let now = parse_timestamp("2030-01-01", None).unwrap();
-        let inputs = crate::ingest::ingest(&settings, now).unwrap();
+        let inputs = crate::ingest::ingest(&settings, now, &crate::observe::Silent).unwrap();
         link(
             &inputs,
             &LinkParams {
                 horizon_days: 180,
                 as_of_ms: settings.outcome.as_of_ms,
             },
+            &crate::observe::Silent,
         )
         .unwrap()
     }
@@ -856,7 +861,7 @@ mod tests {
         )
         .unwrap();
         let settings = crate::config::load(&path, None, Some("2024-12-31")).unwrap();
-        let inputs = crate::ingest::ingest(&settings, i64::MAX).unwrap();
+        let inputs = crate::ingest::ingest(&settings, i64::MAX, &crate::observe::Silent).unwrap();
         let late: Vec<(u64, &str)> = inputs
             .rejects
             .iter()

@@ -1,4 +1,4 @@
-//! The fit: the validation split, bins re-fitted on the training window, the design matrix
+//! The fit: bins re-fitted on the training window, the design matrix
 //! (WoE or indicator encoding) collapsed into distinct bin patterns with counts as weights, and a
 //! weighted Newton/IRLS logistic regression with L2 ([`crate::logit`]) on those patterns.
 //!
@@ -28,90 +28,7 @@ use crate::binning::{
 use crate::config::Encoding;
 use crate::error::{Error, Result};
 use crate::logit::{self, LogitModel, LogitParams};
-
-/// How the validation leads are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SplitKind {
-    /// The newest `validation_share` of leads by `created_at`.
-    Time,
-    /// A seeded random share.
-    Random,
-    /// The last share of rows in the file (exports without dates, newest last).
-    FileOrder,
-}
-
-impl SplitKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SplitKind::Time => "time",
-            SplitKind::Random => "random",
-            SplitKind::FileOrder => "file_order",
-        }
-    }
-}
-
-/// Train and validation leads, as positions in the binned population.
-#[derive(Debug, Clone, Serialize)]
-pub struct Split {
-    pub kind: SplitKind,
-    #[serde(skip)]
-    pub train: Vec<usize>,
-    #[serde(skip)]
-    pub validation: Vec<usize>,
-    pub train_leads: usize,
-    pub validation_leads: usize,
-    /// For a time split: the first validation lead's `created_at` (ms).
-    pub cut_ms: Option<i64>,
-}
-
-/// Splits the binned population. `created_ms[i]` is population lead `i`'s creation time and
-/// `rows[i]` its row among the leads.
-pub fn split(
-    kind: SplitKind,
-    share: f64,
-    seed: u64,
-    created_ms: &[Option<i64>],
-    rows: &[usize],
-) -> Split {
-    let n = rows.len();
-    let n_valid = ((share * n as f64).round() as usize).min(n.saturating_sub(1));
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut cut_ms = None;
-    match kind {
-        SplitKind::Time => {
-            order.sort_by_key(|&i| (created_ms[i].unwrap_or(i64::MIN), rows[i]));
-            cut_ms = order.get(n - n_valid).and_then(|&i| created_ms[i]);
-        }
-        SplitKind::FileOrder => order.sort_by_key(|&i| rows[i]),
-        SplitKind::Random => order.sort_by_key(|&i| (mix(seed ^ rows[i] as u64), rows[i])),
-    }
-    let (train, validation) = order.split_at(n - n_valid);
-    let (mut train, mut validation) = (train.to_vec(), validation.to_vec());
-    train.sort_unstable();
-    validation.sort_unstable();
-    Split {
-        kind,
-        train_leads: train.len(),
-        validation_leads: validation.len(),
-        train,
-        validation,
-        cut_ms,
-    }
-}
-
-/// SplitMix64, for other deterministic assignments.
-pub fn mix_hash(z: u64) -> u64 {
-    mix(z)
-}
-
-/// SplitMix64: a well-mixed hash of a seed, for the random split (deterministic).
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use crate::split::{Split, SplitKind};
 
 /// What the fit needs.
 #[derive(Debug, Clone)]
@@ -192,6 +109,7 @@ pub fn fit(
     usable: &[String],
     train: &[usize],
     params: &FitParams,
+    observer: &dyn crate::observe::Observer,
 ) -> Result<FittedModel> {
     let mut notes = Vec::new();
     let train_population = Population {
@@ -203,7 +121,7 @@ pub fn fit(
     // as the fit).
     let candidates: Vec<&TraitInput> = inputs.iter().filter(|t| usable.contains(&t.name)).collect();
     let table = binning::bin_traits(&candidates, &train_population, &params.binning);
-    crate::progress::lap("fit: training window binned");
+    observer.step("fit: training window binned");
     if table.wins == 0 || table.wins == table.leads {
         return Err(Error::input(
             "leads",
@@ -277,7 +195,7 @@ pub fn fit(
             assign(&table.traits[i], &input.values, &rows)
         })
         .collect();
-    crate::progress::lap("fit: bins assigned");
+    observer.step("fit: bins assigned");
     // After a trait is dropped, the fit starts from the previous coefficients without it.
     let mut start: Option<Vec<f64>> = None;
     let mut reuse: Option<RowDesign> = None;

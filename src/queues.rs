@@ -3,14 +3,11 @@
 //! points, tiers and calibration of its own), and a queue with too few wins is scored by the
 //! pooled model, with a note. The exported config carries every queue's rule and model.
 
-use crate::binning::{self, BinningParams, Population};
-use crate::config::Settings;
+use crate::binning::{self, Population};
 use crate::error::Result;
 use crate::export::{self, QueueModel};
-use crate::ingest::Inputs;
-use crate::link::Linked;
 use crate::traits::Discovery;
-use crate::tune::{self, Tuned};
+use crate::tune::{self, FitInputs, Tuned};
 
 /// The queues' fits.
 pub struct Queues {
@@ -21,14 +18,20 @@ pub struct Queues {
     pub fits: Vec<Option<Tuned>>,
 }
 
+/// Fits each queue's model on its own leads (`fit` as for the pooled model, whose fit is
+/// `pooled`).
 pub fn fit(
-    inputs: &Inputs,
-    linked: &Linked,
-    d: &Discovery,
-    settings: &Settings,
-    binning_params: &BinningParams,
+    fit: FitInputs,
     pooled: &Tuned,
+    observer: &dyn crate::observe::Observer,
 ) -> Result<Queues> {
+    let FitInputs {
+        inputs,
+        discovery: d,
+        settings,
+        binning: binning_params,
+        ..
+    } = fit;
     let rules: Vec<_> = settings
         .queues
         .iter()
@@ -78,14 +81,11 @@ pub fn fit(
             binned: sub,
             ..d.clone()
         };
-        match tune::tune(
-            inputs,
-            linked,
-            &queue_discovery,
-            settings,
-            binning_params,
-            None,
-        ) {
+        let queue_fit = FitInputs {
+            discovery: &queue_discovery,
+            ..fit
+        };
+        match tune::tune(queue_fit, None, observer) {
             Ok(t) => {
                 models.push(QueueModel {
                     name: setting.name.clone(),

@@ -142,7 +142,12 @@ pub struct SynthSummary {
 /// Each file is written to a hidden temporary name in `out` and renamed into place once
 /// all of them are complete. Rows are streamed: memory does not grow with the number of
 /// leads beyond the customer list (leads / 20) and one Parquet row group per table.
-pub fn generate(params: &SynthParams, out: &std::path::Path) -> std::io::Result<SynthSummary> {
+/// `observer` is asked for the bar of the leads generated.
+pub fn generate(
+    params: &SynthParams,
+    out: &std::path::Path,
+    observer: &dyn crate::observe::Observer,
+) -> std::io::Result<SynthSummary> {
     for (name, rate) in [
         ("activity_rate", params.activity_rate),
         ("lost_deal_rate", params.lost_deal_rate),
@@ -157,7 +162,7 @@ pub fn generate(params: &SynthParams, out: &std::path::Path) -> std::io::Result<
     fs::create_dir_all(out)?;
     let mut generator = Generator::new(params, out)?;
     generator.write_customers()?;
-    generator.write_leads()?;
+    generator.write_leads(observer)?;
     generator.write_spend()?;
     generator.finish(params, out)
 }
@@ -1882,9 +1887,9 @@ impl Generator {
 
     /// Streams the truth population day by day (ids follow creation time) and interleaves
     /// the malformed extra rows.
-    fn write_leads(&mut self) -> io::Result<()> {
+    fn write_leads(&mut self, observer: &dyn crate::observe::Observer) -> io::Result<()> {
         let per_day = leads_per_day(self.n, &mut self.rng);
-        let progress = crate::progress::items(self.n, "generating leads");
+        let progress = observer.progress(crate::observe::Work::Items(self.n), "generating leads");
         let mut times = Vec::new();
         let mut id = 0u64;
         for (d, &count) in per_day.iter().enumerate() {
@@ -3020,7 +3025,12 @@ mod tests {
     }
 
     fn run(leads: usize, seed: u64, dir: &TempDir) -> SynthSummary {
-        generate(&SynthParams::new(leads, seed), &dir.0).expect("generate")
+        generate(
+            &SynthParams::new(leads, seed),
+            &dir.0,
+            &crate::observe::Silent,
+        )
+        .expect("generate")
     }
 
     fn parse_ts(s: &str) -> Option<i64> {
@@ -3497,7 +3507,7 @@ mod tests {
             activity_rate: 0.5,
             ..SynthParams::new(4_000, 13)
         };
-        let summary = generate(&half, &b.0).expect("generate");
+        let summary = generate(&half, &b.0, &crate::observe::Silent).expect("generate");
         // Activities drawn from intent (leakage activities follow wins, not the rate).
         let drawn = |t: &serde_json::Value| {
             let r = &t["realised"];
@@ -3526,7 +3536,7 @@ mod tests {
             lost_deal_rate: 0.0,
             ..SynthParams::new(4_000, 17)
         };
-        let summary = generate(&params, &dir.0).expect("generate");
+        let summary = generate(&params, &dir.0, &crate::observe::Silent).expect("generate");
         let (lcol, leads) = read_csv(&dir.0.join("leads.csv"));
         let ids: HashSet<&str> = leads
             .iter()
@@ -3565,7 +3575,7 @@ mod tests {
                 lost_deal_rate,
                 ..SynthParams::new(10, 1)
             };
-            let err = generate(&params, &dir.0).expect_err("bad rate");
+            let err = generate(&params, &dir.0, &crate::observe::Silent).expect_err("bad rate");
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         }
         assert!(!dir.0.exists(), "nothing written");
@@ -3607,8 +3617,8 @@ mod tests {
             format: OutputFormat::Parquet,
             ..SynthParams::new(3_000, 23)
         };
-        let parquet = generate(&params, &p.0).expect("generate parquet");
-        generate(&params, &p2.0).expect("generate parquet again");
+        let parquet = generate(&params, &p.0, &crate::observe::Silent).expect("generate parquet");
+        generate(&params, &p2.0, &crate::observe::Silent).expect("generate parquet again");
         assert_eq!(
             (
                 csv.leads,
@@ -3720,7 +3730,7 @@ mod tests {
                 format: OutputFormat::Parquet,
                 ..SynthParams::new(leads, 1)
             };
-            let s = generate(&params, &dir.0).expect("generate");
+            let s = generate(&params, &dir.0, &crate::observe::Silent).expect("generate");
             let tables = read_tables(&dir.0, "parquet");
             assert_eq!(tables[0].height() as u64, s.leads);
             assert_eq!(tables[0].width(), LEAD_HEADER.len());

@@ -35,7 +35,7 @@ pub struct DiscoveryParams {
     pub exclude: Vec<String>,
     /// How the fit will split training and validation leads: the decay of engagement is
     /// fitted on the same split. `None`: no decay fit.
-    pub split: Option<(crate::model::SplitKind, f64, u64)>,
+    pub split: Option<crate::split::SplitPlan>,
 }
 
 /// Who was binned, and who was left out and why.
@@ -97,6 +97,7 @@ pub fn discover(
     inputs: &mut Inputs,
     outcomes: &Outcomes,
     params: &DiscoveryParams,
+    observer: &dyn crate::observe::Observer,
 ) -> Result<Discovery> {
     let leads = inputs.leads.frame();
     let o = outcomes.frame();
@@ -267,7 +268,7 @@ pub fn discover(
         }
     }
 
-    crate::progress::lap("traits: lead columns examined");
+    observer.step("traits: lead columns examined");
     // Engagement traits from activities.
     let started = std::time::Instant::now();
     let mut decay = None;
@@ -281,7 +282,7 @@ pub fn discover(
                 &activities,
                 params.engagement.scoring_offset_days,
             )?;
-            crate::progress::lap("traits: engagement prior");
+            observer.step("traits: engagement prior");
             let no_activities = activities.is_empty();
             drop(activities);
             let counts = if no_activities {
@@ -297,8 +298,8 @@ pub fn discover(
                 });
                 kinds.push(TraitKind::Activity);
             }
-            crate::progress::lap("traits: engagement counts");
-            if let Some((kind, share, seed)) = params.split {
+            observer.step("traits: engagement counts");
+            if let Some(plan) = &params.split {
                 let decay_started = std::time::Instant::now();
                 // The decay's own copy, by lead; the matched activities go.
                 let prior = {
@@ -311,7 +312,7 @@ pub fn discover(
                     .collect();
                 let created_population: Vec<Option<i64>> =
                     rows.iter().map(|&r| created[r]).collect();
-                let split = crate::model::split(kind, share, seed, &created_population, &rows);
+                let split = plan.split(&created_population, &rows);
                 decay = crate::decay::fit(&prior, &population, &split);
                 match &decay {
                     Some(d) => {
@@ -326,7 +327,7 @@ pub fn discover(
                         .push("engagement decay not fitted: too few activities or outcomes".into()),
                 }
                 decay_ms = decay_started.elapsed().as_millis() as u64;
-                crate::progress::lap("traits: engagement decay");
+                observer.step("traits: engagement decay");
             }
         }
         (Some(_), false) => notes.push(
@@ -349,7 +350,7 @@ pub fn discover(
     }
     let table = binning::bin_traits(&traits, &population, &params.binning);
     let binning_ms = started.elapsed().as_millis() as u64;
-    crate::progress::lap("traits: binned");
+    observer.step("traits: binned");
     let overall = if table.leads == 0 {
         0.0
     } else {

@@ -17,9 +17,10 @@ use crate::ingest::values::format_timestamp;
 use crate::leakage::Flag;
 use crate::link::Linked;
 use crate::metrics;
-use crate::model::{self, FitParams, FittedModel, Split, SplitKind};
+use crate::model::{self, FitParams, FittedModel, Split};
 use crate::score::{self, Scored};
 use crate::scorecard::{self, Scaling, Scorecard};
+use crate::split::SplitPlan;
 use crate::tiers;
 use crate::traits::Discovery;
 
@@ -27,23 +28,6 @@ use crate::traits::Discovery;
 const FEW_OUTCOMES: u64 = 40;
 
 /// Everything the fit stage produced.
-/// The validation split the config asks for (and a note when it must fall back).
-pub fn split_kind(settings: &Settings, has_created: bool) -> (SplitKind, Option<String>) {
-    match settings.model.validation.as_str() {
-        "random" => (SplitKind::Random, None),
-        "file_order" => (SplitKind::FileOrder, None),
-        _ if has_created => (SplitKind::Time, None),
-        _ => (
-            SplitKind::Random,
-            Some(
-                "the leads have no created_at: the validation leads are a random share \
-                 (set [model] validation = \"file_order\" if the file is in time order)"
-                    .into(),
-            ),
-        ),
-    }
-}
-
 pub struct Tuned {
     pub config: ScoringConfig,
     pub evaluation: Evaluation,
@@ -57,15 +41,32 @@ pub struct Tuned {
     pub timings_ms: Vec<(&'static str, u64)>,
 }
 
+/// What the fit stage reads: the run's inputs, outcomes and trait discovery, its settings, the
+/// binning parameters and the validation split.
+#[derive(Clone, Copy)]
+pub struct FitInputs<'a> {
+    pub inputs: &'a Inputs,
+    pub linked: &'a Linked,
+    pub discovery: &'a Discovery,
+    pub settings: &'a Settings,
+    pub binning: &'a BinningParams,
+    pub split: &'a SplitPlan,
+}
+
 /// Runs the fit stage. `current` is the scoring config in use, for the back-test.
 pub fn tune(
-    inputs: &Inputs,
-    linked: &Linked,
-    discovery: &Discovery,
-    settings: &Settings,
-    binning: &BinningParams,
+    fit: FitInputs,
     current: Option<&ScoringConfig>,
+    observer: &dyn crate::observe::Observer,
 ) -> Result<Tuned> {
+    let FitInputs {
+        inputs,
+        linked,
+        discovery,
+        settings,
+        binning,
+        split,
+    } = fit;
     let mut notes = Vec::new();
     let leads = inputs.leads.frame();
     let population = &discovery.binned;
@@ -81,15 +82,8 @@ pub fn tune(
         Err(_) => vec![None; leads.height()],
     };
     let created_population: Vec<Option<i64>> = rows.iter().map(|&r| created[r]).collect();
-    let (kind, note) = split_kind(settings, inputs.leads.has("created_at"));
-    notes.extend(note);
-    let split = model::split(
-        kind,
-        settings.model.validation_share,
-        settings.model.seed,
-        &created_population,
-        &rows,
-    );
+    notes.extend(split.note.clone());
+    let split = split.split(&created_population, &rows);
     let train_won: Vec<bool> = split.train.iter().map(|&i| population.won[i]).collect();
     let valid_won: Vec<bool> = split
         .validation
@@ -144,9 +138,10 @@ pub fn tune(
         &usable,
         &split.train,
         &fit_params,
+        observer,
     )?;
     let fit_ms = clock.elapsed().as_millis() as u64;
-    crate::progress::lap("fit: model");
+    observer.step("fit: model");
     notes.extend(fitted.notes.iter().cloned());
     let card = scorecard::scorecard(&fitted, scaling);
 
@@ -220,7 +215,7 @@ pub fn tune(
     let clock = std::time::Instant::now();
     let mut scored = score::score(&config, &values, &all_rows);
     let scoring_ms = clock.elapsed().as_millis() as u64;
-    crate::progress::lap("fit: scored");
+    observer.step("fit: scored");
     let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
     let valid_rows: Vec<usize> = split.validation.iter().map(|&i| rows[i]).collect();
     let train_scores: Vec<i64> = train_rows.iter().map(|&r| scored.score[r]).collect();
@@ -265,10 +260,10 @@ pub fn tune(
         })
         .collect();
 
-    crate::progress::lap("fit: tiers and calibration");
+    observer.step("fit: tiers and calibration");
     // Every lead's probability and tier under the final config.
     scored.restamp(&config);
-    crate::progress::lap("fit: restamped");
+    observer.step("fit: restamped");
     let probability =
         |at: &[usize]| -> Vec<f64> { at.iter().map(|&r| scored.probability[r]).collect() };
     let as_f64 =
@@ -278,7 +273,7 @@ pub fn tune(
     let valid_metrics =
         evaluate::metrics_of(&as_f64(&valid_rows), &probability(&valid_rows), &valid_won);
 
-    crate::progress::lap("fit: metrics");
+    observer.step("fit: metrics");
     // Tier conversion: on validation leads when there are any, else training.
     let (tier_rows, tier_won) = if valid_rows.is_empty() {
         (&train_rows, &train_won)
@@ -303,7 +298,7 @@ pub fn tune(
         ece: valid_metrics.ece,
     };
 
-    crate::progress::lap("fit: tier results");
+    observer.step("fit: tier results");
     // What rounding and pins cost.
     let exact: Vec<f64> = exact_scores(&card, &scored, &valid_rows);
     let auc_of = |scores: &[f64]| {
@@ -325,6 +320,7 @@ pub fn tune(
                 pins: BTreeMap::new(),
                 ..fit_params.clone()
             },
+            observer,
         )?;
         let free_card = scorecard::scorecard(&free, scaling);
         let free_config = ScoringConfig {
@@ -351,7 +347,7 @@ pub fn tune(
         pins_cost,
     };
 
-    crate::progress::lap("fit: costs");
+    observer.step("fit: costs");
     let valid_obs = evaluate::grouped(as_f64(&valid_rows).into_iter(), valid_won.iter().copied());
     let valid_probability = evaluate::grouped(
         probability(&valid_rows).into_iter(),

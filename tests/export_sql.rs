@@ -109,6 +109,7 @@ fn typed_tables(config: &Path, leads: &Path, activities: &Path) -> (DataFrame, D
         model.scoring.date_format.as_deref(),
         &categorical,
         i64::MAX,
+        &leadtune::observe::Silent,
     )
     .unwrap();
     let activities = inputs.activities.unwrap().frame(&inputs.leads).unwrap();

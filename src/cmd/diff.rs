@@ -127,7 +127,7 @@ pub fn diff(old: &ScoringConfig, new: &ScoringConfig) -> ConfigDiff {
     }
 }
 
-pub fn run(args: &DiffArgs) -> Result<()> {
+pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
     let old = export::read(&args.old)?;
     let new = export::read(&args.new)?;
     let mut d = diff(&old, &new);
@@ -146,15 +146,16 @@ pub fn run(args: &DiffArgs) -> Result<()> {
             new.scoring.date_format.as_deref(),
             &categorical,
             chrono::Utc::now().timestamp_millis(),
+            observer,
         )?;
         let rows: Vec<usize> = (0..inputs.leads.len()).collect();
         let scored = |c: &ScoringConfig| -> Result<score::Scored> {
-            let engagement = super::score::Engagement::new(
+            let engagement = score::values::Engagement::new(
                 &inputs.leads,
                 inputs.activities.as_ref(),
                 &c.scoring,
             );
-            let values = super::score::trait_values(c, &engagement)?;
+            let values = score::values::trait_values(c, &engagement)?;
             let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
             Ok(score::score(c, &refs, &rows))
         };
@@ -285,5 +286,5 @@ fn write_changes(
             text(&|i| os.reasons(oc, i, 3), "old_reasons"),
         ],
     )?;
-    crate::cmd::score::write_frame(path, df)
+    crate::score::frame::write_frame(path, df)
 }

@@ -6,7 +6,7 @@ use crate::cli::GenerateArgs;
 use crate::error::{Error, Result};
 use crate::synth::{self, SynthParams};
 
-pub fn run(args: &GenerateArgs) -> Result<()> {
+pub fn run(args: &GenerateArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
     if args.leads == 0 {
         return Err(Error::config("--leads", "--leads must be at least 1"));
     }
@@ -30,6 +30,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             format: args.format,
         },
         &args.out,
+        observer,
     )
     .map_err(|e| Error::io(&args.out, e))?;
     let mut out = std::io::stdout().lock();

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::config::{Settings, TableSource};
 use crate::error::{Error, Result};
+use crate::observe::Observer;
 use table::{ColumnSpec, Kind, RawTable, TableSpec};
 use values::Millis;
 
@@ -154,7 +155,7 @@ pub struct Inputs {
 
 /// Reads every input the config names. Timestamps later than the as-of date (when given) or
 /// `now_ms` (the run's clock) are rejected: that data did not exist yet.
-pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
+pub fn ingest(settings: &Settings, now_ms: Millis, observer: &dyn Observer) -> Result<Inputs> {
     let (now_ms, now_label) = match settings.outcome.as_of_ms {
         Some(as_of) => (
             as_of,
@@ -182,6 +183,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
             now_label: &now_label,
             unless,
             piece,
+            observer,
         };
         table::read_table(&source.path, &source.written, &spec)
     };
@@ -230,7 +232,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis) -> Result<Inputs> {
         }
     }
     drop(lead_index);
-    crate::progress::lap("ingest: tables read");
+    observer.step("ingest: tables read");
     let mut files = Vec::new();
     let mut rejects = Vec::new();
     let mut notes = Vec::new();
@@ -308,6 +310,7 @@ pub fn read_for_scoring(
     date_format: Option<&str>,
     categorical: &[&str],
     now_ms: Millis,
+    observer: &dyn Observer,
 ) -> Result<ScoringInputs> {
     let mut files = Vec::new();
     let mut rejects = Vec::new();
@@ -331,6 +334,7 @@ pub fn read_for_scoring(
             now_label: "now (a date in the future)",
             unless: vec![],
             piece,
+            observer,
         };
         let raw = table::read_table(path, &shown, &spec)?;
         files.push(InputFile {
@@ -430,6 +434,7 @@ pub fn read_csv_bytes(table: &'static str, bytes: &[u8]) -> Result<ByteCounts> {
         now_label: "now",
         unless: vec![("created_at", "converted")],
         piece: None,
+        observer: &crate::observe::Silent,
     };
     let raw = table::read_csv_bytes(bytes, table, &spec)?;
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
@@ -774,7 +779,7 @@ mod tests {
         std::fs::write(&path, toml).unwrap();
         let settings = crate::config::load(&path, None, None)?;
         let now = values::parse_timestamp("2026-01-01", None).unwrap();
-        ingest(&settings, now)
+        ingest(&settings, now, &crate::observe::Silent)
     }
 
     fn leads_only(text: &str) -> Inputs {

@@ -115,6 +115,8 @@ pub struct TableSpec<'a> {
     /// A piece comes with the mask of its kept rows when its frame still holds its failed
     /// rows (a Parquet slice: [`RowSink::type_columns`]); its `rows` are the kept ones.
     pub piece: Option<&'a Piece<'a>>,
+    /// Told of each step of the read, and asked for the reading's progress bar.
+    pub observer: &'a dyn crate::observe::Observer,
 }
 
 /// See [`TableSpec::piece`].
@@ -165,8 +167,8 @@ pub fn read_table(path: &Path, shown: &str, spec: &TableSpec) -> Result<RawTable
             _ => read_csv(bytes, path, shown, spec),
         },
     );
-    let mut table = result?;
-    crate::progress::lap(&format!("ingest: {} read", spec.table));
+    let mut table = result.map_err(|e| e.in_input(path))?;
+    spec.observer.step(&format!("ingest: {} read", spec.table));
     table.sha256 = sha256;
     table.bytes = bytes.len() as u64;
     Ok(table)
@@ -304,7 +306,10 @@ fn read_csv_in_chunks(
     let cuts = record_starts(rest, dialect.delimiter, chunk);
     let mut first = RowSink::new(path, shown, spec, &headers, dialect.decimal)?;
     first.check_unique = false;
-    let progress = crate::progress::bytes(body.len() as u64, &format!("reading {shown}"));
+    let progress = spec.observer.progress(
+        crate::observe::Work::Bytes(body.len() as u64),
+        &format!("reading {shown}"),
+    );
     let chunks: Vec<(usize, usize, u64)> = {
         let mut lines = header_lines;
         let mut out = Vec::with_capacity(cuts.len());
@@ -833,7 +838,8 @@ fn read_parquet_in_slices(
         tables.push(typed?);
         next = decoded.transpose()?;
     }
-    crate::progress::lap(&format!("ingest: {} slices typed", spec.table));
+    spec.observer
+        .step(&format!("ingest: {} slices typed", spec.table));
     let describe = first.describe();
     let unique = first.unique_columns();
     let mut all = vec![spec.reduce(first.finish(None, "parquet")?)?];
@@ -1598,6 +1604,24 @@ mod tests {
             now_label: "now",
             unless: Vec::new(),
             piece: None,
+            observer: &crate::observe::Silent,
+        }
+    }
+
+    /// A file that is not Parquet though named so is the user's to fix: an input error naming
+    /// the file (exit 1), not an internal one.
+    #[test]
+    fn an_unreadable_parquet_file_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("leads.parquet");
+        std::fs::write(&path, b"PAR1 not really a parquet file PAR1").unwrap();
+        let Err(err) = read_table(&path, "leads.parquet", &leads_spec()) else {
+            panic!("a file that is not Parquet was read");
+        };
+        assert_eq!(err.exit_code(), 1, "{err}");
+        match &err {
+            Error::Input { location, .. } => assert_eq!(location.file, path),
+            other => panic!("not an input error: {other:?}"),
         }
     }
 
@@ -1875,6 +1899,7 @@ mod tests {
             now_label: "now",
             unless: Vec::new(),
             piece: None,
+            observer: &crate::observe::Silent,
         }
     }
 

@@ -302,17 +302,16 @@ fn score_distribution(t: &Tuned, d: &Discovery) -> Option<Chart> {
     })
 }
 
-/// Draws every chart into `dir/charts` and returns them for the page.
+/// Draws every chart into `charts_dir` and returns them for the page.
 pub fn write(
-    dir: &Path,
+    charts_dir: &Path,
     tables: &ReportTables,
     discovery: Option<&Discovery>,
     tuned: Option<&Tuned>,
 ) -> Result<Vec<PageChart>> {
-    let charts_dir = dir.join("charts");
     let mut page = Vec::new();
     for (stem, chart) in charts(tables, discovery, tuned) {
-        let (_, svg) = render(&chart, &charts_dir, stem)
+        let (_, svg) = render(&chart, charts_dir, stem)
             .map_err(|e| Error::Internal(format!("charts: {e}")))?;
         let svg = std::fs::read_to_string(&svg).map_err(|e| Error::io(&svg, e))?;
         page.push(PageChart {

@@ -428,6 +428,7 @@ fn page(p: &PageInputs) -> Page {
         .tables
         .sla
         .iter()
+        .flatten()
         .map(|r| {
             BTreeMap::from([
                 ("tier", r.tier.clone()),
@@ -588,10 +589,10 @@ pub fn render(p: &PageInputs) -> Result<String> {
         .map_err(|e| Error::Internal(format!("report template: {e:#}")))
 }
 
-/// Writes `report.html` into `dir`.
-pub fn write(dir: &Path, p: &PageInputs) -> Result<()> {
+/// Writes the page to `path`.
+pub fn write(path: &Path, p: &PageInputs) -> Result<()> {
     let html = render(p)?;
-    output::write_atomic(&dir.join("report.html"), |w| w.write_all(html.as_bytes()))
+    output::write_atomic(path, |w| w.write_all(html.as_bytes()))
 }
 
 #[cfg(test)]

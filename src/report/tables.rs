@@ -13,18 +13,21 @@ use crate::report::roi::{FunnelRow, RoiRow};
 use crate::report::sla::SlaRow;
 use crate::tune::Tuned;
 
-/// What the report tables hold, kept for the charts and `report.html` after they are written.
+/// The report tables of a run: written by [`ReportTables::write`], shown by the charts and
+/// `report.html`.
 #[derive(Debug, Default)]
 pub struct ReportTables {
     /// Per dimension (`source`, `campaign`, `quarter`, `tier`), its conversion rows.
     pub conversion: Vec<(&'static str, Vec<ConversionRow>)>,
+    /// The conversion tables' files: per file stem (`conversion_by_source`, `speed_to_lead`),
+    /// its rows as (dimension, row).
+    pub conversion_files: Vec<(&'static str, Vec<(String, ConversionRow)>)>,
     /// Speed-to-lead rows: `(all sources)` first, then per source.
     pub speed: Vec<(String, ConversionRow)>,
-    pub sla: Vec<SlaRow>,
+    /// SLA by tier (None: no tiers or no response times, and no `sla_by_tier.csv`).
+    pub sla: Option<Vec<SlaRow>>,
     pub funnel: Vec<FunnelRow>,
     pub roi: Vec<RoiRow>,
-    /// The files written, by name.
-    pub written: Vec<String>,
 }
 
 impl ReportTables {
@@ -58,15 +61,36 @@ impl<'a> LeadTiers<'a> {
     }
 }
 
-/// The conversion tables (by source, campaign, quarter and tier) and speed-to-lead. A lead's
-/// outcome counts only once its whole horizon is observed; before that it is immature.
-pub fn write_all(
-    dir: &std::path::Path,
+impl ReportTables {
+    /// Writes every table into `dir` (CSV, and Parquet where analysts load it into BI tools);
+    /// returns the files written, by name.
+    pub fn write(&self, dir: &std::path::Path) -> Result<Vec<String>> {
+        let mut written = Vec::new();
+        for (stem, rows) in &self.conversion_files {
+            crate::report::write_tables::write(dir, stem, rows)?;
+            written.extend([format!("{stem}.csv"), format!("{stem}.parquet")]);
+        }
+        write_funnel(dir, &self.funnel)?;
+        write_roi(dir, &self.roi)?;
+        written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
+        if let Some(sla) = &self.sla {
+            write_sla(dir, sla)?;
+            written.push("sla_by_tier.csv".into());
+        }
+        Ok(written)
+    }
+}
+
+/// The conversion tables (by source, campaign, quarter and tier), speed-to-lead, SLA by tier,
+/// the funnel and source ROI. A lead's outcome counts only once its whole horizon is observed;
+/// before that it is immature.
+pub fn build(
     inputs: &Inputs,
     linked: &Linked,
     tuned: Option<&LeadTiers>,
     segments: &[String],
     min: u64,
+    observer: &dyn crate::observe::Observer,
 ) -> Result<ReportTables> {
     use crate::report::conversion::{self, ReportLeads};
     let o = linked.outcomes.frame();
@@ -82,7 +106,7 @@ pub fn write_all(
             .collect(),
         leads: inputs.leads.frame(),
     };
-    let mut stems: Vec<&str> = Vec::new();
+    let mut files: Vec<(&'static str, Vec<(String, ConversionRow)>)> = Vec::new();
     let mut kept = ReportTables::default();
     let mut keep = |dimension: &'static str, rows: &[(String, ConversionRow)]| {
         kept.conversion
@@ -101,12 +125,11 @@ pub fn write_all(
     ] {
         if inputs.leads.has(dimension) {
             let rows = table(dimension, &leads.text(dimension));
-            crate::report::write_tables::write(dir, stem, &rows)?;
             keep(dimension, &rows);
-            stems.push(stem);
+            files.push((stem, rows));
         }
     }
-    crate::progress::lap("report: by source and campaign");
+    observer.step("report: by source and campaign");
     // Segments: one table, one dimension per trait (the traits counted in parallel).
     let rows: Vec<(String, ConversionRow)> = {
         use rayon::prelude::*;
@@ -128,12 +151,11 @@ pub fn write_all(
             .collect()
     };
     if !rows.is_empty() {
-        crate::report::write_tables::write(dir, "conversion_by_segment", &rows)?;
         // For the page, each group says which trait it is a value of.
         keep("segment", &named_groups(&rows));
-        stems.push("conversion_by_segment");
+        files.push(("conversion_by_segment", rows));
     }
-    crate::progress::lap("report: by segment");
+    observer.step("report: by segment");
     if inputs.leads.has("created_at") {
         let (labels, of) = conversion::quarters(&leads.millis("created_at"));
         let quarters: Vec<Option<&str>> = of
@@ -141,11 +163,10 @@ pub fn write_all(
             .map(|q| q.map(|q| labels[q as usize].as_str()))
             .collect();
         let rows = table("quarter", &quarters);
-        crate::report::write_tables::write(dir, "conversion_by_quarter", &rows)?;
         keep("quarter", &rows);
-        stems.push("conversion_by_quarter");
+        files.push(("conversion_by_quarter", rows));
     }
-    crate::progress::lap("report: by quarter");
+    observer.step("report: by quarter");
     if let Some(t) = tuned {
         let tiers: Vec<Option<&str>> = t
             .of_lead
@@ -155,15 +176,13 @@ pub fn write_all(
         let rank = |g: &str| t.tiers.iter().position(|x| x.name == g).unwrap_or(99);
         let mut rows = table("tier", &tiers);
         rows.sort_by_key(|r| rank(&r.1.group));
-        crate::report::write_tables::write(dir, "conversion_by_tier", &rows)?;
         keep("tier", &rows);
-        stems.push("conversion_by_tier");
+        files.push(("conversion_by_tier", rows));
         if let Some(queues) = &t.queue {
             let of_queue: Vec<Option<&str>> = queues.iter().map(|q| Some(q.as_str())).collect();
             let rows = table("queue", &of_queue);
-            crate::report::write_tables::write(dir, "conversion_by_queue", &rows)?;
             keep("queue", &rows);
-            stems.push("conversion_by_queue");
+            files.push(("conversion_by_queue", rows));
             // Tiers within each queue: dimension = the queue.
             let mut names: Vec<&String> = queues.iter().collect();
             names.sort();
@@ -175,12 +194,11 @@ pub fn write_all(
                 per.sort_by_key(|r| rank(&r.group));
                 rows.extend(per.into_iter().map(|r| (name.clone(), r)));
             }
-            crate::report::write_tables::write(dir, "conversion_by_queue_tier", &rows)?;
             keep("queue and tier", &named_groups(&rows));
-            stems.push("conversion_by_queue_tier");
+            files.push(("conversion_by_queue_tier", rows));
         }
     }
-    crate::progress::lap("report: by tier");
+    observer.step("report: by tier");
     if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") {
         let (created, answered) = rayon::join(
             || leads.millis("created_at"),
@@ -225,35 +243,24 @@ pub fn write_all(
             })
             .collect();
         rows.extend(per_source.into_iter().flatten());
-        crate::report::write_tables::write(dir, "speed_to_lead", &rows)?;
-        kept.speed = rows;
-        stems.push("speed_to_lead");
+        kept.speed = rows.clone();
+        files.push(("speed_to_lead", rows));
     }
-    kept.written = stems
-        .iter()
-        .flat_map(|s| [format!("{s}.csv"), format!("{s}.parquet")])
-        .collect();
-    crate::progress::lap("report: speed to lead");
-    (kept.funnel, kept.roi) = write_funnel_and_roi(dir, inputs, linked, &leads, min)?;
-    crate::progress::lap("report: funnel and ROI");
-    kept.written
-        .extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
+    observer.step("report: speed to lead");
+    (kept.funnel, kept.roi) = funnel_and_roi(inputs, linked, &leads, min, observer)?;
+    observer.step("report: funnel and ROI");
     if let Some(t) = tuned
         && inputs.leads.has("created_at")
         && inputs.leads.has("first_response_at")
     {
-        kept.sla = write_sla(dir, t, &leads)?;
-        kept.written.push("sla_by_tier.csv".into());
+        kept.sla = Some(sla(t, &leads));
     }
+    kept.conversion_files = files;
     Ok(kept)
 }
 
-/// `sla_by_tier.csv`: mature leads' response against their tier's SLA.
-fn write_sla(
-    dir: &std::path::Path,
-    t: &LeadTiers,
-    leads: &crate::report::conversion::ReportLeads,
-) -> Result<Vec<SlaRow>> {
+/// SLA by tier: mature leads' response against their tier's SLA.
+fn sla(t: &LeadTiers, leads: &crate::report::conversion::ReportLeads) -> Vec<SlaRow> {
     use crate::report::sla::{self, Response};
     let (created, answered) = rayon::join(
         || leads.millis("created_at"),
@@ -278,7 +285,11 @@ fn write_sla(
         .iter()
         .map(|x| (x.name.clone(), x.sla_hours))
         .collect();
-    let rows = sla::sla_by_tier(&tiers, &responses);
+    sla::sla_by_tier(&tiers, &responses)
+}
+
+/// `sla_by_tier.csv`.
+fn write_sla(dir: &std::path::Path, rows: &[SlaRow]) -> Result<()> {
     let n = |v: Option<f64>| {
         v.map(crate::report::traits_table::number)
             .unwrap_or_default()
@@ -319,8 +330,7 @@ fn write_sla(
                     .to_string(),
             ]
         }),
-    )?;
-    Ok(rows)
+    )
 }
 
 /// Rows whose group names its dimension (`"industry: Software"`), for tables that hold several
@@ -335,13 +345,13 @@ fn named_groups(rows: &[(String, ConversionRow)]) -> Vec<(String, ConversionRow)
         .collect()
 }
 
-/// `funnel.csv` (mature leads) and `source_roi.csv` / `.parquet` (all leads, wins so far).
-fn write_funnel_and_roi(
-    dir: &std::path::Path,
+/// The funnel (mature leads) and source ROI (all leads, wins so far).
+fn funnel_and_roi(
     inputs: &Inputs,
     linked: &Linked,
     leads: &crate::report::conversion::ReportLeads,
     min_cell: u64,
+    observer: &dyn crate::observe::Observer,
 ) -> Result<(Vec<FunnelRow>, Vec<RoiRow>)> {
     use crate::report::conversion::quarter;
     use crate::report::roi::{self, LeadPath};
@@ -396,7 +406,7 @@ fn write_funnel_and_roi(
             },
         );
     let first_deal = first_deal?;
-    crate::progress::lap("report: funnel columns and first deals");
+    observer.step("report: funnel columns and first deals");
     let day = |from: Option<i64>, to: Option<i64>| -> Option<f64> {
         Some((to? - from?) as f64 / 86_400_000.0)
     };
@@ -448,7 +458,7 @@ fn write_funnel_and_roi(
         })
         .collect();
     let paths = || chunks.iter().flat_map(|(paths, _)| paths);
-    crate::progress::lap("report: lead paths");
+    observer.step("report: lead paths");
     // The funnel: mature leads, overall and by source (the sources in parallel).
     let mature: Vec<&LeadPath> = chunks
         .iter()
@@ -475,32 +485,7 @@ fn write_funnel_and_roi(
         },
     );
     rows.extend(per_source.into_iter().flatten());
-    let n = |v: Option<f64>| {
-        v.map(crate::report::traits_table::number)
-            .unwrap_or_default()
-    };
-    output::write_csv(
-        &dir.join("funnel.csv"),
-        &[
-            "source",
-            "stage",
-            "leads",
-            "stage_conversion",
-            "share_of_leads",
-            "median_days_from_creation",
-        ],
-        rows.iter().map(|r| {
-            [
-                r.source.clone(),
-                r.stage.to_string(),
-                r.leads.to_string(),
-                n(r.stage_conversion),
-                n(r.share_of_leads),
-                n(r.median_days_from_creation),
-            ]
-        }),
-    )?;
-    crate::progress::lap("report: funnel");
+    observer.step("report: funnel");
     // Source ROI: every lead, every spend row.
     let mut spend: BTreeMap<roi::SpendKey, f64> = BTreeMap::new();
     if let Some(s) = &inputs.spend {
@@ -528,6 +513,44 @@ fn write_funnel_and_roi(
     }
     drop(mature);
     let roi_rows = roi::source_roi(paths(), &spend, min_cell);
+    Ok((rows, roi_rows))
+}
+
+/// `funnel.csv`.
+fn write_funnel(dir: &std::path::Path, rows: &[FunnelRow]) -> Result<()> {
+    let n = |v: Option<f64>| {
+        v.map(crate::report::traits_table::number)
+            .unwrap_or_default()
+    };
+    output::write_csv(
+        &dir.join("funnel.csv"),
+        &[
+            "source",
+            "stage",
+            "leads",
+            "stage_conversion",
+            "share_of_leads",
+            "median_days_from_creation",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.source.clone(),
+                r.stage.to_string(),
+                r.leads.to_string(),
+                n(r.stage_conversion),
+                n(r.share_of_leads),
+                n(r.median_days_from_creation),
+            ]
+        }),
+    )
+}
+
+/// `source_roi.csv` and `source_roi.parquet`.
+fn write_roi(dir: &std::path::Path, roi_rows: &[RoiRow]) -> Result<()> {
+    let n = |v: Option<f64>| {
+        v.map(crate::report::traits_table::number)
+            .unwrap_or_default()
+    };
     let header = [
         "source",
         "campaign",
@@ -564,10 +587,10 @@ fn write_funnel_and_roi(
             ]
         }),
     )?;
-    let text = |f: &dyn Fn(&roi::RoiRow) -> String, name: &str| {
+    let text = |f: &dyn Fn(&RoiRow) -> String, name: &str| {
         Column::new(name.into(), roi_rows.iter().map(f).collect::<Vec<String>>())
     };
-    let num = |f: &dyn Fn(&roi::RoiRow) -> Option<f64>, name: &str| {
+    let num = |f: &dyn Fn(&RoiRow) -> Option<f64>, name: &str| {
         Column::new(
             name.into(),
             roi_rows.iter().map(f).collect::<Vec<Option<f64>>>(),
@@ -602,6 +625,5 @@ fn write_funnel_and_roi(
             .finish(&mut df)
             .map(|_| ())
             .map_err(std::io::Error::other)
-    })?;
-    Ok((rows, roi_rows))
+    })
 }

@@ -116,14 +116,10 @@ fn rows(d: &Discovery) -> Vec<Row> {
     rows
 }
 
-/// Writes `traits.csv` and `traits.parquet` into `dir` (each atomically).
-pub fn write(dir: &Path, d: &Discovery) -> Result<()> {
+/// Writes the traits table as CSV and Parquet (each atomically).
+pub fn write(csv: &Path, parquet: &Path, d: &Discovery) -> Result<()> {
     let rows = rows(d);
-    output::write_csv(
-        &dir.join("traits.csv"),
-        &COLUMNS,
-        rows.iter().map(|r| r.text.clone()),
-    )?;
+    output::write_csv(csv, &COLUMNS, rows.iter().map(|r| r.text.clone()))?;
     let text = |i: usize| -> Column {
         Column::new(
             COLUMNS[i].into(),
@@ -172,7 +168,7 @@ pub fn write(dir: &Path, d: &Discovery) -> Result<()> {
             text(20),
         ],
     )?;
-    output::write_atomic(&dir.join("traits.parquet"), |w| {
+    output::write_atomic(parquet, |w| {
         ParquetWriter::new(w)
             .finish(&mut df)
             .map(|_| ())

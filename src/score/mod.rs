@@ -1,6 +1,9 @@
 //! Scoring: a [`ScoringConfig`] applied to leads' trait values. The one scoring code, used by
 //! `run` (training, validation and every lead) and by `score` alike.
 
+pub mod frame;
+pub mod values;
+
 use polars::prelude::{PlHashMap, PolarsResult, StringChunked, StringChunkedBuilder};
 use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
 use serde::Serialize;
