@@ -2,13 +2,12 @@
 //! names are defined here, once.
 //!
 //! `scoring-config.json` is written last but for the manifest, so that a crash never leaves a
-//! config without the files that describe it; the scored leads' Parquet is encoded on a thread
-//! of its own while the other files are written (at 10M leads, seconds on one core).
+//! config without the files that describe it.
 
 use std::path::Path;
 use std::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::manifest::{self, Manifest, Stage};
 use crate::observe::Observer;
 use crate::pipeline::{ExistingCustomer, Outputs, Plan, Stages};
@@ -30,7 +29,7 @@ pub const MANIFEST: &str = "manifest.json";
 
 /// Writes every output into `dir` and the manifest last; returns the files written, by name,
 /// in the order written (the charts as `charts/<stem>.png` and `.svg`). `started`: when the
-/// run started, for the manifest's total time. The scored leads' frame is moved to its writer.
+/// run started, for the manifest's total time; the outputs' timings gain the writing's.
 pub fn write(
     outputs: &mut Outputs,
     plan: &Plan,
@@ -51,15 +50,13 @@ pub fn write(
             written.push(ENGAGEMENT_DECAY.into());
         }
     }
-    let mut scored_write = None;
-    if let Some(fit) = outputs.fit.as_mut() {
+    if let Some(fit) = &outputs.fit {
         report::points_table::write(&dir.join(POINTS), &fit.tuned)?;
         output::write_json(&dir.join(EVALUATION), &fit.tuned.evaluation)?;
-        observer.step("fit written: points and evaluation");
-        scored_write = Some(ScoredWrite::start(
-            dir.join(SCORED_LEADS),
-            fit.scored_leads.take(),
-        )?);
+        if let Some(bytes) = &fit.scored_leads_parquet {
+            output::write_atomic(&dir.join(SCORED_LEADS), |w| w.write_all(bytes))?;
+        }
+        observer.step("fit written: points, evaluation, scored leads");
         written.extend(
             [
                 POINTS,
@@ -115,9 +112,7 @@ pub fn write(
             clock.elapsed().as_millis() as u64,
         );
     }
-    if let (Some(w), Some(fit)) = (scored_write.take(), &outputs.fit) {
-        w.finish()?;
-        observer.step("scored leads written");
+    if let Some(fit) = &outputs.fit {
         output::write_json(&dir.join(SCORING_CONFIG_SCHEMA), &export::schema())?;
         output::write_json(&dir.join(SCORING_CONFIG), &fit.tuned.config)?;
     }
@@ -138,47 +133,6 @@ pub fn write(
     written.push(MANIFEST.into());
     outputs.timings_ms = timings;
     Ok(written)
-}
-
-/// The scored leads' file, written on its own thread; joined by [`ScoredWrite::finish`]. A
-/// write that fails fails the run.
-struct ScoredWrite {
-    /// Taken when joined; a run that stops on an error joins it as this is dropped, so nothing
-    /// is still writing into the staging directory as that is removed.
-    writing: Option<std::thread::JoinHandle<Result<()>>>,
-}
-
-impl ScoredWrite {
-    fn start(path: std::path::PathBuf, frame: Option<polars::prelude::DataFrame>) -> Result<Self> {
-        let shown = path.clone();
-        let writing = std::thread::Builder::new()
-            .name("scored-leads".into())
-            .spawn(move || match frame {
-                Some(frame) => crate::score::frame::write_frame(&path, frame),
-                None => Ok(()),
-            })
-            .map_err(|e| Error::io(shown, e))?;
-        Ok(ScoredWrite {
-            writing: Some(writing),
-        })
-    }
-
-    fn finish(mut self) -> Result<()> {
-        match self.writing.take() {
-            Some(writing) => writing
-                .join()
-                .map_err(|_| Error::Internal("the scored leads' writer stopped".into()))?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for ScoredWrite {
-    fn drop(&mut self) {
-        if let Some(writing) = self.writing.take() {
-            let _ = writing.join();
-        }
-    }
 }
 
 /// `existing_customers.csv`.

@@ -131,6 +131,13 @@ pub fn routed_frame(
     Ok(Some(all))
 }
 
+/// A frame as the bytes of a Parquet file (as [`write_frame`] writes it).
+pub fn parquet(mut df: DataFrame) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut df)?;
+    Ok(bytes)
+}
+
 /// A frame as Parquet or (by any other extension) formula-safe CSV, written atomically.
 pub fn write_frame(path: &Path, mut df: DataFrame) -> Result<()> {
     let n = df.height();
