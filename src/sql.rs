@@ -61,6 +61,70 @@ pub fn text(value: &str) -> String {
     format!("'{}'", value.replace('\0', "").replace('\'', "''"))
 }
 
+/// A lead column's text as leadtune reads it ([`crate::ingest::values::normalise`], the one
+/// rule): trimmed of Unicode white space ([`crate::ingest::values::WHITE_SPACE`]), and NULL
+/// when empty or a missing-value token, ASCII case ignored. The tokens are matched in every
+/// ASCII casing (`na`, `nA`, `Na`, `NA`), so that no engine's `lower()` (ASCII-only in SQLite,
+/// Unicode in PostgreSQL) decides; a token with more than 8 letters is matched by `lower()`.
+fn normalised_text(dialect: Dialect, expr: &str, missing_tokens: &[String]) -> String {
+    let codes: Vec<String> = crate::ingest::values::WHITE_SPACE
+        .iter()
+        .map(|c| (*c as u32).to_string())
+        .collect();
+    let trimmed = match dialect {
+        Dialect::Sqlite => format!("trim(CAST({expr} AS TEXT), char({}))", codes.join(", ")),
+        Dialect::Postgres => format!(
+            "btrim(CAST({expr} AS TEXT), {})",
+            codes
+                .iter()
+                .map(|c| format!("chr({c})"))
+                .collect::<Vec<_>>()
+                .join(" || ")
+        ),
+    };
+    let mut exact = vec![text("")];
+    let mut lowered = Vec::new();
+    for token in missing_tokens {
+        let letters = token.chars().filter(char::is_ascii_alphabetic).count();
+        if letters > 8 {
+            lowered.push(text(&token.to_ascii_lowercase()));
+            continue;
+        }
+        for casing in ascii_casings(token) {
+            let literal = text(&casing);
+            if !exact.contains(&literal) {
+                exact.push(literal);
+            }
+        }
+    }
+    let mut missing = format!("{trimmed} IN ({})", exact.join(", "));
+    if !lowered.is_empty() {
+        missing = format!("{missing} OR lower({trimmed}) IN ({})", lowered.join(", "));
+    }
+    format!("CASE WHEN {missing} THEN NULL ELSE {trimmed} END")
+}
+
+/// Every ASCII casing of `token` (`n/a`: `n/a`, `N/a`, `n/A`, `N/A`).
+fn ascii_casings(token: &str) -> Vec<String> {
+    let mut casings = vec![String::new()];
+    for c in token.chars() {
+        if c.is_ascii_alphabetic() {
+            casings = casings
+                .into_iter()
+                .flat_map(|s| {
+                    [
+                        format!("{s}{}", c.to_ascii_lowercase()),
+                        format!("{s}{}", c.to_ascii_uppercase()),
+                    ]
+                })
+                .collect();
+        } else {
+            casings.iter_mut().for_each(|s| s.push(c));
+        }
+    }
+    casings
+}
+
 /// A double as a literal both engines read back to the same bits.
 fn number(dialect: Dialect, v: f64) -> String {
     let repr = format!("{v:?}");
@@ -238,7 +302,13 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
         return Ok(sql);
     }
     // Route: the first queue whose every rule column holds one of its values; 0 = none.
-    let value = |column: &str| format!("trim(CAST(l.{} AS TEXT))", ident(column));
+    let value = |column: &str| {
+        normalised_text(
+            d,
+            &format!("l.{}", ident(column)),
+            &config.scoring.missing_tokens,
+        )
+    };
     let mut k_case = String::from("CASE");
     let mut name_case = String::from("CASE");
     for (k, q) in config.queues.iter().enumerate() {
@@ -399,7 +469,11 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
                     format!("CAST(l.{} AS DOUBLE PRECISION)", ident(&t.name))
                 }
             },
-            TraitKind::Categorical => format!("CAST(l.{} AS TEXT)", ident(&t.name)),
+            TraitKind::Categorical => normalised_text(
+                d,
+                &format!("l.{}", ident(&t.name)),
+                &config.scoring.missing_tokens,
+            ),
         };
         values.push(format!("{v} AS v{k}"));
     }
@@ -411,8 +485,16 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
             ident("lead_id")
         )
     };
+    // Each value is read many times below (once per bin, then in every sum and tier test):
+    // PostgreSQL would inline the CTE and read the lead's column anew each time, a query
+    // hundreds of times slower (minutes on 5,000 leads); MATERIALIZED (PostgreSQL 12 and
+    // later) reads it once. SQLite reads it once as it is.
+    let materialized = match d {
+        Dialect::Postgres => "MATERIALIZED ",
+        Dialect::Sqlite => "",
+    };
     ctes.push(format!(
-        "trait_values AS (\n  SELECT {}\n  FROM {leads} l{join}\n)",
+        "trait_values AS {materialized}(\n  SELECT {}\n  FROM {leads} l{join}\n)",
         values.join(",\n    ")
     ));
     let sum = |origin: Origin| -> String {

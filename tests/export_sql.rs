@@ -382,6 +382,36 @@ fn sqlite_reads_every_literal_back_exactly() {
 
 #[test]
 fn postgres_scores_equal_leadtune_score_lead_by_lead() {
+    let f = fixture();
+    if let Some(got) = postgres_scores(&f.config, &f.leads, &f.activities, f.dir.path()) {
+        check(&f.expected, &got, "postgres");
+    }
+}
+
+/// The padded histories' values in PostgreSQL: as `run` scores them (see
+/// `padded_values_score_alike_in_run_score_and_sqlite`).
+#[test]
+fn postgres_scores_padded_values_as_leadtune_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = padded_history(5, dir.path());
+    leadtune(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+    let model = dir.path().join("out/scoring-config.json");
+    let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
+    let leads = raw_leads(&dir.path().join("leads.csv"));
+    if let Some(got) = postgres_scores(&model, &leads, &no_activities(), dir.path()) {
+        check(&ran, &got, "postgres against run");
+    }
+}
+
+/// The view's scores in a throwaway PostgreSQL cluster (under `dir`), the tables loaded as
+/// given. None where PostgreSQL cannot run and `LEADTUNE_SKIP_POSTGRES` says to skip (loudly);
+/// without it, that fails the test.
+fn postgres_scores(
+    config: &Path,
+    leads: &DataFrame,
+    activities: &DataFrame,
+    dir: &Path,
+) -> Option<Scores> {
     let script = root().join("scripts/postgres.sh");
     // Where PostgreSQL cannot run, the test fails unless told to skip, and then says so.
     let skip = std::env::var_os("LEADTUNE_SKIP_POSTGRES").is_some();
@@ -391,6 +421,7 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
                 "\n!!! SKIPPED (LEADTUNE_SKIP_POSTGRES): the export-sql comparison in \
                  PostgreSQL did not run: {why} !!!\n"
             );
+            None
         } else {
             panic!(
                 "{why}\nThe PostgreSQL test needs Debian's postgresql (scripts/postgres.sh \
@@ -409,8 +440,7 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
         }
         Err(e) => return unavailable(format!("cannot run scripts/postgres.sh: {e}")),
     }
-    let f = fixture();
-    let cluster = f.dir.path().join("pg");
+    let cluster = dir.join("pg");
     let started = Command::new(&script)
         .arg("start")
         .arg(&cluster)
@@ -441,13 +471,13 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
         );
     };
     let mut load = String::new();
-    for (name, frame) in [("leads", &f.leads), ("activities", &f.activities)] {
+    for (name, frame) in [("leads", leads), ("activities", activities)] {
         let (columns, defs) = columns_and_defs(frame, |t| match t {
             Typed::Real(_) => "double precision",
             Typed::Text(_) => "text",
             Typed::Timestamp(_) => "timestamp",
         });
-        let path = f.dir.path().join(format!("{name}.csv"));
+        let path = dir.join(format!("{name}.pg.csv"));
         // NULL is an unquoted empty field, text is always quoted (so an empty text stays one).
         let mut text = columns
             .iter()
@@ -476,16 +506,16 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
             path.display()
         ));
     }
-    let load_file = f.dir.path().join("load.sql");
+    let load_file = dir.join("load.sql");
     std::fs::write(&load_file, load).unwrap();
     psql(&load_file);
-    let view = f.dir.path().join("view.sql");
+    let view = dir.join("view.sql");
     leadtune(
         &root(),
         &[
             "export-sql",
             "--model",
-            f.config.to_str().unwrap(),
+            config.to_str().unwrap(),
             "--dialect",
             "postgres",
             "--out",
@@ -493,8 +523,8 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
         ],
     );
     psql(&view);
-    let result = f.dir.path().join("result.csv");
-    let read = f.dir.path().join("read.sql");
+    let result = dir.join("result.csv");
+    let read = dir.join("read.sql");
     std::fs::write(
         &read,
         format!(
@@ -513,8 +543,8 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
             (r.0, (r.1, r.2, r.3, r.4, r.5))
         })
         .collect();
-    check(&f.expected, &got, "postgres");
     drop(stop);
+    Some(got)
 }
 
 /// Stops the cluster when the test ends, pass or fail.
@@ -524,4 +554,220 @@ impl Drop for Stop {
     fn drop(&mut self) {
         let _ = Command::new(&self.0).arg("stop").arg(&self.1).status();
     }
+}
+
+/// A history whose category values come as exports write them: padded with spaces, tabs, the
+/// no-break space of Excel and the ideographic space; missing as `NA`, `n/a`, `Null`, ` none `
+/// or empty; now and then in another case (a category of its own, everywhere) or with commas
+/// and quotes. Written with the seed's own random draws; returns the config's path.
+fn padded_history(seed: u64, dir: &Path) -> PathBuf {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let industries = [
+        ("Software", 1.2),
+        ("Retail", -0.4),
+        ("Health", 0.5),
+        ("Non-profit, NGO", -0.8),
+        ("Café \"Bistro\" & Co", 0.2),
+        ("Manufacturing", 0.0),
+    ];
+    let regions = [
+        ("North", 0.3),
+        ("South", -0.3),
+        ("East", 0.0),
+        ("West", 0.1),
+    ];
+    let pads = [" ", "  ", "\t", "\u{a0}", "\u{3000}", " \u{a0}", "\u{2003}"];
+    let missing = ["NA", "n/a", "Null", "", " none ", "N/A", "nan"];
+    let dress = |rng: &mut rand_chacha::ChaCha8Rng, value: &str| -> String {
+        let roll: f64 = rng.random();
+        if roll < 0.06 {
+            return missing[rng.random_range(0..missing.len())].to_string();
+        }
+        let mut v = value.to_string();
+        if roll < 0.09 {
+            v = v.to_lowercase();
+        }
+        if rng.random_bool(0.35) {
+            v = format!("{}{v}", pads[rng.random_range(0..pads.len())]);
+        }
+        if rng.random_bool(0.35) {
+            v = format!("{v}{}", pads[rng.random_range(0..pads.len())]);
+        }
+        v
+    };
+    let mut leads = csv::Writer::from_path(dir.join("leads.csv")).unwrap();
+    leads
+        .write_record([
+            "lead_id",
+            "created_at",
+            "converted",
+            "industry",
+            "region",
+            "employees",
+        ])
+        .unwrap();
+    for i in 0..900 {
+        let (industry, a) = industries[rng.random_range(0..industries.len())];
+        let (region, b) = regions[rng.random_range(0..regions.len())];
+        let employees: f64 = (rng.random::<f64>() * 7.0).exp().round();
+        let z = -1.6 + a + b + 0.25 * employees.ln();
+        let won = rng.random::<f64>() < 1.0 / (1.0 + (-z).exp());
+        let day = rng.random_range(0..540);
+        let created =
+            chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap() + chrono::Duration::days(day);
+        let employees = if rng.random_bool(0.05) {
+            missing[rng.random_range(0..missing.len())].to_string()
+        } else {
+            format!(
+                "{}{employees}{}",
+                pads[rng.random_range(0..2)],
+                pads[rng.random_range(0..2)]
+            )
+        };
+        let record = [
+            format!("L{i:04}"),
+            created.to_string(),
+            if won { "yes" } else { "no" }.to_string(),
+            dress(&mut rng, industry),
+            dress(&mut rng, region),
+            employees,
+        ];
+        leads.write_record(&record).unwrap();
+    }
+    leads.flush().unwrap();
+    let config = dir.join("leadtune.toml");
+    std::fs::write(
+        &config,
+        "[input]\nleads = \"leads.csv\"\n\n[traits]\ncategorical = [\"industry\", \"region\"]\n\n\
+         [output]\ndir = \"out\"\n",
+    )
+    .unwrap();
+    config
+}
+
+/// The leads as a warehouse holds them: category values as the file wrote them (padding and
+/// missing-value tokens included), numbers as numbers (NULL when missing).
+fn raw_leads(path: &Path) -> DataFrame {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let tokens: Vec<String> = ["", "na", "n/a", "null", "none", "nan"]
+        .map(String::from)
+        .to_vec();
+    let columns: Vec<Column> = headers
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            if name == "employees" {
+                let values: Vec<Option<f64>> = rows
+                    .iter()
+                    .map(|r| {
+                        leadtune::ingest::values::normalise(&r[j], &tokens)
+                            .and_then(|v| leadtune::ingest::values::parse_number(v, b'.').ok())
+                    })
+                    .collect();
+                Column::new(name.into(), values)
+            } else {
+                let values: Vec<&str> = rows.iter().map(|r| r[j].as_str()).collect();
+                Column::new(name.into(), values)
+            }
+        })
+        .collect();
+    DataFrame::new(rows.len(), columns).unwrap()
+}
+
+/// What the run's `scored_leads.parquet` gave each lead.
+fn run_scores(path: &Path) -> Scores {
+    let file = std::fs::File::open(path).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let ids = df.column("lead_id").unwrap().str().unwrap().clone();
+    let int = |name: &str| df.column(name).unwrap().i64().unwrap().clone();
+    let (fit, engagement, score) = (int("fit"), int("engagement"), int("score"));
+    let probability = df.column("probability").unwrap().f64().unwrap().clone();
+    let tier = df.column("tier").unwrap().str().unwrap().clone();
+    (0..df.height())
+        .map(|i| {
+            (
+                ids.get(i).unwrap().to_string(),
+                (
+                    fit.get(i).unwrap(),
+                    engagement.get(i).unwrap(),
+                    score.get(i).unwrap(),
+                    probability.get(i).unwrap(),
+                    tier.get(i).unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Padded, cased and odd values score alike in `run`, in `score` and in the SQL view: the
+/// value a trait reads is derived by one rule everywhere (a padded `Software` is `Software`,
+/// `NA` is missing). Over several seeded histories, in SQLite; in PostgreSQL by
+/// `postgres_scores_padded_values_as_leadtune_does`.
+#[test]
+fn padded_values_score_alike_in_run_score_and_sqlite() {
+    for seed in 1..=4 {
+        let dir = tempfile::tempdir().unwrap();
+        let config = padded_history(seed, dir.path());
+        leadtune(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+        let model = dir.path().join("out/scoring-config.json");
+        let leads = dir.path().join("leads.csv");
+        let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
+        let scored = score_cli_leads(&model, &leads, dir.path());
+        check(&ran, &scored, &format!("seed {seed}: score against run"));
+        let got = sqlite_scores(&model, &raw_leads(&leads), &no_activities());
+        check(&ran, &got, &format!("seed {seed}: sqlite against run"));
+    }
+}
+
+/// `leadtune score` of a leads file alone.
+fn score_cli_leads(config: &Path, leads: &Path, dir: &Path) -> Scores {
+    let scored = dir.join("scored.csv");
+    leadtune(
+        &root(),
+        &[
+            "score",
+            "--model",
+            config.to_str().unwrap(),
+            "--leads",
+            leads.to_str().unwrap(),
+            "--out",
+            scored.to_str().unwrap(),
+        ],
+    );
+    let mut reader = csv::Reader::from_path(&scored).unwrap();
+    reader
+        .deserialize::<BTreeMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r["lead_id"].clone(),
+                (
+                    r["fit"].parse().unwrap(),
+                    r["engagement"].parse().unwrap(),
+                    r["score"].parse().unwrap(),
+                    r["probability"].parse().unwrap(),
+                    r["tier"].clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// An activities table with no rows (the padded histories have none).
+fn no_activities() -> DataFrame {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new("lead_id".into(), Vec::<&str>::new()),
+            Column::new("occurred_at".into(), Vec::<&str>::new()),
+            Column::new("type".into(), Vec::<&str>::new()),
+        ],
+    )
+    .unwrap()
 }

@@ -354,9 +354,47 @@ pub fn is_missing(text: &str, tokens: &[String]) -> bool {
     t.is_empty() || tokens.iter().any(|tok| tok.eq_ignore_ascii_case(t))
 }
 
+/// The characters `str::trim` strips from both ends of a value: Unicode's White_Space (the
+/// space, tabs and line breaks, the no-break space of Excel exports, the ideographic space).
+pub const WHITE_SPACE: [char; 25] = [
+    '\u{9}', '\u{a}', '\u{b}', '\u{c}', '\u{d}', ' ', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
+    '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}',
+    '\u{2009}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+];
+
+/// A text cell as every stage reads it: trimmed of [`WHITE_SPACE`], and no value when it is
+/// empty or one of the missing-value tokens (ASCII case ignored). Ingest types text by this
+/// rule (for the run and for `leadtune score` alike), and the SQL export writes it as SQL
+/// (`crate::sql`), so that a padded or `NA` value scores the same everywhere.
+pub fn normalise<'a>(text: &'a str, tokens: &[String]) -> Option<&'a str> {
+    let t = text.trim();
+    (!is_missing(t, tokens)).then_some(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`WHITE_SPACE`] is exactly what `str::trim` strips: every char tried.
+    #[test]
+    fn white_space_is_what_trim_strips() {
+        let stripped: Vec<char> = (0..=char::MAX as u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.to_string().trim().is_empty())
+            .collect();
+        assert_eq!(stripped, WHITE_SPACE);
+    }
+
+    #[test]
+    fn normalised_text_is_trimmed_or_missing() {
+        let tokens = vec!["na".to_string(), "n/a".to_string()];
+        assert_eq!(normalise(" Software\u{a0}", &tokens), Some("Software"));
+        assert_eq!(normalise("\u{3000}software\t", &tokens), Some("software"));
+        assert_eq!(normalise(" N/A ", &tokens), None);
+        assert_eq!(normalise("nA", &tokens), None);
+        assert_eq!(normalise(" \u{2003}", &tokens), None);
+        assert_eq!(normalise("NAN", &tokens), Some("NAN"));
+    }
 
     fn ms(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Millis {
         NaiveDate::from_ymd_opt(y, mo, d)
