@@ -1340,11 +1340,9 @@ impl<'a> RowSink<'a> {
             builder.push(cell);
         }
         for (f, builder) in &mut self.extra {
-            let text = fields.get(*f);
-            if values::is_missing(text, self.spec.missing) {
-                builder.append_null();
-            } else {
-                builder.append_value(text.trim());
+            match values::normalise(fields.get(*f), self.spec.missing) {
+                Some(text) => builder.append_value(text),
+                None => builder.append_null(),
             }
         }
         self.rows.push(row);
@@ -1469,10 +1467,9 @@ impl<'a> RowSink<'a> {
         Ok((table, pending))
     }
 
-    /// Text as [`RowSink::push`] keeps it: missing values null, the rest trimmed. Without a copy
-    /// when no value changes.
+    /// Text as [`RowSink::push`] keeps it ([`values::normalise`]: missing values null, the rest
+    /// trimmed). Without a copy when no value changes.
     fn clean_text(&self, text: &StringChunked) -> StringChunked {
-        let missing = |v: &str| values::is_missing(v, self.spec.missing);
         // Read array by array (a chunked array's own iterator costs a step through its chunks
         // per value).
         let unchanged = text
@@ -1482,7 +1479,7 @@ impl<'a> RowSink<'a> {
             text.clone()
         } else {
             text.iter()
-                .map(|v| v.filter(|v| !missing(v)).map(str::trim))
+                .map(|v| v.and_then(|v| values::normalise(v, self.spec.missing)))
                 .collect::<StringChunked>()
                 .with_name(text.name().clone())
         }
@@ -2004,7 +2001,7 @@ mod tests {
             let missing = [String::from("n/a"), String::from("-")];
             prop_assert_eq!(
                 MissingTokens::new(&missing).kept_as_is(&v),
-                !values::is_missing(&v, &missing) && v.trim() == v
+                values::normalise(&v, &missing) == Some(v.as_str())
             );
         }
 
@@ -2041,7 +2038,7 @@ mod tests {
             let v = tokens.get(pick).map_or(other, |t| t.to_ascii_uppercase());
             prop_assert_eq!(
                 MissingTokens::new(&tokens).kept_as_is(&v),
-                !values::is_missing(&v, &tokens) && v.trim() == v
+                values::normalise(&v, &tokens) == Some(v.as_str())
             );
         }
     }
