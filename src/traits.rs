@@ -587,3 +587,35 @@ mod tests {
         assert!(missing_by_contact(&values, &contact_groups(&contacted, &few)).is_none());
     }
 }
+
+#[cfg(test)]
+mod lead_value_tests {
+    use super::*;
+
+    /// A numeric trait's values for scoring are the numbers training read, whatever their size
+    /// (they are not written out as text and parsed back).
+    #[test]
+    fn numbers_score_as_they_were_trained() {
+        let numbers = vec![
+            Some(1e20),
+            Some(1.5e-7),
+            Some(-0.1),
+            Some(0.30000000000000004),
+            None,
+            Some(123456789.125),
+            Some(7.0),
+        ];
+        let leads = DataFrame::new(
+            numbers.len(),
+            vec![Column::new("size".into(), numbers.clone())],
+        )
+        .unwrap();
+        let Some(TraitValues::Numeric(got)) =
+            lead_values(&leads, "size", TraitKind::Numeric, None).unwrap()
+        else {
+            panic!("no numbers");
+        };
+        let got: Vec<Option<f64>> = (0..numbers.len()).map(|i| got.get(i)).collect();
+        assert_eq!(got, numbers);
+    }
+}
