@@ -9,8 +9,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::binning::Trend;
+use crate::binning::{BinningParams, Trend};
+use crate::engagement::EngagementParams;
 use crate::error::{Error, Result};
+use crate::leakage::LeakParams;
+use crate::logit::LogitParams;
+use crate::split::SplitPlan;
+use crate::traits::DiscoveryParams;
 
 /// Table names as they appear in `[input]`, `[columns.<table>]`, `rejected.csv` and the manifest.
 pub const TABLES: [&str; 5] = ["leads", "deals", "activities", "spend", "customers"];
@@ -276,6 +281,40 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Trait discovery's parameters (the split: how the fit will split, for the decay's fit);
+    /// what the config does not set is the stages' own default.
+    pub fn discovery_params(&self, split: &SplitPlan) -> DiscoveryParams {
+        let settings = self;
+        let t = &settings.traits;
+        DiscoveryParams {
+            binning: BinningParams {
+                min_bin_share: settings.model.min_bin_share,
+                max_bins: t.max_bins,
+                trend: t.trend,
+                trend_for: t.trend_for.clone(),
+                special: t.special.clone(),
+                ..BinningParams::default()
+            },
+            leak: LeakParams {
+                auc: t.leak_auc,
+                hinted_auc: t.leak_auc.min(LeakParams::default().hinted_auc),
+                allow: t.allow_leaky.clone(),
+            },
+            engagement: EngagementParams {
+                scoring_offset_days: t.scoring_offset_days,
+                windows_days: t.activity_windows.clone(),
+            },
+            best_top_percent: settings.outcome.best_customers_top_percent,
+            engagement_columns: t.engagement.clone(),
+            categorical: t.categorical.clone(),
+            date_format: settings.dialect.date_format.clone(),
+            exclude: t.exclude.clone(),
+            split: Some(split.clone()),
+        }
+    }
+}
+
 /// Reads and resolves the config file. `out` overrides `[output] dir` (relative to the current
 /// directory, as a command-line path is); `as_of` overrides `[outcome] as_of`.
 pub fn load(path: &Path, out: Option<&Path>, as_of: Option<&str>) -> Result<Settings> {
@@ -446,21 +485,23 @@ fn resolve(
         leak_auc,
     } = traits;
     let (trend, trend_for) = resolve_trends(monotonic).map_err(bad)?;
-    let max_bins = max_bins.unwrap_or(8);
+    let max_bins = max_bins.unwrap_or(BinningParams::default().max_bins);
     if max_bins == 0 {
         return Err(bad("[traits] max_bins must be at least 1".into()));
     }
-    let scoring_offset_days = scoring_offset_days.unwrap_or(7.0);
+    let scoring_offset_days =
+        scoring_offset_days.unwrap_or(EngagementParams::default().scoring_offset_days);
     if !(scoring_offset_days >= 0.0 && scoring_offset_days.is_finite()) {
         return Err(bad("[traits] scoring_offset_days must be 0 or more".into()));
     }
-    let activity_windows = activity_windows.unwrap_or_else(|| vec![7, 30, 90]);
+    let activity_windows =
+        activity_windows.unwrap_or_else(|| EngagementParams::default().windows_days);
     if activity_windows.is_empty() || activity_windows.contains(&0) {
         return Err(bad(
             "[traits] activity_windows must be positive day counts".into()
         ));
     }
-    let leak_auc = leak_auc.unwrap_or(0.85);
+    let leak_auc = leak_auc.unwrap_or(LeakParams::default().auc);
     if !(0.5..=1.0).contains(&leak_auc) {
         return Err(bad(format!(
             "[traits] leak_auc = {leak_auc}: must be in [0.5, 1]"
@@ -552,7 +593,7 @@ fn resolve(
             )));
         }
     };
-    let l2 = l2.unwrap_or(1.0);
+    let l2 = l2.unwrap_or(LogitParams::default().l2);
     if !(l2 >= 0.0 && l2.is_finite()) {
         return Err(bad(format!("[model] l2 = {l2}: must be 0 or more")));
     }
@@ -576,7 +617,11 @@ fn resolve(
     let model = ModelSettings {
         validation,
         validation_share: share("validation_share", validation_share.unwrap_or(0.25), 1.0)?,
-        min_bin_share: share("min_bin_share", min_bin_share.unwrap_or(0.02), 0.5)?,
+        min_bin_share: share(
+            "min_bin_share",
+            min_bin_share.unwrap_or(BinningParams::default().min_bin_share),
+            0.5,
+        )?,
         points_to_double_odds: points_to_double_odds.unwrap_or(20.0),
         base_score: base_score.unwrap_or(50.0),
         pin,

@@ -18,8 +18,20 @@ const RARE_TYPE_SHARE: f64 = 0.001;
 
 #[derive(Debug, Clone)]
 pub struct EngagementParams {
+    /// Days after a lead's creation at which it is scored: activities later than that are not
+    /// counted (`[traits] scoring_offset_days`).
     pub scoring_offset_days: f64,
+    /// The windows activities are counted in, in days (`[traits] activity_windows`).
     pub windows_days: Vec<u32>,
+}
+
+impl Default for EngagementParams {
+    fn default() -> Self {
+        EngagementParams {
+            scoring_offset_days: 7.0,
+            windows_days: vec![7, 30, 90],
+        }
+    }
 }
 
 /// One derived trait: its name and its value per lead, in the leads' order.

@@ -20,13 +20,11 @@ use std::time::Instant;
 
 use polars::prelude::DataFrame;
 
-use crate::binning::BinningParams;
 use crate::config::{self, Settings};
-use crate::engagement::EngagementParams;
 use crate::error::{Error, Result};
 use crate::export::{self, ScoringConfig};
 use crate::ingest::{self, Inputs, Reject};
-use crate::leakage::{Flag, LeakParams};
+use crate::leakage::Flag;
 use crate::link::{self, LinkParams, LinkSummary, Linked};
 use crate::manifest::{self, InputEntry, Used};
 use crate::observe::{Observer, Work};
@@ -34,7 +32,7 @@ use crate::queues::Queues;
 use crate::report::tables::{LeadTiers, ReportTables};
 use crate::score::frame::{self, Explain};
 use crate::split::SplitPlan;
-use crate::traits::{self, Discovery, DiscoveryParams};
+use crate::traits::{self, Discovery};
 use crate::tune::{self, FitInputs, Tuned};
 
 /// How far a run goes.
@@ -192,7 +190,7 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     observer.step("rows accounted for; activities and identity columns trimmed");
 
     let split = SplitPlan::new(settings, inputs.leads.has("created_at"));
-    let params = discovery_params(settings, &split);
+    let params = settings.discovery_params(&split);
     let progress = observer.progress(Work::Step, "trait discovery");
     // Takes the activities (counted when linked) and drops them once their traits are derived.
     let mut discovery = traits::discover(&mut inputs, &linked.outcomes, &params, observer)?;
@@ -280,36 +278,6 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     outputs.reports = Some(reports);
     outputs.timings_ms = timings;
     Ok(outputs)
-}
-
-/// Trait-discovery settings from the resolved config.
-fn discovery_params(settings: &Settings, split: &SplitPlan) -> DiscoveryParams {
-    let t = &settings.traits;
-    DiscoveryParams {
-        binning: BinningParams {
-            min_bin_share: settings.model.min_bin_share,
-            prebins: 20,
-            max_bins: t.max_bins,
-            trend: t.trend,
-            trend_for: t.trend_for.clone(),
-            special: t.special.clone(),
-        },
-        leak: LeakParams {
-            auc: t.leak_auc,
-            hinted_auc: t.leak_auc.min(0.75),
-            allow: t.allow_leaky.clone(),
-        },
-        engagement: EngagementParams {
-            scoring_offset_days: t.scoring_offset_days,
-            windows_days: t.activity_windows.clone(),
-        },
-        best_top_percent: settings.outcome.best_customers_top_percent,
-        engagement_columns: t.engagement.clone(),
-        categorical: t.categorical.clone(),
-        date_format: settings.dialect.date_format.clone(),
-        exclude: t.exclude.clone(),
-        split: Some(split.clone()),
-    }
 }
 
 /// The traits conversion is broken down by when `[output] segments` is not set: categorical
