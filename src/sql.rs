@@ -66,7 +66,7 @@ pub fn text(value: &str) -> String {
 /// when empty or a missing-value token, ASCII case ignored. The tokens are matched in every
 /// ASCII casing (`na`, `nA`, `Na`, `NA`), so that no engine's `lower()` (ASCII-only in SQLite,
 /// Unicode in PostgreSQL) decides; a token with more than 8 letters is matched by `lower()`.
-fn normalised_text(dialect: Dialect, expr: &str, missing_tokens: &[String]) -> String {
+pub(crate) fn normalised_text(dialect: Dialect, expr: &str, missing_tokens: &[String]) -> String {
     let codes: Vec<String> = crate::ingest::values::WHITE_SPACE
         .iter()
         .map(|c| (*c as u32).to_string())
@@ -126,7 +126,7 @@ fn ascii_casings(token: &str) -> Vec<String> {
 }
 
 /// A double as a literal both engines read back to the same bits.
-fn number(dialect: Dialect, v: f64) -> String {
+pub(crate) fn number(dialect: Dialect, v: f64) -> String {
     let repr = format!("{v:?}");
     match dialect {
         Dialect::Sqlite => repr,
@@ -135,7 +135,7 @@ fn number(dialect: Dialect, v: f64) -> String {
 }
 
 /// Seconds since the epoch of a timestamp expression, as a double.
-fn epoch(dialect: Dialect, expr: &str) -> String {
+pub(crate) fn epoch(dialect: Dialect, expr: &str) -> String {
     match dialect {
         Dialect::Sqlite => format!("CAST(unixepoch({expr}) AS REAL)"),
         Dialect::Postgres => format!("CAST(floor(EXTRACT(EPOCH FROM {expr})) AS DOUBLE PRECISION)"),
@@ -452,29 +452,7 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
     // One value per trait and lead.
     let mut values = vec![format!("l.{}", ident("lead_id"))];
     for (k, t) in config.traits.iter().enumerate() {
-        let v = match t.kind {
-            TraitKind::Activity if t.name == "days_since_last_activity" => {
-                format!("e.{}", ident(&t.name))
-            }
-            TraitKind::Activity => format!("COALESCE(e.{}, 0)", ident(&t.name)),
-            TraitKind::Date => format!(
-                "({} - {}) / {}",
-                epoch(d, &format!("l.{}", ident(&t.name))),
-                epoch(d, &format!("l.{}", ident("created_at"))),
-                number(d, 86_400.0)
-            ),
-            TraitKind::Numeric => match d {
-                Dialect::Sqlite => format!("CAST(l.{} AS REAL)", ident(&t.name)),
-                Dialect::Postgres => {
-                    format!("CAST(l.{} AS DOUBLE PRECISION)", ident(&t.name))
-                }
-            },
-            TraitKind::Categorical => normalised_text(
-                d,
-                &format!("l.{}", ident(&t.name)),
-                &config.scoring.missing_tokens,
-            ),
-        };
+        let v = crate::score::values::sql_value(t, d, &config.scoring.missing_tokens);
         values.push(format!("{v} AS v{k}"));
     }
     let join = if activity_traits.is_empty() {

@@ -445,38 +445,8 @@ pub fn days_from_created(dates: &[Option<i64>], leads: &DataFrame) -> Result<Vec
         .collect())
 }
 
-/// A lead column's values as a trait of the given kind (for scoring new leads the same way).
-pub fn lead_values(
-    leads: &DataFrame,
-    name: &str,
-    kind: TraitKind,
-    date_format: Option<&str>,
-) -> Result<Option<TraitValues>> {
-    let Ok(column) = leads.column(name) else {
-        return Ok(None);
-    };
-    let text = column.cast(&DataType::String)?;
-    let text = text.str()?;
-    Ok(Some(match kind {
-        TraitKind::Categorical => TraitValues::categorical(text.iter()),
-        TraitKind::Numeric => TraitValues::Numeric(
-            text.iter()
-                .map(|v| v.and_then(|v| crate::ingest::values::parse_number(v, b'.').ok()))
-                .collect(),
-        ),
-        TraitKind::Date => {
-            let dates: Vec<Option<i64>> = text
-                .iter()
-                .map(|v| v.and_then(|v| crate::ingest::values::parse_timestamp(v, date_format)))
-                .collect();
-            TraitValues::Numeric(days_from_created(&dates, leads)?.into())
-        }
-        TraitKind::Activity => return Ok(None),
-    }))
-}
-
 /// A timestamp column of the leads as milliseconds (all missing when absent).
-fn timestamps(leads: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+pub(crate) fn timestamps(leads: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     Ok(match leads.column(name) {
         Ok(c) => c.cast(&DataType::Int64)?.i64()?.iter().collect(),
         Err(_) => vec![None; leads.height()],
@@ -585,37 +555,5 @@ mod tests {
         // Fewer than 30 masked leads in a group: no evidence.
         let few: Vec<bool> = (0..n).map(|i| i < 40).collect();
         assert!(missing_by_contact(&values, &contact_groups(&contacted, &few)).is_none());
-    }
-}
-
-#[cfg(test)]
-mod lead_value_tests {
-    use super::*;
-
-    /// A numeric trait's values for scoring are the numbers training read, whatever their size
-    /// (they are not written out as text and parsed back).
-    #[test]
-    fn numbers_score_as_they_were_trained() {
-        let numbers = vec![
-            Some(1e20),
-            Some(1.5e-7),
-            Some(-0.1),
-            Some(0.30000000000000004),
-            None,
-            Some(123456789.125),
-            Some(7.0),
-        ];
-        let leads = DataFrame::new(
-            numbers.len(),
-            vec![Column::new("size".into(), numbers.clone())],
-        )
-        .unwrap();
-        let Some(TraitValues::Numeric(got)) =
-            lead_values(&leads, "size", TraitKind::Numeric, None).unwrap()
-        else {
-            panic!("no numbers");
-        };
-        let got: Vec<Option<f64>> = (0..numbers.len()).map(|i| got.get(i)).collect();
-        assert_eq!(got, numbers);
     }
 }

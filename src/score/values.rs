@@ -4,8 +4,11 @@
 use crate::binning::TraitValues;
 use crate::engagement::{self, EngagementParams};
 use crate::error::Result;
-use crate::export::{self, ScoringConfig, TraitKind};
+use crate::export::{self, ConfigTrait, ScoringConfig, TraitKind};
 use crate::ingest::{self, Leads};
+use crate::sql::Dialect;
+use polars::prelude::*;
+
 use crate::traits;
 
 /// The engagement traits of a set of leads, derived from their activities once and shared by
@@ -98,7 +101,7 @@ pub fn trait_values(
                 }
                 None => Ok(None),
             },
-            kind => traits::lead_values(
+            kind => lead_values(
                 leads.frame(),
                 &t.name,
                 kind,
@@ -106,4 +109,104 @@ pub fn trait_values(
             ),
         })
         .collect()
+}
+
+/// A lead column's values as a trait of the given kind, read as training read them: a category
+/// is its text (as ingest typed it: [`crate::ingest::values::normalise`]), a number the
+/// column's number when ingest typed it as one (else its text parsed), a date the days from
+/// the lead's `created_at`. None when the leads lack the column; activity traits are derived
+/// from activities ([`trait_values`]).
+pub fn lead_values(
+    leads: &DataFrame,
+    name: &str,
+    kind: TraitKind,
+    date_format: Option<&str>,
+) -> Result<Option<TraitValues>> {
+    let Ok(column) = leads.column(name) else {
+        return Ok(None);
+    };
+    if kind == TraitKind::Numeric && column.dtype().is_primitive_numeric() {
+        let numbers = column.cast(&DataType::Float64)?;
+        return Ok(Some(TraitValues::Numeric(numbers.f64()?.iter().collect())));
+    }
+    let text = column.cast(&DataType::String)?;
+    let text = text.str()?;
+    Ok(Some(match kind {
+        TraitKind::Categorical => TraitValues::categorical(text.iter()),
+        TraitKind::Numeric => TraitValues::Numeric(
+            text.iter()
+                .map(|v| v.and_then(|v| crate::ingest::values::parse_number(v, b'.').ok()))
+                .collect(),
+        ),
+        TraitKind::Date => {
+            let dates: Vec<Option<i64>> = text
+                .iter()
+                .map(|v| v.and_then(|v| crate::ingest::values::parse_timestamp(v, date_format)))
+                .collect();
+            TraitValues::Numeric(traits::days_from_created(&dates, leads)?.into())
+        }
+        TraitKind::Activity => return Ok(None),
+    }))
+}
+
+/// A config trait's value for a lead as SQL, over the leads table `l` and the engagement
+/// counts `e` (the view of [`crate::sql`]): the same reading as [`lead_values`] and
+/// [`trait_values`] (categories by [`crate::ingest::values::normalise`], numbers as the
+/// table's numbers, dates as days from `created_at`, activity counts 0 for a lead without
+/// activities, `days_since_last_activity` NULL).
+pub fn sql_value(t: &ConfigTrait, d: Dialect, missing_tokens: &[String]) -> String {
+    use crate::sql::{epoch, ident, normalised_text, number};
+    match t.kind {
+        TraitKind::Activity if t.name == "days_since_last_activity" => {
+            format!("e.{}", ident(&t.name))
+        }
+        TraitKind::Activity => format!("COALESCE(e.{}, 0)", ident(&t.name)),
+        TraitKind::Date => format!(
+            "({} - {}) / {}",
+            epoch(d, &format!("l.{}", ident(&t.name))),
+            epoch(d, &format!("l.{}", ident("created_at"))),
+            number(d, 86_400.0)
+        ),
+        TraitKind::Numeric => match d {
+            Dialect::Sqlite => format!("CAST(l.{} AS REAL)", ident(&t.name)),
+            Dialect::Postgres => {
+                format!("CAST(l.{} AS DOUBLE PRECISION)", ident(&t.name))
+            }
+        },
+        TraitKind::Categorical => {
+            normalised_text(d, &format!("l.{}", ident(&t.name)), missing_tokens)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A numeric trait's values for scoring are the numbers training read, whatever their size
+    /// (they are not written out as text and parsed back).
+    #[test]
+    fn numbers_score_as_they_were_trained() {
+        let numbers = vec![
+            Some(1e20),
+            Some(1.5e-7),
+            Some(-0.1),
+            Some(0.30000000000000004),
+            None,
+            Some(123456789.125),
+            Some(7.0),
+        ];
+        let leads = DataFrame::new(
+            numbers.len(),
+            vec![Column::new("size".into(), numbers.clone())],
+        )
+        .unwrap();
+        let Some(TraitValues::Numeric(got)) =
+            lead_values(&leads, "size", TraitKind::Numeric, None).unwrap()
+        else {
+            panic!("no numbers");
+        };
+        let got: Vec<Option<f64>> = (0..numbers.len()).map(|i| got.get(i)).collect();
+        assert_eq!(got, numbers);
+    }
 }
