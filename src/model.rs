@@ -613,34 +613,34 @@ impl RowDesign {
 ///
 /// The rows go in blocks `a..b`, one block after the other. A block whose new places all end
 /// where its first row's old values start (`b (k - 1) <= a k`) has no row writing where
-/// another row of it, or a later row, is still to be read: its rows move in parallel. Blocks
-/// are as long as that allows, about `a / (k - 1)` rows; a row moved alone may overlap itself
-/// (`ptr::copy` moves it as `memmove` does).
+/// another row of it, or a later row, is still to be read: the slice is split there, and its
+/// rows move in parallel from one side to the other. Blocks are as long as that allows, about
+/// `a / (k - 1)` rows; other rows move one after the other, in order (a row may overlap
+/// itself: `copy_within` moves it as `memmove` does).
 fn drop_column_in_place(data: &mut [f64], n: usize, k: usize, c: usize) {
     use rayon::prelude::*;
     if k <= 1 || c >= k || data.len() < n * k {
         return;
     }
-    let base = data.as_mut_ptr() as usize;
-    let move_row = |r: usize| {
-        let p = base as *mut f64;
-        // SAFETY: `data` holds `n k` values and `r < n`, so the source (`r k ..r k + k`) and
-        // the destination (`r (k - 1)..`, `k - 1` values) are within it. Rows moved at the same
-        // time are in one block: their sources and destinations do not meet (see above).
-        unsafe {
-            let (old, new) = (p.add(r * k), p.add(r * (k - 1)));
-            std::ptr::copy(old, new, c);
-            std::ptr::copy(old.add(c + 1), new.add(c), k - 1 - c);
-        }
-    };
     const PARALLEL_ROWS: usize = 8192;
     let mut a = 0;
     while a < n {
         let b = (a * k / (k - 1)).max(a + 1).min(n);
-        if b - a >= PARALLEL_ROWS {
-            (a..b).into_par_iter().with_min_len(1024).for_each(move_row);
+        if b - a >= PARALLEL_ROWS && b * (k - 1) <= a * k {
+            let (new, old) = data.split_at_mut(a * k);
+            new[a * (k - 1)..b * (k - 1)]
+                .par_chunks_mut(k - 1)
+                .zip(old[..(b - a) * k].par_chunks(k))
+                .with_min_len(1024)
+                .for_each(|(new, old)| {
+                    new[..c].copy_from_slice(&old[..c]);
+                    new[c..].copy_from_slice(&old[c + 1..]);
+                });
         } else {
-            (a..b).for_each(move_row);
+            for r in a..b {
+                data.copy_within(r * k..r * k + c, r * (k - 1));
+                data.copy_within(r * k + c + 1..(r + 1) * k, r * (k - 1) + c);
+            }
         }
         a = b;
     }
