@@ -62,7 +62,8 @@ pub struct Discovery {
     pub identities: Vec<Verdict>,
     pub population: PopulationSummary,
     /// Every trait's values over all leads (in the leads' order), in the table's order; shared
-    /// with the per-queue discoveries.
+    /// with the per-queue discoveries. Empty in a run's outputs ([`crate::pipeline::Outputs`]):
+    /// the pipeline drops them once the fit has read them (gigabytes at 10M leads).
     pub inputs: std::sync::Arc<Vec<TraitInput>>,
     /// How each trait's values are read from a lead, parallel to `inputs`.
     pub kinds: Vec<TraitKind>,
