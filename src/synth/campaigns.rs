@@ -4,7 +4,9 @@
 use rand::distr::weighted::WeightedIndex;
 
 use super::calendar::{FIRST_YEAR, MONTHS};
-use super::{DISPLAY_COST_PER_LEAD, SOURCES, SPEND_ONLY_CAMPAIGNS, SPEND_ONLY_SOURCE, SRC_EVENT};
+use super::spec::{
+    DISPLAY_COST_PER_LEAD, SOURCES, SPEND_ONLY_CAMPAIGNS, SPEND_ONLY_SOURCE, SRC_EVENT,
+};
 
 pub(super) struct Campaign {
     pub(super) source: &'static str,

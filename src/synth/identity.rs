@@ -9,7 +9,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::random::pick;
-use super::{COUNTRIES, CountrySpec};
+use super::spec::{COUNTRIES, CountrySpec};
 
 const NAME_PRE: [&str; 40] = [
     "Nor", "Vik", "Sol", "Ber", "Lin", "Mar", "Kal", "Tor", "Ast", "Bel", "Cor", "Dal", "El",
