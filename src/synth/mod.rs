@@ -41,20 +41,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io;
+use std::path::Path;
 use std::rc::Rc;
 
-use polars::prelude::{
-    Column, DataFrame, DataType, Field, IntoColumn, ParquetWriter, PlSmallStr, Schema,
-    StringChunkedBuilder,
-};
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 
 mod calendar;
 mod campaigns;
@@ -62,6 +57,8 @@ mod identity;
 mod lead;
 mod random;
 mod spec;
+mod truth;
+mod writers;
 
 use calendar::{
     DAY, END, HOUR, MONTHS, START, month_index, period_label, push_ts, ts_string, year_of,
@@ -77,6 +74,8 @@ use random::{
     weekday,
 };
 use spec::*;
+use truth::{Realised, build_truth};
+use writers::{TableOut, leadtune_toml, write_small};
 
 // ---------------------------------------------------------------------------------------
 // Public interface
@@ -186,326 +185,6 @@ pub fn generate(
     generator.write_leads(observer)?;
     generator.write_spend()?;
     generator.finish(params, out)
-}
-
-// ---------------------------------------------------------------------------------------
-// Output files
-// ---------------------------------------------------------------------------------------
-
-/// A CSV file written to a temporary name and renamed into place by [`Generator::finish`].
-struct CsvOut {
-    wtr: csv::Writer<BufWriter<File>>,
-    tmp: PathBuf,
-    dest: PathBuf,
-    rows: u64,
-}
-
-impl CsvOut {
-    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let file = File::create(&tmp)?;
-        let mut wtr = csv::WriterBuilder::new()
-            .buffer_capacity(1 << 16)
-            .from_writer(BufWriter::with_capacity(1 << 20, file));
-        wtr.write_record(header)?;
-        Ok(CsvOut {
-            wtr,
-            tmp,
-            dest: dir.join(name),
-            rows: 0,
-        })
-    }
-
-    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
-        self.wtr
-            .write_record(fields.iter().map(|f| f.as_ref().as_bytes()))?;
-        self.rows += 1;
-        Ok(())
-    }
-
-    /// Flushes everything and returns (temporary path, final path).
-    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
-        let buffered = self
-            .wtr
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        let mut file = buffered.into_inner().map_err(|e| e.into_error())?;
-        file.flush()?;
-        Ok((self.tmp, self.dest))
-    }
-}
-
-/// A CSV file for the high-volume activity rows, written without the csv crate's
-/// per-field state machine; quoting follows the same RFC 4180 rule (quote a field only
-/// when it contains a comma, quote or line break; double inner quotes).
-struct RawCsvOut {
-    w: BufWriter<File>,
-    tmp: PathBuf,
-    dest: PathBuf,
-    rows: u64,
-}
-
-impl RawCsvOut {
-    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        let mut out = RawCsvOut {
-            w,
-            tmp,
-            dest: dir.join(name),
-            rows: 0,
-        };
-        out.write_fields(header)?;
-        Ok(out)
-    }
-
-    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
-        self.rows += 1;
-        self.write_fields(fields)
-    }
-
-    fn write_fields<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
-        for (i, field) in fields.iter().enumerate() {
-            let field = field.as_ref();
-            if i > 0 {
-                self.w.write_all(b",")?;
-            }
-            if field
-                .bytes()
-                .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-            {
-                self.w.write_all(b"\"")?;
-                self.w.write_all(field.replace('"', "\"\"").as_bytes())?;
-                self.w.write_all(b"\"")?;
-            } else {
-                self.w.write_all(field.as_bytes())?;
-            }
-        }
-        self.w.write_all(b"\n")
-    }
-
-    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
-        let mut file = self.w.into_inner().map_err(|e| e.into_error())?;
-        file.flush()?;
-        Ok((self.tmp, self.dest))
-    }
-}
-
-/// A row group is written once this many rows are buffered ...
-const PARQUET_GROUP_ROWS: usize = 1 << 20;
-/// ... or once the buffered columns hold about this many bytes (text + 16-byte views).
-const PARQUET_GROUP_BYTES: usize = 64 << 20;
-
-/// A Parquet file of String columns, written to a temporary name and renamed into place
-/// by [`Generator::finish`]. Rows are buffered column-wise and written as one row group
-/// per [`PARQUET_GROUP_ROWS`] rows or [`PARQUET_GROUP_BYTES`] bytes, so memory stays
-/// bounded whatever the number of rows. Empty fields are written as nulls (a CSV reader
-/// reads them back the same way).
-struct ParquetOut {
-    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
-    names: Vec<PlSmallStr>,
-    columns: Vec<StringChunkedBuilder>,
-    buffered_rows: usize,
-    buffered_bytes: usize,
-    /// Row group limits ([`PARQUET_GROUP_ROWS`], [`PARQUET_GROUP_BYTES`]; smaller in tests).
-    group_rows: usize,
-    group_bytes: usize,
-    tmp: PathBuf,
-    dest: PathBuf,
-    rows: u64,
-}
-
-impl ParquetOut {
-    fn create(dir: &Path, name: &str, header: &[&str]) -> io::Result<Self> {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let file = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        let names: Vec<PlSmallStr> = header.iter().map(|h| PlSmallStr::from(*h)).collect();
-        let schema: Schema = names
-            .iter()
-            .map(|n| Field::new(n.clone(), DataType::String))
-            .collect();
-        let writer = ParquetWriter::new(file)
-            .batched(&schema)
-            .map_err(io::Error::other)?;
-        let columns = names
-            .iter()
-            .map(|n| StringChunkedBuilder::new(n.clone(), 0))
-            .collect();
-        Ok(ParquetOut {
-            writer,
-            names,
-            columns,
-            buffered_rows: 0,
-            buffered_bytes: 0,
-            group_rows: PARQUET_GROUP_ROWS,
-            group_bytes: PARQUET_GROUP_BYTES,
-            tmp,
-            dest: dir.join(name),
-            rows: 0,
-        })
-    }
-
-    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
-        debug_assert_eq!(fields.len(), self.columns.len());
-        for (column, field) in self.columns.iter_mut().zip(fields) {
-            let field = field.as_ref();
-            if field.is_empty() {
-                column.append_null();
-            } else {
-                column.append_value(field);
-            }
-            self.buffered_bytes += 16 + field.len();
-        }
-        self.buffered_rows += 1;
-        self.rows += 1;
-        if self.buffered_rows >= self.group_rows || self.buffered_bytes >= self.group_bytes {
-            self.write_group()?;
-        }
-        Ok(())
-    }
-
-    /// Writes the buffered rows as one row group and empties the buffers.
-    fn write_group(&mut self) -> io::Result<()> {
-        if self.buffered_rows == 0 {
-            return Ok(());
-        }
-        let columns: Vec<Column> = self
-            .columns
-            .iter_mut()
-            .zip(&self.names)
-            .map(|(column, name)| {
-                std::mem::replace(column, StringChunkedBuilder::new(name.clone(), 0))
-                    .finish()
-                    .into_column()
-            })
-            .collect();
-        let df = DataFrame::new(self.buffered_rows, columns).map_err(io::Error::other)?;
-        self.writer.write_batch(&df).map_err(io::Error::other)?;
-        self.buffered_rows = 0;
-        self.buffered_bytes = 0;
-        Ok(())
-    }
-
-    /// Writes the last row group and the footer (which flushes the file).
-    fn close(mut self) -> io::Result<(PathBuf, PathBuf)> {
-        self.write_group()?;
-        self.writer.finish().map_err(io::Error::other)?;
-        Ok((self.tmp, self.dest))
-    }
-}
-
-/// One output table in the chosen format (five of them: the variants' sizes do not matter).
-#[allow(clippy::large_enum_variant)]
-enum TableOut {
-    Csv(CsvOut),
-    RawCsv(RawCsvOut),
-    Parquet(ParquetOut),
-}
-
-impl TableOut {
-    /// `{stem}.csv` through the csv crate, or `{stem}.parquet`.
-    fn create(dir: &Path, stem: &str, header: &[&str], format: OutputFormat) -> io::Result<Self> {
-        let name = format!("{stem}.{}", format.extension());
-        Ok(match format {
-            OutputFormat::Csv => TableOut::Csv(CsvOut::create(dir, &name, header)?),
-            OutputFormat::Parquet => TableOut::Parquet(ParquetOut::create(dir, &name, header)?),
-        })
-    }
-
-    /// As [`TableOut::create`], with the plain CSV writer for high-volume rows.
-    fn create_raw(
-        dir: &Path,
-        stem: &str,
-        header: &[&str],
-        format: OutputFormat,
-    ) -> io::Result<Self> {
-        Ok(match format {
-            OutputFormat::Csv => {
-                TableOut::RawCsv(RawCsvOut::create(dir, &format!("{stem}.csv"), header)?)
-            }
-            OutputFormat::Parquet => TableOut::create(dir, stem, header, format)?,
-        })
-    }
-
-    fn row<T: AsRef<str>>(&mut self, fields: &[T]) -> io::Result<()> {
-        match self {
-            TableOut::Csv(t) => t.row(fields),
-            TableOut::RawCsv(t) => t.row(fields),
-            TableOut::Parquet(t) => t.row(fields),
-        }
-    }
-
-    /// Data rows written so far.
-    fn rows(&self) -> u64 {
-        match self {
-            TableOut::Csv(t) => t.rows,
-            TableOut::RawCsv(t) => t.rows,
-            TableOut::Parquet(t) => t.rows,
-        }
-    }
-
-    /// Flushes everything and returns (temporary path, final path).
-    fn close(self) -> io::Result<(PathBuf, PathBuf)> {
-        match self {
-            TableOut::Csv(t) => t.close(),
-            TableOut::RawCsv(t) => t.close(),
-            TableOut::Parquet(t) => t.close(),
-        }
-    }
-}
-
-/// Writes a small text file to a temporary name; returns (temporary path, final path).
-fn write_small(dir: &Path, name: &str, text: &str) -> io::Result<(PathBuf, PathBuf)> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    fs::write(&tmp, text)?;
-    Ok((tmp, dir.join(name)))
-}
-
-const LEADTUNE_TOML: &str = r#"[input]
-leads = "leads.csv"
-deals = "deals.csv"
-activities = "activities.csv"
-spend = "spend.csv"
-customers = "customers.csv"
-
-[outcome]
-horizon_days = 180
-
-[output]
-dir = "reports"
-"#;
-
-/// leadtune.toml naming the tables in `format`.
-fn leadtune_toml(format: OutputFormat) -> String {
-    match format {
-        OutputFormat::Csv => LEADTUNE_TOML.to_string(),
-        OutputFormat::Parquet => LEADTUNE_TOML.replace(".csv\"", ".parquet\""),
-    }
-}
-
-/// Realised counts of the truth population, written to truth.json.
-#[derive(Serialize, Default, Clone)]
-struct Realised {
-    leads_written: u64,
-    lead_rows_in_file: u64,
-    planted_won: u64,
-    planted_won_rate: f64,
-    won_within_horizon: u64,
-    won_after_horizon: u64,
-    won_open_at_end: u64,
-    won_deal_not_yet_created: u64,
-    lost_deals: u64,
-    lost_open_at_end: u64,
-    leads_with_two_deals: u64,
-    immature_leads: u64,
-    mature_leads: u64,
-    mature_won_within_horizon: u64,
-    mature_conversion_rate: f64,
-    existing_customer_leads: u64,
-    first_response_blank_after_end: u64,
-    deals_clean: u64,
-    activities_clean: u64,
-    leakage_activities: u64,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1472,322 +1151,19 @@ fn sales_note(rng: &mut ChaCha8Rng, outcome: &Outcome) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------------------
-// truth.json
-// ---------------------------------------------------------------------------------------
-
-#[derive(Serialize)]
-struct Truth {
-    seed: u64,
-    leads: u64,
-    /// The shape knobs, only when one differs from 1 (so default output is unchanged).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    activity_rate: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lost_deal_rate: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    shape_note: Option<&'static str>,
-    date_range: DateRange,
-    end_date: String,
-    effect_scale: &'static str,
-    outcome_model: &'static str,
-    intercept: f64,
-    horizon_days: i64,
-    scoring_offset_days: i64,
-    half_life_days: f64,
-    engagement_formula: &'static str,
-    activity_weights: BTreeMap<String, f64>,
-    missing_category_key: &'static str,
-    categorical_effects: BTreeMap<String, BTreeMap<String, f64>>,
-    campaign_effects: &'static str,
-    employees: EmployeesTruth,
-    annual_revenue: RevenueTruth,
-    company_founded_year: FoundedTruth,
-    speed_to_lead: SpeedTruth,
-    existing_customers: ExistingTruth,
-    time_to_win: TimeToWinTruth,
-    late_win_share: f64,
-    leaky_column: LeakyTruth,
-    leakage_activities: &'static str,
-    no_effect_trait: &'static str,
-    non_monotonic_trait: &'static str,
-    identity_columns: Vec<&'static str>,
-    amount_formula: &'static str,
-    amount_params: BTreeMap<String, f64>,
-    spend: SpendTruth,
-    malformed: BTreeMap<String, u64>,
-    malformed_note: &'static str,
-    realised_definitions: &'static str,
-    realised: Realised,
-}
-
-#[derive(Serialize)]
-struct DateRange {
-    start: String,
-    end: String,
-}
-
-#[derive(Serialize)]
-struct EmployeesTruth {
-    formula: &'static str,
-    coefficient_per_log10: f64,
-    center_log10: f64,
-    missing_effect: f64,
-    missing_share: f64,
-    employee_band: &'static str,
-}
-
-#[derive(Serialize)]
-struct RevenueTruth {
-    formula: &'static str,
-    missing_effect: f64,
-    value_effect: f64,
-    missing_share: f64,
-    generation: &'static str,
-}
-
-#[derive(Serialize)]
-struct AgeBin {
-    min_age: i64,
-    max_age: i64,
-    effect: f64,
-}
-
-#[derive(Serialize)]
-struct FoundedTruth {
-    formula: &'static str,
-    bins: Vec<AgeBin>,
-    missing_effect: f64,
-    missing_share: f64,
-}
-
-#[derive(Serialize)]
-struct SpeedBucket {
-    bucket: &'static str,
-    min_hours: f64,
-    /// `None` = unbounded.
-    max_hours: Option<f64>,
-    effect: f64,
-}
-
-#[derive(Serialize)]
-struct SpeedTruth {
-    formula: &'static str,
-    reference_bucket: &'static str,
-    buckets: Vec<SpeedBucket>,
-    never_answered_effect: f64,
-}
-
-#[derive(Serialize)]
-struct ExistingTruth {
-    effect: f64,
-    share: f64,
-    planted: u64,
-    planted_by_rule: BTreeMap<String, u64>,
-    rule_definition: &'static str,
-    normalisation: &'static str,
-}
-
-#[derive(Serialize)]
-struct TimeToWinTruth {
-    formula: &'static str,
-    median_days: f64,
-    sigma: f64,
-    late_min_days: f64,
-    late_max_days: f64,
-    won_with_earlier_lost_deal_share: f64,
-}
-
-#[derive(Serialize)]
-struct LeakyTruth {
-    column: &'static str,
-    won_like_values: Vec<&'static str>,
-    description: &'static str,
-}
-
-#[derive(Serialize)]
-struct SpendTruth {
-    formula: &'static str,
-    cost_per_lead: BTreeMap<String, f64>,
-    source_without_spend: &'static str,
-    source_without_leads: &'static str,
-    campaigns: usize,
-}
-
-/// truth.json's note when the shape knobs are not 1.
-const SHAPE_NOTE: &str = "activity_rate multiplies every activity type's Poisson base rate (leakage activities and malformed rows excepted); lost_deal_rate multiplies the probability of every planted lost deal (not-won leads' lost deal, won leads' earlier lost deal; capped at 1). The planted effects and the intercept above are the formula truth and were not re-tuned, so the realised conversion differs from the default shape (see realised)";
-
-fn build_truth(
-    params: &SynthParams,
-    campaigns: &Campaigns,
-    realised: Realised,
-    planted_by_rule: BTreeMap<String, u64>,
-    malformed: BTreeMap<String, u64>,
-) -> Truth {
-    let named = |it: &mut dyn Iterator<Item = (&'static str, f64)>| -> BTreeMap<String, f64> {
-        it.map(|(k, v)| (k.to_string(), v)).collect()
-    };
-    let mut categorical = BTreeMap::new();
-    categorical.insert(
-        "source".to_string(),
-        named(&mut SOURCES.iter().map(|s| (s.name, s.effect))),
-    );
-    categorical.insert(
-        "industry".to_string(),
-        named(&mut INDUSTRIES.iter().map(|i| (i.0, i.2))),
-    );
-    categorical.insert(
-        "country".to_string(),
-        named(&mut COUNTRIES.iter().map(|c| (c.code, c.effect))),
-    );
-    categorical.insert(
-        "job_title_level".to_string(),
-        named(
-            &mut TITLES
-                .iter()
-                .map(|t| (t.0, t.2))
-                .chain([(MISSING, TITLE_MISSING_EFFECT)]),
-        ),
-    );
-    categorical.insert(
-        "website_platform".to_string(),
-        named(&mut PLATFORMS.iter().map(|p| (p.0, 0.0))),
-    );
-    let mut won_like: Vec<&'static str> = NOTES_WON_CLOSED
-        .iter()
-        .chain(&NOTES_WON_OPEN)
-        .copied()
-        .collect();
-    won_like.sort_unstable();
-    won_like.dedup();
-    let mut cost_per_lead: BTreeMap<String, f64> = SOURCES
-        .iter()
-        .filter(|s| s.cost_per_lead > 0.0)
-        .map(|s| (s.name.to_string(), s.cost_per_lead))
-        .collect();
-    cost_per_lead.insert(SPEND_ONLY_SOURCE.to_string(), DISPLAY_COST_PER_LEAD);
-    let shaped = params.activity_rate != 1.0 || params.lost_deal_rate != 1.0;
-    Truth {
-        seed: params.seed,
-        leads: params.leads as u64,
-        activity_rate: shaped.then_some(params.activity_rate),
-        lost_deal_rate: shaped.then_some(params.lost_deal_rate),
-        shape_note: shaped.then_some(SHAPE_NOTE),
-        date_range: DateRange {
-            start: ts_string(START),
-            end: ts_string(END),
-        },
-        end_date: ts_string(END),
-        effect_scale: "log-odds",
-        outcome_model: "won ~ Bernoulli(sigmoid(intercept + source + industry + country + job_title_level + employees + annual_revenue(missing) + company_founded_year(age) + speed_to_lead + engagement + existing_customer)); website_platform and campaign add 0",
-        intercept: INTERCEPT,
-        horizon_days: HORIZON_DAYS,
-        scoring_offset_days: SCORING_OFFSET_DAYS,
-        half_life_days: HALF_LIFE_DAYS,
-        engagement_formula: "sum over the lead's clean activities with occurred_at < created_at + scoring_offset_days of w_type * 2^(-(scoring_date - occurred_at) / half_life_days), time in days",
-        activity_weights: named(&mut ACTIVITIES.iter().map(|a| (a.name, a.weight))),
-        missing_category_key: MISSING,
-        categorical_effects: categorical,
-        campaign_effects: "0 for every campaign: campaign carries no effect beyond its source",
-        employees: EmployeesTruth {
-            formula: "coefficient_per_log10 * (log10(employees) - center_log10); missing => missing_effect",
-            coefficient_per_log10: EMPLOYEES_COEF,
-            center_log10: EMPLOYEES_CENTER_LOG10,
-            missing_effect: EMPLOYEES_MISSING_EFFECT,
-            missing_share: EMPLOYEES_MISSING_SHARE,
-            employee_band: "derived from employees (1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+), empty when employees missing; no effect of its own",
-        },
-        annual_revenue: RevenueTruth {
-            formula: "missing => missing_effect; present => 0 (the value has no effect beyond its correlation with employees)",
-            missing_effect: REVENUE_MISSING_EFFECT,
-            value_effect: 0.0,
-            missing_share: REVENUE_MISSING_SHARE,
-            generation: "employees_true * 120000 * exp(0.7 * Z); 40% of values rounded to whole thousands",
-        },
-        company_founded_year: FoundedTruth {
-            formula: "age = year(created_at) - company_founded_year; effect = bin effect with min_age <= age <= max_age (inverted U); missing => missing_effect",
-            bins: AGE_BINS
-                .iter()
-                .map(|b| AgeBin {
-                    min_age: b.0,
-                    max_age: b.1,
-                    effect: b.3,
-                })
-                .collect(),
-            missing_effect: FOUNDED_MISSING_EFFECT,
-            missing_share: FOUNDED_MISSING_SHARE,
-        },
-        speed_to_lead: SpeedTruth {
-            formula: "delay = first_response_at - created_at; effect of the bucket with min_hours <= delay < max_hours; never answered => never_answered_effect. The effect uses the drawn delay: first_response_at is blank when the response would fall after end_date (see realised.first_response_blank_after_end)",
-            reference_bucket: "1-7d",
-            buckets: SPEED_BUCKETS
-                .iter()
-                .map(|b| SpeedBucket {
-                    bucket: b.0,
-                    min_hours: b.1,
-                    max_hours: b.2.is_finite().then_some(b.2),
-                    effect: b.3,
-                })
-                .collect(),
-            never_answered_effect: NEVER_ANSWERED_EFFECT,
-        },
-        existing_customers: ExistingTruth {
-            effect: EXISTING_CUSTOMER_EFFECT,
-            share: EXISTING_CUSTOMER_SHARE,
-            planted: realised.existing_customer_leads,
-            planted_by_rule,
-            rule_definition: "each planted lead is recognisable by the first of: domain (decorated customer domain; e-mail also at the customer domain), email (domain column empty, e-mail at the customer domain), company (domain empty, free-mail e-mail, company name variant only); company is always a variant of the customer's name. No other lead matches any customer by any rule",
-            normalisation: "domain: lower-case, strip scheme, 'www.' and any path; email: the part after '@', lower-case; company: case-insensitive, legal suffix (AB, Sp. z o.o., S.A., GmbH, AG, Ltd, PLC, Inc., LLC, Corp., AS, ASA, A/S, ApS, Oy, Oyj and their variants) and punctuation removed",
-        },
-        time_to_win: TimeToWinTruth {
-            formula: "with probability late_win_share uniform(late_min_days, late_max_days), else median_days * exp(sigma * Z) clamped to [5, 175] days; closed_at = lead created_at + time to win; closed after end_date => status open, closed_at empty",
-            median_days: TIME_TO_WIN_MEDIAN_DAYS,
-            sigma: TIME_TO_WIN_SIGMA,
-            late_min_days: LATE_WIN_MIN_DAYS,
-            late_max_days: LATE_WIN_MAX_DAYS,
-            won_with_earlier_lost_deal_share: WON_WITH_EARLIER_LOST_SHARE,
-        },
-        late_win_share: LATE_WIN_SHARE,
-        leaky_column: LeakyTruth {
-            column: "sales_note_status",
-            won_like_values: won_like,
-            description: "filled only for leads answered by end_date; won leads get a won-like value 97.5% of the time, other leads 1.5%; not-won leads are 8% empty",
-        },
-        leakage_activities: "won leads get 1 + Poisson(1.5) extra meeting/reply/email_click/page_view activities between close - 21 d and close + 3 d, always after the scoring date (the only activities outside created_at - 30 d .. created_at + 60 d): they carry no planted effect",
-        no_effect_trait: "website_platform",
-        non_monotonic_trait: "company_founded_year",
-        identity_columns: vec!["lead_id", "company", "email", "domain", "contact_name"],
-        amount_formula: "amount = base * employees_true^employees_exponent * exp(sigma * Z), Z ~ N(0,1), employees_true also when the employees column is missing; 2 decimals",
-        amount_params: [
-            ("base".to_string(), AMOUNT_BASE),
-            ("employees_exponent".to_string(), AMOUNT_EMPLOYEES_EXP),
-            ("sigma".to_string(), AMOUNT_SIGMA),
-        ]
-        .into_iter()
-        .collect(),
-        spend: SpendTruth {
-            formula: "per campaign and active month: cost_per_lead * (leads of that campaign in the month + 10% of the source's average monthly leads per campaign) * exp(0.08 * Z); display_ads (no leads): its cost_per_lead * total leads / 30 per campaign and month; event campaigns only have spend in their season (Mar-May, Sep-Nov)",
-            cost_per_lead,
-            source_without_spend: "referral",
-            source_without_leads: SPEND_ONLY_SOURCE,
-            campaigns: campaigns.list.len(),
-        },
-        malformed,
-        malformed_note: "extra rows, not part of the truth population: leads with unparseable created_at (fresh ids above the population), duplicate lead_id rows (an earlier lead's row with one field changed), deals and activities for lead ids that exist nowhere, extra 'lost' deals with negative or non-numeric amounts on real leads, activities with unparseable occurred_at on real leads",
-        realised_definitions: "over the truth population (malformed rows excluded): planted_won = drawn outcome; won_within_horizon / won_after_horizon = won deals in deals.csv closed at most / more than horizon_days after the lead's created_at; won_open_at_end = planted wins whose deal is still open at end_date; won_deal_not_yet_created = planted wins whose deal would be created after end_date (no row); immature_leads = created after end_date - horizon_days; mature_conversion_rate = mature leads with a win within the horizon / mature leads",
-        realised,
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars::prelude::{DataFrame, DataType};
     use std::collections::HashMap;
+    use std::fs::File;
+    use std::path::PathBuf;
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
+    use writers::LEADTUNE_TOML;
 
     const FILES: [&str; 7] = [
         "leads.csv",
@@ -1800,10 +1176,10 @@ mod tests {
     ];
 
     /// A unique directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
+    pub(super) struct TempDir(pub(super) PathBuf);
 
     impl TempDir {
-        fn new(tag: &str) -> Self {
+        pub(super) fn new(tag: &str) -> Self {
             static COUNTER: AtomicU64 = AtomicU64::new(0);
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -2446,47 +1822,6 @@ mod tests {
                 read(&p, name) == read(&p2, name),
                 "{name} differs between runs"
             );
-        }
-    }
-
-    #[test]
-    fn parquet_rows_are_written_in_row_groups() {
-        use polars::prelude::{ParquetReader, SerReader};
-        let dir = TempDir::new("groups");
-        fs::create_dir_all(&dir.0).expect("dir");
-        let mut out = ParquetOut::create(&dir.0, "t.parquet", &["a", "b"]).expect("create");
-        out.group_rows = 7;
-        let rows: Vec<[String; 2]> = (0..20)
-            .map(|i| {
-                [
-                    format!("row {i}"),
-                    if i % 3 == 0 {
-                        String::new()
-                    } else {
-                        format!("{i}, \"q\"")
-                    },
-                ]
-            })
-            .collect();
-        for r in &rows {
-            out.row(r).expect("row");
-        }
-        assert_eq!(out.rows, 20);
-        assert_eq!(
-            out.buffered_rows, 6,
-            "two groups of 7 written, 6 rows buffered"
-        );
-        let (tmp, dest) = out.close().expect("close");
-        fs::rename(tmp, &dest).expect("rename");
-        let mut reader = ParquetReader::new(File::open(&dest).expect("open"));
-        let groups = reader.get_metadata().expect("metadata").row_groups.len();
-        assert_eq!(groups, 3);
-        let df = reader.finish().expect("read");
-        let b = df.column("b").expect("b").str().expect("str");
-        for (i, r) in rows.iter().enumerate() {
-            let a = df.column("a").expect("a").str().expect("str").get(i);
-            assert_eq!(a, Some(r[0].as_str()));
-            assert_eq!(b.get(i), (!r[1].is_empty()).then_some(r[1].as_str()));
         }
     }
 
