@@ -79,6 +79,8 @@ pub(super) const F_SQL: usize = 18;
 pub(super) const F_NOTE: usize = 19;
 
 /// One activity of the current lead: time, type index into [`ACTIVITIES`], value.
+///
+/// [`ACTIVITIES`]: super::spec::ACTIVITIES
 #[derive(Clone, Copy)]
 pub(super) struct Act {
     pub(super) t: i64,

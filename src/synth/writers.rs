@@ -14,6 +14,8 @@ use polars::prelude::{
 use super::OutputFormat;
 
 /// A CSV file written to a temporary name and renamed into place by [`Generator::finish`].
+///
+/// [`Generator::finish`]: super::generator::Generator::finish
 pub(super) struct CsvOut {
     wtr: csv::Writer<BufWriter<File>>,
     tmp: PathBuf,
@@ -122,6 +124,8 @@ const PARQUET_GROUP_BYTES: usize = 64 << 20;
 /// per [`PARQUET_GROUP_ROWS`] rows or [`PARQUET_GROUP_BYTES`] bytes, so memory stays
 /// bounded whatever the number of rows. Empty fields are written as nulls (a CSV reader
 /// reads them back the same way).
+///
+/// [`Generator::finish`]: super::generator::Generator::finish
 pub(super) struct ParquetOut {
     writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
     names: Vec<PlSmallStr>,
