@@ -9,23 +9,7 @@ use std::process::Command;
 
 use polars::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn leadtune(cwd: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "leadtune {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::common::{leadtune_ok, root};
 
 /// What `leadtune score` gave each lead: (fit, engagement, score, probability, tier).
 type Scores = BTreeMap<String, (i64, i64, i64, f64, String)>;
@@ -42,7 +26,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    leadtune(&root(), &["run", "--out", out.to_str().unwrap()]);
+    leadtune_ok(&root(), &["run", "--out", out.to_str().unwrap()]);
     let config = out.join("scoring-config.json");
     let leads = root().join("data/sample/leads.csv");
     let activities = root().join("data/sample/activities.csv");
@@ -60,7 +44,7 @@ fn fixture() -> Fixture {
 /// What `leadtune score` gives each lead.
 fn score_cli(config: &Path, leads: &Path, activities: &Path, dir: &Path) -> Scores {
     let scored = dir.join("scored.csv");
-    leadtune(
+    leadtune_ok(
         &root(),
         &[
             "score",
@@ -163,7 +147,7 @@ fn sqlite_scores(config: &Path, leads: &DataFrame, activities: &DataFrame) -> Sc
         }
         tx.commit().unwrap();
     }
-    let out = leadtune(
+    let out = leadtune_ok(
         &root(),
         &[
             "export-sql",
@@ -394,7 +378,7 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
 fn postgres_scores_padded_values_as_leadtune_does() {
     let dir = tempfile::tempdir().unwrap();
     let config = padded_history(5, dir.path());
-    leadtune(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+    leadtune_ok(dir.path(), &["run", "--config", config.to_str().unwrap()]);
     let model = dir.path().join("out/scoring-config.json");
     let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
     let leads = raw_leads(&dir.path().join("leads.csv"));
@@ -510,7 +494,7 @@ fn postgres_scores(
     std::fs::write(&load_file, load).unwrap();
     psql(&load_file);
     let view = dir.join("view.sql");
-    leadtune(
+    leadtune_ok(
         &root(),
         &[
             "export-sql",
@@ -714,7 +698,7 @@ fn padded_values_score_alike_in_run_score_and_sqlite() {
     for seed in 1..=4 {
         let dir = tempfile::tempdir().unwrap();
         let config = padded_history(seed, dir.path());
-        leadtune(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+        leadtune_ok(dir.path(), &["run", "--config", config.to_str().unwrap()]);
         let model = dir.path().join("out/scoring-config.json");
         let leads = dir.path().join("leads.csv");
         let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
@@ -728,7 +712,7 @@ fn padded_values_score_alike_in_run_score_and_sqlite() {
 /// `leadtune score` of a leads file alone.
 fn score_cli_leads(config: &Path, leads: &Path, dir: &Path) -> Scores {
     let scored = dir.join("scored.csv");
-    leadtune(
+    leadtune_ok(
         &root(),
         &[
             "score",

@@ -10,26 +10,24 @@
 //! 180-day horizon every lead is mature.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+
+use crate::common::{leadtune_ok, root};
 
 fn run() -> tempfile::TempDir {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args([
+    leadtune_ok(
+        &root(),
+        &[
             "run",
             "--config",
             "tests/fixtures/golden/leadtune.toml",
             "--as-of",
             "2025-06-30",
             "--out",
-        ])
-        .arg(out.path())
-        .current_dir(&root)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            out.path().to_str().unwrap(),
+        ],
+    );
     out
 }
 

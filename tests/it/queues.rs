@@ -6,17 +6,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use rand::{Rng, SeedableRng};
 
-fn leadtune(cwd: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use crate::common::leadtune_ok;
 
 fn history(dir: &Path) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
@@ -104,14 +97,9 @@ fn points(queue: &serde_json::Value, name: &str) -> BTreeMap<String, i64> {
 fn each_queue_recovers_its_own_effects() {
     let dir = tempfile::tempdir().unwrap();
     history(dir.path());
-    let out = leadtune(
+    leadtune_ok(
         dir.path(),
         &["run", "--out", "out", "--as-of", "2025-06-30"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let config: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("out/scoring-config.json")).unwrap())
@@ -168,7 +156,7 @@ fn each_queue_recovers_its_own_effects() {
     );
 
     // `score` routes the same way and gives the run's scores.
-    let s = leadtune(
+    leadtune_ok(
         dir.path(),
         &[
             "score",
@@ -180,7 +168,6 @@ fn each_queue_recovers_its_own_effects() {
             "scored.csv",
         ],
     );
-    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
     let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
     let by_id: BTreeMap<String, (String, i64)> = reader
         .deserialize::<BTreeMap<String, String>>()
@@ -200,7 +187,7 @@ fn each_queue_recovers_its_own_effects() {
     }
     // The SQL export routes the same way: in SQLite, every lead's queue, score, tier and
     // probability are `score`'s.
-    let sql = leadtune(
+    let sql = leadtune_ok(
         dir.path(),
         &[
             "export-sql",
@@ -209,11 +196,6 @@ fn each_queue_recovers_its_own_effects() {
             "--dialect",
             "sqlite",
         ],
-    );
-    assert!(
-        sql.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sql.stderr)
     );
     let db = rusqlite::Connection::open_in_memory().unwrap();
     db.execute_batch("CREATE TABLE leads (lead_id TEXT, created_at TEXT, product_line TEXT, plan TEXT, region TEXT)")
