@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{command, leadtune, leadtune_ok, root, text};
+use crate::common::{command, csv_rows, json, leadtune, leadtune_ok, parquet, root, text};
 
 /// Exit code, stdout and stderr, with temp paths filtered out, for snapshots.
 fn transcript(output: &Output, temp: &Path) -> String {
@@ -29,11 +29,6 @@ fn fixture(name: &str) -> tempfile::TempDir {
 
 fn manifest(dir: &Path) -> serde_json::Value {
     json(&dir.join("manifest.json"))
-}
-
-/// A JSON file, parsed.
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Checks `read = used + rejected + immature` for every input and returns (table, counts).
@@ -330,12 +325,6 @@ fn run_on_the_sample_writes_every_output() {
     );
 }
 
-/// traits.csv rows as maps.
-fn traits_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(dir.join("traits.csv")).unwrap();
-    reader.deserialize().map(|r| r.unwrap()).collect()
-}
-
 #[test]
 fn trait_discovery_recovers_the_planted_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -344,7 +333,7 @@ fn trait_discovery_recovers_the_planted_truth() {
         dir.path(),
         &["traits", "--config", "g/leadtune.toml", "--out", "out"],
     );
-    let rows = traits_rows(&dir.path().join("out"));
+    let rows = csv_rows(&dir.path().join("out/traits.csv"));
     let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let flag = |name: &str| {
         rows.iter()
@@ -485,7 +474,7 @@ fn bank_run(command: &str, extra: &str) -> tempfile::TempDir {
 #[test]
 fn bank_marketing_duration_is_flagged_leaky_unaided() {
     let dir = bank_run("traits", "");
-    let rows = traits_rows(&dir.path().join("out"));
+    let rows = csv_rows(&dir.path().join("out/traits.csv"));
     let flags: std::collections::BTreeMap<&str, &str> = rows
         .iter()
         .map(|r| (r["trait"].as_str(), r["flag"].as_str()))
@@ -526,7 +515,7 @@ fn a_date_recorded_after_first_response_is_flagged_leaky() {
     )
     .unwrap();
     leadtune_ok(dir.path(), &["traits", "--out", "out"]);
-    let rows = traits_rows(&dir.path().join("out"));
+    let rows = csv_rows(&dir.path().join("out/traits.csv"));
     let row = rows
         .iter()
         .find(|r| r["trait"] == "last_meeting_on")
@@ -564,11 +553,6 @@ fn generated_run(leads: &str, seed: &str, extra_config: &str) -> tempfile::TempD
         &["run", "--config", "g/leadtune.toml", "--out", "out"],
     );
     dir
-}
-
-fn points(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(dir.join("points.csv")).unwrap();
-    reader.deserialize().map(|r| r.unwrap()).collect()
 }
 
 #[test]
@@ -609,33 +593,28 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
             "--explain",
         ],
     );
-    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
     let mut explained = 0;
-    let scored: std::collections::BTreeMap<String, (i64, String, String)> = reader
-        .deserialize::<std::collections::BTreeMap<String, String>>()
-        .map(|r| {
-            let r = r.unwrap();
-            let score: i64 = r["score"].parse().unwrap();
-            // The breakdown adds up to the score exactly.
-            let parts: i64 = r
-                .iter()
-                .filter(|(k, _)| k.starts_with("points:") || *k == "base_points")
-                .map(|(_, v)| v.parse::<i64>().unwrap())
-                .sum();
-            assert_eq!(parts, score, "{r:?}");
-            explained += 1;
-            (
-                r["lead_id"].clone(),
-                (score, r["tier"].clone(), r["reasons"].clone()),
-            )
-        })
-        .collect();
+    let scored: std::collections::BTreeMap<String, (i64, String, String)> =
+        csv_rows(&dir.path().join("scored.csv"))
+            .into_iter()
+            .map(|r| {
+                let score: i64 = r["score"].parse().unwrap();
+                // The breakdown adds up to the score exactly.
+                let parts: i64 = r
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("points:") || *k == "base_points")
+                    .map(|(_, v)| v.parse::<i64>().unwrap())
+                    .sum();
+                assert_eq!(parts, score, "{r:?}");
+                explained += 1;
+                (
+                    r["lead_id"].clone(),
+                    (score, r["tier"].clone(), r["reasons"].clone()),
+                )
+            })
+            .collect();
     assert!(explained > 3000);
-    let run = polars::prelude::ParquetReader::new(
-        std::fs::File::open(dir.path().join("out/scored_leads.parquet")).unwrap(),
-    );
-    use polars::prelude::SerReader;
-    let run = run.finish().unwrap();
+    let run = parquet(&dir.path().join("out/scored_leads.parquet"));
     let ids = run.column("lead_id").unwrap().str().unwrap().clone();
     let scores = run.column("score").unwrap().i64().unwrap().clone();
     let tiers = run.column("tier").unwrap().str().unwrap().clone();
@@ -702,7 +681,7 @@ fn the_schema_validates_the_config() {
 #[test]
 fn pins_are_honoured_exactly_and_their_cost_reported() {
     let dir = generated_run("4000", "8", "[model]\npin = { \"industry=Retail\" = 25 }\n");
-    let p = points(&dir.path().join("out"));
+    let p = csv_rows(&dir.path().join("out/points.csv"));
     let retail = p
         .iter()
         .find(|r| r["trait"] == "industry" && r["bin"] == "Retail")
@@ -718,7 +697,7 @@ fn the_fitted_points_recover_the_planted_effects() {
     // `campaign` is nested in `source` (each campaign belongs to one source): with both in the
     // model the source effect splits between them, so this test leaves campaign out.
     let dir = generated_run("20000", "21", "[traits]\nexclude = [\"campaign\"]\n");
-    let p = points(&dir.path().join("out"));
+    let p = csv_rows(&dir.path().join("out/points.csv"));
     let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let traits: std::collections::BTreeSet<&str> = p.iter().map(|r| r["trait"].as_str()).collect();
     assert!(
@@ -781,9 +760,7 @@ fn the_fitted_points_recover_the_planted_effects() {
     assert_eq!(by_points(false), Some("purchased_list"));
     // The planted speed-to-lead effect shows in speed_to_lead.csv: leads answered within the
     // hour convert better, with an interval clear of the never-answered bucket's.
-    let mut reader = csv::Reader::from_path(dir.path().join("out/speed_to_lead.csv")).unwrap();
-    let speed: Vec<std::collections::BTreeMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let speed = csv_rows(&dir.path().join("out/speed_to_lead.csv"));
     let bucket = |g: &str| {
         speed
             .iter()
@@ -884,9 +861,7 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
     );
     let d: serde_json::Value = serde_json::from_slice(&d.stdout).unwrap();
     // The leads listed as changing tier are exactly as many as counted, each with new reasons.
-    let mut reader = csv::Reader::from_path(dir.path().join("changes.csv")).unwrap();
-    let changed: Vec<std::collections::BTreeMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let changed = csv_rows(&dir.path().join("changes.csv"));
     assert_eq!(
         changed.len() as u64,
         d["leads_changing_tier"].as_u64().unwrap()
@@ -982,9 +957,7 @@ fn outputs_are_identical_with_one_thread_or_two_and_hold_no_identities() {
         }
     }
     // No person's or company's name, email or domain in any output.
-    let mut reader = csv::Reader::from_path(dir.path().join("g/leads.csv")).unwrap();
-    let rows: Vec<std::collections::BTreeMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let rows = csv_rows(&dir.path().join("g/leads.csv"));
     let mut secrets: Vec<String> = Vec::new();
     for r in rows.iter().step_by(37).take(60) {
         for column in ["email", "company", "contact_name", "domain"] {
@@ -1351,10 +1324,7 @@ fn engagement_decay_recovers_the_planted_half_life() {
     );
     let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let planted = truth["half_life_days"].as_f64().unwrap();
-    let decay: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("out/engagement_decay.json")).unwrap(),
-    )
-    .unwrap();
+    let decay = json(&dir.path().join("out/engagement_decay.json"));
     let spec = &decay["spec"];
     let (h, low, high) = (
         spec["half_life_days"].as_f64().unwrap(),

@@ -1,8 +1,11 @@
-//! What the tests share: the repository, and the real binary run in a directory with a readable
-//! message when it fails.
+//! What the tests share: the repository, the real binary run in a directory (with a readable
+//! message when it fails), and its outputs read back (CSV rows, JSON, Parquet).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use polars::prelude::{DataFrame, ParquetReader, SerReader};
 
 /// The repository: `data/sample/`, `tests/fixtures/` and `scripts/` are below it.
 pub fn root() -> PathBuf {
@@ -42,4 +45,28 @@ pub fn leadtune_ok(cwd: &Path, args: &[&str]) -> Output {
 /// Bytes as text (stdout, stderr), invalid UTF-8 replaced.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A CSV file's rows as maps from column to cell.
+pub fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    reader
+        .deserialize()
+        .map(|row| row.unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .collect()
+}
+
+/// A JSON file, parsed.
+pub fn json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A Parquet file as a frame.
+pub fn parquet(path: &Path) -> DataFrame {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file)
+        .finish()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use polars::prelude::*;
 
-use crate::common::{leadtune_ok, root};
+use crate::common::{csv_rows, json, leadtune_ok, parquet, root};
 
 /// What `leadtune score` gave each lead: (fit, engagement, score, probability, tier).
 type Scores = BTreeMap<String, (i64, i64, i64, f64, String)>;
@@ -58,11 +58,9 @@ fn score_cli(config: &Path, leads: &Path, activities: &Path, dir: &Path) -> Scor
             scored.to_str().unwrap(),
         ],
     );
-    let mut reader = csv::Reader::from_path(&scored).unwrap();
-    reader
-        .deserialize::<BTreeMap<String, String>>()
+    csv_rows(&scored)
+        .into_iter()
         .map(|r| {
-            let r = r.unwrap();
             (
                 r["lead_id"].clone(),
                 (
@@ -283,10 +281,7 @@ fn sqlite_scores_equal_leadtune_score_lead_by_lead() {
 fn a_category_value_cannot_break_out_of_its_literal() {
     let dir = tempfile::tempdir().unwrap();
     let evil = "O'Brien\"; DROP TABLE leads; --";
-    let mut config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root().join("tests/fixtures/scoring-config-v1.json")).unwrap(),
-    )
-    .unwrap();
+    let mut config = json(&root().join("tests/fixtures/scoring-config-v1.json"));
     // The first categorical trait: its first value's bin becomes the evil value.
     let t = config["traits"]
         .as_array_mut()
@@ -666,8 +661,7 @@ fn raw_leads(path: &Path) -> DataFrame {
 
 /// What the run's `scored_leads.parquet` gave each lead.
 fn run_scores(path: &Path) -> Scores {
-    let file = std::fs::File::open(path).unwrap();
-    let df = ParquetReader::new(file).finish().unwrap();
+    let df = parquet(path);
     let ids = df.column("lead_id").unwrap().str().unwrap().clone();
     let int = |name: &str| df.column(name).unwrap().i64().unwrap().clone();
     let (fit, engagement, score) = (int("fit"), int("engagement"), int("score"));
@@ -724,11 +718,9 @@ fn score_cli_leads(config: &Path, leads: &Path, dir: &Path) -> Scores {
             scored.to_str().unwrap(),
         ],
     );
-    let mut reader = csv::Reader::from_path(&scored).unwrap();
-    reader
-        .deserialize::<BTreeMap<String, String>>()
+    csv_rows(&scored)
+        .into_iter()
         .map(|r| {
-            let r = r.unwrap();
             (
                 r["lead_id"].clone(),
                 (

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rand::{Rng, SeedableRng};
 
-use crate::common::leadtune_ok;
+use crate::common::{csv_rows, json, leadtune_ok, parquet};
 
 fn history(dir: &Path) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
@@ -101,9 +101,7 @@ fn each_queue_recovers_its_own_effects() {
         dir.path(),
         &["run", "--out", "out", "--as-of", "2025-06-30"],
     );
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out/scoring-config.json")).unwrap())
-            .unwrap();
+    let config = json(&dir.path().join("out/scoring-config.json"));
     let queues = config["queues"].as_array().unwrap();
     let names: Vec<&str> = queues.iter().map(|q| q["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["hardware", "software", "services"]);
@@ -131,11 +129,7 @@ fn each_queue_recovers_its_own_effects() {
     }
 
     // scored_leads: every lead in its queue, and conversion per queue is reported.
-    let scored = polars::prelude::ParquetReader::new(
-        std::fs::File::open(dir.path().join("out/scored_leads.parquet")).unwrap(),
-    );
-    use polars::prelude::SerReader;
-    let scored = scored.finish().unwrap();
+    let scored = parquet(&dir.path().join("out/scored_leads.parquet"));
     let queue = scored.column("queue").unwrap().str().unwrap();
     let ids = scored.column("lead_id").unwrap().str().unwrap();
     for i in 0..scored.height() {
@@ -168,11 +162,9 @@ fn each_queue_recovers_its_own_effects() {
             "scored.csv",
         ],
     );
-    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
-    let by_id: BTreeMap<String, (String, i64)> = reader
-        .deserialize::<BTreeMap<String, String>>()
+    let by_id: BTreeMap<String, (String, i64)> = csv_rows(&dir.path().join("scored.csv"))
+        .into_iter()
         .map(|r| {
-            let r = r.unwrap();
             (
                 r["lead_id"].clone(),
                 (r["queue"].clone(), r["score"].parse().unwrap()),
@@ -213,13 +205,9 @@ fn each_queue_recovers_its_own_effects() {
     tx.commit().unwrap();
     db.execute_batch(&String::from_utf8(sql.stdout).unwrap())
         .unwrap();
-    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
-    let want: BTreeMap<String, BTreeMap<String, String>> = reader
-        .deserialize::<BTreeMap<String, String>>()
-        .map(|r| {
-            let r = r.unwrap();
-            (r["lead_id"].clone(), r)
-        })
+    let want: BTreeMap<String, BTreeMap<String, String>> = csv_rows(&dir.path().join("scored.csv"))
+        .into_iter()
+        .map(|r| (r["lead_id"].clone(), r))
         .collect();
     let mut q = db
         .prepare("SELECT lead_id, score, tier, queue, probability FROM lead_scores")
