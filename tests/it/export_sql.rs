@@ -30,7 +30,7 @@ fn fixture() -> Fixture {
     let config = out.join("scoring-config.json");
     let leads = root().join("data/sample/leads.csv");
     let activities = root().join("data/sample/activities.csv");
-    let expected = score_cli(&config, &leads, &activities, dir.path());
+    let expected = score_cli(&config, &leads, Some(&activities), dir.path());
     let (leads, activities) = typed_tables(&config, &leads, &activities);
     Fixture {
         dir,
@@ -41,23 +41,21 @@ fn fixture() -> Fixture {
     }
 }
 
-/// What `leadtune score` gives each lead.
-fn score_cli(config: &Path, leads: &Path, activities: &Path, dir: &Path) -> Scores {
+/// What `leadtune score` gives each lead (of `leads`, with `activities` when given).
+fn score_cli(config: &Path, leads: &Path, activities: Option<&Path>, dir: &Path) -> Scores {
     let scored = dir.join("scored.csv");
-    leadtune_ok(
-        &root(),
-        &[
-            "score",
-            "--model",
-            config.to_str().unwrap(),
-            "--leads",
-            leads.to_str().unwrap(),
-            "--activities",
-            activities.to_str().unwrap(),
-            "--out",
-            scored.to_str().unwrap(),
-        ],
-    );
+    let mut args = vec![
+        "score",
+        "--model",
+        config.to_str().unwrap(),
+        "--leads",
+        leads.to_str().unwrap(),
+    ];
+    if let Some(activities) = activities {
+        args.extend(["--activities", activities.to_str().unwrap()]);
+    }
+    args.extend(["--out", scored.to_str().unwrap()]);
+    leadtune_ok(&root(), &args);
     csv_rows(&scored)
         .into_iter()
         .map(|r| {
@@ -328,7 +326,7 @@ fn a_category_value_cannot_break_out_of_its_literal() {
         dir.path().join("leads.csv"),
         dir.path().join("activities.csv"),
     );
-    let expected = score_cli(&path, &leads, &acts, dir.path());
+    let expected = score_cli(&path, &leads, Some(&acts), dir.path());
     let (l, a) = typed_tables(&path, &leads, &acts);
     let got = sqlite_scores(&path, &l, &a);
     check(&expected, &got, "sqlite");
@@ -696,43 +694,11 @@ fn padded_values_score_alike_in_run_score_and_sqlite() {
         let model = dir.path().join("out/scoring-config.json");
         let leads = dir.path().join("leads.csv");
         let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
-        let scored = score_cli_leads(&model, &leads, dir.path());
+        let scored = score_cli(&model, &leads, None, dir.path());
         check(&ran, &scored, &format!("seed {seed}: score against run"));
         let got = sqlite_scores(&model, &raw_leads(&leads), &no_activities());
         check(&ran, &got, &format!("seed {seed}: sqlite against run"));
     }
-}
-
-/// `leadtune score` of a leads file alone.
-fn score_cli_leads(config: &Path, leads: &Path, dir: &Path) -> Scores {
-    let scored = dir.join("scored.csv");
-    leadtune_ok(
-        &root(),
-        &[
-            "score",
-            "--model",
-            config.to_str().unwrap(),
-            "--leads",
-            leads.to_str().unwrap(),
-            "--out",
-            scored.to_str().unwrap(),
-        ],
-    );
-    csv_rows(&scored)
-        .into_iter()
-        .map(|r| {
-            (
-                r["lead_id"].clone(),
-                (
-                    r["fit"].parse().unwrap(),
-                    r["engagement"].parse().unwrap(),
-                    r["score"].parse().unwrap(),
-                    r["probability"].parse().unwrap(),
-                    r["tier"].clone(),
-                ),
-            )
-        })
-        .collect()
 }
 
 /// An activities table with no rows (the padded histories have none).
