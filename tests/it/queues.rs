@@ -6,17 +6,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use rand::{Rng, SeedableRng};
 
-fn leadtune(cwd: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use crate::common::{csv_rows, json, leadtune_ok, parquet};
 
 fn history(dir: &Path) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
@@ -104,18 +97,11 @@ fn points(queue: &serde_json::Value, name: &str) -> BTreeMap<String, i64> {
 fn each_queue_recovers_its_own_effects() {
     let dir = tempfile::tempdir().unwrap();
     history(dir.path());
-    let out = leadtune(
+    leadtune_ok(
         dir.path(),
         &["run", "--out", "out", "--as-of", "2025-06-30"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out/scoring-config.json")).unwrap())
-            .unwrap();
+    let config = json(&dir.path().join("out/scoring-config.json"));
     let queues = config["queues"].as_array().unwrap();
     let names: Vec<&str> = queues.iter().map(|q| q["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["hardware", "software", "services"]);
@@ -143,11 +129,7 @@ fn each_queue_recovers_its_own_effects() {
     }
 
     // scored_leads: every lead in its queue, and conversion per queue is reported.
-    let scored = polars::prelude::ParquetReader::new(
-        std::fs::File::open(dir.path().join("out/scored_leads.parquet")).unwrap(),
-    );
-    use polars::prelude::SerReader;
-    let scored = scored.finish().unwrap();
+    let scored = parquet(&dir.path().join("out/scored_leads.parquet"));
     let queue = scored.column("queue").unwrap().str().unwrap();
     let ids = scored.column("lead_id").unwrap().str().unwrap();
     for i in 0..scored.height() {
@@ -168,7 +150,7 @@ fn each_queue_recovers_its_own_effects() {
     );
 
     // `score` routes the same way and gives the run's scores.
-    let s = leadtune(
+    leadtune_ok(
         dir.path(),
         &[
             "score",
@@ -180,12 +162,9 @@ fn each_queue_recovers_its_own_effects() {
             "scored.csv",
         ],
     );
-    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
-    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
-    let by_id: BTreeMap<String, (String, i64)> = reader
-        .deserialize::<BTreeMap<String, String>>()
+    let by_id: BTreeMap<String, (String, i64)> = csv_rows(&dir.path().join("scored.csv"))
+        .into_iter()
         .map(|r| {
-            let r = r.unwrap();
             (
                 r["lead_id"].clone(),
                 (r["queue"].clone(), r["score"].parse().unwrap()),
@@ -200,7 +179,7 @@ fn each_queue_recovers_its_own_effects() {
     }
     // The SQL export routes the same way: in SQLite, every lead's queue, score, tier and
     // probability are `score`'s.
-    let sql = leadtune(
+    let sql = leadtune_ok(
         dir.path(),
         &[
             "export-sql",
@@ -209,11 +188,6 @@ fn each_queue_recovers_its_own_effects() {
             "--dialect",
             "sqlite",
         ],
-    );
-    assert!(
-        sql.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sql.stderr)
     );
     let db = rusqlite::Connection::open_in_memory().unwrap();
     db.execute_batch("CREATE TABLE leads (lead_id TEXT, created_at TEXT, product_line TEXT, plan TEXT, region TEXT)")
@@ -231,13 +205,9 @@ fn each_queue_recovers_its_own_effects() {
     tx.commit().unwrap();
     db.execute_batch(&String::from_utf8(sql.stdout).unwrap())
         .unwrap();
-    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
-    let want: BTreeMap<String, BTreeMap<String, String>> = reader
-        .deserialize::<BTreeMap<String, String>>()
-        .map(|r| {
-            let r = r.unwrap();
-            (r["lead_id"].clone(), r)
-        })
+    let want: BTreeMap<String, BTreeMap<String, String>> = csv_rows(&dir.path().join("scored.csv"))
+        .into_iter()
+        .map(|r| (r["lead_id"].clone(), r))
         .collect();
     let mut q = db
         .prepare("SELECT lead_id, score, tier, queue, probability FROM lead_scores")

@@ -9,23 +9,7 @@ use std::process::Command;
 
 use polars::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn leadtune(cwd: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "leadtune {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::common::{csv_rows, json, leadtune_ok, parquet, root};
 
 /// What `leadtune score` gave each lead: (fit, engagement, score, probability, tier).
 type Scores = BTreeMap<String, (i64, i64, i64, f64, String)>;
@@ -42,11 +26,11 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    leadtune(&root(), &["run", "--out", out.to_str().unwrap()]);
+    leadtune_ok(&root(), &["run", "--out", out.to_str().unwrap()]);
     let config = out.join("scoring-config.json");
     let leads = root().join("data/sample/leads.csv");
     let activities = root().join("data/sample/activities.csv");
-    let expected = score_cli(&config, &leads, &activities, dir.path());
+    let expected = score_cli(&config, &leads, Some(&activities), dir.path());
     let (leads, activities) = typed_tables(&config, &leads, &activities);
     Fixture {
         dir,
@@ -57,28 +41,24 @@ fn fixture() -> Fixture {
     }
 }
 
-/// What `leadtune score` gives each lead.
-fn score_cli(config: &Path, leads: &Path, activities: &Path, dir: &Path) -> Scores {
+/// What `leadtune score` gives each lead (of `leads`, with `activities` when given).
+fn score_cli(config: &Path, leads: &Path, activities: Option<&Path>, dir: &Path) -> Scores {
     let scored = dir.join("scored.csv");
-    leadtune(
-        &root(),
-        &[
-            "score",
-            "--model",
-            config.to_str().unwrap(),
-            "--leads",
-            leads.to_str().unwrap(),
-            "--activities",
-            activities.to_str().unwrap(),
-            "--out",
-            scored.to_str().unwrap(),
-        ],
-    );
-    let mut reader = csv::Reader::from_path(&scored).unwrap();
-    reader
-        .deserialize::<BTreeMap<String, String>>()
+    let mut args = vec![
+        "score",
+        "--model",
+        config.to_str().unwrap(),
+        "--leads",
+        leads.to_str().unwrap(),
+    ];
+    if let Some(activities) = activities {
+        args.extend(["--activities", activities.to_str().unwrap()]);
+    }
+    args.extend(["--out", scored.to_str().unwrap()]);
+    leadtune_ok(&root(), &args);
+    csv_rows(&scored)
+        .into_iter()
         .map(|r| {
-            let r = r.unwrap();
             (
                 r["lead_id"].clone(),
                 (
@@ -163,7 +143,7 @@ fn sqlite_scores(config: &Path, leads: &DataFrame, activities: &DataFrame) -> Sc
         }
         tx.commit().unwrap();
     }
-    let out = leadtune(
+    let out = leadtune_ok(
         &root(),
         &[
             "export-sql",
@@ -299,10 +279,7 @@ fn sqlite_scores_equal_leadtune_score_lead_by_lead() {
 fn a_category_value_cannot_break_out_of_its_literal() {
     let dir = tempfile::tempdir().unwrap();
     let evil = "O'Brien\"; DROP TABLE leads; --";
-    let mut config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root().join("tests/fixtures/scoring-config-v1.json")).unwrap(),
-    )
-    .unwrap();
+    let mut config = json(&root().join("tests/fixtures/scoring-config-v1.json"));
     // The first categorical trait: its first value's bin becomes the evil value.
     let t = config["traits"]
         .as_array_mut()
@@ -349,7 +326,7 @@ fn a_category_value_cannot_break_out_of_its_literal() {
         dir.path().join("leads.csv"),
         dir.path().join("activities.csv"),
     );
-    let expected = score_cli(&path, &leads, &acts, dir.path());
+    let expected = score_cli(&path, &leads, Some(&acts), dir.path());
     let (l, a) = typed_tables(&path, &leads, &acts);
     let got = sqlite_scores(&path, &l, &a);
     check(&expected, &got, "sqlite");
@@ -394,7 +371,7 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
 fn postgres_scores_padded_values_as_leadtune_does() {
     let dir = tempfile::tempdir().unwrap();
     let config = padded_history(5, dir.path());
-    leadtune(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+    leadtune_ok(dir.path(), &["run", "--config", config.to_str().unwrap()]);
     let model = dir.path().join("out/scoring-config.json");
     let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
     let leads = raw_leads(&dir.path().join("leads.csv"));
@@ -510,7 +487,7 @@ fn postgres_scores(
     std::fs::write(&load_file, load).unwrap();
     psql(&load_file);
     let view = dir.join("view.sql");
-    leadtune(
+    leadtune_ok(
         &root(),
         &[
             "export-sql",
@@ -682,8 +659,7 @@ fn raw_leads(path: &Path) -> DataFrame {
 
 /// What the run's `scored_leads.parquet` gave each lead.
 fn run_scores(path: &Path) -> Scores {
-    let file = std::fs::File::open(path).unwrap();
-    let df = ParquetReader::new(file).finish().unwrap();
+    let df = parquet(path);
     let ids = df.column("lead_id").unwrap().str().unwrap().clone();
     let int = |name: &str| df.column(name).unwrap().i64().unwrap().clone();
     let (fit, engagement, score) = (int("fit"), int("engagement"), int("score"));
@@ -714,49 +690,15 @@ fn padded_values_score_alike_in_run_score_and_sqlite() {
     for seed in 1..=4 {
         let dir = tempfile::tempdir().unwrap();
         let config = padded_history(seed, dir.path());
-        leadtune(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+        leadtune_ok(dir.path(), &["run", "--config", config.to_str().unwrap()]);
         let model = dir.path().join("out/scoring-config.json");
         let leads = dir.path().join("leads.csv");
         let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
-        let scored = score_cli_leads(&model, &leads, dir.path());
+        let scored = score_cli(&model, &leads, None, dir.path());
         check(&ran, &scored, &format!("seed {seed}: score against run"));
         let got = sqlite_scores(&model, &raw_leads(&leads), &no_activities());
         check(&ran, &got, &format!("seed {seed}: sqlite against run"));
     }
-}
-
-/// `leadtune score` of a leads file alone.
-fn score_cli_leads(config: &Path, leads: &Path, dir: &Path) -> Scores {
-    let scored = dir.join("scored.csv");
-    leadtune(
-        &root(),
-        &[
-            "score",
-            "--model",
-            config.to_str().unwrap(),
-            "--leads",
-            leads.to_str().unwrap(),
-            "--out",
-            scored.to_str().unwrap(),
-        ],
-    );
-    let mut reader = csv::Reader::from_path(&scored).unwrap();
-    reader
-        .deserialize::<BTreeMap<String, String>>()
-        .map(|r| {
-            let r = r.unwrap();
-            (
-                r["lead_id"].clone(),
-                (
-                    r["fit"].parse().unwrap(),
-                    r["engagement"].parse().unwrap(),
-                    r["score"].parse().unwrap(),
-                    r["probability"].parse().unwrap(),
-                    r["tier"].clone(),
-                ),
-            )
-        })
-        .collect()
 }
 
 /// An activities table with no rows (the padded histories have none).

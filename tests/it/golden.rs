@@ -10,42 +10,24 @@
 //! 180-day horizon every lead is mature.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::common::{csv_rows, leadtune_ok, root};
 
 fn run() -> tempfile::TempDir {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args([
+    leadtune_ok(
+        &root(),
+        &[
             "run",
             "--config",
             "tests/fixtures/golden/leadtune.toml",
             "--as-of",
             "2025-06-30",
             "--out",
-        ])
-        .arg(out.path())
-        .current_dir(&root)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            out.path().to_str().unwrap(),
+        ],
+    );
     out
-}
-
-/// Rows of a CSV as maps from column to cell.
-fn rows(dir: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// The 95% Wilson score interval, written out independently of the crate:
@@ -104,18 +86,18 @@ fn every_report_figure_of_a_hand_made_history() {
 
     // Conversion: referral 10 of 20, web 3 + 1 of 20.
     check_conversion(
-        &rows(dir, "conversion_by_source.csv"),
+        &csv_rows(&dir.join("conversion_by_source.csv")),
         "group",
         &[("referral", 20, 10), ("web", 20, 4)],
     );
     check_conversion(
-        &rows(dir, "conversion_by_campaign.csv"),
+        &csv_rows(&dir.join("conversion_by_campaign.csv")),
         "group",
         &[("r1", 20, 10), ("w1", 10, 3), ("w2", 10, 1)],
     );
     // Segments: plan is "basic" for odd lead numbers, "pro" for even; the wins are L01, L03,
     // L11, L21, L23, L25, L27, L31 (basic, 8) and L02, L22, L24, L26, L28, L32 (pro, 6).
-    let segments = rows(dir, "conversion_by_segment.csv");
+    let segments = csv_rows(&dir.join("conversion_by_segment.csv"));
     assert!(
         segments.iter().all(|r| r["dimension"] == "plan"),
         "{segments:?}"
@@ -123,14 +105,14 @@ fn every_report_figure_of_a_hand_made_history() {
     check_conversion(&segments, "group", &[("basic", 20, 8), ("pro", 20, 6)]);
     // Q1: web/w1 (3 wins of 10) and referral's first 10 (8 wins); Q2: w2 (1) and the rest (2).
     check_conversion(
-        &rows(dir, "conversion_by_quarter.csv"),
+        &csv_rows(&dir.join("conversion_by_quarter.csv")),
         "group",
         &[("2024-Q1", 20, 11), ("2024-Q2", 20, 3)],
     );
 
     // Speed-to-lead: < 1 h is L01-L05 (3 wins) and L21-L30 (8); 1-4 h L06-L10 (none);
     // 4-24 h L11-L15 (L11); 1-3 d L31-L35 (L31, L32); 3-7 d L36-L40; never L16-L20.
-    let speed: Vec<_> = rows(dir, "speed_to_lead.csv")
+    let speed: Vec<_> = csv_rows(&dir.join("speed_to_lead.csv"))
         .into_iter()
         .filter(|r| r["dimension"] == "(all sources)")
         .collect();
@@ -150,7 +132,7 @@ fn every_report_figure_of_a_hand_made_history() {
     // Funnel: 40 leads; MQL: web's w1 (day 1) and all of referral (day 2) = 30, median 2 days;
     // SQL: the 17 leads with a deal (day 5), of whom L11 never was an MQL: 17 / 30;
     // opportunity: the same 17 (day 10): 17 / 17; won 14 (day 30): 14 / 17.
-    let funnel: Vec<(String, u64, String, f64, f64)> = rows(dir, "funnel.csv")
+    let funnel: Vec<(String, u64, String, f64, f64)> = csv_rows(&dir.join("funnel.csv"))
         .into_iter()
         .filter(|r| r["source"] == "(all sources)")
         .map(|r| {
@@ -180,7 +162,7 @@ fn every_report_figure_of_a_hand_made_history() {
     }
 
     // Source ROI.
-    let roi = rows(dir, "source_roi.csv");
+    let roi = csv_rows(&dir.join("source_roi.csv"));
     let find = |s: &str, c: &str, p: &str| {
         roi.iter()
             .find(|r| r["source"] == s && r["campaign"] == c && r["period"] == p)

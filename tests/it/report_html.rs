@@ -10,17 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn leadtune(cwd: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use crate::common::{leadtune_ok, root};
 
 /// Chromium: `LEADTUNE_CHROMIUM`, else `chromium` on the path, installed by the project's
 /// script when missing.
@@ -190,12 +180,7 @@ fn the_report_loads_in_chromium_with_no_console_message_and_no_request() {
     );
 
     let out = dir.path().join("run");
-    let run = leadtune(&root(), &["run", "--out", out.to_str().unwrap()]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    leadtune_ok(&root(), &["run", "--out", out.to_str().unwrap()]);
     let page = out.join("report.html");
     let shot = dir.path().join("report.png");
     let v = visit(&page, &shot, &dir.path().join("profile"));
@@ -261,14 +246,9 @@ fn every_value_on_the_page_is_escaped() {
          [outcome]\nhorizon_days = 400\n",
     )
     .unwrap();
-    let out = leadtune(
+    leadtune_ok(
         dir.path(),
         &["run", "--out", "out", "--as-of", "2025-06-30"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
     let near = |needle: &str| -> Vec<String> {

@@ -1,25 +1,10 @@
-//! Integration tests: the real binary in a temp dir (STYLE.md examples 8 and 9).
+//! The command line end to end: every subcommand on fixtures, generated histories and the
+//! bank-marketing data (snapshots: `snapshots/it__cli__*.snap`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// Runs leadtune with `args` in `cwd`.
-fn leadtune(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadtune"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("leadtune runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::common::{command, csv_rows, json, leadtune, leadtune_ok, parquet, root, text};
 
 /// Exit code, stdout and stderr, with temp paths filtered out, for snapshots.
 fn transcript(output: &Output, temp: &Path) -> String {
@@ -35,7 +20,7 @@ fn transcript(output: &Output, temp: &Path) -> String {
 /// Copies a fixture folder into a fresh temp dir.
 fn fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(fixtures().join(name)).unwrap() {
+    for entry in std::fs::read_dir(root().join("tests/fixtures").join(name)).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
@@ -44,11 +29,6 @@ fn fixture(name: &str) -> tempfile::TempDir {
 
 fn manifest(dir: &Path) -> serde_json::Value {
     json(&dir.join("manifest.json"))
-}
-
-/// A JSON file, parsed.
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Checks `read = used + rejected + immature` for every input and returns (table, counts).
@@ -110,11 +90,7 @@ fn validate_accounts_for_every_row() {
 fn validate_twice_gives_the_same_bytes_but_for_timings() {
     let dir = fixture("small");
     for out in ["a", "b"] {
-        assert!(
-            leadtune(dir.path(), &["validate", "--out", out])
-                .status
-                .success()
-        );
+        leadtune_ok(dir.path(), &["validate", "--out", out]);
     }
     let read = |p: &str| std::fs::read(dir.path().join(p)).unwrap();
     assert_eq!(read("a/rejected.csv"), read("b/rejected.csv"));
@@ -177,11 +153,7 @@ fn unwritable_output_exits_1() {
 #[test]
 fn identity_values_never_reach_the_outputs() {
     let dir = fixture("small");
-    assert!(
-        leadtune(dir.path(), &["validate", "--out", "out"])
-            .status
-            .success()
-    );
+    leadtune_ok(dir.path(), &["validate", "--out", "out"]);
     for file in ["out/rejected.csv", "out/manifest.json"] {
         let body = std::fs::read_to_string(dir.path().join(file)).unwrap();
         for secret in [
@@ -194,10 +166,6 @@ fn identity_values_never_reach_the_outputs() {
             assert!(!body.contains(secret), "{file} contains {secret}");
         }
     }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 const GENERATED: [&str; 7] = [
@@ -214,11 +182,10 @@ const GENERATED: [&str; 7] = [
 fn generate_is_byte_identical_per_seed_and_the_shipped_sample_is_seed_42() {
     let dir = tempfile::tempdir().unwrap();
     for out in ["a", "b"] {
-        let o = leadtune(
+        leadtune_ok(
             dir.path(),
             &["generate", "--out", out, "--leads", "5000", "--seed", "42"],
         );
-        assert!(o.status.success(), "{}", text(&o.stderr));
     }
     for file in GENERATED {
         let a = std::fs::read(dir.path().join("a").join(file)).unwrap();
@@ -230,11 +197,10 @@ fn generate_is_byte_identical_per_seed_and_the_shipped_sample_is_seed_42() {
             "data/sample/{file} is not `generate --leads 5000 --seed 42`"
         );
     }
-    let other = leadtune(
+    leadtune_ok(
         dir.path(),
         &["generate", "--out", "c", "--leads", "5000", "--seed", "43"],
     );
-    assert!(other.status.success());
     assert_ne!(
         std::fs::read(dir.path().join("a/leads.csv")).unwrap(),
         std::fs::read(dir.path().join("c/leads.csv")).unwrap()
@@ -257,14 +223,12 @@ fn generate_parquet_validates_like_the_csv_of_the_same_seed() {
     for (out, format) in [("c", "csv"), ("p", "parquet")] {
         let mut args = vec!["generate", "--out", out, "--format", format];
         args.extend(shape);
-        let g = leadtune(dir.path(), &args);
-        assert!(g.status.success(), "{}", text(&g.stderr));
+        leadtune_ok(dir.path(), &args);
         let config = format!("{out}/leadtune.toml");
-        let v = leadtune(
+        leadtune_ok(
             dir.path(),
             &["validate", "--config", &config, "--out", &format!("v{out}")],
         );
-        assert!(v.status.success(), "{}", text(&v.stderr));
     }
     assert!(dir.path().join("p/activities.parquet").exists());
     let (c, p) = (
@@ -297,8 +261,7 @@ fn generate_parquet_validates_like_the_csv_of_the_same_seed() {
 #[test]
 fn run_on_the_sample_writes_every_output() {
     let dir = tempfile::tempdir().unwrap();
-    let out = leadtune(&root(), &["run", "--out", dir.path().to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = leadtune_ok(&root(), &["run", "--out", dir.path().to_str().unwrap()]);
     let stdout = text(&out.stdout);
     assert!(!stdout.contains("not built"), "{stdout}");
     assert!(stdout.contains("report.html in a browser"), "{stdout}");
@@ -362,22 +325,15 @@ fn run_on_the_sample_writes_every_output() {
     );
 }
 
-/// traits.csv rows as maps.
-fn traits_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(dir.join("traits.csv")).unwrap();
-    reader.deserialize().map(|r| r.unwrap()).collect()
-}
-
 #[test]
 fn trait_discovery_recovers_the_planted_truth() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), "g", "20000", "3");
-    let t = leadtune(
+    leadtune_ok(
         dir.path(),
         &["traits", "--config", "g/leadtune.toml", "--out", "out"],
     );
-    assert!(t.status.success(), "{}", text(&t.stderr));
-    let rows = traits_rows(&dir.path().join("out"));
+    let rows = csv_rows(&dir.path().join("out/traits.csv"));
     let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let flag = |name: &str| {
         rows.iter()
@@ -511,15 +467,14 @@ fn bank_run(command: &str, extra: &str) -> tempfile::TempDir {
         ),
     )
     .unwrap();
-    let out = leadtune(dir.path(), &[command, "--out", "out"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    leadtune_ok(dir.path(), &[command, "--out", "out"]);
     dir
 }
 
 #[test]
 fn bank_marketing_duration_is_flagged_leaky_unaided() {
     let dir = bank_run("traits", "");
-    let rows = traits_rows(&dir.path().join("out"));
+    let rows = csv_rows(&dir.path().join("out/traits.csv"));
     let flags: std::collections::BTreeMap<&str, &str> = rows
         .iter()
         .map(|r| (r["trait"].as_str(), r["flag"].as_str()))
@@ -559,9 +514,8 @@ fn a_date_recorded_after_first_response_is_flagged_leaky() {
         "[input]\nleads = \"leads.csv\"\n",
     )
     .unwrap();
-    let out = leadtune(dir.path(), &["traits", "--out", "out"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let rows = traits_rows(&dir.path().join("out"));
+    leadtune_ok(dir.path(), &["traits", "--out", "out"]);
+    let rows = csv_rows(&dir.path().join("out/traits.csv"));
     let row = rows
         .iter()
         .find(|r| r["trait"] == "last_meeting_on")
@@ -579,11 +533,10 @@ fn a_date_recorded_after_first_response_is_flagged_leaky() {
 
 /// `leadtune generate --out OUT --leads N --seed S` in `dir`, which must succeed.
 fn generate(dir: &Path, out: &str, leads: &str, seed: &str) {
-    let g = leadtune(
+    leadtune_ok(
         dir,
         &["generate", "--out", out, "--leads", leads, "--seed", seed],
     );
-    assert!(g.status.success(), "{}", text(&g.stderr));
 }
 
 /// A generated history with a run's outputs, shared by the fit tests.
@@ -595,28 +548,21 @@ fn generated_run(leads: &str, seed: &str, extra_config: &str) -> tempfile::TempD
         let config = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{config}\n{extra_config}")).unwrap();
     }
-    let r = leadtune(
+    leadtune_ok(
         dir.path(),
         &["run", "--config", "g/leadtune.toml", "--out", "out"],
     );
-    assert!(r.status.success(), "{}", text(&r.stderr));
     dir
-}
-
-fn points(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(dir.join("points.csv")).unwrap();
-    reader.deserialize().map(|r| r.unwrap()).collect()
 }
 
 #[test]
 fn score_reproduces_run_and_runs_are_byte_identical() {
     let dir = generated_run("4000", "11", "");
     // The same inputs twice: the same scoring config, byte for byte.
-    let again = leadtune(
+    leadtune_ok(
         dir.path(),
         &["run", "--config", "g/leadtune.toml", "--out", "again"],
     );
-    assert!(again.status.success());
     for file in [
         "scoring-config.json",
         "points.csv",
@@ -632,7 +578,7 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
         );
     }
     // `score` on the leads file gives every lead the score `run` gave it.
-    let s = leadtune(
+    leadtune_ok(
         dir.path(),
         &[
             "score",
@@ -647,34 +593,28 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
             "--explain",
         ],
     );
-    assert!(s.status.success(), "{}", text(&s.stderr));
-    let mut reader = csv::Reader::from_path(dir.path().join("scored.csv")).unwrap();
     let mut explained = 0;
-    let scored: std::collections::BTreeMap<String, (i64, String, String)> = reader
-        .deserialize::<std::collections::BTreeMap<String, String>>()
-        .map(|r| {
-            let r = r.unwrap();
-            let score: i64 = r["score"].parse().unwrap();
-            // The breakdown adds up to the score exactly.
-            let parts: i64 = r
-                .iter()
-                .filter(|(k, _)| k.starts_with("points:") || *k == "base_points")
-                .map(|(_, v)| v.parse::<i64>().unwrap())
-                .sum();
-            assert_eq!(parts, score, "{r:?}");
-            explained += 1;
-            (
-                r["lead_id"].clone(),
-                (score, r["tier"].clone(), r["reasons"].clone()),
-            )
-        })
-        .collect();
+    let scored: std::collections::BTreeMap<String, (i64, String, String)> =
+        csv_rows(&dir.path().join("scored.csv"))
+            .into_iter()
+            .map(|r| {
+                let score: i64 = r["score"].parse().unwrap();
+                // The breakdown adds up to the score exactly.
+                let parts: i64 = r
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("points:") || *k == "base_points")
+                    .map(|(_, v)| v.parse::<i64>().unwrap())
+                    .sum();
+                assert_eq!(parts, score, "{r:?}");
+                explained += 1;
+                (
+                    r["lead_id"].clone(),
+                    (score, r["tier"].clone(), r["reasons"].clone()),
+                )
+            })
+            .collect();
     assert!(explained > 3000);
-    let run = polars::prelude::ParquetReader::new(
-        std::fs::File::open(dir.path().join("out/scored_leads.parquet")).unwrap(),
-    );
-    use polars::prelude::SerReader;
-    let run = run.finish().unwrap();
+    let run = parquet(&dir.path().join("out/scored_leads.parquet"));
     let ids = run.column("lead_id").unwrap().str().unwrap().clone();
     let scores = run.column("score").unwrap().i64().unwrap().clone();
     let tiers = run.column("tier").unwrap().str().unwrap().clone();
@@ -741,7 +681,7 @@ fn the_schema_validates_the_config() {
 #[test]
 fn pins_are_honoured_exactly_and_their_cost_reported() {
     let dir = generated_run("4000", "8", "[model]\npin = { \"industry=Retail\" = 25 }\n");
-    let p = points(&dir.path().join("out"));
+    let p = csv_rows(&dir.path().join("out/points.csv"));
     let retail = p
         .iter()
         .find(|r| r["trait"] == "industry" && r["bin"] == "Retail")
@@ -757,7 +697,7 @@ fn the_fitted_points_recover_the_planted_effects() {
     // `campaign` is nested in `source` (each campaign belongs to one source): with both in the
     // model the source effect splits between them, so this test leaves campaign out.
     let dir = generated_run("20000", "21", "[traits]\nexclude = [\"campaign\"]\n");
-    let p = points(&dir.path().join("out"));
+    let p = csv_rows(&dir.path().join("out/points.csv"));
     let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let traits: std::collections::BTreeSet<&str> = p.iter().map(|r| r["trait"].as_str()).collect();
     assert!(
@@ -820,9 +760,7 @@ fn the_fitted_points_recover_the_planted_effects() {
     assert_eq!(by_points(false), Some("purchased_list"));
     // The planted speed-to-lead effect shows in speed_to_lead.csv: leads answered within the
     // hour convert better, with an interval clear of the never-answered bucket's.
-    let mut reader = csv::Reader::from_path(dir.path().join("out/speed_to_lead.csv")).unwrap();
-    let speed: Vec<std::collections::BTreeMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let speed = csv_rows(&dir.path().join("out/speed_to_lead.csv"));
     let bucket = |g: &str| {
         speed
             .iter()
@@ -886,11 +824,10 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
         ),
     )
     .unwrap();
-    let r = leadtune(
+    let r = leadtune_ok(
         dir.path(),
         &["run", "--config", "g/leadtune.toml", "--out", "new"],
     );
-    assert!(r.status.success(), "{}", text(&r.stderr));
     assert!(text(&r.stdout).contains("back-test on the same validation leads"));
     let e: serde_json::Value = json(&dir.path().join("new/evaluation.json"));
     let b = &e["backtest"];
@@ -909,7 +846,7 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
         .sum();
     assert_eq!(moves, e["validation"]["leads"].as_u64().unwrap());
 
-    let d = leadtune(
+    let d = leadtune_ok(
         dir.path(),
         &[
             "diff",
@@ -922,12 +859,9 @@ fn backtest_and_diff_compare_a_new_config_with_the_one_in_use() {
             "--json",
         ],
     );
-    assert!(d.status.success(), "{}", text(&d.stderr));
     let d: serde_json::Value = serde_json::from_slice(&d.stdout).unwrap();
     // The leads listed as changing tier are exactly as many as counted, each with new reasons.
-    let mut reader = csv::Reader::from_path(dir.path().join("changes.csv")).unwrap();
-    let changed: Vec<std::collections::BTreeMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let changed = csv_rows(&dir.path().join("changes.csv"));
     assert_eq!(
         changed.len() as u64,
         d["leads_changing_tier"].as_u64().unwrap()
@@ -988,9 +922,8 @@ fn outputs_are_identical_with_one_thread_or_two_and_hold_no_identities() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), "g", "3000", "9");
     let run = |threads: &str, out: &str| {
-        let o = Command::new(env!("CARGO_BIN_EXE_leadtune"))
+        let o = command(dir.path())
             .args(["run", "--config", "g/leadtune.toml", "--out", out])
-            .current_dir(dir.path())
             .env("RAYON_NUM_THREADS", threads)
             .env("POLARS_MAX_THREADS", threads)
             .output()
@@ -1024,9 +957,7 @@ fn outputs_are_identical_with_one_thread_or_two_and_hold_no_identities() {
         }
     }
     // No person's or company's name, email or domain in any output.
-    let mut reader = csv::Reader::from_path(dir.path().join("g/leads.csv")).unwrap();
-    let rows: Vec<std::collections::BTreeMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let rows = csv_rows(&dir.path().join("g/leads.csv"));
     let mut secrets: Vec<String> = Vec::new();
     for r in rows.iter().step_by(37).take(60) {
         for column in ["email", "company", "contact_name", "domain"] {
@@ -1230,13 +1161,9 @@ fn bad_input_matrix() {
 fn a_killed_run_leaves_the_old_outputs_or_the_new_ones_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), "g", "15000", "4");
-    assert!(
-        leadtune(
-            dir.path(),
-            &["run", "--config", "g/leadtune.toml", "--out", "out"]
-        )
-        .status
-        .success()
+    leadtune_ok(
+        dir.path(),
+        &["run", "--config", "g/leadtune.toml", "--out", "out"],
     );
     // Comparable bytes of an output set: the manifest without its timings and output path.
     let set = |d: &Path| -> std::collections::BTreeMap<String, Vec<u8>> {
@@ -1265,20 +1192,15 @@ fn a_killed_run_leaves_the_old_outputs_or_the_new_ones_never_a_mix() {
     )
     .unwrap();
     // What a finished new run writes (outputs are deterministic).
-    assert!(
-        leadtune(
-            dir.path(),
-            &["run", "--config", "g/leadtune.toml", "--out", "ref"]
-        )
-        .status
-        .success()
+    leadtune_ok(
+        dir.path(),
+        &["run", "--config", "g/leadtune.toml", "--out", "ref"],
     );
     let new = set(&dir.path().join("ref"));
     assert_ne!(old["scoring-config.json"], new["scoring-config.json"]);
     for delay_ms in [150u64, 600, 1200, 2000, 3000, 4500] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadtune"))
+        let mut child = command(dir.path())
             .args(["run", "--config", "g/leadtune.toml", "--out", "out"])
-            .current_dir(dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -1293,13 +1215,9 @@ fn a_killed_run_leaves_the_old_outputs_or_the_new_ones_never_a_mix() {
         );
     }
     // A run to the end leaves the new set, and nothing of the staging behind.
-    assert!(
-        leadtune(
-            dir.path(),
-            &["run", "--config", "g/leadtune.toml", "--out", "out"]
-        )
-        .status
-        .success()
+    leadtune_ok(
+        dir.path(),
+        &["run", "--config", "g/leadtune.toml", "--out", "out"],
     );
     assert!(set(&dir.path().join("out")) == new);
     let hidden: Vec<String> = std::fs::read_dir(dir.path())
@@ -1353,9 +1271,8 @@ fn no_csv_output_holds_a_cell_a_spreadsheet_would_run() {
         "[input]\nleads = \"leads.csv\"\ndeals = \"deals.csv\"\n",
     )
     .unwrap();
-    let out = leadtune(dir.path(), &["run", "--out", "out"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let s = leadtune(
+    leadtune_ok(dir.path(), &["run", "--out", "out"]);
+    leadtune_ok(
         dir.path(),
         &[
             "score",
@@ -1367,7 +1284,6 @@ fn no_csv_output_holds_a_cell_a_spreadsheet_would_run() {
             "out/scored.csv",
         ],
     );
-    assert!(s.status.success(), "{}", text(&s.stderr));
     let mut checked = 0;
     for (name, bytes) in outputs(&dir.path().join("out")) {
         if !name.ends_with(".csv") {
@@ -1402,17 +1318,13 @@ fn no_csv_output_holds_a_cell_a_spreadsheet_would_run() {
 fn engagement_decay_recovers_the_planted_half_life() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), "g", "60000", "42");
-    let out = leadtune(
+    let out = leadtune_ok(
         dir.path(),
         &["traits", "--config", "g/leadtune.toml", "--out", "out"],
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let truth: serde_json::Value = json(&dir.path().join("g/truth.json"));
     let planted = truth["half_life_days"].as_f64().unwrap();
-    let decay: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("out/engagement_decay.json")).unwrap(),
-    )
-    .unwrap();
+    let decay = json(&dir.path().join("out/engagement_decay.json"));
     let spec = &decay["spec"];
     let (h, low, high) = (
         spec["half_life_days"].as_f64().unwrap(),

@@ -1,0 +1,10 @@
+//! The integration tests, one binary (STYLE.md examples 8 and 9): the real binary run in temp
+//! dirs, one module per subject, the helpers they share in `common`; insta snapshots in
+//! `snapshots/`.
+
+mod cli;
+mod common;
+mod export_sql;
+mod golden;
+mod queues;
+mod report_html;
