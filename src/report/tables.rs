@@ -2,7 +2,7 @@
 //! speed-to-lead; SLA by tier; the funnel; source ROI. Each in CSV (formula-safe) and, where
 //! analysts load them into BI tools, Parquet.
 
-use polars::prelude::{Column, DataFrame, DataType, InitHashMaps, ParquetWriter, PlHashMap};
+use polars::prelude::{Column, DataFrame, DataType, InitHashMaps, PlHashMap};
 
 use crate::error::Result;
 use crate::ingest::Inputs;
@@ -545,48 +545,9 @@ fn write_funnel(dir: &std::path::Path, rows: &[FunnelRow]) -> Result<()> {
     )
 }
 
-/// `source_roi.csv` and `source_roi.parquet`.
-fn write_roi(dir: &std::path::Path, roi_rows: &[RoiRow]) -> Result<()> {
-    let n = |v: Option<f64>| {
-        v.map(crate::report::traits_table::number)
-            .unwrap_or_default()
-    };
-    let header = [
-        "source",
-        "campaign",
-        "period",
-        "leads",
-        "wins",
-        "revenue",
-        "cost",
-        "cost_per_lead",
-        "cost_per_win",
-        "roi",
-        "average_deal",
-        "median_days_to_win",
-        "note",
-    ];
-    output::write_csv(
-        &dir.join("source_roi.csv"),
-        &header,
-        roi_rows.iter().map(|r| {
-            [
-                r.source.clone(),
-                r.campaign.clone(),
-                r.period.clone(),
-                r.leads.to_string(),
-                r.wins.map(|w| w.to_string()).unwrap_or_default(),
-                n(r.revenue),
-                n(r.cost),
-                n(r.cost_per_lead),
-                n(r.cost_per_win),
-                n(r.roi),
-                n(r.average_deal),
-                n(r.median_days_to_win),
-                r.note.clone(),
-            ]
-        }),
-    )?;
+/// Source ROI as one frame: `source, campaign, period, leads, wins, revenue, cost,
+/// cost_per_lead, cost_per_win, roi, average_deal, median_days_to_win, note`.
+fn roi_frame(roi_rows: &[RoiRow]) -> Result<DataFrame> {
     let text = |f: &dyn Fn(&RoiRow) -> String, name: &str| {
         Column::new(name.into(), roi_rows.iter().map(f).collect::<Vec<String>>())
     };
@@ -596,7 +557,7 @@ fn write_roi(dir: &std::path::Path, roi_rows: &[RoiRow]) -> Result<()> {
             roi_rows.iter().map(f).collect::<Vec<Option<f64>>>(),
         )
     };
-    let mut df = DataFrame::new(
+    Ok(DataFrame::new(
         roi_rows.len(),
         vec![
             text(&|r| r.source.clone(), "source"),
@@ -619,11 +580,10 @@ fn write_roi(dir: &std::path::Path, roi_rows: &[RoiRow]) -> Result<()> {
             num(&|r| r.median_days_to_win, "median_days_to_win"),
             text(&|r| r.note.clone(), "note"),
         ],
-    )?;
-    output::write_atomic(&dir.join("source_roi.parquet"), |w| {
-        ParquetWriter::new(w)
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(std::io::Error::other)
-    })
+    )?)
+}
+
+/// `source_roi.csv` and `source_roi.parquet`, from [`roi_frame`].
+fn write_roi(dir: &std::path::Path, roi_rows: &[RoiRow]) -> Result<()> {
+    crate::report::write_tables::write_table(dir, "source_roi", &mut roi_frame(roi_rows)?, true)
 }

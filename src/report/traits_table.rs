@@ -7,37 +7,13 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::leakage::Flag;
-use crate::output;
 use crate::traits::Discovery;
 
-/// Column order of `traits.csv`: the contract's columns first, then extras.
-pub const COLUMNS: [&str; 21] = [
-    "trait",
-    "bin",
-    "leads",
-    "wins",
-    "conversion",
-    "conversion_low",
-    "conversion_high",
-    "lift",
-    "woe",
-    "iv",
-    "best_share",
-    "best_lift",
-    "p_adjusted",
-    "flag",
-    "reason",
-    "origin",
-    "kind",
-    "trend",
-    "trait_iv",
-    "p_value",
-    "test",
-];
-
-/// One row of the table.
+/// One row of the table: its text columns (trait, bin, flag, reason, origin, kind, trend,
+/// test) and its numbers (leads, wins, conversion and its interval, lift, WoE, IV, best share
+/// and lift, adjusted p, p, the trait's IV).
 struct Row {
-    text: [String; 21],
+    text: [String; 8],
     numbers: [Option<f64>; 13],
 }
 
@@ -70,22 +46,10 @@ fn rows(d: &Discovery) -> Vec<Row> {
                 Some(b.p_value),
                 Some(t.iv),
             ];
-            let n = |x: Option<f64>| x.map(number).unwrap_or_default();
             rows.push(Row {
                 text: [
                     t.name.clone(),
                     b.label.clone(),
-                    b.leads.to_string(),
-                    b.wins.to_string(),
-                    n(numbers[2]),
-                    n(numbers[3]),
-                    n(numbers[4]),
-                    n(numbers[5]),
-                    n(numbers[6]),
-                    n(numbers[7]),
-                    n(numbers[8]),
-                    n(numbers[9]),
-                    n(numbers[10]),
                     v.flag.as_str().to_string(),
                     v.reason.clone(),
                     match t.origin {
@@ -94,8 +58,6 @@ fn rows(d: &Discovery) -> Vec<Row> {
                     },
                     if t.numeric { "numeric" } else { "categorical" }.to_string(),
                     t.trend.map(|x| x.as_str().to_string()).unwrap_or_default(),
-                    number(t.iv),
-                    n(numbers[11]),
                     b.test.clone(),
                 ],
                 numbers,
@@ -104,10 +66,10 @@ fn rows(d: &Discovery) -> Vec<Row> {
     }
     for v in &d.identities {
         debug_assert_eq!(v.flag, Flag::Identity);
-        let mut text: [String; 21] = Default::default();
+        let mut text: [String; 8] = Default::default();
         text[0] = v.name.clone();
-        text[13] = v.flag.as_str().to_string();
-        text[14] = v.reason.clone();
+        text[2] = v.flag.as_str().to_string();
+        text[3] = v.reason.clone();
         rows.push(Row {
             text,
             numbers: [None; 13],
@@ -116,13 +78,15 @@ fn rows(d: &Discovery) -> Vec<Row> {
     rows
 }
 
-/// Writes the traits table as CSV and Parquet (each atomically).
+/// Writes the traits table as CSV and Parquet (each atomically), both from one frame whose
+/// columns are the contract's first (`trait, bin, leads, wins, conversion, conversion_low,
+/// conversion_high, lift, woe, iv, best_share, best_lift, p_adjusted, flag, reason`), then
+/// `origin, kind, trend, trait_iv, p_value, test`.
 pub fn write(csv: &Path, parquet: &Path, d: &Discovery) -> Result<()> {
     let rows = rows(d);
-    output::write_csv(csv, &COLUMNS, rows.iter().map(|r| r.text.clone()))?;
-    let text = |i: usize| -> Column {
+    let text = |name: &str, i: usize| -> Column {
         Column::new(
-            COLUMNS[i].into(),
+            name.into(),
             rows.iter().map(|r| r.text[i].as_str()).collect::<Vec<_>>(),
         )
     };
@@ -145,8 +109,8 @@ pub fn write(csv: &Path, parquet: &Path, d: &Discovery) -> Result<()> {
     let mut df = DataFrame::new(
         rows.len(),
         vec![
-            text(0),
-            text(1),
+            text("trait", 0),
+            text("bin", 1),
             count("leads", 0),
             count("wins", 1),
             num("conversion", 2),
@@ -158,22 +122,17 @@ pub fn write(csv: &Path, parquet: &Path, d: &Discovery) -> Result<()> {
             num("best_share", 8),
             num("best_lift", 9),
             num("p_adjusted", 10),
-            text(13),
-            text(14),
-            text(15),
-            text(16),
-            text(17),
+            text("flag", 2),
+            text("reason", 3),
+            text("origin", 4),
+            text("kind", 5),
+            text("trend", 6),
             num("trait_iv", 12),
             num("p_value", 11),
-            text(20),
+            text("test", 7),
         ],
     )?;
-    output::write_atomic(parquet, |w| {
-        ParquetWriter::new(w)
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(std::io::Error::other)
-    })
+    crate::report::write_tables::write_frame(csv, Some(parquet), &mut df)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Writes the conversion tables as CSV (formula-safe) and Parquet, both atomically.
+//! Report tables written from one frame each: CSV (formula-safe) and Parquet, atomically.
 
 use std::path::Path;
 
@@ -9,53 +9,11 @@ use crate::output;
 use crate::report::conversion::ConversionRow;
 use crate::report::traits_table::number;
 
-const HEADER: [&str; 10] = [
-    "dimension",
-    "group",
-    "leads",
-    "wins",
-    "conversion",
-    "conversion_low",
-    "conversion_high",
-    "immature",
-    "cohort_complete",
-    "suppressed",
-];
-
-/// `rows` are (dimension, row): e.g. ("source", web row), ("(all)", ...).
-pub fn write(dir: &Path, stem: &str, rows: &[(String, ConversionRow)]) -> Result<()> {
-    let n = |v: Option<f64>| v.map(number).unwrap_or_default();
-    output::write_csv(
-        &dir.join(format!("{stem}.csv")),
-        &HEADER,
-        rows.iter().map(|(d, r)| {
-            [
-                d.clone(),
-                r.group.clone(),
-                if r.suppressed {
-                    String::new()
-                } else {
-                    r.leads.to_string()
-                },
-                if r.suppressed {
-                    String::new()
-                } else {
-                    r.wins.to_string()
-                },
-                n(r.conversion),
-                n(r.conversion_low),
-                n(r.conversion_high),
-                if r.suppressed {
-                    String::new()
-                } else {
-                    r.immature.to_string()
-                },
-                r.cohort_complete.to_string(),
-                r.suppressed.to_string(),
-            ]
-        }),
-    )?;
-    let mut df = DataFrame::new(
+/// The rows of a conversion table as one frame: `dimension, group, leads, wins, conversion,
+/// conversion_low, conversion_high, immature, cohort_complete, suppressed` (counts withheld,
+/// null, for a suppressed group). `rows` are (dimension, row): e.g. ("source", web row).
+pub fn conversion_frame(rows: &[(String, ConversionRow)]) -> Result<DataFrame> {
+    Ok(DataFrame::new(
         rows.len(),
         vec![
             Column::new(
@@ -105,11 +63,68 @@ pub fn write(dir: &Path, stem: &str, rows: &[(String, ConversionRow)]) -> Result
                 rows.iter().map(|r| r.1.suppressed).collect::<Vec<_>>(),
             ),
         ],
+    )?)
+}
+
+/// Writes a conversion table as `{stem}.csv` and `{stem}.parquet` (see [`conversion_frame`]).
+pub fn write(dir: &Path, stem: &str, rows: &[(String, ConversionRow)]) -> Result<()> {
+    write_table(dir, stem, &mut conversion_frame(rows)?, true)
+}
+
+/// Writes a report table from its one frame: `{stem}.csv` (formula-safe; numbers as
+/// [`number`] writes them, whole numbers as integers, true/false, nothing for a null) and,
+/// with `parquet`, `{stem}.parquet`; each atomically.
+pub fn write_table(dir: &Path, stem: &str, df: &mut DataFrame, parquet: bool) -> Result<()> {
+    let parquet = parquet.then(|| dir.join(format!("{stem}.parquet")));
+    write_frame(&dir.join(format!("{stem}.csv")), parquet.as_deref(), df)
+}
+
+/// [`write_table`] to the paths given.
+pub fn write_frame(csv: &Path, parquet: Option<&Path>, df: &mut DataFrame) -> Result<()> {
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let cells: Vec<Vec<String>> = df.columns().iter().map(csv_cells).collect::<Result<_>>()?;
+    output::write_csv(
+        csv,
+        &header.iter().map(String::as_str).collect::<Vec<_>>(),
+        (0..df.height()).map(|i| cells.iter().map(|c| c[i].clone()).collect::<Vec<_>>()),
     )?;
-    output::write_atomic(&dir.join(format!("{stem}.parquet")), |w| {
+    let Some(parquet) = parquet else {
+        return Ok(());
+    };
+    output::write_atomic(parquet, |w| {
         ParquetWriter::new(w)
-            .finish(&mut df)
+            .finish(df)
             .map(|_| ())
             .map_err(std::io::Error::other)
+    })
+}
+
+/// A column's CSV cells.
+fn csv_cells(column: &Column) -> Result<Vec<String>> {
+    let text = |v: Option<String>| v.unwrap_or_default();
+    Ok(match column.dtype() {
+        DataType::Float64 => column.f64()?.iter().map(|v| text(v.map(number))).collect(),
+        DataType::Boolean => column
+            .bool()?
+            .iter()
+            .map(|v| text(v.map(|b| b.to_string())))
+            .collect(),
+        DataType::String => column
+            .str()?
+            .iter()
+            .map(|v| text(v.map(String::from)))
+            .collect(),
+        _ => {
+            let whole = column.cast(&DataType::Int64)?;
+            whole
+                .i64()?
+                .iter()
+                .map(|v| text(v.map(|v| v.to_string())))
+                .collect()
+        }
     })
 }
