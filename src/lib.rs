@@ -27,6 +27,7 @@ pub mod engagement;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod index;
 pub mod ingest;
 pub mod leakage;
 pub mod link;

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use polars::prelude::PlHashMap;
 
+use crate::index::{Foldhash, Index, KeyHash};
+
 /// Which rule matched a lead to a customer (first rule wins, in this order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -333,89 +335,42 @@ pub struct CustomerIdentity<'a> {
     pub email: Option<&'a str>,
 }
 
-/// Keys (normalised texts) to customer positions: an open-addressed table whose slots hold
-/// a key's hash and entry, so that a lookup reads one slot (which can be fetched ahead,
-/// [`KeyTable::prefetch`]) and the key's text only when the hashes agree.
+/// Keys (normalised texts) to customer positions: the keys' [`Index`] (when two customers
+/// share a key, the first keeps it) and each key's customer. A batch of leads' lookups is asked
+/// for first ([`KeyTable::prefetch`]) and then made, so that they wait on memory together.
 #[derive(Default)]
 struct KeyTable {
-    /// `(top 32 bits of the hash) << 32 | (entry + 1)`, 0 when empty; a power of two long, at
-    /// most half full; a key sits at `hash % len` or in the first free slot after it.
-    slots: Vec<u64>,
-    /// The keys' texts one after another; entry `e`'s key ends at `ends[e]`.
-    text: String,
-    ends: Vec<usize>,
-    /// Each entry's customer position.
+    index: Index<Vec<String>>,
+    /// Each key's customer position, by the key's position in the index.
     at: Vec<u32>,
 }
 
 impl KeyTable {
     /// The hash every table places keys by.
     fn hash(key: &str) -> u64 {
-        use std::hash::BuildHasher;
-        polars::prelude::PlFixedStateQuality::default().hash_one(key)
+        Foldhash.hash(key)
     }
 
     /// A table of `keys`, when one repeats the first keeping it.
     fn new(keys: Vec<(String, u32)>) -> Self {
-        let len = (keys.len() * 2).next_power_of_two().max(8);
-        let mut table = KeyTable {
-            slots: vec![0; len],
-            ..KeyTable::default()
-        };
-        for (key, at) in keys {
-            let h = Self::hash(&key);
-            if table.get(&key, h).is_none() {
-                let mut slot = table.home(h);
-                while table.slots[slot] != 0 {
-                    slot = (slot + 1) & (len - 1);
-                }
-                table.text.push_str(&key);
-                table.ends.push(table.text.len());
-                table.at.push(at);
-                table.slots[slot] = (h >> 32) << 32 | table.at.len() as u64;
-            }
+        let (keys, at) = keys.into_iter().unzip();
+        KeyTable {
+            index: Index::new(keys),
+            at,
         }
-        table
     }
 
-    /// The slot of hash `h`, in a table with slots.
-    fn home(&self, h: u64) -> usize {
-        (h as usize) & (self.slots.len() - 1)
-    }
-
-    /// Asks the processor to fetch the slot of hash `h` (a hint; no effect on results).
+    /// Asks the processor to fetch where a lookup of hash `h` starts (a hint; no effect on
+    /// results).
     fn prefetch(&self, h: u64) {
-        if self.slots.is_empty() {
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if let Some(slot) = self.slots.get(self.home(h)) {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            // SAFETY: a prefetch only hints; the address is that of a slot of the table.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(slot).cast::<i8>()) }
-        }
+        self.index.prefetch(h);
     }
 
     /// The customer position of `key`, whose hash is `h`.
     fn get(&self, key: &str, h: u64) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mut slot = self.home(h);
-        loop {
-            let s = self.slots[slot];
-            if s == 0 {
-                return None;
-            }
-            if s >> 32 == h >> 32 {
-                let e = (s & u64::from(u32::MAX)) as usize - 1;
-                let start = if e == 0 { 0 } else { self.ends[e - 1] };
-                if &self.text[start..self.ends[e]] == key {
-                    return Some(self.at[e]);
-                }
-            }
-            slot = (slot + 1) & (self.slots.len() - 1);
-        }
+        self.index
+            .get_hashed(key, h)
+            .map(|first| self.at[first as usize])
     }
 }
 

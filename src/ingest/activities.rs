@@ -3,12 +3,14 @@
 //! whole: at 50M activities the lead ids and types alone are gigabytes, and putting the pieces
 //! of those columns together cost more than reading them.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use polars::prelude::*;
 
 use super::table::RawTable;
 use crate::error::Result;
+use crate::index::{Index, Keys, TextArray};
 
 /// The lead row of an activity whose `lead_id` names no lead.
 pub const NO_LEAD: u32 = u32::MAX;
@@ -117,93 +119,42 @@ pub(super) fn read_reduced(
     Ok((table, activities))
 }
 
-/// Each lead id's row (the first, should one repeat), in shards by hash so that it is built
-/// on every core: the ids are hashed in row order, and each shard's table is filled from
-/// hashes already made (a lead id's text is not read again to place it).
+/// Each lead id's row (the first, should one repeat): the lead ids' [`Index`] (built on every
+/// core, sharded by hash), and which rows are their id's first, for [`LeadIndex::get_after`].
 pub(super) struct LeadIndex<'a> {
-    state: PlFixedStateQuality,
-    /// (id, row), by [`LeadIndex::shard`] of the id's hash.
-    shards: Vec<hashbrown::HashTable<(&'a str, u32)>>,
-    /// The ids by row (when they are in one chunk), and whether each row is its id's first
-    /// (the row the index holds).
-    ids: Option<&'a <StringType as PolarsDataType>::Array>,
+    /// The ids by row, as one array (the column's own when it is in one chunk).
+    index: Index<Cow<'a, TextArray>>,
+    /// Whether each row is its id's first (the row the index holds).
     first: Vec<bool>,
 }
 
 impl<'a> LeadIndex<'a> {
-    const SHARDS: usize = 64;
-
-    /// `lead_ids`: the leads' `lead_id` column (as read), in one chunk.
+    /// `lead_ids`: the leads' `lead_id` column (as read), best in one chunk.
     pub(super) fn new(lead_ids: &'a StringChunked) -> Self {
-        use rayon::prelude::*;
-        use std::hash::BuildHasher;
-        let state = PlFixedStateQuality::default();
-        let hashes: Vec<u64> = lead_ids
-            .downcast_iter()
-            .flat_map(|ids| {
-                (0..ids.len())
-                    .into_par_iter()
-                    .with_min_len(1 << 14)
-                    .map(|i| ids.get(i).map_or(0, |id| state.hash_one(id)))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let mut members: Vec<Vec<(u64, &'a str, u32)>> = vec![Vec::new(); Self::SHARDS];
-        for (row, (id, h)) in lead_ids.iter().zip(hashes).enumerate() {
-            if let Some(id) = id {
-                members[Self::shard(h)].push((h, id, row as u32));
-            }
+        let ids = match lead_ids.downcast_get(0) {
+            Some(ids) if lead_ids.chunks().len() == 1 => Cow::Borrowed(ids),
+            _ => Cow::Owned(TextArray::from_slice(lead_ids.iter().collect::<Vec<_>>())),
+        };
+        let index = Index::new(ids);
+        let ids = index.keys();
+        let mut first: Vec<bool> = (0..ids.len()).map(|row| ids.key(row).is_some()).collect();
+        for &(repeat, _) in index.repeats() {
+            first[repeat as usize] = false;
         }
-        let shards = members
-            .into_par_iter()
-            .map(|members| {
-                let mut table = hashbrown::HashTable::with_capacity(members.len());
-                for (h, id, row) in members {
-                    // The first row keeps an id that repeats.
-                    if table
-                        .find(h, |&(seen, _): &(&str, u32)| seen == id)
-                        .is_none()
-                    {
-                        table.insert_unique(h, (id, row), |&(id, _)| state.hash_one(id));
-                    }
-                }
-                table
-            })
-            .collect::<Vec<_>>();
-        let ids = (lead_ids.chunks().len() == 1)
-            .then(|| lead_ids.downcast_iter().next())
-            .flatten();
-        let mut first = vec![false; lead_ids.len()];
-        for table in &shards {
-            for &(_, row) in table.iter() {
-                first[row as usize] = true;
-            }
-        }
-        LeadIndex {
-            state,
-            shards,
-            ids,
-            first,
-        }
+        LeadIndex { index, first }
     }
 
     /// [`LeadIndex::get`], trying first the row after `previous` (the row of the id before):
     /// activities grouped by lead often follow the leads' order, and then the next lead is
     /// found by one comparison instead of a lookup that waits on memory.
     fn get_after(&self, id: &str, previous: Option<u32>) -> Option<u32> {
-        if let (Some(next), Some(ids)) = (previous.map(|p| p as usize + 1), self.ids)
+        if let Some(next) = previous.map(|p| p as usize + 1)
             && self.first.get(next) == Some(&true)
-            && ids.get(next) == Some(id)
+            && self.index.keys().held(next) == id
         {
             return Some(next as u32);
         }
         self.get(id)
-    }
-
-    /// Middle bits of the hash: a shard's table places by the low bits and tells entries
-    /// apart by the top ones.
-    fn shard(h: u64) -> usize {
-        ((h >> 32) % Self::SHARDS as u64) as usize
     }
 
     /// Each id's lead row ([`NO_LEAD`] for none), on every core.
@@ -222,11 +173,7 @@ impl<'a> LeadIndex<'a> {
 
     /// The row of lead `id`.
     fn get(&self, id: &str) -> Option<u32> {
-        use std::hash::BuildHasher;
-        let h = self.state.hash_one(id);
-        self.shards[Self::shard(h)]
-            .find(h, |&(seen, _)| seen == id)
-            .map(|&(_, row)| row)
+        self.index.get(id)
     }
 }
 

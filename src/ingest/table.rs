@@ -15,6 +15,7 @@ use super::Reject;
 use super::dialect::{self, Dialect};
 use super::values::{self, Millis};
 use crate::error::{Error, Location, Result};
+use crate::index;
 
 /// `[columns] lead_id = "@row"`: a file without ids (a plain export) uses its row numbers.
 pub const ROW_NUMBER_HEADER: &str = "@row";
@@ -587,113 +588,29 @@ fn merge_tables(
     Ok(table)
 }
 
-/// For each key that repeats an earlier one, (its index, the index of the first): keys are
-/// hashed in order and sharded by hash, and each shard is scanned in order, in parallel. Sorted
-/// by index.
-///
-/// A shard holds a tag of each key's hash beside its index, so the scan compares tags it reads
-/// in order; a key's text is read again only when its tag was seen before (a repeat, or rarely
-/// two keys with one tag).
+/// For each key that repeats an earlier one, (its index, the index of the first), sorted by
+/// index: the repeats of the keys as an [`crate::index::Index`] finds them (sharded by hash,
+/// on every core), its tables not kept.
 fn first_seen_sharded(keys: &[&str]) -> Vec<(usize, usize)> {
-    use std::hash::BuildHasher;
-    let state = PlFixedStateQuality::default();
-    first_seen_by_hash(keys, |k| state.hash_one(k), 1 << 20)
+    as_indexes(index::repeats_of(keys, &index::Foldhash, None))
 }
 
 /// [`first_seen_sharded`] with the hash given (a test gives one with many collisions), the
 /// keys hashed `piece` at a time.
+#[cfg(test)]
 fn first_seen_by_hash(
     keys: &[&str],
     hash: impl Fn(&str) -> u64 + Sync,
     piece: usize,
 ) -> Vec<(usize, usize)> {
-    use rayon::prelude::*;
-    const SHARDS: usize = 64;
-    let piece = piece.max(1);
-    // A key's shard from the low bits of its hash, its tag from the high ones (a tag seen
-    // before in the shard sends the key to a comparison of texts). Each piece of keys is
-    // hashed and dealt to the shards on its own, in parallel; a shard then reads its members
-    // piece after piece, so in order.
-    let dealt: Vec<Vec<Vec<(u32, u32)>>> = keys
-        .par_chunks(piece)
-        .enumerate()
-        .map(|(p, chunk)| {
-            let mut members: Vec<Vec<(u32, u32)>> = (0..SHARDS)
-                .map(|_| Vec::with_capacity(chunk.len() / SHARDS * 5 / 4 + 8))
-                .collect();
-            for (j, k) in chunk.iter().enumerate() {
-                let h = hash(k);
-                let i = (p * piece + j) as u32;
-                members[(h % SHARDS as u64) as usize].push(((h >> 32) as u32, i));
-            }
-            members
-        })
-        .collect();
-    let mut repeats: Vec<(usize, usize)> = (0..SHARDS)
-        .into_par_iter()
-        .flat_map_iter(|s| {
-            // The first index with each tag; keys that share a tag with a different key
-            // before them are kept by text in `others`.
-            let mut seen = FirstByTag::with_capacity(dealt.iter().map(|m| m[s].len()).sum());
-            let mut others: PlHashMap<&str, u32> = PlHashMap::new();
-            let mut out = Vec::new();
-            for (tag, i) in dealt.iter().flat_map(|m| m[s].iter().copied()) {
-                let first = seen.first(tag, i);
-                if first == i {
-                    continue;
-                }
-                let key = keys[i as usize];
-                if keys[first as usize] == key {
-                    out.push((i as usize, first as usize));
-                } else {
-                    match others.get(key) {
-                        Some(&first) => out.push((i as usize, first as usize)),
-                        None => {
-                            others.insert(key, i);
-                        }
-                    }
-                }
-            }
-            out
-        })
-        .collect();
-    repeats.sort_unstable();
+    as_indexes(index::repeats_of(keys, &hash, Some(piece)))
+}
+
+fn as_indexes(repeats: Vec<(u32, u32)>) -> Vec<(usize, usize)> {
     repeats
-}
-
-/// The first index given with each tag: open-addressed slots of (tag, index + 1), the tag
-/// (already the high bits of a hash) its own slot number.
-struct FirstByTag {
-    slots: Vec<u64>,
-    mask: usize,
-}
-
-impl FirstByTag {
-    /// Room for `len` tags at most half full.
-    fn with_capacity(len: usize) -> Self {
-        let size = (len * 2).next_power_of_two().max(16);
-        FirstByTag {
-            slots: vec![0; size],
-            mask: size - 1,
-        }
-    }
-
-    /// The first index seen with `tag`: `index` itself when the tag is new (then kept).
-    /// Indexes are below `u32::MAX`.
-    fn first(&mut self, tag: u32, index: u32) -> u32 {
-        let mut at = tag as usize & self.mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                self.slots[at] = u64::from(tag) << 32 | (u64::from(index) + 1);
-                return index;
-            }
-            if (slot >> 32) as u32 == tag {
-                return (slot as u32).wrapping_sub(1);
-            }
-            at = (at + 1) & self.mask;
-        }
-    }
+        .into_iter()
+        .map(|(i, first)| (i as usize, first as usize))
+        .collect()
 }
 
 /// Tables read in pieces, as one (rows in order): piece `i` keeps the rows of `masks[i]`, or
