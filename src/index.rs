@@ -34,13 +34,13 @@ use std::borrow::Cow;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
-use polars::prelude::{PlFixedStateQuality, PolarsDataType, StringType};
+use polars::prelude::PlFixedStateQuality;
 
 /// Shards of an index (a power of two).
 pub const SHARDS: usize = 64;
 
 /// The text array of a polars string column's chunk.
-pub type TextArray = <StringType as PolarsDataType>::Array;
+pub use crate::columns::TextArray;
 
 /// Keys by position: what an [`Index`] is built from and compares texts with.
 pub trait Keys: Sync {
@@ -73,18 +73,6 @@ impl<S: AsRef<str> + Sync> Keys for Vec<S> {
     }
     fn key(&self, i: usize) -> Option<&str> {
         Some(self[i].as_ref())
-    }
-}
-
-impl Keys for polars_arrow::array::Utf8ViewArray {
-    fn len(&self) -> usize {
-        polars_arrow::array::Array::len(self)
-    }
-    fn key(&self, i: usize) -> Option<&str> {
-        self.get(i)
-    }
-    fn held(&self, i: usize) -> &str {
-        self.value(i)
     }
 }
 

@@ -21,6 +21,7 @@
 pub mod binning;
 pub mod cli;
 pub mod cmd;
+pub mod columns;
 pub mod config;
 pub mod decay;
 pub mod engagement;

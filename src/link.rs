@@ -550,7 +550,7 @@ type Matches = Vec<Option<(u32, MatchRule)>>;
 
 /// The leads' [`Matches`], and the index, which names the customers.
 /// One array of a text column.
-type TextArray = <StringType as PolarsDataType>::Array;
+use crate::columns::TextArray;
 
 /// Value `i` of a text array, if there is the array and a value.
 fn at(column: Option<&TextArray>, i: usize) -> Option<&str> {
@@ -565,7 +565,7 @@ fn match_customers(inputs: &Inputs) -> Result<(Matches, CustomerIndex)> {
     // Each column as one array, so a lead's value is read without finding its chunk first.
     let text = |df: &DataFrame, name: &str| -> Result<Option<StringChunked>> {
         Ok(match df.column(name) {
-            Ok(c) => Some(crate::ingest::single_chunk(c.str()?)),
+            Ok(c) => Some(crate::columns::single_chunk(c.str()?)),
             Err(_) => None,
         })
     };
@@ -613,7 +613,7 @@ fn match_leads(index: &CustomerIndex, leads: &DataFrame) -> Result<Matches> {
     let aligned = present.windows(2).all(|w| lengths(w[0]) == lengths(w[1]));
     let whole: Vec<Option<StringChunked>> = columns
         .iter()
-        .map(|c| c.filter(|_| !aligned).map(crate::ingest::single_chunk))
+        .map(|c| c.filter(|_| !aligned).map(crate::columns::single_chunk))
         .collect();
     let chunked: Vec<Option<&StringChunked>> = columns
         .iter()

@@ -9,7 +9,6 @@ use super::*;
 #[test]
 fn text_coded_by_views_as_by_values() {
     use polars::prelude::{NewChunkedArray, StringChunked};
-    use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
     let words = [
         "a",
         "a longer value than twelve",
@@ -22,22 +21,16 @@ fn text_coded_by_views_as_by_values() {
         .chain((0..500).map(|i| (i % 7 != 3).then(|| words[i * 7 % 4].to_string())))
         .collect();
     // Equal values sharing views: each word's view pushed again and again.
-    let dictionary = Utf8ViewArray::from_slice_values(words);
-    let mut shared = MutableBinaryViewArray::<str>::new();
-    for i in 0..500 {
-        if i % 5 == 0 {
-            shared.push_null();
-        } else {
-            let at = (i * 3) % 4;
-            shared.push_view(dictionary.views()[at], dictionary.data_buffers());
-        }
-    }
+    let shared = crate::columns::text_of_distinct(
+        "t",
+        words,
+        (0..500).map(|i| (i % 5 != 0).then_some(((i * 3) % 4) as u32)),
+    );
     let many: Vec<String> = (0..2 * VIEWS_KEPT + 7)
         .map(|i| format!("value number {}", i % (VIEWS_KEPT + 100)))
         .collect();
     let mut text = StringChunked::from_iter_options("t".into(), plain.iter().map(|v| v.as_deref()));
-    text.append(&StringChunked::with_chunk("t".into(), shared.freeze()))
-        .unwrap();
+    text.append(&shared).unwrap();
     text.append(&StringChunked::from_slice("t".into(), &many))
         .unwrap();
     assert_eq!(text.chunks().len(), 3);

@@ -308,33 +308,30 @@ impl<'a> Coded<'a> {
         })
     }
 
-    /// [`Coded::of`] a text column, told apart by their views where it can: within one array,
-    /// two values with the same view (the same inline bytes, or the same place in the same
-    /// buffer, as a Parquet dictionary's values are decoded) are the same text, so a value
-    /// whose view was seen is coded without hashing its text. At most [`VIEWS_KEPT`] views are
-    /// kept per array (a column of mostly distinct values gains nothing from them).
+    /// [`Coded::of`] a text column, told apart by their views where it can
+    /// ([`crate::columns::TextViews`]: within one array, equal views are equal text), so a
+    /// value whose view was seen is coded without hashing its text. At most [`VIEWS_KEPT`]
+    /// views are kept per array (a column of mostly distinct values gains nothing from them).
     pub fn of_text(text: &'a polars::prelude::StringChunked) -> Self {
-        use polars_arrow::array::Array;
         let mut index: PlHashMap<&'a str, u32> = PlHashMap::new();
         let mut by_view: PlHashMap<u128, u32> = PlHashMap::new();
         let mut coded = Coded {
             codes: Vec::with_capacity(text.len()),
             ..Coded::default()
         };
-        for values in text.downcast_iter() {
-            // A view's buffer index names a buffer of its own array.
+        for values in crate::columns::TextViews::of(text) {
             by_view.clear();
-            for (i, view) in values.views().iter().enumerate() {
-                if values.is_null(i) {
+            for i in 0..values.len() {
+                let Some(view) = values.view(i) else {
                     coded.codes.push(None);
                     continue;
-                }
-                let code = match by_view.get(&view.as_u128()) {
+                };
+                let code = match by_view.get(&view) {
                     Some(&code) => code,
                     None => {
                         let code = coded.code_of(&mut index, values.value(i));
                         if by_view.len() < VIEWS_KEPT {
-                            by_view.insert(view.as_u128(), code);
+                            by_view.insert(view, code);
                         }
                         code
                     }

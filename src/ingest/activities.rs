@@ -353,7 +353,7 @@ impl<'a> Reducer<'a> {
         use rayon::prelude::*;
         // Each column leaves the table as its own vector (no copy: the merge made each one
         // chunk that nothing else holds).
-        use super::concat::take_values;
+        use crate::columns::take_values;
         let mut df = std::mem::take(&mut table.df);
         let lead_rows = take_values::<UInt32Type>(&mut df, "lead_row")?;
         let occurred_ms = take_values::<Int64Type>(&mut df, "occurred_at")?;

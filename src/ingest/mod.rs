@@ -3,8 +3,6 @@
 //! every row read is either in a table or in the rejects, with its row number and reason.
 
 pub mod activities;
-mod concat;
-pub(crate) use concat::single_chunk;
 pub mod dialect;
 pub mod table;
 pub mod values;
@@ -12,6 +10,7 @@ pub mod values;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::columns::single_chunk;
 use crate::config::{Settings, TableSource};
 use crate::error::{Error, Result};
 use crate::observe::Observer;
@@ -756,8 +755,7 @@ fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result
     if non_finite == n - text.null_count() {
         return Ok(None);
     }
-    let valid = polars_arrow::bitmap::Bitmap::from(valid.as_slice());
-    let numbers = Float64Chunked::from_vec_validity(name.into(), parsed, Some(valid));
+    let numbers = crate::columns::numbers_with_validity(name, parsed, &valid);
     df.replace(name, numbers.into_column())?;
     Ok(Some(non_finite))
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use polars::prelude::{InitHashMaps, PlHashMap};
 use std::path::Path;
 
+use crate::columns::TextViews;
 use polars::prelude::*;
-use polars_arrow::array::{Array, Utf8ViewArray, View};
 use sha2::{Digest, Sha256};
 
 use super::Reject;
@@ -617,7 +617,7 @@ fn as_indexes(repeats: Vec<(u32, u32)>) -> Vec<(usize, usize)> {
 /// all of them when it has no mask. Column by column, in parallel: a column's pieces and its
 /// copy in one piece are held together, never the whole table twice. Each column is put in
 /// one chunk, except the text columns named in `chunked`, which keep their pieces as chunks
-/// ([`super::concat::filter_chunks`]): reading a column in chunks costs a step per value in
+/// ([`crate::columns::filter_chunks`]): reading a column in chunks costs a step per value in
 /// most of polars, so only columns read once, chunk by chunk, are left so.
 fn concat_tables(
     tables: Vec<RawTable>,
@@ -647,11 +647,11 @@ fn concat_tables(
             by_column[c].push(column);
         }
     }
-    let masks: Vec<Option<super::concat::Mask>> = masks
+    let masks: Vec<Option<crate::columns::Mask>> = masks
         .into_iter()
-        .map(|m| m.map(super::concat::Mask::new))
+        .map(|m| m.map(crate::columns::Mask::new))
         .collect();
-    let masks: Vec<Option<&super::concat::Mask>> = masks.iter().map(Option::as_ref).collect();
+    let masks: Vec<Option<&crate::columns::Mask>> = masks.iter().map(Option::as_ref).collect();
     let columns: Vec<Column> = by_column
         .into_par_iter()
         .map(|parts| {
@@ -659,9 +659,9 @@ fn concat_tables(
                 .first()
                 .is_some_and(|c| chunked.iter().any(|k| c.name().as_str() == *k));
             Ok(if piecewise {
-                super::concat::filter_chunks(parts, &masks)?
+                crate::columns::filter_chunks(parts, &masks)?
             } else {
-                super::concat::filter_concat(parts, &masks)?
+                crate::columns::filter_concat(parts, &masks)?
             })
         })
         .collect::<Result<_>>()?;
@@ -823,22 +823,14 @@ impl<'a> MissingTokens<'a> {
     /// True when every value of `values` is null or kept as it is
     /// ([`MissingTokens::kept_as_is`]). Most values are told from their views alone (length,
     /// first byte in the prefix, last byte), without making a string of each.
-    fn all_kept_as_is(&self, values: &Utf8ViewArray) -> bool {
-        let buffers = values.data_buffers();
-        let last_byte = |v: &View| match v.get_inlined_slice() {
-            Some(inline) => inline.last().copied(),
-            None => buffers
-                .get(v.buffer_idx as usize)?
-                .get(v.offset as usize + v.length as usize - 1)
-                .copied(),
-        };
-        values.views().iter().enumerate().all(|(i, v)| {
-            let quick = v.length > 0
-                && (v.prefix as u8).is_ascii_graphic()
-                && last_byte(v).is_some_and(|b| b.is_ascii_graphic())
-                && !self.has_length(v.length as usize);
-            quick || values.is_null(i) || self.kept_as_is(values.value(i))
-        })
+    fn all_kept_as_is(&self, values: &TextViews) -> bool {
+        crate::columns::all_text(
+            values,
+            |len, first, last| {
+                first.is_ascii_graphic() && last.is_ascii_graphic() && !self.has_length(len)
+            },
+            |v| self.kept_as_is(v),
+        )
     }
 }
 
@@ -1389,9 +1381,7 @@ impl<'a> RowSink<'a> {
     fn clean_text(&self, text: &StringChunked) -> StringChunked {
         // Read array by array (a chunked array's own iterator costs a step through its chunks
         // per value).
-        let unchanged = text
-            .downcast_iter()
-            .all(|values| self.missing.all_kept_as_is(values));
+        let unchanged = TextViews::of(text).all(|values| self.missing.all_kept_as_is(&values));
         if unchanged {
             text.clone()
         } else {
@@ -1412,9 +1402,9 @@ impl<'a> RowSink<'a> {
                     !self.missing.kept_as_is(v) && values::is_missing(v, self.spec.missing)
                 };
                 let mut start = 0;
-                for values in text.downcast_iter() {
+                for values in TextViews::of(text) {
                     // Most pieces have no empty value: told from their views.
-                    if values.null_count() > 0 || !self.missing.all_kept_as_is(values) {
+                    if values.null_count() > 0 || !self.missing.all_kept_as_is(&values) {
                         for (i, v) in values.iter().enumerate() {
                             if v.is_none_or(missing) {
                                 fails.push((start + i, format!("{} is empty", column.name)));
@@ -1937,12 +1927,14 @@ mod tests {
             skip in 0usize..3,
         ) {
             let skip = skip.min(values.len());
-            let arr = Utf8ViewArray::from_slice(&values).sliced(skip, values.len() - skip);
+            let text = StringChunked::from_iter_options("v".into(), values.iter().map(|v| v.as_deref()))
+                .slice(skip as i64, values.len() - skip);
             let missing = MissingTokens::new(&tokens);
             let expected = values[skip..]
                 .iter()
                 .all(|v| v.as_deref().is_none_or(|v| missing.kept_as_is(v)));
-            prop_assert_eq!(missing.all_kept_as_is(&arr), expected);
+            let got = TextViews::of(&text).all(|array| missing.all_kept_as_is(&array));
+            prop_assert_eq!(got, expected);
         }
 
         /// The same with tokens of any length, a value often one of them in another case.

@@ -5,7 +5,6 @@ pub mod frame;
 pub mod values;
 
 use polars::prelude::{PlHashMap, PolarsResult, StringChunked, StringChunkedBuilder};
-use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
 use serde::Serialize;
 
 use crate::binning::{self, BinRule, Origin, TraitValues};
@@ -253,7 +252,7 @@ impl Scored {
                 // Lines repeat (they name a few bins each): each one's text is kept once, and
                 // its rows' views point at it.
                 let mut seen: PlHashMap<String, u32> = PlHashMap::default();
-                let mut distinct = MutableBinaryViewArray::<str>::new();
+                let mut distinct: Vec<String> = Vec::new();
                 let mut which: Vec<u32> = Vec::with_capacity(hi - lo);
                 let mut parts: Vec<(usize, i64)> = Vec::new();
                 let mut line = String::new();
@@ -270,19 +269,14 @@ impl Scored {
                         Some(&at) => at,
                         None => {
                             let at = seen.len() as u32;
-                            distinct.push_value(line.as_str());
+                            distinct.push(line.clone());
                             seen.insert(line.clone(), at);
                             at
                         }
                     };
                     which.push(at);
                 }
-                let distinct: Utf8ViewArray = distinct.freeze();
-                let mut out = MutableBinaryViewArray::<str>::with_capacity(hi - lo);
-                for &at in &which {
-                    out.push_view(distinct.views()[at as usize], distinct.data_buffers());
-                }
-                StringChunked::with_chunk(name.into(), out.freeze())
+                crate::columns::text_of_distinct(name, &distinct, which.iter().map(|&at| Some(at)))
             })
             .collect();
         // The chunks are kept as they are (no copy into one piece: at 10M leads, a

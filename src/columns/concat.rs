@@ -13,13 +13,13 @@ use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use polars_buffer::Buffer;
 
 /// The rows of a piece kept: as bytes (to move values) and as bits (to filter validity).
-pub(super) struct Mask {
+pub(crate) struct Mask {
     keep: Vec<bool>,
     bits: Bitmap,
 }
 
 impl Mask {
-    pub(super) fn new(keep: Vec<bool>) -> Self {
+    pub(crate) fn new(keep: Vec<bool>) -> Self {
         let bits = Bitmap::from(keep.as_slice());
         Mask { keep, bits }
     }
@@ -48,7 +48,7 @@ impl<'b> Slice<'b> {
 /// `parts` (one column's pieces, in order), piece `i` keeping the rows of `masks[i]` (all of
 /// them without a mask), as one column of one chunk. The same column as filtering each piece,
 /// appending them and rechunking.
-pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
+pub(crate) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
     let (name, dtype) = checked(&parts, masks)?;
     let mask_of = |i: usize| masks.get(i).copied().flatten();
     let column = match &dtype {
@@ -92,7 +92,7 @@ pub(super) fn filter_concat(parts: Vec<Column>, masks: &[Option<&Mask>]) -> Pola
 /// views moved within its own buffer ([`strings_in_place`]): merging text then maps no new
 /// memory. For columns read again and again later, [`filter_concat`] is better (most readers
 /// take a step per value through a column's chunks).
-pub(super) fn filter_chunks(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
+pub(crate) fn filter_chunks(parts: Vec<Column>, masks: &[Option<&Mask>]) -> PolarsResult<Column> {
     let (name, dtype) = checked(&parts, masks)?;
     if dtype != DataType::String {
         return filter_concat(parts, masks);
@@ -365,7 +365,7 @@ fn compact_views(arr: Utf8ViewArray, mask: &Slice<'_>) -> Utf8ViewArray {
 /// A column of numbers as a vector (missing values as whatever their slots hold, as
 /// `into_no_null_iter` gives them): the column's own buffer, without a copy, when it is one
 /// chunk that nothing else shares (a column just merged by [`filter_concat`]); else a copy.
-pub(super) fn into_values<T: PolarsNumericType>(ca: ChunkedArray<T>) -> Vec<T::Native> {
+pub(crate) fn into_values<T: PolarsNumericType>(ca: ChunkedArray<T>) -> Vec<T::Native> {
     if ca.chunks().len() == 1 {
         if let Some(arr) = ca.downcast_into_iter().next() {
             let (_, values, _) = arr.into_inner();
@@ -381,7 +381,7 @@ pub(super) fn into_values<T: PolarsNumericType>(ca: ChunkedArray<T>) -> Vec<T::N
 
 /// Column `name` taken out of `df` as its values ([`into_values`]; the column is let go first,
 /// so that a buffer only it held becomes the vector without a copy).
-pub(super) fn take_values<T: PolarsNumericType + PolarsPhysicalType>(
+pub(crate) fn take_values<T: PolarsNumericType + PolarsPhysicalType>(
     df: &mut DataFrame,
     name: &str,
 ) -> PolarsResult<Vec<T::Native>> {
