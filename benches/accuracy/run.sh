@@ -67,6 +67,7 @@ if [[ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]]; then
   printf '%s\n' "$want" >"$stamp"
 fi
 py=$venv/bin/python
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ beside the scripts
 
 # --- the generated histories ----------------------------------------------------------------
 # generated NAME LEADS SEED: the history (made once per binary and arguments) and leadtune's
