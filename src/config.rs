@@ -17,9 +17,6 @@ use crate::logit::LogitParams;
 use crate::split::SplitPlan;
 use crate::traits::DiscoveryParams;
 
-/// Table names as they appear in `[input]`, `[columns.<table>]`, `rejected.csv` and the manifest.
-pub const TABLES: [&str; 5] = ["leads", "deals", "activities", "spend", "customers"];
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConfig {
@@ -132,15 +129,7 @@ pub struct RawOutput {
     pub segments: Option<Vec<String>>,
 }
 
-/// One input table: where it is, and how the user wrote it (kept for the manifest, so that the
-/// manifest does not depend on the folder the run was started from).
-#[derive(Debug, Clone, Serialize)]
-pub struct TableSource {
-    pub table: &'static str,
-    #[serde(skip)]
-    pub path: PathBuf,
-    pub written: String,
-}
+pub use crate::ingest::source::{Role, TableSource};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InputSettings {
@@ -152,7 +141,7 @@ pub struct InputSettings {
 }
 
 impl InputSettings {
-    /// The tables given, in the fixed order of [`TABLES`].
+    /// The tables given, in the fixed order of [`Role::ALL`].
     pub fn all(&self) -> Vec<&TableSource> {
         [
             Some(&self.leads),
@@ -272,9 +261,9 @@ pub struct QueueSetting {
 
 impl Settings {
     /// The header to look for in `table` for leadtune's column `name`.
-    pub fn header_for<'a>(&'a self, table: &str, name: &'a str) -> &'a str {
+    pub fn header_for<'a>(&'a self, table: Role, name: &'a str) -> &'a str {
         self.columns
-            .get(table)
+            .get(table.name())
             .and_then(|m| m.get(name))
             .map(String::as_str)
             .unwrap_or(name)
@@ -357,38 +346,6 @@ fn did_you_mean(message: &str) -> Option<String> {
     (best.0 >= 0.7).then(|| format!("did you mean `{}` instead of `{unknown}`?", best.1))
 }
 
-/// leadtune's canonical column names per table (CONTRACT.md); anything else in leads is a trait.
-pub fn known_columns(table: &str) -> &'static [&'static str] {
-    match table {
-        "leads" => &[
-            "lead_id",
-            "created_at",
-            "source",
-            "campaign",
-            "company",
-            "email",
-            "domain",
-            "owner",
-            "first_response_at",
-            "mql_at",
-            "sql_at",
-            "converted",
-        ],
-        "deals" => &[
-            "deal_id",
-            "lead_id",
-            "status",
-            "created_at",
-            "closed_at",
-            "amount",
-        ],
-        "activities" => &["lead_id", "occurred_at", "type", "value"],
-        "spend" => &["source", "campaign", "period", "cost"],
-        "customers" => &["customer_id", "company", "domain", "email"],
-        _ => &[],
-    }
-}
-
 fn resolve(
     raw: RawConfig,
     path: &Path,
@@ -407,12 +364,8 @@ fn resolve(
     } = raw;
     let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let bad = |m: String| Error::config(path, m);
-    let source = |table: &'static str, v: Option<String>| {
-        v.map(|written| TableSource {
-            table,
-            path: base.join(&written),
-            written,
-        })
+    let source = |role: Role, v: Option<String>| {
+        v.map(|written| TableSource::file(role, base.join(&written), written))
     };
     let RawInput {
         leads,
@@ -424,22 +377,22 @@ fn resolve(
         decimal,
         date_format,
     } = input;
-    let leads = source("leads", leads)
+    let leads = source(Role::Leads, leads)
         .ok_or_else(|| bad("[input] leads is required: the path of the leads table".into()))?;
     let input = InputSettings {
         leads,
-        deals: source("deals", deals),
-        activities: source("activities", activities),
-        spend: source("spend", spend),
-        customers: source("customers", customers),
+        deals: source(Role::Deals, deals),
+        activities: source(Role::Activities, activities),
+        spend: source(Role::Spend, spend),
+        customers: source(Role::Customers, customers),
     };
     for table in input.all() {
-        if !table.path.is_file() {
+        if !table.path().is_file() {
             return Err(bad(format!(
                 "[input] {} = {:?}: no such file ({})",
-                table.table,
+                table.role,
                 table.written,
-                table.path.display()
+                table.path().display()
             )));
         }
     }
@@ -692,21 +645,21 @@ fn resolve_columns(
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut flat = BTreeMap::new();
     for (key, value) in raw {
-        match value {
-            toml::Value::String(header) => {
-                let known = TABLES
+        match (value, Role::named(&key)) {
+            (toml::Value::String(header), _) => {
+                let known = Role::ALL
                     .iter()
-                    .any(|t| known_columns(t).contains(&key.as_str()));
+                    .any(|r| r.known_columns().contains(&key.as_str()));
                 if !known {
                     return Err(unknown_column_key(&key, None));
                 }
                 flat.insert(key, header);
             }
-            toml::Value::Table(table) if TABLES.contains(&key.as_str()) => {
+            (toml::Value::Table(table), Some(role)) => {
                 let entry = out.entry(key.clone()).or_default();
                 for (name, header) in table {
-                    if !known_columns(&key).contains(&name.as_str()) {
-                        return Err(unknown_column_key(&name, Some(&key)));
+                    if !role.known_columns().contains(&name.as_str()) {
+                        return Err(unknown_column_key(&name, Some(role)));
                     }
                     let toml::Value::String(header) = header else {
                         return Err(format!(
@@ -719,15 +672,15 @@ fn resolve_columns(
             _ => {
                 return Err(format!(
                     "[columns] {key}: expected `name = \"Header\"` or a table [columns.<{}>]",
-                    TABLES.join("|")
+                    Role::ALL.map(Role::name).join("|")
                 ));
             }
         }
     }
-    for table in TABLES {
+    for role in Role::ALL {
         for (name, header) in &flat {
-            if known_columns(table).contains(&name.as_str()) {
-                out.entry(table.to_string())
+            if role.known_columns().contains(&name.as_str()) {
+                out.entry(role.name().to_string())
                     .or_default()
                     .entry(name.clone())
                     .or_insert_with(|| header.clone());
@@ -737,12 +690,12 @@ fn resolve_columns(
     Ok(out)
 }
 
-fn unknown_column_key(key: &str, table: Option<&str>) -> String {
+fn unknown_column_key(key: &str, table: Option<Role>) -> String {
     let candidates: Vec<&str> = match table {
-        Some(t) => known_columns(t).to_vec(),
-        None => TABLES
+        Some(t) => t.known_columns().to_vec(),
+        None => Role::ALL
             .iter()
-            .flat_map(|t| known_columns(t).iter().copied())
+            .flat_map(|t| t.known_columns().iter().copied())
             .collect(),
     };
     let section = table.map_or("[columns]".to_string(), |t| format!("[columns.{t}]"));

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::values::{Millis, format_timestamp};
-use crate::ingest::{Inputs, NO_LEAD, NO_TIME, Reject};
+use crate::ingest::{Inputs, NO_LEAD, NO_TIME, Reject, Role};
 use crate::matching::{CustomerIdentity, CustomerIndex, MatchRule};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -174,8 +174,8 @@ pub fn link(
             .lazy()
             .with_column(reason.alias("reason"))
             .collect()?;
-        let file = file_of(inputs, "deals");
-        rejects.extend(rejects_from(&checked, "deals", &file, "lead_id")?);
+        let file = file_of(inputs, Role::Deals);
+        rejects.extend(rejects_from(&checked, Role::Deals, &file, "lead_id")?);
         deals_used = Some(checked.lazy().filter(col("reason").is_null()).collect()?);
         if !closed_known {
             notes.push(
@@ -190,7 +190,7 @@ pub fn link(
     let mut activities_used: Option<(u64, Option<i64>)> = None;
     if let Some(activities) = &inputs.activities {
         let lead_rows = activities.lead_rows();
-        let file = file_of(inputs, "activities");
+        let file = file_of(inputs, Role::Activities);
         let used = lead_rows.iter().filter(|&&r| r != NO_LEAD).count() as u64;
         let latest = activities
             .occurred_ms()
@@ -201,7 +201,7 @@ pub fn link(
             .max();
         for (row, id) in activities.unknown_leads() {
             rejects.push(Reject {
-                table: "activities",
+                table: Role::Activities,
                 file: file.clone(),
                 row: *row,
                 column: "lead_id".into(),
@@ -504,7 +504,7 @@ impl WinsByLead {
     }
 }
 
-fn file_of(inputs: &Inputs, table: &str) -> String {
+fn file_of(inputs: &Inputs, table: Role) -> String {
     inputs
         .files
         .iter()
@@ -514,12 +514,7 @@ fn file_of(inputs: &Inputs, table: &str) -> String {
 }
 
 /// Rows of `checked` with a non-null `reason` become rejects naming `column`.
-fn rejects_from(
-    checked: &DataFrame,
-    table: &'static str,
-    file: &str,
-    column: &str,
-) -> Result<Vec<Reject>> {
+fn rejects_from(checked: &DataFrame, table: Role, file: &str, column: &str) -> Result<Vec<Reject>> {
     let bad = checked
         .clone()
         .lazy()

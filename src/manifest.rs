@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::ingest::dialect::Dialect;
-use crate::ingest::{InputFile, Reject};
+use crate::ingest::{InputFile, Reject, Role};
 use crate::link::LinkSummary;
 
 pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
@@ -18,7 +18,7 @@ pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
 /// Row accounting of one input table.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputEntry {
-    pub table: &'static str,
+    pub table: Role,
     pub path: String,
     pub sha256: String,
     pub bytes: u64,
@@ -67,7 +67,7 @@ pub struct Used {
     pub leads: u64,
     pub immature: u64,
     pub existing_customers: u64,
-    pub per_table: BTreeMap<&'static str, u64>,
+    pub per_table: BTreeMap<Role, u64>,
 }
 
 /// Builds the per-input accounting and checks `read = used + rejected + immature` for each.
@@ -76,11 +76,11 @@ pub fn account(files: &[InputFile], rejects: &[Reject], used: &Used) -> Result<V
         .iter()
         .map(|f| {
             let rejected = rejects.iter().filter(|r| r.table == f.table).count() as u64;
-            let is_leads = f.table == "leads";
+            let is_leads = f.table == Role::Leads;
             let used_rows = if is_leads {
                 used.leads
             } else {
-                used.per_table.get(f.table).copied().unwrap_or(0)
+                used.per_table.get(&f.table).copied().unwrap_or(0)
             };
             let immature = is_leads.then_some(used.immature);
             if f.rows_read != used_rows + rejected + immature.unwrap_or(0) {
@@ -120,7 +120,7 @@ pub fn versions() -> Versions {
 mod tests {
     use super::*;
 
-    fn file(table: &'static str, rows_read: u64) -> InputFile {
+    fn file(table: Role, rows_read: u64) -> InputFile {
         InputFile {
             table,
             path: format!("{table}.csv"),
@@ -133,7 +133,7 @@ mod tests {
         }
     }
 
-    fn reject(table: &'static str) -> Reject {
+    fn reject(table: Role) -> Reject {
         Reject {
             table,
             file: String::new(),
@@ -150,15 +150,15 @@ mod tests {
             leads: 7,
             immature: 2,
             existing_customers: 1,
-            per_table: BTreeMap::from([("deals", 3)]),
+            per_table: BTreeMap::from([(Role::Deals, 3)]),
         };
-        let files = [file("leads", 10), file("deals", 4)];
-        let rejects = [reject("leads"), reject("deals")];
+        let files = [file(Role::Leads, 10), file(Role::Deals, 4)];
+        let rejects = [reject(Role::Leads), reject(Role::Deals)];
         let entries = account(&files, &rejects, &used).unwrap();
         assert_eq!(entries[0].immature, Some(2));
         assert_eq!(entries[1].used, 3);
         // One row unaccounted for is a bug of ours, never silently passed.
-        let files = [file("leads", 11)];
+        let files = [file(Role::Leads, 11)];
         assert!(matches!(
             account(&files, &rejects, &used),
             Err(Error::Internal(_))

@@ -101,7 +101,7 @@ pub fn tune(
     }
     if train_wins == 0 || train_losses == 0 {
         return Err(Error::input(
-            &settings.input.leads.path,
+            settings.input.leads.path(),
             format!(
                 "the training window has {train_wins} wins and {train_losses} losses: a model \
                  needs both"

@@ -3,26 +3,32 @@
 //! every row read is either in a table or in the rejects, with its row number and reason.
 
 pub mod activities;
+mod csv;
 pub mod dialect;
+mod parquet;
+pub mod source;
 pub mod table;
+mod typing;
 pub mod values;
 
 use polars::prelude::*;
 use serde::Serialize;
 
 use crate::columns::single_chunk;
-use crate::config::{Settings, TableSource};
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::observe::Observer;
-use table::{ColumnSpec, Kind, RawTable, TableSpec};
+use source::{Reader, Wanted};
+use table::{ColumnSpec, Kind, RawTable};
 use values::Millis;
 
 pub use activities::{Activities, NO_KIND, NO_LEAD, NO_TIME};
+pub use source::{Role, TableSource};
 
 /// A row that was not used, with where it was and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reject {
-    pub table: &'static str,
+    pub table: Role,
     /// The file as the config names it.
     pub file: String,
     /// 1-based row number in the file; the CSV header is row 1 (as a spreadsheet shows it).
@@ -37,7 +43,7 @@ pub struct Reject {
 /// One input file as read: fingerprint, dialect and row count.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputFile {
-    pub table: &'static str,
+    pub table: Role,
     pub path: String,
     pub sha256: String,
     pub bytes: u64,
@@ -162,134 +168,85 @@ pub fn ingest(settings: &Settings, now_ms: Millis, observer: &dyn Observer) -> R
         ),
         None => (now_ms, "now (a date in the future)".to_string()),
     };
-    let has_deals = settings.input.deals.is_some();
-    let read = |source: &TableSource,
-                columns: Vec<ColumnSpec>,
-                keep_extra,
-                unless,
-                piece: Option<&table::Piece>| {
-        let header_for = |name: &str| settings.header_for(source.table, name).to_string();
-        let spec = TableSpec {
-            table: source.table,
-            columns,
-            keep_extra,
-            header_for: &header_for,
-            missing: &settings.traits.missing,
-            date_format: settings.dialect.date_format.as_deref(),
-            delimiter: settings.dialect.delimiter,
-            decimal: settings.dialect.decimal,
-            now_ms,
-            now_label: &now_label,
-            unless,
-            piece,
-            observer,
-        };
-        table::read_table(&source.path, &source.written, &spec)
+    let header_for = |role: Role, name: &str| settings.header_for(role, name).to_string();
+    let mut reader = Reader {
+        header_for: &header_for,
+        date_format: settings.dialect.date_format.as_deref(),
+        delimiter: settings.dialect.delimiter,
+        decimal: settings.dialect.decimal,
+        now_label: &now_label,
+        ..Reader::new(&settings.traits.missing, now_ms, observer)
     };
-    // The tables are read one after another (each uses every core), the leads first: the
-    // activities are reduced to their leads' rows as they are read. Errors and accounting
-    // follow the fixed table order.
-    let leads_raw = read(
+    let has_deals = settings.input.deals.is_some();
+    // The tables are read one after another (each uses every core), in the fixed order of
+    // [`Role::ALL`], the leads first: the activities are reduced to their leads' rows as they
+    // are read.
+    let leads_raw = reader.read(
         &settings.input.leads,
-        lead_columns(settings, has_deals),
-        true,
-        vec![("created_at", "converted")],
-        None,
+        Wanted {
+            keep_extra: true,
+            unless: vec![("created_at", "converted")],
+            ..Wanted::columns(lead_columns(settings, has_deals))
+        },
     )?;
     // Each lead id's row, for the deals' and the activities' leads (looked up once, here).
     let lead_ids = single_chunk(leads_raw.df.column("lead_id")?.str()?);
     let lead_index = (settings.input.deals.is_some() || settings.input.activities.is_some())
         .then(|| activities::LeadIndex::new(&lead_ids));
-    let mut raws: Vec<Result<RawTable>> = Vec::new();
+    let mut deals = None;
     let mut activities = None;
-    let mut deal_lead_rows = Vec::new();
-    let optional = [
-        (&settings.input.deals, deal_columns()),
-        (&settings.input.activities, activity_columns()),
-        (&settings.input.spend, spend_columns()),
-        (&settings.input.customers, customer_columns()),
-    ];
-    for (source, columns) in optional {
-        let Some(source) = source else { continue };
-        let index = lead_index.as_ref();
-        if let ("activities", Some(index)) = (source.table, index) {
-            let read = activities::read_reduced(index, |reduce| {
-                read(source, columns, false, vec![], Some(reduce))
-            });
-            raws.push(read.map(|(raw, reduced)| {
+    let mut spend = None;
+    let mut customers = None;
+    for source in settings.input.all().into_iter().skip(1) {
+        let columns = Wanted::columns(fixed_columns(source.role));
+        match (source.role, lead_index.as_ref()) {
+            (Role::Activities, Some(index)) => {
+                let (_, reduced) = activities::read_reduced(index, |reduce| {
+                    reader.read(
+                        source,
+                        Wanted {
+                            piece: Some(reduce),
+                            ..columns
+                        },
+                    )
+                })?;
                 activities = Some(reduced);
-                raw
-            }));
-        } else if let ("deals", Some(index)) = (source.table, index) {
-            let raw = read(source, columns, false, vec![], None);
-            if let Ok(raw) = &raw {
-                deal_lead_rows = index.rows_of(raw.df.column("lead_id")?.str()?);
             }
-            raws.push(raw);
-        } else {
-            raws.push(read(source, columns, false, vec![], None));
+            (Role::Deals, Some(index)) => {
+                let raw = reader.read(source, columns)?;
+                let lead_rows = index.rows_of(raw.df.column("lead_id")?.str()?);
+                deals = Some(Deals {
+                    df: with_rows(raw)?,
+                    lead_rows,
+                });
+            }
+            (Role::Spend, _) => {
+                spend = Some(Spend {
+                    df: with_rows(reader.read(source, columns)?)?,
+                })
+            }
+            (Role::Customers, _) => {
+                customers = Some(Customers {
+                    df: with_rows(reader.read(source, columns)?)?,
+                })
+            }
+            (role, _) => {
+                return Err(Error::Internal(format!("{role} read without its leads")));
+            }
         }
     }
     drop(lead_index);
     observer.step("ingest: tables read");
-    let mut files = Vec::new();
-    let mut rejects = Vec::new();
-    let mut notes = Vec::new();
-    let mut tables: Vec<(&'static str, RawTable)> = Vec::new();
-    for (raw, source) in std::iter::once(Ok(leads_raw))
-        .chain(raws)
-        .zip(settings.input.all())
-    {
-        let raw = raw?;
-        files.push(InputFile {
-            table: source.table,
-            path: source.written.clone(),
-            sha256: raw.sha256.clone(),
-            bytes: raw.bytes,
-            format: raw.format,
-            dialect: raw.dialect,
-            rows_read: raw.rows_read,
-            rejected_at_ingest: raw.rejects.len() as u64,
-        });
-        rejects.extend(raw.rejects.iter().cloned());
-        notes.extend(raw.notes.iter().cloned());
-        tables.push((source.table, raw));
-    }
-    let mut leads = None;
-    let (mut deals, mut spend, mut customers) = (None, None, None);
-    for (table, raw) in tables {
-        match table {
-            "leads" => leads = Some(leads_from(raw, settings, &mut notes)?),
-            "deals" => {
-                deals = Some(Deals {
-                    df: with_rows(raw)?,
-                    lead_rows: std::mem::take(&mut deal_lead_rows),
-                })
-            }
-            // Reduced as read, above.
-            "activities" => {}
-            "spend" => {
-                spend = Some(Spend {
-                    df: with_rows(raw)?,
-                })
-            }
-            _ => {
-                customers = Some(Customers {
-                    df: with_rows(raw)?,
-                })
-            }
-        }
-    }
-    let leads = leads.ok_or_else(|| Error::Internal("the leads were not read".into()))?;
+    let leads = leads_from(leads_raw, settings, &mut reader.notes)?;
     Ok(Inputs {
         leads,
         deals,
         activities,
         spend,
         customers,
-        files,
-        rejects,
-        notes,
+        files: reader.files,
+        rejects: reader.rejects,
+        notes: reader.notes,
     })
 }
 
@@ -311,60 +268,40 @@ pub fn read_for_scoring(
     now_ms: Millis,
     observer: &dyn Observer,
 ) -> Result<ScoringInputs> {
-    let mut files = Vec::new();
-    let mut rejects = Vec::new();
-    let same = |name: &str| name.to_string();
-    let mut read = |table: &'static str,
-                    path: &std::path::Path,
-                    columns,
-                    keep_extra,
-                    piece: Option<&table::Piece>| {
-        let shown = path.display().to_string();
-        let spec = TableSpec {
-            table,
-            columns,
-            keep_extra,
-            header_for: &same,
-            missing,
-            date_format,
-            delimiter: None,
-            decimal: None,
-            now_ms,
-            now_label: "now (a date in the future)",
-            unless: vec![],
-            piece,
-            observer,
-        };
-        let raw = table::read_table(path, &shown, &spec)?;
-        files.push(InputFile {
-            table,
-            path: shown,
-            sha256: raw.sha256.clone(),
-            bytes: raw.bytes,
-            format: raw.format,
-            dialect: raw.dialect,
-            rows_read: raw.rows_read,
-            rejected_at_ingest: raw.rejects.len() as u64,
-        });
-        rejects.extend(raw.rejects.iter().cloned());
-        Ok::<RawTable, Error>(raw)
+    let mut reader = Reader {
+        date_format,
+        ..Reader::new(missing, now_ms, observer)
+    };
+    let file = |role, path: &std::path::Path| {
+        TableSource::file(role, path.to_path_buf(), path.display().to_string())
     };
     let columns = vec![
         ColumnSpec::new("lead_id", Kind::Text).required().unique(),
         ColumnSpec::new("created_at", Kind::Timestamp),
     ];
-    let raw = read("leads", leads, columns, true, None)?;
+    let raw = reader.read(
+        &file(Role::Leads, leads),
+        Wanted {
+            keep_extra: true,
+            ..Wanted::columns(columns)
+        },
+    )?;
     // The activities are reduced to their leads' rows as they are read.
     let activities = match activities {
         Some(path) => {
             let lead_ids = single_chunk(raw.df.column("lead_id")?.str()?);
             let index = activities::LeadIndex::new(&lead_ids);
-            Some(
-                activities::read_reduced(&index, |reduce| {
-                    read("activities", path, activity_columns(), false, Some(reduce))
-                })?
-                .1,
-            )
+            let source = file(Role::Activities, path);
+            let read = activities::read_reduced(&index, |reduce| {
+                reader.read(
+                    &source,
+                    Wanted {
+                        piece: Some(reduce),
+                        ..Wanted::columns(activity_columns())
+                    },
+                )
+            })?;
+            Some(read.1)
         }
         None => None,
     };
@@ -384,8 +321,8 @@ pub fn read_for_scoring(
             identity: Vec::new(),
         },
         activities,
-        rejects,
-        files,
+        rejects: reader.rejects,
+        files: reader.files,
     })
 }
 
@@ -397,12 +334,12 @@ pub struct ByteCounts {
     pub rejected: u64,
 }
 
-/// Reads CSV bytes as table `table` with default settings, as `validate` would: dialect
-/// detection, parsing, typing, and (for leads) trait type inference. The entry point of the
-/// fuzz target (`fuzz/`): whatever the bytes, it returns, and `read = kept + rejected`.
-pub fn read_csv_bytes(table: &'static str, bytes: &[u8]) -> Result<ByteCounts> {
+/// Reads CSV bytes as a table of role `table` with default settings, as `validate` would:
+/// dialect detection, parsing, typing, and (for leads) trait type inference. The entry point
+/// of the fuzz target (`fuzz/`): whatever the bytes, it returns, and `read = kept + rejected`.
+pub fn read_csv_bytes(table: Role, bytes: &[u8]) -> Result<ByteCounts> {
     let columns = match table {
-        "leads" => vec![
+        Role::Leads => vec![
             ColumnSpec::new("lead_id", Kind::Text)
                 .required()
                 .unique()
@@ -413,41 +350,45 @@ pub fn read_csv_bytes(table: &'static str, bytes: &[u8]) -> Result<ByteCounts> {
             ColumnSpec::new("first_response_at", Kind::Timestamp),
             ColumnSpec::new("converted", Kind::Flag),
         ],
-        "deals" => deal_columns(),
-        "activities" => activity_columns(),
-        "spend" => spend_columns(),
-        _ => customer_columns(),
+        role => fixed_columns(role),
     };
     let missing: Vec<String> = ["", "na", "n/a", "null"].map(String::from).to_vec();
-    let same = |name: &str| name.to_string();
-    let spec = TableSpec {
-        table,
-        columns,
-        keep_extra: table == "leads",
-        header_for: &same,
-        missing: &missing,
+    let silent = crate::observe::Silent;
+    let mut reader = Reader {
         date_format: Some("%d.%m.%Y"),
-        delimiter: None,
-        decimal: None,
-        now_ms: i64::MAX,
         now_label: "now",
-        unless: vec![("created_at", "converted")],
-        piece: None,
-        observer: &crate::observe::Silent,
+        ..Reader::new(&missing, i64::MAX, &silent)
     };
-    let raw = table::read_csv_bytes(bytes, table, &spec)?;
+    let source = TableSource::csv(table, bytes.to_vec(), table.name());
+    let raw = reader.read(
+        &source,
+        Wanted {
+            keep_extra: table == Role::Leads,
+            unless: vec![("created_at", "converted")],
+            ..Wanted::columns(columns)
+        },
+    )?;
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
-    let extra = raw.extra.clone();
     let counts = ByteCounts {
         read: raw.rows_read,
         kept: raw.rows.len() as u64,
-        rejected: raw.rejects.len() as u64,
+        rejected: reader.rejects.len() as u64,
     };
     let mut df = raw.df;
-    for name in extra {
+    for name in raw.extra {
         infer_numeric_counting(&mut df, &name, decimal)?;
     }
     Ok(counts)
+}
+
+/// The columns of a table whose columns are fixed (all but the leads).
+fn fixed_columns(role: Role) -> Vec<ColumnSpec> {
+    match role {
+        Role::Deals => deal_columns(),
+        Role::Activities => activity_columns(),
+        Role::Spend => spend_columns(),
+        Role::Customers | Role::Leads => customer_columns(),
+    }
 }
 
 fn lead_columns(settings: &Settings, has_deals: bool) -> Vec<ColumnSpec> {
@@ -601,7 +542,7 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
     let config_path = &settings.config_path;
     if raw.rows_read == 0 {
         return Err(Error::input(
-            &settings.input.leads.path,
+            settings.input.leads.path(),
             "the leads table has a header but no rows",
         ));
     }
@@ -651,9 +592,7 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
         .get_column_names()
         .iter()
         .map(|s| s.to_string())
-        .filter(|name| {
-            name != "row" && !crate::config::known_columns("leads").contains(&name.as_str())
-        })
+        .filter(|name| name != "row" && !Role::Leads.known_columns().contains(&name.as_str()))
         .collect();
     for name in extra {
         if is_identity_header(&name) {

@@ -253,7 +253,7 @@ fn activities_for_unknown_leads_are_rejected() {
     assert_eq!(linked.rejects.len(), 1);
     assert_eq!(
         (linked.rejects[0].table, linked.rejects[0].row),
-        ("activities", 3)
+        (crate::ingest::Role::Activities, 3)
     );
     assert_eq!(linked.summary.activities_used, 1);
 }

@@ -20,10 +20,10 @@ use std::time::Instant;
 
 use polars::prelude::DataFrame;
 
-use crate::config::{self, Settings};
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::export::{self, ScoringConfig};
-use crate::ingest::{self, Inputs, Reject};
+use crate::ingest::{self, Inputs, Reject, Role};
 use crate::leakage::Flag;
 use crate::link::{self, LinkParams, LinkSummary, Linked};
 use crate::manifest::{self, InputEntry, Used};
@@ -156,8 +156,7 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
 
     let mut rejects: Vec<Reject> = std::mem::take(&mut inputs.rejects);
     rejects.extend(linked.rejects.iter().cloned());
-    let order = |t: &str| config::TABLES.iter().position(|x| *x == t).unwrap_or(99);
-    rejects.sort_by_key(|r| (order(r.table), r.row));
+    rejects.sort_by_key(|r| (r.table, r.row));
     let entries = manifest::account(&inputs.files, &rejects, &used(&inputs, &linked))?;
     let existing_customers = existing_customers(&linked)?;
     let mut outputs = Outputs {
@@ -384,13 +383,13 @@ fn existing_customers(linked: &Linked) -> Result<Vec<ExistingCustomer>> {
 fn used(inputs: &Inputs, linked: &Linked) -> Used {
     let s = &linked.summary;
     let mut per_table = BTreeMap::new();
-    per_table.insert("deals", s.deals_used);
-    per_table.insert("activities", s.activities_used);
+    per_table.insert(Role::Deals, s.deals_used);
+    per_table.insert(Role::Activities, s.activities_used);
     if let Some(spend) = &inputs.spend {
-        per_table.insert("spend", spend.frame().height() as u64);
+        per_table.insert(Role::Spend, spend.frame().height() as u64);
     }
     if let Some(customers) = &inputs.customers {
-        per_table.insert("customers", customers.frame().height() as u64);
+        per_table.insert(Role::Customers, customers.frame().height() as u64);
     }
     Used {
         leads: s.leads - s.immature,
@@ -426,7 +425,7 @@ mod tests {
     /// The shipped sample's plan, with its output directory in a temporary folder.
     fn sample_plan(stages: Stages, out: &std::path::Path) -> Plan {
         let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("leadtune.toml");
-        let settings = config::load(&config, Some(out), None).unwrap();
+        let settings = crate::config::load(&config, Some(out), None).unwrap();
         Plan::new(settings, stages, i64::MAX).unwrap()
     }
 
@@ -445,7 +444,7 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
         let leads = &outputs.inputs[0];
-        assert_eq!(leads.table, "leads");
+        assert_eq!(leads.table, Role::Leads);
         assert_eq!(
             leads.rows_read,
             leads.used + leads.rejected + leads.immature.unwrap_or(0)

@@ -491,7 +491,7 @@ fn page(p: &PageInputs) -> Page {
     let mut reason_counts: BTreeMap<(&str, &str, String), u64> = BTreeMap::new();
     for r in p.rejects {
         *reason_counts
-            .entry((r.table, r.column.as_str(), reason_kind(&r.reason)))
+            .entry((r.table.name(), r.column.as_str(), reason_kind(&r.reason)))
             .or_default() += 1;
     }
     let mut reasons: Vec<_> = reason_counts.into_iter().collect();
