@@ -81,7 +81,7 @@ pub struct ExportSqlArgs {
     pub model: PathBuf,
     /// The database the SQL is for.
     #[arg(long, value_enum)]
-    pub dialect: crate::sql::Dialect,
+    pub dialect: crate::scoring::sql::Dialect,
     /// The leads table (schema.table allowed).
     #[arg(long, default_value = "leads", value_name = "NAME")]
     pub table: String,

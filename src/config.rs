@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::binning::{BinningParams, Trend};
-use crate::engagement::EngagementParams;
 use crate::error::{Error, Result};
-use crate::leakage::LeakParams;
-use crate::logit::LogitParams;
-use crate::split::SplitPlan;
+use crate::fit::logit::LogitParams;
+use crate::fit::split::SplitPlan;
 use crate::traits::DiscoveryParams;
+use crate::traits::binning::{BinningParams, Trend};
+use crate::traits::engagement::EngagementParams;
+use crate::traits::leakage::LeakParams;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

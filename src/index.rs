@@ -255,7 +255,7 @@ impl<K: Keys, H: KeyHash> Index<K, H> {
 
     /// Asks the processor to fetch the control bytes a lookup of hash `h` reads first (a hint:
     /// no effect on any result), so that many lookups asked for first and then made wait on
-    /// memory together, not one after another ([`crate::matching`] matches leads so). The
+    /// memory together, not one after another ([`crate::link::matching`] matches leads so). The
     /// entries are not asked for: most customer-key lookups find no key and read none (asking
     /// for them too measured no faster).
     ///

@@ -304,7 +304,7 @@ def population(history, traits_out):
 
 
 def engagement(pop, acts, config):
-    """The activity traits leadtune derives (src/engagement.rs), as scorecard_pandas.py
+    """The activity traits leadtune derives (src/traits/engagement.rs), as scorecard_pandas.py
     computes them: activities up to created_at + scoring_offset_days; per type (types under
     0.1% pooled as `other`) and in total in each window; distinct types; days since the last.
     leadtune's `engagement_decayed` (a fitted half-life) is not among them."""

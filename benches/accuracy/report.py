@@ -13,7 +13,7 @@ How each figure is computed, on the test rows only (DATASET/data/test-outcomes.c
   WoE of the bins, before points are rounded).
 - ECE: sum over 10 equal-frequency bins of (leads in bin / leads) * |conversion - mean p|, the
   bins cut by p from the highest, tie groups kept whole (a group goes to the bin of its middle
-  lead): leadtune's own definition (src/metrics.rs `bands`, `ece`), applied to all three.
+  lead): leadtune's own definition (src/evaluate/metrics.rs `bands`, `ece`), applied to all three.
 """
 
 import json
@@ -39,7 +39,7 @@ BROKEN = []  # checks of the protocol that failed
 
 def ece(y, p, q=BINS):
     """Expected calibration error over q equal-frequency bins, tie groups whole (as
-    leadtune's src/metrics.rs: bands from the highest p, a group's bin from its middle)."""
+    leadtune's src/evaluate/metrics.rs: bands from the highest p, a group's bin from its middle)."""
     order = np.argsort(-p, kind="stable")
     p, y = p[order], y[order]
     values, starts, sizes = np.unique(-p, return_index=True, return_counts=True)
@@ -196,7 +196,7 @@ def markdown(rows, details, machine):
         "AUC on the test rows: leadtune's integer score from `leadtune score` with the exported "
         "config, scikit-learn's probability, optbinning's negated integer points. Brier and ECE "
         f"on probabilities; ECE over {BINS} equal-frequency bins (tie groups kept whole, as "
-        "leadtune's src/metrics.rs). ref. = the data README's reference figure.",
+        "leadtune's src/evaluate/metrics.rs). ref. = the data README's reference figure.",
         "",
     ]
     for d in details:

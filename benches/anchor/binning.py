@@ -1,4 +1,4 @@
-"""leadtune's binning rules in plain Python (src/binning.rs, src/stats.rs), for the polars
+"""leadtune's binning rules in plain Python (src/traits/binning.rs, src/stats.rs), for the polars
 contender: the data work (sorting, counting, WoE columns) is done by polars and numpy, and only
 these small tables (at most 20 pre-bins per trait) go through Python loops.
 

@@ -3,12 +3,12 @@ applies (population split, trait selection), stage timing and the result file.
 
 Only plain Python here (no pandas, no polars), so that each contender does its own data work
 with its own library. The rules are transcribed from leadtune's source:
-- split: src/model.rs `split` (time split: the newest round(share * n) mature leads by
+- split: src/fit/model.rs `split` (time split: the newest round(share * n) mature leads by
   created_at, ties by file row, are the validation leads);
-- selection: src/model.rs `fit` (training IV order, one window per activity count, IV >= min_iv,
+- selection: src/fit/model.rs `fit` (training IV order, one window per activity count, IV >= min_iv,
   at most max_traits, then traits whose coefficient works against their WoE are dropped one at a
   time, the worst first, and the model refitted);
-- engagement traits: src/engagement.rs (see the contenders).
+- engagement traits: src/traits/engagement.rs (see the contenders).
 """
 
 import json

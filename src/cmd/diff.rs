@@ -5,12 +5,12 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::binning::TraitValues;
 use crate::cli::DiffArgs;
 use crate::error::Result;
-use crate::export::{self, ScoringConfig, TraitKind};
 use crate::ingest;
-use crate::score;
+use crate::scoring;
+use crate::scoring::export::{self, ScoringConfig, TraitKind};
+use crate::traits::binning::TraitValues;
 
 /// One bin whose points changed.
 #[derive(Debug, Clone, Serialize)]
@@ -149,15 +149,15 @@ pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<(
             observer,
         )?;
         let rows: Vec<usize> = (0..inputs.leads.len()).collect();
-        let scored = |c: &ScoringConfig| -> Result<score::Scored> {
-            let engagement = score::values::Engagement::new(
+        let scored = |c: &ScoringConfig| -> Result<scoring::Scored> {
+            let engagement = scoring::values::Engagement::new(
                 &inputs.leads,
                 inputs.activities.as_ref(),
                 &c.scoring,
             );
-            let values = score::values::trait_values(c, &engagement)?;
+            let values = scoring::values::trait_values(c, &engagement)?;
             let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
-            Ok(score::score(c, &refs, &rows))
+            Ok(scoring::score(c, &refs, &rows))
         };
         let (a, b) = (scored(&old)?, scored(&new)?);
         let mut moves: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
@@ -256,8 +256,8 @@ pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<(
 fn write_changes(
     path: &std::path::Path,
     leads: &ingest::Leads,
-    old: (&ScoringConfig, &score::Scored),
-    new: (&ScoringConfig, &score::Scored),
+    old: (&ScoringConfig, &scoring::Scored),
+    new: (&ScoringConfig, &scoring::Scored),
 ) -> Result<()> {
     use polars::prelude::*;
     let ids = leads.frame().column("lead_id")?.str()?.clone();
@@ -286,5 +286,5 @@ fn write_changes(
             text(&|i| os.reasons(oc, i, 3), "old_reasons"),
         ],
     )?;
-    crate::score::frame::write_frame(path, df)
+    crate::scoring::frame::write_frame(path, df)
 }

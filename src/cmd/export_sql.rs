@@ -4,9 +4,9 @@ use std::io::Write;
 
 use crate::cli::ExportSqlArgs;
 use crate::error::{Error, Result};
-use crate::export;
 use crate::output;
-use crate::sql::{self, SqlOptions};
+use crate::scoring::export;
+use crate::scoring::sql::{self, SqlOptions};
 
 pub fn run(args: &ExportSqlArgs) -> Result<()> {
     let config = export::read(&args.model)?;

@@ -3,14 +3,14 @@
 
 use std::io::Write;
 
-use crate::binning::TraitValues;
 use crate::cli::ScoreArgs;
 use crate::error::{Error, Result};
-use crate::export::{self, ScoringConfig, TraitKind};
 use crate::ingest;
-use crate::score::frame::{self, Explain};
-use crate::score::values::{Engagement, trait_values};
-use crate::score::{self, Scored};
+use crate::scoring::export::{self, ScoringConfig, TraitKind};
+use crate::scoring::frame::{self, Explain};
+use crate::scoring::values::{Engagement, trait_values};
+use crate::scoring::{self, Scored};
+use crate::traits::binning::TraitValues;
 
 pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
     let config = export::read(&args.model)?;
@@ -36,7 +36,7 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
     let score_with = |c: &ScoringConfig| -> Result<Scored> {
         let values = trait_values(c, &engagement)?;
         let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
-        Ok(score::score(c, &refs, &rows))
+        Ok(scoring::score(c, &refs, &rows))
     };
     let scored = score_with(&config)?;
     let ids = inputs.leads.frame().column("lead_id")?.str()?.clone();

@@ -5,12 +5,12 @@
 use std::io::Write;
 
 use crate::config::Settings;
-use crate::leakage::Flag;
+use crate::fit::tune::Tuned;
 use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::pipeline::Outputs;
 use crate::traits::Discovery;
-use crate::tune::Tuned;
+use crate::traits::leakage::Flag;
 
 /// Prints the run's summary to standard output.
 pub fn print(settings: &Settings, outputs: &Outputs, written: &[String]) {
@@ -105,7 +105,7 @@ fn print_traits(d: &Discovery, best_percent: f64) {
             s.half_life_high,
             decay.train_leads,
             decay.validation_leads,
-            crate::decay::TRAIT
+            crate::traits::decay::TRAIT
         );
     }
     let mut ranked: Vec<_> = d.usable().collect();
@@ -131,11 +131,13 @@ fn print_traits(d: &Discovery, best_percent: f64) {
         let _ = writeln!(out, "  ... {} more in traits.csv", ranked.len() - 12);
     }
     if p.best_customers > 0 {
-        let mut profile: Vec<(&str, &crate::binning::Bin)> = d
+        let mut profile: Vec<(&str, &crate::traits::binning::Bin)> = d
             .usable()
             .flat_map(|t| t.bins.iter().map(move |b| (t.name.as_str(), b)))
             .filter(|(_, b)| {
-                b.best >= 5 && b.best_lift >= 1.5 && b.rule != crate::binning::BinRule::Missing
+                b.best >= 5
+                    && b.best_lift >= 1.5
+                    && b.rule != crate::traits::binning::BinRule::Missing
             })
             .collect();
         profile.sort_by(|a, b| b.1.best_lift.total_cmp(&a.1.best_lift));
@@ -146,7 +148,7 @@ fn print_traits(d: &Discovery, best_percent: f64) {
         );
         // One window of an activity count is enough: 7, 30 and 90 days say the same here.
         let mut families = Vec::new();
-        profile.retain(|(name, _)| match crate::model::window_family(name) {
+        profile.retain(|(name, _)| match crate::fit::model::window_family(name) {
             Some(f) if families.contains(&f) => false,
             Some(f) => {
                 families.push(f);
@@ -252,7 +254,7 @@ fn print_fit(t: &Tuned) {
 }
 
 /// One line per queue: its own model or the pooled one, and why.
-fn print_queues(queues: &[crate::export::QueueModel]) {
+fn print_queues(queues: &[crate::scoring::export::QueueModel]) {
     if queues.is_empty() {
         return;
     }

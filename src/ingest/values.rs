@@ -365,7 +365,7 @@ pub const WHITE_SPACE: [char; 25] = [
 /// A text cell as every stage reads it: trimmed of [`WHITE_SPACE`], and no value when it is
 /// empty or one of the missing-value tokens (ASCII case ignored). Ingest types text by this
 /// rule (for the run and for `leadtune score` alike), and the SQL export writes it as SQL
-/// (`crate::sql`), so that a padded or `NA` value scores the same everywhere.
+/// (`crate::scoring::sql`), so that a padded or `NA` value scores the same everywhere.
 pub fn normalise<'a>(text: &'a str, tokens: &[String]) -> Option<&'a str> {
     let t = text.trim();
     (!is_missing(t, tokens)).then_some(t)

@@ -282,7 +282,7 @@ fn a_converted_column_is_the_outcome_without_deals() {
 
 #[test]
 fn leads_in_chunks_match_as_in_one() {
-    let index = crate::matching::sample_index();
+    let index = crate::link::matching::sample_index();
     let company = [
         Some("Nordic Steel"),
         None,

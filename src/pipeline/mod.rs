@@ -2,8 +2,8 @@
 //!
 //! [`run`] reads the inputs ([`crate::ingest`]), links outcomes and matches existing customers
 //! ([`crate::link`]), accounts for every row ([`crate::manifest`]), discovers and bins the
-//! traits ([`crate::traits`]), fits the scorecard, tiers and calibration ([`crate::tune`], one
-//! model per queue with [`crate::queues`]), scores every lead ([`crate::score`]) and builds the
+//! traits ([`crate::traits`]), fits the scorecard, tiers and calibration ([`crate::fit::tune`], one
+//! model per queue with [`crate::fit::queues`]), scores every lead ([`crate::scoring`]) and builds the
 //! report tables ([`crate::report::tables`]), as far as the plan's [`Stages`] go. It writes no
 //! files and prints nothing: progress and step boundaries go to the [`Observer`] passed in, and
 //! [`write::write`] turns the [`Outputs`] into the output directory's files.
@@ -22,18 +22,18 @@ use polars::prelude::DataFrame;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::export::{self, ScoringConfig};
+use crate::fit::queues::Queues;
+use crate::fit::split::SplitPlan;
+use crate::fit::tune::{self, FitInputs, Tuned};
 use crate::ingest::{self, Inputs, Reject, Role};
-use crate::leakage::Flag;
 use crate::link::{self, LinkParams, LinkSummary, Linked};
 use crate::manifest::{self, InputEntry, Used};
 use crate::observe::{Observer, Work};
-use crate::queues::Queues;
 use crate::report::tables::{LeadTiers, ReportTables};
-use crate::score::frame::{self, Explain};
-use crate::split::SplitPlan;
+use crate::scoring::export::{self, ScoringConfig};
+use crate::scoring::frame::{self, Explain};
+use crate::traits::leakage::Flag;
 use crate::traits::{self, Discovery};
-use crate::tune::{self, FitInputs, Tuned};
 
 /// How far a run goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,7 +218,7 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     let queues = if settings.queues.is_empty() {
         None
     } else {
-        let q = crate::queues::fit(fit, &tuned, observer)?;
+        let q = crate::fit::queues::fit(fit, &tuned, observer)?;
         tuned.config.queues = q.models.clone();
         export::stamp(&mut tuned.config);
         Some(q)
@@ -290,7 +290,7 @@ fn default_segments(d: &Discovery) -> Vec<String> {
         .filter(|(t, v)| {
             !t.numeric
                 && v.flag == Flag::Ok
-                && t.origin == crate::binning::Origin::Fit
+                && t.origin == crate::traits::binning::Origin::Fit
                 && t.distinct <= 50
                 && !["source", "campaign"].contains(&t.name.as_str())
         })

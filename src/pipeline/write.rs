@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::manifest::{self, Manifest, Stage};
 use crate::observe::Observer;
 use crate::pipeline::{ExistingCustomer, Outputs, Plan, Stages};
-use crate::{export, output, report};
+use crate::{output, report, scoring::export};
 
 pub const REJECTED: &str = "rejected.csv";
 pub const EXISTING_CUSTOMERS: &str = "existing_customers.csv";

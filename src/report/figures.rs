@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::leakage::Flag;
+use crate::fit::tune::Tuned;
 use crate::report::charts::{Bar, CalPoint, Chart, Format, Series, render};
 use crate::report::conversion::ConversionRow;
 use crate::report::html::{PageChart, thousands};
 use crate::report::tables::ReportTables;
 use crate::traits::Discovery;
-use crate::tune::Tuned;
+use crate::traits::leakage::Flag;
 
 /// A conversion row as a bar with its interval; suppressed rows have no bar.
 fn conversion_bar(r: &ConversionRow) -> Option<Bar> {

@@ -11,15 +11,15 @@ use base64::Engine;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::fit::tune::Tuned;
 use crate::ingest::Reject;
-use crate::leakage::Flag;
 use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::output;
 use crate::report::conversion::ConversionRow;
 use crate::report::tables::ReportTables;
 use crate::traits::Discovery;
-use crate::tune::Tuned;
+use crate::traits::leakage::Flag;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 

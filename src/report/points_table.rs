@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use crate::binning::Origin;
 use crate::error::Result;
+use crate::fit::tune::Tuned;
 use crate::output;
 use crate::report::traits_table::number;
-use crate::tune::Tuned;
+use crate::traits::binning::Origin;
 
 pub fn write(path: &Path, t: &Tuned) -> Result<()> {
     let mut rows = vec![[

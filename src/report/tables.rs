@@ -5,13 +5,13 @@
 use polars::prelude::{Column, DataFrame, DataType, InitHashMaps, PlHashMap};
 
 use crate::error::Result;
+use crate::fit::tune::Tuned;
 use crate::ingest::Inputs;
 use crate::link::Linked;
 use crate::output;
 use crate::report::conversion::ConversionRow;
 use crate::report::roi::{FunnelRow, RoiRow};
 use crate::report::sla::SlaRow;
-use crate::tune::Tuned;
 
 /// The report tables of a run: written by [`ReportTables::write`], shown by the charts and
 /// `report.html`.
@@ -43,7 +43,7 @@ impl ReportTables {
 /// Each lead's tier (and queue, with `[[queues]]`), from the fit.
 pub struct LeadTiers<'a> {
     /// The tiers, in order (names and SLAs are the same in every queue).
-    pub tiers: &'a [crate::export::ConfigTier],
+    pub tiers: &'a [crate::scoring::export::ConfigTier],
     /// Per lead row, an index into `tiers`.
     pub of_lead: Vec<usize>,
     /// Per lead row, its queue's name (None: no queues configured).

@@ -6,8 +6,8 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::leakage::Flag;
 use crate::traits::Discovery;
+use crate::traits::leakage::Flag;
 
 /// One row of the table: its text columns (trait, bin, flag, reason, origin, kind, trend,
 /// test) and its numbers (leads, wins, conversion and its interval, lift, WoE, IV, best share
@@ -53,8 +53,8 @@ fn rows(d: &Discovery) -> Vec<Row> {
                     v.flag.as_str().to_string(),
                     v.reason.clone(),
                     match t.origin {
-                        crate::binning::Origin::Fit => "fit".into(),
-                        crate::binning::Origin::Engagement => "engagement".into(),
+                        crate::traits::binning::Origin::Fit => "fit".into(),
+                        crate::traits::binning::Origin::Engagement => "engagement".into(),
                     },
                     if t.numeric { "numeric" } else { "categorical" }.to_string(),
                     t.trend.map(|x| x.as_str().to_string()).unwrap_or_default(),

@@ -75,11 +75,11 @@ fn score_cli(config: &Path, leads: &Path, activities: Option<&Path>, dir: &Path)
 
 /// The tables as leadtune types them: what a warehouse would hold.
 fn typed_tables(config: &Path, leads: &Path, activities: &Path) -> (DataFrame, DataFrame) {
-    let model = leadtune::export::read(config).unwrap();
+    let model = leadtune::scoring::export::read(config).unwrap();
     let categorical: Vec<&str> = model
         .traits
         .iter()
-        .filter(|t| t.kind == leadtune::export::TraitKind::Categorical)
+        .filter(|t| t.kind == leadtune::scoring::export::TraitKind::Categorical)
         .map(|t| t.name.as_str())
         .collect();
     let inputs = leadtune::ingest::read_for_scoring(
@@ -235,7 +235,7 @@ fn columns_and_defs(
         .collect();
     let defs = columns
         .iter()
-        .map(|(n, t)| format!("{} {}", leadtune::sql::ident(n), sql_type(t)))
+        .map(|(n, t)| format!("{} {}", leadtune::scoring::sql::ident(n), sql_type(t)))
         .collect();
     (columns, defs)
 }

@@ -2,7 +2,9 @@
 //! quality (Brier, log loss, expected calibration error), lift and conversion by decile, the
 //! calibration table, per-tier volume and conversion, score and trait stability (PSI) between
 //! training and validation, what rounding and pins cost, and the back-test against the config in
-//! use. Formulas are in [`crate::metrics`] and [`crate::stats`].
+//! use. Formulas are in [`crate::evaluate::metrics`] and [`crate::stats`].
+
+pub mod metrics;
 
 use std::collections::BTreeMap;
 
@@ -10,10 +12,10 @@ use polars::prelude::{InitHashMaps, PlHashMap};
 
 use serde::Serialize;
 
-use crate::export::ScoringConfig;
-use crate::metrics::{self, Band, Obs};
-use crate::score::Scored;
+use crate::scoring::Scored;
+use crate::scoring::export::ScoringConfig;
 use crate::stats;
+use metrics::{Band, Obs};
 
 /// Ranking and probability metrics of one set of leads.
 #[derive(Debug, Clone, Serialize)]

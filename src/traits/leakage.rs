@@ -14,8 +14,8 @@
 
 use serde::Serialize;
 
-use crate::binning::{BinRule, Origin, TraitBins};
 use crate::stats;
+use crate::traits::binning::{BinRule, Origin, TraitBins};
 
 #[derive(Debug, Clone)]
 pub struct LeakParams {
@@ -373,7 +373,7 @@ fn looks_like_phone(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::binning::{BinningParams, Population, TraitInput, TraitValues, bin_traits};
+    use crate::traits::binning::{BinningParams, Population, TraitInput, TraitValues, bin_traits};
 
     fn categorical(name: &str, values: Vec<Option<String>>, won: &[bool]) -> TraitBins {
         let input = TraitInput {

@@ -4,13 +4,15 @@
 //! counted and kept out of fitting, never treated as lost. Deals and activities that point at no
 //! lead, or contradict it, are rejected with a reason. Existing customers are flagged here too.
 
+pub mod matching;
+
 use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::values::{Millis, format_timestamp};
 use crate::ingest::{Inputs, NO_LEAD, NO_TIME, Reject, Role};
-use crate::matching::{CustomerIdentity, CustomerIndex, MatchRule};
+use crate::link::matching::{CustomerIdentity, CustomerIndex, MatchRule};
 
 const DAY_MS: f64 = 86_400_000.0;
 const UNKNOWN_LEAD: &str = "lead_id matches no lead used (unknown, or its lead row was rejected)";
@@ -639,15 +641,18 @@ fn match_leads(index: &CustomerIndex, leads: &DataFrame) -> Result<Matches> {
     use rayon::prelude::*;
     let found: Matches = tasks
         .into_par_iter()
-        .map_init(crate::matching::Batch::default, |batch, (k, lo, hi)| {
-            let [companies, domains, emails] = chunks[k];
-            let leads: Vec<crate::matching::LeadIdentity> = (lo..hi)
-                .map(|i| [at(companies, i), at(domains, i), at(emails, i)])
-                .collect();
-            let mut found = Vec::with_capacity(leads.len());
-            index.positions(batch, &leads, &mut found);
-            found
-        })
+        .map_init(
+            crate::link::matching::Batch::default,
+            |batch, (k, lo, hi)| {
+                let [companies, domains, emails] = chunks[k];
+                let leads: Vec<crate::link::matching::LeadIdentity> = (lo..hi)
+                    .map(|i| [at(companies, i), at(domains, i), at(emails, i)])
+                    .collect();
+                let mut found = Vec::with_capacity(leads.len());
+                index.positions(batch, &leads, &mut found);
+                found
+            },
+        )
         .flatten_iter()
         .collect();
     if found.len() != leads.height() {

@@ -7,14 +7,14 @@
 //! `occurred_at` and `type`. Timestamps are PostgreSQL `timestamp` values, or ISO-8601 text in
 //! SQLite. Missing values are NULL.
 //!
-//! Every step mirrors the one scoring code ([`crate::score`]):
+//! Every step mirrors the one scoring code ([`crate::scoring`]):
 //! - a numeric value's bin is its special value's, else the range `lo < x <= hi` holding it,
 //!   else (NULL) the missing bin; a category's is its own value's, else `other`, else missing;
 //! - engagement counts are taken as of `created_at + scoring_offset_days`: activities in the
 //!   window `age <= w days` per type and in total, the days since the last one, the distinct
 //!   types; leads without activities count 0 and have no `days_since_last_activity`;
 //! - the probability is the config's isotonic calibration, interpolated linearly in its gaps
-//!   and clamped to `[1e-15, 1 - 1e-15]` ([`crate::metrics::Calibration::probability`]).
+//!   and clamped to `[1e-15, 1 - 1e-15]` ([`crate::evaluate::metrics::Calibration::probability`]).
 //!
 //! Times are compared in whole seconds since the epoch, so sub-second timestamps are truncated.
 //! Activity types match the config's trait names after lower-casing (`Page View` does not match
@@ -27,8 +27,8 @@
 
 use std::fmt::Write;
 
-use crate::binning::{BinRule, Origin};
-use crate::export::{ConfigTrait, ScoringConfig, TraitKind};
+use crate::scoring::export::{ConfigTrait, ScoringConfig, TraitKind};
+use crate::traits::binning::{BinRule, Origin};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {
@@ -328,7 +328,11 @@ pub fn export(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<Str
         let _ = write!(name_case, " WHEN {cond} THEN {}", text(&q.name));
     }
     k_case.push_str(" ELSE 0 END");
-    let _ = write!(name_case, " ELSE {} END", text(crate::export::NO_QUEUE));
+    let _ = write!(
+        name_case,
+        " ELSE {} END",
+        text(crate::scoring::export::NO_QUEUE)
+    );
     let mut models = vec![format!(
         "  SELECT 0 AS model, m.* FROM (\n{}\n  ) m",
         query(config, o)?
@@ -364,7 +368,7 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
             TraitKind::Activity => {
                 let known = t.name == "distinct_activity_types"
                     || t.name == "days_since_last_activity"
-                    || (t.name == crate::decay::TRAIT && config.scoring.decay.is_some())
+                    || (t.name == crate::traits::decay::TRAIT && config.scoring.decay.is_some())
                     || activity_window(&t.name, windows).is_some();
                 if !known || t.name.starts_with("other_") {
                     return Err(format!(
@@ -408,7 +412,7 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
                 "days_since_last_activity" => {
                     format!("MIN(age_s) / {}", number(d, 86_400.0))
                 }
-                crate::decay::TRAIT => {
+                crate::traits::decay::TRAIT => {
                     let spec = config
                         .scoring
                         .decay
@@ -452,7 +456,7 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
     // One value per trait and lead.
     let mut values = vec![format!("l.{}", ident("lead_id"))];
     for (k, t) in config.traits.iter().enumerate() {
-        let v = crate::score::values::sql_value(t, d, &config.scoring.missing_tokens);
+        let v = crate::scoring::values::sql_value(t, d, &config.scoring.missing_tokens);
         values.push(format!("{v} AS v{k}"));
     }
     let join = if activity_traits.is_empty() {

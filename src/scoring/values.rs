@@ -1,12 +1,12 @@
 //! A lead's trait values for scoring: lead columns, and engagement derived from its
 //! activities once and shared by every config scored with the same rules (one per queue).
 
-use crate::binning::TraitValues;
-use crate::engagement::{self, EngagementParams};
 use crate::error::Result;
-use crate::export::{self, ConfigTrait, ScoringConfig, TraitKind};
 use crate::ingest::{self, Leads};
-use crate::sql::Dialect;
+use crate::scoring::export::{self, ConfigTrait, ScoringConfig, TraitKind};
+use crate::scoring::sql::Dialect;
+use crate::traits::binning::TraitValues;
+use crate::traits::engagement::{self, EngagementParams};
 use polars::prelude::*;
 
 use crate::traits;
@@ -18,7 +18,7 @@ pub struct Engagement<'a> {
     activities: Option<&'a ingest::Activities>,
     rules: &'a export::ScoringRules,
     counts: std::cell::OnceCell<Vec<engagement::EngagementTrait>>,
-    decayed: std::cell::OnceCell<Option<crate::binning::Numbers>>,
+    decayed: std::cell::OnceCell<Option<crate::traits::binning::Numbers>>,
 }
 
 impl<'a> Engagement<'a> {
@@ -56,17 +56,17 @@ impl<'a> Engagement<'a> {
     }
 
     /// `engagement_decayed` (None without activities, dates or a fitted decay).
-    fn decayed(&self) -> Result<Option<&crate::binning::Numbers>> {
+    fn decayed(&self) -> Result<Option<&crate::traits::binning::Numbers>> {
         if self.decayed.get().is_none() {
             let values = match (self.activities, &self.rules.decay) {
                 (Some(a), Some(spec)) if self.leads.has("created_at") => {
-                    let prior = crate::decay::prior_activities(
+                    let prior = crate::traits::decay::prior_activities(
                         self.leads,
                         a,
                         self.rules.scoring_offset_days,
                         usize::MAX,
                     )?;
-                    Some(crate::decay::values(&prior, spec))
+                    Some(crate::traits::decay::values(&prior, spec))
                 }
                 _ => None,
             };
@@ -87,7 +87,7 @@ pub fn trait_values(
         .traits
         .iter()
         .map(|t| match t.kind {
-            TraitKind::Activity if t.name == crate::decay::TRAIT => Ok(engagement
+            TraitKind::Activity if t.name == crate::traits::decay::TRAIT => Ok(engagement
                 .decayed()?
                 .map(|v| TraitValues::Numeric(v.clone()))),
             TraitKind::Activity => match engagement.counts()?.iter().find(|d| d.name == t.name) {
@@ -150,12 +150,12 @@ pub fn lead_values(
 }
 
 /// A config trait's value for a lead as SQL, over the leads table `l` and the engagement
-/// counts `e` (the view of [`crate::sql`]): the same reading as [`lead_values`] and
+/// counts `e` (the view of [`crate::scoring::sql`]): the same reading as [`lead_values`] and
 /// [`trait_values`] (categories by [`crate::ingest::values::normalise`], numbers as the
 /// table's numbers, dates as days from `created_at`, activity counts 0 for a lead without
 /// activities, `days_since_last_activity` NULL).
 pub fn sql_value(t: &ConfigTrait, d: Dialect, missing_tokens: &[String]) -> String {
-    use crate::sql::{epoch, ident, normalised_text, number};
+    use crate::scoring::sql::{epoch, ident, normalised_text, number};
     match t.kind {
         TraitKind::Activity if t.name == "days_since_last_activity" => {
             format!("e.{}", ident(&t.name))

@@ -1,14 +1,17 @@
 //! Scoring: a [`ScoringConfig`] applied to leads' trait values. The one scoring code, used by
 //! `run` (training, validation and every lead) and by `score` alike.
 
+pub mod export;
+pub mod sql;
+
 pub mod frame;
 pub mod values;
 
 use polars::prelude::{PlHashMap, PolarsResult, StringChunked, StringChunkedBuilder};
 use serde::Serialize;
 
-use crate::binning::{self, BinRule, Origin, TraitValues};
-use crate::export::{self, ScoringConfig, TraitKind};
+use crate::traits::binning::{self, BinRule, Origin, TraitValues};
+use export::{ScoringConfig, TraitKind};
 
 /// Unknown and missing values met while scoring one trait.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -324,12 +327,12 @@ fn is_listed_other(rules: &[&BinRule], bin: usize, value: &str) -> bool {
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::binning::Origin;
-    use crate::export::{
+    use crate::fit::scorecard::Scaling;
+    use crate::scoring::export::{
         CalibrationStep, ConfigBin, ConfigTier, ConfigTrait, ScoringRules, TrainingWindow,
         ValidationSummary,
     };
-    use crate::scorecard::Scaling;
+    use crate::traits::binning::Origin;
     use proptest::prelude::*;
 
     fn config(

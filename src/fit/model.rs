@@ -1,6 +1,6 @@
 //! The fit: bins re-fitted on the training window, the design matrix
 //! (WoE or indicator encoding) collapsed into distinct bin patterns with counts as weights, and a
-//! weighted Newton/IRLS logistic regression with L2 ([`crate::logit`]) on those patterns.
+//! weighted Newton/IRLS logistic regression with L2 ([`crate::fit::logit`]) on those patterns.
 //!
 //! Because every trait is binned, leads collapse into far fewer distinct bin patterns than rows;
 //! the grouped likelihood (weight = leads, target = wins / leads) is exactly the row likelihood,
@@ -22,13 +22,13 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::binning::{
-    self, BinningParams, BinningTable, Population, TraitBins, TraitInput, TraitValues,
-};
 use crate::config::Encoding;
 use crate::error::{Error, Result};
-use crate::logit::{self, LogitModel, LogitParams};
-pub use crate::split::{Split, SplitKind};
+use crate::fit::logit::{self, LogitModel, LogitParams};
+pub use crate::fit::split::{Split, SplitKind};
+use crate::traits::binning::{
+    self, BinningParams, BinningTable, Population, TraitBins, TraitInput, TraitValues,
+};
 
 /// What the fit needs.
 #[derive(Debug, Clone)]

@@ -6,18 +6,21 @@
 //! already won do not inflate conversion) and that are not existing customers. The best
 //! customers are the top `best_customers_top_percent` of its won leads by won amount.
 
+pub mod binning;
+pub mod decay;
+pub mod engagement;
+pub mod leakage;
+
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::binning::{
-    self, BinningParams, BinningTable, Origin, Population, TraitInput, TraitValues,
-};
-use crate::engagement::{self, EngagementParams};
 use crate::error::Result;
-use crate::export::TraitKind;
 use crate::ingest::Inputs;
-use crate::leakage::{self, Flag, LeakParams, MissingByContact, TimeEvidence, Verdict};
 use crate::link::Outcomes;
+use crate::scoring::export::TraitKind;
+use binning::{BinningParams, BinningTable, Origin, Population, TraitInput, TraitValues};
+use engagement::EngagementParams;
+use leakage::{Flag, LeakParams, MissingByContact, TimeEvidence, Verdict};
 
 #[derive(Debug, Clone)]
 pub struct DiscoveryParams {
@@ -35,7 +38,7 @@ pub struct DiscoveryParams {
     pub exclude: Vec<String>,
     /// How the fit will split training and validation leads: the decay of engagement is
     /// fitted on the same split. `None`: no decay fit.
-    pub split: Option<crate::split::SplitPlan>,
+    pub split: Option<crate::fit::split::SplitPlan>,
 }
 
 /// Who was binned, and who was left out and why.
@@ -71,7 +74,7 @@ pub struct Discovery {
     pub binned: Population,
     pub notes: Vec<String>,
     /// Engagement decay fitted from history (when there are activities and outcomes enough).
-    pub decay: Option<crate::decay::DecayFit>,
+    pub decay: Option<crate::traits::decay::DecayFit>,
     /// Wall time of the parts, in milliseconds (engagement traits, binning + statistics).
     pub timings_ms: Vec<(&'static str, u64)>,
 }
@@ -237,7 +240,7 @@ pub fn discover(
             return Ok(Found::Trait(input, TraitKind::Date, Some(after)));
         }
         // Coded once: the identity check reads each distinct value and its count.
-        let coded = crate::binning::Coded::of_text(text);
+        let coded = crate::traits::binning::Coded::of_text(text);
         let distinct = coded
             .labels
             .iter()
@@ -305,7 +308,7 @@ pub fn discover(
                 // The decay's own copy, by lead; the matched activities go.
                 let prior = {
                     let matched = prior;
-                    crate::decay::prior_of(&matched, crate::decay::MAX_TYPES)
+                    crate::traits::decay::prior_of(&matched, crate::traits::decay::MAX_TYPES)
                 };
                 let created = timestamps(leads, "created_at")?;
                 let rows: Vec<usize> = (0..population.won.len())
@@ -314,13 +317,15 @@ pub fn discover(
                 let created_population: Vec<Option<i64>> =
                     rows.iter().map(|&r| created[r]).collect();
                 let split = plan.split(&created_population, &rows);
-                decay = crate::decay::fit(&prior, &population, &split);
+                decay = crate::traits::decay::fit(&prior, &population, &split);
                 match &decay {
                     Some(d) => {
                         traits.push(TraitInput {
-                            name: crate::decay::TRAIT.to_string(),
+                            name: crate::traits::decay::TRAIT.to_string(),
                             origin: Origin::Engagement,
-                            values: TraitValues::Numeric(crate::decay::values(&prior, &d.spec)),
+                            values: TraitValues::Numeric(crate::traits::decay::values(
+                                &prior, &d.spec,
+                            )),
                         });
                         kinds.push(TraitKind::Activity);
                     }

@@ -23,11 +23,11 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::binning::Population;
 use crate::error::Result;
+use crate::fit::logit::{self, LogitParams};
+use crate::fit::model::Split;
 use crate::ingest::{Activities, Leads};
-use crate::logit::{self, LogitParams};
-use crate::model::Split;
+use crate::traits::binning::Population;
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Half-lives tried: 24 points log-spaced from 1 to 365 days (refined by a parabola).
@@ -127,13 +127,13 @@ pub fn prior_activities(
     offset_days: f64,
     max_types: usize,
 ) -> Result<Prior> {
-    let prior = crate::engagement::prior(leads, activities, offset_days)?;
+    let prior = crate::traits::engagement::prior(leads, activities, offset_days)?;
     Ok(prior_of(&prior, max_types))
 }
 
-/// [`Prior`] from the activities [`crate::engagement::prior`] matched to their leads: types
+/// [`Prior`] from the activities [`crate::traits::engagement::prior`] matched to their leads: types
 /// by their key (counted over the raw types), the `max_types` most frequent kept.
-pub fn prior_of(prior: &crate::engagement::Prior, max_types: usize) -> Prior {
+pub fn prior_of(prior: &crate::traits::engagement::Prior, max_types: usize) -> Prior {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for (name, n) in prior.kind_names.iter().zip(prior.kind_counts()) {
         *counts.entry(type_key(name)).or_default() += n;
@@ -266,7 +266,7 @@ pub fn fit(prior: &Prior, population: &Population, split: &Split) -> Option<Deca
     // Per grid point, the log-likelihood summed over blocks of leads (for the bootstrap).
     let n_all = train.len() + valid.len();
     let block_of: Vec<usize> = (0..n_all)
-        .map(|j| (crate::split::mix_hash(j as u64) % BLOCKS as u64) as usize)
+        .map(|j| (crate::fit::split::mix_hash(j as u64) % BLOCKS as u64) as usize)
         .collect();
     // The grid points are independent fits: in parallel (each fit's sums are in fixed chunks,
     // so the result is the same on any number of threads).
@@ -393,7 +393,7 @@ pub fn fit(prior: &Prior, population: &Population, split: &Split) -> Option<Deca
 }
 
 /// `engagement_decayed` for every lead row, from a spec.
-pub fn values(prior: &Prior, spec: &DecaySpec) -> crate::binning::Numbers {
+pub fn values(prior: &Prior, spec: &DecaySpec) -> crate::traits::binning::Numbers {
     let weights: Vec<f64> = prior
         .types
         .iter()
@@ -441,8 +441,8 @@ mod tests {
             best: vec![false; n],
             rows: None,
         };
-        let split = crate::split::split(
-            crate::split::SplitKind::Random,
+        let split = crate::fit::split::split(
+            crate::fit::split::SplitKind::Random,
             0.3,
             1,
             &vec![None; n],

@@ -3,11 +3,11 @@
 //! points, tiers and calibration of its own), and a queue with too few wins is scored by the
 //! pooled model, with a note. The exported config carries every queue's rule and model.
 
-use crate::binning::{self, Population};
 use crate::error::Result;
-use crate::export::{self, QueueModel};
+use crate::fit::tune::{self, FitInputs, Tuned};
+use crate::scoring::export::{self, QueueModel};
 use crate::traits::Discovery;
-use crate::tune::{self, FitInputs, Tuned};
+use crate::traits::binning::{self, Population};
 
 /// The queues' fits.
 pub struct Queues {

@@ -7,9 +7,9 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::export::ScoringConfig;
 use crate::output;
-use crate::score::Scored;
+use crate::scoring::Scored;
+use crate::scoring::export::ScoringConfig;
 
 /// What the scores explain beside the score.
 pub struct Explain {

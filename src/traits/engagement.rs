@@ -8,9 +8,9 @@
 
 use polars::prelude::*;
 
-use crate::binning::{CountCoder, Numbers};
 use crate::error::Result;
 use crate::ingest::{Activities, Leads};
+use crate::traits::binning::{CountCoder, Numbers};
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Activity types rarer than this share of all activities are counted together as `other`.

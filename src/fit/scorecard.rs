@@ -19,8 +19,8 @@
 
 use serde::Serialize;
 
-use crate::binning::Origin;
-use crate::model::FittedModel;
+use crate::fit::model::FittedModel;
+use crate::traits::binning::Origin;
 
 /// PDO scaling constants.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]

@@ -1,28 +1,28 @@
 //! The fit stage end to end: split the mature leads, fit on the training window, scale to
 //! integer points, cut tiers, calibrate, build the [`ScoringConfig`], score every lead with it
-//! (through [`crate::score`], the one scoring code) and evaluate on the validation leads.
+//! (through [`crate::scoring`], the one scoring code) and evaluate on the validation leads.
 
 use std::collections::BTreeMap;
 
-use crate::binning::{BinningParams, TraitValues};
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::evaluate::metrics;
 use crate::evaluate::{self, Backtest, Costs, Evaluation};
-use crate::export::{
+use crate::fit::model::{self, FitParams, FittedModel, Split};
+use crate::fit::scorecard::{self, Scaling, Scorecard};
+use crate::fit::split::SplitPlan;
+use crate::fit::tiers;
+use crate::ingest::Inputs;
+use crate::ingest::values::format_timestamp;
+use crate::link::Linked;
+use crate::scoring::export::{
     self, CalibrationStep, ConfigBin, ConfigTier, ConfigTrait, Fingerprint, ScoringConfig,
     ScoringRules, TrainingWindow, ValidationSummary,
 };
-use crate::ingest::Inputs;
-use crate::ingest::values::format_timestamp;
-use crate::leakage::Flag;
-use crate::link::Linked;
-use crate::metrics;
-use crate::model::{self, FitParams, FittedModel, Split};
-use crate::score::{self, Scored};
-use crate::scorecard::{self, Scaling, Scorecard};
-use crate::split::SplitPlan;
-use crate::tiers;
+use crate::scoring::{self, Scored};
 use crate::traits::Discovery;
+use crate::traits::binning::{BinningParams, TraitValues};
+use crate::traits::leakage::Flag;
 
 /// Below this many wins or losses in training, CRM vendors refuse to fit; we fit and warn.
 const FEW_OUTCOMES: u64 = 40;
@@ -213,7 +213,7 @@ pub fn tune(
     // The points do not change below (only the tiers and the calibration are added), so the
     // leads are scored once and their probability and tier set again at the end.
     let clock = std::time::Instant::now();
-    let mut scored = score::score(&config, &values, &all_rows);
+    let mut scored = scoring::score(&config, &values, &all_rows);
     let scoring_ms = clock.elapsed().as_millis() as u64;
     observer.step("fit: scored");
     let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
@@ -329,7 +329,7 @@ pub fn tune(
             ..config.clone()
         };
         let free_values = values_for(&free_config, discovery);
-        let free_scored = score::score(&free_config, &free_values, &valid_rows);
+        let free_scored = scoring::score(&free_config, &free_values, &valid_rows);
         let free_auc = auc_of(
             &free_scored
                 .score
@@ -457,7 +457,7 @@ fn backtest(
     valid_won: &[bool],
 ) -> Backtest {
     let values = values_for(current, discovery);
-    let old = score::score(current, &values, valid_rows);
+    let old = scoring::score(current, &values, valid_rows);
     let old_metrics = evaluate::metrics_of(
         &old.score.iter().map(|&s| s as f64).collect::<Vec<_>>(),
         &old.probability,

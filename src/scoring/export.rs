@@ -7,9 +7,9 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::binning::{BinRule, Origin};
 use crate::error::{Error, Result};
-use crate::scorecard::Scaling;
+use crate::fit::scorecard::Scaling;
+use crate::traits::binning::{BinRule, Origin};
 
 /// The version of the config's layout; a reader refuses a newer one.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -160,7 +160,7 @@ pub struct ScoringRules {
     /// Engagement decay fitted from history: the half-life (with its interval) and type weights
     /// behind the `engagement_decayed` trait; operational systems can decay it between re-fits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decay: Option<crate::decay::DecaySpec>,
+    pub decay: Option<crate::traits::decay::DecaySpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -308,13 +308,13 @@ pub fn read(path: &Path) -> Result<ScoringConfig> {
     Ok(config)
 }
 
-/// Probability for a score from the config's calibration steps (see [`crate::metrics`]).
-pub fn calibration(config: &ScoringConfig) -> crate::metrics::Calibration {
-    crate::metrics::Calibration {
+/// Probability for a score from the config's calibration steps (see [`crate::evaluate::metrics`]).
+pub fn calibration(config: &ScoringConfig) -> crate::evaluate::metrics::Calibration {
+    crate::evaluate::metrics::Calibration {
         points: config
             .calibration
             .iter()
-            .map(|c| crate::metrics::CalibrationPoint {
+            .map(|c| crate::evaluate::metrics::CalibrationPoint {
                 score_low: c.score_low,
                 score_high: c.score_high,
                 probability: c.probability,
