@@ -17,6 +17,7 @@ use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::output;
 use crate::report::conversion::ConversionRow;
+use crate::report::table::{fixed, interval, percent, thousands};
 use crate::report::tables::ReportTables;
 use crate::traits::Discovery;
 use crate::tune::Tuned;
@@ -44,50 +45,8 @@ pub struct PageInputs<'a> {
     pub notes: Vec<String>,
 }
 
-/// `12.3%`; `-` when unknown.
-pub fn percent(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
-        _ => "-".into(),
-    }
-}
-
-/// `9.5–13.3%`; `-` when either end is unknown.
-fn interval(lo: Option<f64>, hi: Option<f64>) -> String {
-    match (lo, hi) {
-        (Some(l), Some(h)) if l.is_finite() && h.is_finite() => {
-            format!("{:.1}–{:.1}%", l * 100.0, h * 100.0)
-        }
-        _ => "-".into(),
-    }
-}
-
-/// A whole number with thousands separators: `4,330,465`.
-pub fn thousands(v: f64) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let n = v.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 fn money(v: Option<f64>) -> String {
     v.map_or("-".into(), thousands)
-}
-
-fn fixed(v: Option<f64>, decimals: usize) -> String {
-    match v {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
-        _ => "-".into(),
-    }
 }
 
 #[derive(Serialize)]
@@ -600,13 +559,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_read_like_a_report() {
-        assert_eq!(thousands(4_330_465.16), "4,330,465");
-        assert_eq!(thousands(-1234.0), "-1,234");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(percent(Some(0.1234)), "12.3%");
-        assert_eq!(percent(None), "-");
-        assert_eq!(interval(Some(0.095), Some(0.133)), "9.5–13.3%");
+    fn reasons_group_without_their_row_numbers() {
         assert_eq!(
             reason_kind("duplicate lead_id (the first, at row 58, is kept)"),
             "duplicate lead_id (the first, at row N, is kept)"

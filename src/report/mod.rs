@@ -7,6 +7,7 @@ pub mod html;
 pub mod points_table;
 pub mod roi;
 pub mod sla;
+pub mod table;
 pub mod tables;
 pub mod traits_table;
 pub mod write_tables;
