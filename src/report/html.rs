@@ -16,8 +16,8 @@ use crate::leakage::Flag;
 use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::output;
-use crate::report::conversion::ConversionRow;
-use crate::report::table::{fixed, interval, percent, thousands};
+use crate::report::conversion::{ConversionTable, Of};
+use crate::report::table::{PageTable, Table, fixed, interval, percent, thousands};
 use crate::report::tables::ReportTables;
 use crate::traits::Discovery;
 use crate::tune::Tuned;
@@ -45,10 +45,6 @@ pub struct PageInputs<'a> {
     pub notes: Vec<String>,
 }
 
-fn money(v: Option<f64>) -> String {
-    v.map_or("-".into(), thousands)
-}
-
 #[derive(Serialize)]
 struct Page {
     as_of: String,
@@ -65,11 +61,11 @@ struct Page {
     points: Vec<BTreeMap<&'static str, String>>,
     calibration: Vec<BTreeMap<&'static str, String>>,
     conversion: Vec<Section>,
-    funnel: Vec<BTreeMap<&'static str, String>>,
-    speed: Vec<BTreeMap<&'static str, String>>,
-    sla: Vec<BTreeMap<&'static str, String>>,
+    funnel: PageTable,
+    speed: PageTable,
+    sla: PageTable,
     sla_assumption: String,
-    roi: Vec<BTreeMap<&'static str, String>>,
+    roi: PageTable,
     inputs: Vec<BTreeMap<&'static str, String>>,
     reasons: Vec<BTreeMap<&'static str, String>>,
     outcome: Vec<(String, String)>,
@@ -96,30 +92,11 @@ struct Chart {
     src: String,
 }
 
+/// A conversion table on the page.
 #[derive(Serialize)]
 struct Section {
     title: String,
-    dimension: String,
-    rows: Vec<BTreeMap<&'static str, String>>,
-}
-
-fn conversion_row(r: &ConversionRow, cohorts: bool) -> BTreeMap<&'static str, String> {
-    let mut note = Vec::new();
-    if r.suppressed {
-        note.push("withheld: small cell".to_string());
-    }
-    if cohorts && !r.cohort_complete {
-        note.push("cohort still maturing".to_string());
-    }
-    BTreeMap::from([
-        ("group", r.group.clone()),
-        ("leads", thousands(r.leads as f64)),
-        ("wins", thousands(r.wins as f64)),
-        ("rate", percent(r.conversion)),
-        ("interval", interval(r.conversion_low, r.conversion_high)),
-        ("immature", thousands(r.immature as f64)),
-        ("note", note.join("; ")),
-    ])
+    table: PageTable,
 }
 
 /// Digits in a reason (row numbers) replaced, so that reasons group.
@@ -140,7 +117,7 @@ fn reason_kind(reason: &str) -> String {
     out
 }
 
-fn page(p: &PageInputs) -> Page {
+fn page(p: &PageInputs) -> Result<Page> {
     let link = p.link;
     let mut headline = vec![
         ("leads used".to_string(), thousands(link.leads as f64)),
@@ -352,83 +329,25 @@ fn page(p: &PageInputs) -> Page {
         .tables
         .conversion
         .iter()
-        .map(|(dimension, rows)| Section {
-            title: format!("Conversion by {dimension}"),
-            dimension: dimension.to_string(),
-            rows: rows
-                .iter()
-                .map(|r| conversion_row(r, *dimension == "quarter"))
-                .collect(),
+        .filter_map(|c| match c.of {
+            Of::Dimension(d) | Of::Dimensions(d) => Some((d, c)),
+            Of::Speed => None,
         })
-        .collect();
-    let funnel = p
-        .tables
-        .funnel
-        .iter()
-        .filter(|r| r.source == "(all sources)")
-        .map(|r| {
-            BTreeMap::from([
-                ("stage", r.stage.to_string()),
-                ("leads", thousands(r.leads as f64)),
-                ("stage_conversion", percent(r.stage_conversion)),
-                ("share", percent(r.share_of_leads)),
-                ("days", fixed(r.median_days_from_creation, 1)),
-            ])
+        .map(|(dimension, c)| {
+            Ok(Section {
+                title: format!("Conversion by {dimension}"),
+                table: c.table.page()?,
+            })
         })
-        .collect();
-    let speed = p
-        .tables
-        .speed
-        .iter()
-        .filter(|(s, _)| s == "(all sources)")
-        .map(|(_, r)| conversion_row(r, false))
-        .collect();
-    let sla = p
-        .tables
-        .sla
-        .iter()
-        .flatten()
-        .map(|r| {
-            BTreeMap::from([
-                ("tier", r.tier.clone()),
-                ("sla", format!("{} h", fixed(Some(r.sla_hours), 0))),
-                ("leads", thousands(r.leads as f64)),
-                ("breach_rate", percent(r.breach_rate)),
-                ("met", percent(r.conversion_met)),
-                (
-                    "met_interval",
-                    interval(r.conversion_met_low, r.conversion_met_high),
-                ),
-                ("breached", percent(r.conversion_breached)),
-                (
-                    "breached_interval",
-                    interval(r.conversion_breached_low, r.conversion_breached_high),
-                ),
-                ("lost", fixed(r.estimated_wins_lost, 1)),
-            ])
-        })
-        .collect();
-    let roi = p
-        .tables
-        .roi
-        .iter()
-        .filter(|r| r.campaign == "(all)" && r.period == "(all)")
-        .map(|r| {
-            BTreeMap::from([
-                ("source", r.source.clone()),
-                ("leads", thousands(r.leads as f64)),
-                ("wins", r.wins.map_or("-".into(), |w| thousands(w as f64))),
-                ("revenue", money(r.revenue)),
-                ("cost", money(r.cost)),
-                ("cpl", money(r.cost_per_lead)),
-                ("cpw", money(r.cost_per_win)),
-                ("roi", percent(r.roi)),
-                ("deal", money(r.average_deal)),
-                ("days", fixed(r.median_days_to_win, 0)),
-                ("note", r.note.clone()),
-            ])
-        })
-        .collect();
+        .collect::<Result<_>>()?;
+    let speed = match p.tables.speed() {
+        Some(s) => s.table.page()?,
+        // No response times: the table's columns, no rows.
+        None => ConversionTable::new("speed_to_lead", Of::Speed, Vec::new())?
+            .table
+            .page()?,
+    };
+    let sla = p.tables.sla.as_ref().map(Table::page).transpose()?;
     let inputs = p
         .entries
         .iter()
@@ -507,7 +426,7 @@ fn page(p: &PageInputs) -> Page {
             )
         })
         .collect();
-    Page {
+    Ok(Page {
         as_of: link.as_of.clone().unwrap_or_else(|| "-".into()),
         version: env!("CARGO_PKG_VERSION"),
         headline,
@@ -522,18 +441,18 @@ fn page(p: &PageInputs) -> Page {
         points,
         calibration,
         conversion,
-        funnel,
+        funnel: p.tables.funnel.page()?,
         speed,
-        sla,
+        sla: sla.unwrap_or_default(),
         sla_assumption: "Wins lost assume that breached leads would have converted like those \
                          answered within the SLA: an association, not a causal estimate."
             .into(),
-        roi,
+        roi: p.tables.roi.page()?,
         inputs,
         reasons,
         outcome,
         min_cell: p.min_cell,
-    }
+    })
 }
 
 /// Renders the page as a string.
@@ -544,7 +463,7 @@ pub fn render(p: &PageInputs) -> Result<String> {
         .template_from_named_str("report.html", TEMPLATE)
         .map_err(|e| Error::Internal(format!("report template: {e:#}")))?;
     template
-        .render(minijinja::value::Serde(page(p)))
+        .render(minijinja::value::Serde(page(p)?))
         .map_err(|e| Error::Internal(format!("report template: {e:#}")))
 }
 
