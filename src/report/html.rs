@@ -12,13 +12,13 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
-use crate::leakage::Flag;
 use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::output;
 use crate::report::conversion::{ConversionTable, Of};
 use crate::report::table::{PageTable, Table, fixed, interval, percent, thousands};
 use crate::report::tables::ReportTables;
+use crate::report::{points_table, traits_table};
 use crate::traits::Discovery;
 use crate::tune::Tuned;
 
@@ -56,9 +56,9 @@ struct Page {
     warnings: Vec<String>,
     notes: Vec<String>,
     charts: BTreeMap<String, Chart>,
-    traits: Vec<BTreeMap<&'static str, String>>,
-    excluded: Vec<BTreeMap<&'static str, String>>,
-    points: Vec<BTreeMap<&'static str, String>>,
+    traits: PageTable,
+    excluded: PageTable,
+    points: PageTable,
     calibration: Vec<BTreeMap<&'static str, String>>,
     conversion: Vec<Section>,
     funnel: PageTable,
@@ -115,6 +115,14 @@ fn reason_kind(reason: &str) -> String {
         }
     }
     out
+}
+
+/// A table of the fit's, as the page shows it (nothing without a fit).
+fn of_fit<'t, R>(
+    tuned: Option<&'t Tuned>,
+    table: impl Fn(&'t Tuned) -> Result<Table<R>>,
+) -> Result<PageTable> {
+    tuned.map_or(Ok(PageTable::default()), |t| table(t)?.page())
 }
 
 fn page(p: &PageInputs) -> Result<Page> {
@@ -241,68 +249,6 @@ fn page(p: &PageInputs) -> Result<Page> {
                         ("auc", fixed(q.validation_auc, 3)),
                         ("note", q.note.clone()),
                     ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let (traits, excluded) = p.discovery.map_or((vec![], vec![]), |d| {
-        let mut kept: Vec<(f64, BTreeMap<&'static str, String>)> = Vec::new();
-        let mut excluded = Vec::new();
-        for (t, v) in d.table.traits.iter().zip(&d.verdicts) {
-            let best = t
-                .bins
-                .iter()
-                .filter(|b| b.leads > 0 && b.lift.is_finite())
-                .max_by(|a, b| a.lift.total_cmp(&b.lift))
-                .map(|b| {
-                    format!(
-                        "{} ({}, lift {:.2})",
-                        b.label,
-                        percent(Some(b.conversion)),
-                        b.lift
-                    )
-                })
-                .unwrap_or_default();
-            let row = BTreeMap::from([
-                ("name", t.name.clone()),
-                ("origin", format!("{:?}", t.origin).to_lowercase()),
-                ("iv", fixed(Some(t.iv), 3)),
-                ("bins", t.bins.len().to_string()),
-                ("best", best),
-                ("flag", v.flag.as_str().to_string()),
-                ("reason", v.reason.clone()),
-            ]);
-            if v.flag == Flag::Ok {
-                kept.push((t.iv, row));
-            } else {
-                excluded.push(row);
-            }
-        }
-        for v in &d.identities {
-            excluded.push(BTreeMap::from([
-                ("name", v.name.clone()),
-                ("flag", v.flag.as_str().to_string()),
-                ("reason", v.reason.clone()),
-            ]));
-        }
-        kept.sort_by(|a, b| b.0.total_cmp(&a.0));
-        (kept.into_iter().map(|(_, r)| r).collect(), excluded)
-    });
-    let points = p
-        .tuned
-        .map(|t| {
-            t.config
-                .traits
-                .iter()
-                .flat_map(|tr| {
-                    tr.bins.iter().map(move |b| {
-                        BTreeMap::from([
-                            ("trait", tr.name.clone()),
-                            ("bin", b.label.clone()),
-                            ("points", format!("{:+}", b.points)),
-                            ("pinned", if b.pinned { "pinned" } else { "" }.to_string()),
-                        ])
-                    })
                 })
                 .collect()
         })
@@ -436,9 +382,9 @@ fn page(p: &PageInputs) -> Result<Page> {
         warnings,
         notes,
         charts,
-        traits,
-        excluded,
-        points,
+        traits: traits_table::kept(p.discovery)?.page()?,
+        excluded: traits_table::excluded(p.discovery)?.page()?,
+        points: of_fit(p.tuned, points_table::table)?,
         calibration,
         conversion,
         funnel: p.tables.funnel.page()?,

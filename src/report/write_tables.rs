@@ -6,7 +6,16 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::output;
-use crate::report::traits_table::number;
+
+/// A float for CSV: at most 6 decimals, no trailing zeros; empty when not a number.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
 
 /// Writes a report table from its one frame: `{stem}.csv` (formula-safe; numbers as
 /// [`number`] writes them, whole numbers as integers, true/false, nothing for a null) and,
@@ -64,4 +73,17 @@ fn csv_cells(column: &Column) -> Result<Vec<String>> {
                 .collect()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(number(0.1234567), "0.123457");
+        assert_eq!(number(2.0), "2");
+        assert_eq!(number(f64::NAN), "");
+        assert_eq!(number(-0.0000001), "0");
+    }
 }
