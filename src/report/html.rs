@@ -16,9 +16,9 @@ use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::output;
 use crate::report::conversion::{ConversionTable, Of};
-use crate::report::table::{PageTable, Table, fixed, interval, percent, thousands};
+use crate::report::table::{PageTable, Table, fixed, thousands};
 use crate::report::tables::ReportTables;
-use crate::report::{points_table, traits_table};
+use crate::report::{model_tables, points_table, quality, traits_table};
 use crate::traits::Discovery;
 use crate::tune::Tuned;
 
@@ -51,23 +51,23 @@ struct Page {
     version: &'static str,
     headline: Vec<(String, String)>,
     model: Option<Model>,
-    tiers: Vec<BTreeMap<&'static str, String>>,
-    queues: Vec<BTreeMap<&'static str, String>>,
+    tiers: PageTable,
+    queues: PageTable,
     warnings: Vec<String>,
     notes: Vec<String>,
     charts: BTreeMap<String, Chart>,
     traits: PageTable,
     excluded: PageTable,
     points: PageTable,
-    calibration: Vec<BTreeMap<&'static str, String>>,
+    calibration: PageTable,
     conversion: Vec<Section>,
     funnel: PageTable,
     speed: PageTable,
     sla: PageTable,
     sla_assumption: String,
     roi: PageTable,
-    inputs: Vec<BTreeMap<&'static str, String>>,
-    reasons: Vec<BTreeMap<&'static str, String>>,
+    inputs: PageTable,
+    reasons: PageTable,
     outcome: Vec<(String, String)>,
     min_cell: u64,
 }
@@ -97,24 +97,6 @@ struct Chart {
 struct Section {
     title: String,
     table: PageTable,
-}
-
-/// Digits in a reason (row numbers) replaced, so that reasons group.
-fn reason_kind(reason: &str) -> String {
-    let mut out = String::new();
-    let mut in_digits = false;
-    for c in reason.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('N');
-            }
-            in_digits = true;
-        } else {
-            in_digits = false;
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A table of the fit's, as the page shows it (nothing without a fit).
@@ -189,88 +171,6 @@ fn page(p: &PageInputs) -> Result<Page> {
             ),
         }
     });
-    let tiers = p
-        .tuned
-        .map(|t| {
-            t.config
-                .tiers
-                .iter()
-                .zip(&t.evaluation.tiers)
-                .map(|(c, r)| {
-                    BTreeMap::from([
-                        ("name", c.name.clone()),
-                        (
-                            "min_score",
-                            c.min_score
-                                .map_or("(the rest)".into(), |s| format!("≥ {s}")),
-                        ),
-                        ("share", percent(Some(r.share))),
-                        ("expected", percent(Some(c.expected_conversion))),
-                        (
-                            "interval",
-                            interval(Some(c.conversion_low), Some(c.conversion_high)),
-                        ),
-                        ("lift", fixed(Some(r.lift), 2)),
-                        ("sla", format!("{} h", fixed(Some(c.sla_hours), 0))),
-                        ("escalation", c.escalation.clone()),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let queues = p
-        .tuned
-        .map(|t| {
-            t.config
-                .queues
-                .iter()
-                .map(|q| {
-                    BTreeMap::from([
-                        ("name", q.name.clone()),
-                        (
-                            "rule",
-                            q.when
-                                .iter()
-                                .map(|(c, v)| format!("{c} in ({})", v.join(", ")))
-                                .collect::<Vec<_>>()
-                                .join(" and "),
-                        ),
-                        (
-                            "model",
-                            if q.own_model {
-                                "its own"
-                            } else {
-                                "the pooled one"
-                            }
-                            .to_string(),
-                        ),
-                        ("leads", thousands(q.training_leads as f64)),
-                        ("wins", thousands(q.training_wins as f64)),
-                        ("auc", fixed(q.validation_auc, 3)),
-                        ("note", q.note.clone()),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let calibration = p
-        .tuned
-        .map(|t| {
-            t.evaluation
-                .calibration_by_decile
-                .iter()
-                .map(|b| {
-                    BTreeMap::from([
-                        ("band", b.band.to_string()),
-                        ("predicted", percent(Some(b.predicted))),
-                        ("observed", percent(Some(b.rate))),
-                        ("interval", interval(Some(b.rate_low), Some(b.rate_high))),
-                        ("leads", thousands(b.leads)),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let conversion = p
         .tables
         .conversion
@@ -294,43 +194,6 @@ fn page(p: &PageInputs) -> Result<Page> {
             .page()?,
     };
     let sla = p.tables.sla.as_ref().map(Table::page).transpose()?;
-    let inputs = p
-        .entries
-        .iter()
-        .map(|e| {
-            BTreeMap::from([
-                ("table", e.table.to_string()),
-                ("format", e.format.to_string()),
-                ("read", thousands(e.rows_read as f64)),
-                ("used", thousands(e.used as f64)),
-                ("rejected", thousands(e.rejected as f64)),
-                (
-                    "immature",
-                    e.immature.map_or(String::new(), |v| thousands(v as f64)),
-                ),
-                ("sha256", e.sha256.clone()),
-            ])
-        })
-        .collect();
-    let mut reason_counts: BTreeMap<(&str, &str, String), u64> = BTreeMap::new();
-    for r in p.rejects {
-        *reason_counts
-            .entry((r.table, r.column.as_str(), reason_kind(&r.reason)))
-            .or_default() += 1;
-    }
-    let mut reasons: Vec<_> = reason_counts.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let reasons = reasons
-        .into_iter()
-        .map(|((table, column, reason), n)| {
-            BTreeMap::from([
-                ("table", table.to_string()),
-                ("column", column.to_string()),
-                ("reason", reason),
-                ("rows", thousands(n as f64)),
-            ])
-        })
-        .collect();
     let mut outcome = vec![
         (
             "outcome horizon".to_string(),
@@ -377,15 +240,15 @@ fn page(p: &PageInputs) -> Result<Page> {
         version: env!("CARGO_PKG_VERSION"),
         headline,
         model,
-        tiers,
-        queues,
+        tiers: of_fit(p.tuned, model_tables::tiers)?,
+        queues: of_fit(p.tuned, model_tables::queues)?,
         warnings,
         notes,
         charts,
         traits: traits_table::kept(p.discovery)?.page()?,
         excluded: traits_table::excluded(p.discovery)?.page()?,
         points: of_fit(p.tuned, points_table::table)?,
-        calibration,
+        calibration: of_fit(p.tuned, model_tables::calibration)?,
         conversion,
         funnel: p.tables.funnel.page()?,
         speed,
@@ -394,8 +257,8 @@ fn page(p: &PageInputs) -> Result<Page> {
                          answered within the SLA: an association, not a causal estimate."
             .into(),
         roi: p.tables.roi.page()?,
-        inputs,
-        reasons,
+        inputs: quality::inputs(p.entries)?.page()?,
+        reasons: quality::reasons(p.rejects)?.page()?,
         outcome,
         min_cell: p.min_cell,
     })
@@ -417,17 +280,4 @@ pub fn render(p: &PageInputs) -> Result<String> {
 pub fn write(path: &Path, p: &PageInputs) -> Result<()> {
     let html = render(p)?;
     output::write_atomic(path, |w| w.write_all(html.as_bytes()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_group_without_their_row_numbers() {
-        assert_eq!(
-            reason_kind("duplicate lead_id (the first, at row 58, is kept)"),
-            "duplicate lead_id (the first, at row N, is kept)"
-        );
-    }
 }
