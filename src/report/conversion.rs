@@ -9,7 +9,12 @@ use polars::prelude::{InitHashMaps, PlHashMap};
 
 use serde::Serialize;
 
+use crate::error::Result;
+use crate::report::table::{Align, FrameRow, Show, Table};
 use crate::stats;
+
+/// The rows of speed-to-lead (and of the funnel) over every source; the page shows these.
+pub const ALL_SOURCES: &str = "(all sources)";
 
 /// One row of a conversion table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +32,101 @@ pub struct ConversionRow {
     pub cohort_complete: bool,
     /// Counts withheld by the small-cell rule.
     pub suppressed: bool,
+}
+
+/// What a conversion table is of, as the page names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Of {
+    /// One dimension: `source`, `campaign`, `quarter`, `tier` or `queue`.
+    Dimension(&'static str),
+    /// Several dimensions in one table, one per trait (`segment`) or queue (`queue and tier`):
+    /// the page names each group's dimension (`industry: Software`).
+    Dimensions(&'static str),
+    /// Speed-to-lead, per response time, over all sources (the page shows these) and per source.
+    Speed,
+}
+
+/// A conversion table, written as `{stem}.csv` and `{stem}.parquet` and shown on the page.
+pub struct ConversionTable {
+    pub stem: &'static str,
+    pub of: Of,
+    pub table: Table<(String, ConversionRow)>,
+}
+
+impl ConversionTable {
+    /// The table of `rows`, each (dimension, row): e.g. ("source", the web row). Its columns:
+    /// `dimension, group, leads, wins, conversion, conversion_low, conversion_high, immature,
+    /// cohort_complete, suppressed`, the counts null (and shown as 0) for a suppressed group.
+    pub fn new(stem: &'static str, of: Of, rows: Vec<(String, ConversionRow)>) -> Result<Self> {
+        let (group_title, group) = match of {
+            Of::Dimension(d) => (d, Show::Text),
+            Of::Dimensions(d) => (d, Show::Row(named_group, Align::Text)),
+            Of::Speed => ("Response time", Show::Text),
+        };
+        let note = match of {
+            Of::Dimension("quarter") => Show::Row(cohort_note, Align::Text),
+            _ => Show::Row(note, Align::Text),
+        };
+        let counted = |r: &ConversionRow, n: u64| (!r.suppressed).then_some(n);
+        let table = Table::new(rows, |t| {
+            let t = t
+                .column("dimension", |r| r.0.as_str())
+                .column("group", |r| r.1.group.as_str())
+                .show(group_title, group)
+                .column("leads", |r| counted(&r.1, r.1.leads))
+                .show("Leads", Show::Thousands("0"))
+                .column("wins", |r| counted(&r.1, r.1.wins))
+                .show("Wins", Show::Thousands("0"))
+                .column("conversion", |r| r.1.conversion)
+                .show("Conversion", Show::Percent)
+                .column("conversion_low", |r| r.1.conversion_low)
+                .show("95% interval", Show::Interval("conversion_high"))
+                .column("conversion_high", |r| r.1.conversion_high)
+                .column("immature", |r| counted(&r.1, r.1.immature));
+            let t = match of {
+                Of::Speed => t,
+                _ => t.show("Maturing", Show::Thousands("0")),
+            };
+            let t = t
+                .column("cohort_complete", |r| r.1.cohort_complete)
+                .column("suppressed", |r| r.1.suppressed)
+                .show("Note", note);
+            match of {
+                Of::Speed => t.page_rows(|r| Ok(r.text("dimension")? == Some(ALL_SOURCES))),
+                _ => t,
+            }
+        })?;
+        Ok(ConversionTable { stem, of, table })
+    }
+
+    /// The table's rows, without their dimension.
+    pub fn rows(&self) -> impl Iterator<Item = &ConversionRow> {
+        self.table.rows.iter().map(|(_, r)| r)
+    }
+}
+
+/// A group named with its dimension: `industry: Software`.
+fn named_group(r: &FrameRow) -> Result<String> {
+    let text = |c| r.text(c).map(Option::unwrap_or_default);
+    Ok(format!("{}: {}", text("dimension")?, text("group")?))
+}
+
+/// What the page notes of a group: withheld by the small-cell rule.
+fn note(r: &FrameRow) -> Result<String> {
+    Ok(match r.flag("suppressed")? {
+        Some(true) => "withheld: small cell".into(),
+        _ => String::new(),
+    })
+}
+
+/// [`note`], and for a cohort (a quarter) whose leads are still maturing, that it is.
+fn cohort_note(r: &FrameRow) -> Result<String> {
+    let mut notes = vec![note(r)?];
+    if r.flag("cohort_complete")? == Some(false) {
+        notes.push("cohort still maturing".into());
+    }
+    notes.retain(|n| !n.is_empty());
+    Ok(notes.join("; "))
 }
 
 /// One lead as the tables see it.

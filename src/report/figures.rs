@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::fit::tune::Tuned;
 use crate::report::charts::{Bar, CalPoint, Chart, Format, Series, render};
 use crate::report::conversion::ConversionRow;
-use crate::report::html::{PageChart, thousands};
+use crate::report::html::PageChart;
+use crate::report::table::thousands;
 use crate::report::tables::ReportTables;
 use crate::traits::Discovery;
 use crate::traits::leakage::Flag;
@@ -24,7 +25,7 @@ fn conversion_bar(r: &ConversionRow) -> Option<Bar> {
 }
 
 /// Conversion over all the rows shown: total wins / total leads.
-fn overall(rows: &[ConversionRow]) -> Option<(f64, String)> {
+fn overall(rows: &[&ConversionRow]) -> Option<(f64, String)> {
     let leads: u64 = rows.iter().map(|r| r.leads).sum();
     let wins: u64 = rows.iter().map(|r| r.wins).sum();
     (leads > 0).then(|| {
@@ -38,10 +39,10 @@ fn charts(
     tables: &ReportTables,
     discovery: Option<&Discovery>,
     tuned: Option<&Tuned>,
-) -> Vec<(&'static str, Chart)> {
+) -> Result<Vec<(&'static str, Chart)>> {
     let mut out = Vec::new();
     if let Some(rows) = tables.conversion_by("source") {
-        let mut bars: Vec<Bar> = rows.iter().filter_map(conversion_bar).collect();
+        let mut bars: Vec<Bar> = rows.iter().copied().filter_map(conversion_bar).collect();
         bars.sort_by(|a, b| b.value.total_cmp(&a.value));
         out.push((
             "conversion_by_source",
@@ -51,7 +52,7 @@ fn charts(
                 x_label: "Conversion rate (%)".into(),
                 bars,
                 format: Format::Percent,
-                reference: overall(rows),
+                reference: overall(&rows),
                 muted_note: None,
             },
         ));
@@ -84,19 +85,18 @@ fn charts(
                 subtitle: Some("all mature leads scored by the new model".into()),
                 x_label: "Tier".into(),
                 y_label: "Conversion rate (%)".into(),
-                bars: rows.iter().filter_map(conversion_bar).collect(),
+                bars: rows.iter().copied().filter_map(conversion_bar).collect(),
                 format: Format::Percent,
-                reference: overall(rows),
+                reference: overall(&rows),
                 muted_note: None,
             },
         ));
     }
-    let speed: Vec<ConversionRow> = tables
-        .speed
-        .iter()
-        .filter(|(s, _)| s == "(all sources)")
-        .map(|(_, r)| r.clone())
-        .collect();
+    // Speed-to-lead, the funnel and ROI: the rows the page shows (all sources; whole history).
+    let speed: Vec<&ConversionRow> = match tables.speed() {
+        Some(s) => s.table.shown()?.into_iter().map(|(_, r)| r).collect(),
+        None => Vec::new(),
+    };
     if !speed.is_empty() {
         out.push((
             "speed_to_lead",
@@ -105,7 +105,7 @@ fn charts(
                 subtitle: Some("mature leads, all sources; whiskers: 95% interval".into()),
                 x_label: "Time from lead creation to first response".into(),
                 y_label: "Conversion rate (%)".into(),
-                bars: speed.iter().filter_map(conversion_bar).collect(),
+                bars: speed.iter().copied().filter_map(conversion_bar).collect(),
                 format: Format::Percent,
                 reference: overall(&speed),
                 muted_note: None,
@@ -114,8 +114,8 @@ fn charts(
     }
     let funnel: Vec<Bar> = tables
         .funnel
-        .iter()
-        .filter(|r| r.source == "(all sources)")
+        .shown()?
+        .into_iter()
         .map(|r| {
             let bar = Bar::new(r.stage, r.leads as f64);
             match r.stage_conversion {
@@ -140,8 +140,8 @@ fn charts(
     }
     let mut roi: Vec<Bar> = tables
         .roi
-        .iter()
-        .filter(|r| r.campaign == "(all)" && r.period == "(all)")
+        .shown()?
+        .into_iter()
         .filter_map(|r| {
             let v = r.roi?;
             Some(
@@ -252,7 +252,7 @@ fn charts(
             out.push(("score_distribution", chart));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Validation leads' scores, won against not won, each as shares of its own group.
@@ -310,7 +310,7 @@ pub fn write(
     tuned: Option<&Tuned>,
 ) -> Result<Vec<PageChart>> {
     let mut page = Vec::new();
-    for (stem, chart) in charts(tables, discovery, tuned) {
+    for (stem, chart) in charts(tables, discovery, tuned)? {
         let (_, svg) = render(&chart, charts_dir, stem)
             .map_err(|e| Error::Internal(format!("charts: {e}")))?;
         let svg = std::fs::read_to_string(&svg).map_err(|e| Error::io(&svg, e))?;

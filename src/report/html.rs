@@ -16,10 +16,11 @@ use crate::ingest::Reject;
 use crate::link::LinkSummary;
 use crate::manifest::InputEntry;
 use crate::output;
-use crate::report::conversion::ConversionRow;
+use crate::report::conversion::{ConversionTable, Of};
+use crate::report::table::{PageTable, Table, fixed, thousands};
 use crate::report::tables::ReportTables;
+use crate::report::{model_tables, points_table, quality, traits_table};
 use crate::traits::Discovery;
-use crate::traits::leakage::Flag;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 
@@ -44,75 +45,29 @@ pub struct PageInputs<'a> {
     pub notes: Vec<String>,
 }
 
-/// `12.3%`; `-` when unknown.
-pub fn percent(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
-        _ => "-".into(),
-    }
-}
-
-/// `9.5–13.3%`; `-` when either end is unknown.
-fn interval(lo: Option<f64>, hi: Option<f64>) -> String {
-    match (lo, hi) {
-        (Some(l), Some(h)) if l.is_finite() && h.is_finite() => {
-            format!("{:.1}–{:.1}%", l * 100.0, h * 100.0)
-        }
-        _ => "-".into(),
-    }
-}
-
-/// A whole number with thousands separators: `4,330,465`.
-pub fn thousands(v: f64) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let n = v.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-fn money(v: Option<f64>) -> String {
-    v.map_or("-".into(), thousands)
-}
-
-fn fixed(v: Option<f64>, decimals: usize) -> String {
-    match v {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
-        _ => "-".into(),
-    }
-}
-
 #[derive(Serialize)]
 struct Page {
     as_of: String,
     version: &'static str,
     headline: Vec<(String, String)>,
     model: Option<Model>,
-    tiers: Vec<BTreeMap<&'static str, String>>,
-    queues: Vec<BTreeMap<&'static str, String>>,
+    tiers: PageTable,
+    queues: PageTable,
     warnings: Vec<String>,
     notes: Vec<String>,
     charts: BTreeMap<String, Chart>,
-    traits: Vec<BTreeMap<&'static str, String>>,
-    excluded: Vec<BTreeMap<&'static str, String>>,
-    points: Vec<BTreeMap<&'static str, String>>,
-    calibration: Vec<BTreeMap<&'static str, String>>,
+    traits: PageTable,
+    excluded: PageTable,
+    points: PageTable,
+    calibration: PageTable,
     conversion: Vec<Section>,
-    funnel: Vec<BTreeMap<&'static str, String>>,
-    speed: Vec<BTreeMap<&'static str, String>>,
-    sla: Vec<BTreeMap<&'static str, String>>,
+    funnel: PageTable,
+    speed: PageTable,
+    sla: PageTable,
     sla_assumption: String,
-    roi: Vec<BTreeMap<&'static str, String>>,
-    inputs: Vec<BTreeMap<&'static str, String>>,
-    reasons: Vec<BTreeMap<&'static str, String>>,
+    roi: PageTable,
+    inputs: PageTable,
+    reasons: PageTable,
     outcome: Vec<(String, String)>,
     min_cell: u64,
 }
@@ -137,51 +92,22 @@ struct Chart {
     src: String,
 }
 
+/// A conversion table on the page.
 #[derive(Serialize)]
 struct Section {
     title: String,
-    dimension: String,
-    rows: Vec<BTreeMap<&'static str, String>>,
+    table: PageTable,
 }
 
-fn conversion_row(r: &ConversionRow, cohorts: bool) -> BTreeMap<&'static str, String> {
-    let mut note = Vec::new();
-    if r.suppressed {
-        note.push("withheld: small cell".to_string());
-    }
-    if cohorts && !r.cohort_complete {
-        note.push("cohort still maturing".to_string());
-    }
-    BTreeMap::from([
-        ("group", r.group.clone()),
-        ("leads", thousands(r.leads as f64)),
-        ("wins", thousands(r.wins as f64)),
-        ("rate", percent(r.conversion)),
-        ("interval", interval(r.conversion_low, r.conversion_high)),
-        ("immature", thousands(r.immature as f64)),
-        ("note", note.join("; ")),
-    ])
+/// A table of the fit's, as the page shows it (nothing without a fit).
+fn of_fit<'t, R>(
+    tuned: Option<&'t Tuned>,
+    table: impl Fn(&'t Tuned) -> Result<Table<R>>,
+) -> Result<PageTable> {
+    tuned.map_or(Ok(PageTable::default()), |t| table(t)?.page())
 }
 
-/// Digits in a reason (row numbers) replaced, so that reasons group.
-fn reason_kind(reason: &str) -> String {
-    let mut out = String::new();
-    let mut in_digits = false;
-    for c in reason.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('N');
-            }
-            in_digits = true;
-        } else {
-            in_digits = false;
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn page(p: &PageInputs) -> Page {
+fn page(p: &PageInputs) -> Result<Page> {
     let link = p.link;
     let mut headline = vec![
         ("leads used".to_string(), thousands(link.leads as f64)),
@@ -245,268 +171,29 @@ fn page(p: &PageInputs) -> Page {
             ),
         }
     });
-    let tiers = p
-        .tuned
-        .map(|t| {
-            t.config
-                .tiers
-                .iter()
-                .zip(&t.evaluation.tiers)
-                .map(|(c, r)| {
-                    BTreeMap::from([
-                        ("name", c.name.clone()),
-                        (
-                            "min_score",
-                            c.min_score
-                                .map_or("(the rest)".into(), |s| format!("≥ {s}")),
-                        ),
-                        ("share", percent(Some(r.share))),
-                        ("expected", percent(Some(c.expected_conversion))),
-                        (
-                            "interval",
-                            interval(Some(c.conversion_low), Some(c.conversion_high)),
-                        ),
-                        ("lift", fixed(Some(r.lift), 2)),
-                        ("sla", format!("{} h", fixed(Some(c.sla_hours), 0))),
-                        ("escalation", c.escalation.clone()),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let queues = p
-        .tuned
-        .map(|t| {
-            t.config
-                .queues
-                .iter()
-                .map(|q| {
-                    BTreeMap::from([
-                        ("name", q.name.clone()),
-                        (
-                            "rule",
-                            q.when
-                                .iter()
-                                .map(|(c, v)| format!("{c} in ({})", v.join(", ")))
-                                .collect::<Vec<_>>()
-                                .join(" and "),
-                        ),
-                        (
-                            "model",
-                            if q.own_model {
-                                "its own"
-                            } else {
-                                "the pooled one"
-                            }
-                            .to_string(),
-                        ),
-                        ("leads", thousands(q.training_leads as f64)),
-                        ("wins", thousands(q.training_wins as f64)),
-                        ("auc", fixed(q.validation_auc, 3)),
-                        ("note", q.note.clone()),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let (traits, excluded) = p.discovery.map_or((vec![], vec![]), |d| {
-        let mut kept: Vec<(f64, BTreeMap<&'static str, String>)> = Vec::new();
-        let mut excluded = Vec::new();
-        for (t, v) in d.table.traits.iter().zip(&d.verdicts) {
-            let best = t
-                .bins
-                .iter()
-                .filter(|b| b.leads > 0 && b.lift.is_finite())
-                .max_by(|a, b| a.lift.total_cmp(&b.lift))
-                .map(|b| {
-                    format!(
-                        "{} ({}, lift {:.2})",
-                        b.label,
-                        percent(Some(b.conversion)),
-                        b.lift
-                    )
-                })
-                .unwrap_or_default();
-            let row = BTreeMap::from([
-                ("name", t.name.clone()),
-                ("origin", format!("{:?}", t.origin).to_lowercase()),
-                ("iv", fixed(Some(t.iv), 3)),
-                ("bins", t.bins.len().to_string()),
-                ("best", best),
-                ("flag", v.flag.as_str().to_string()),
-                ("reason", v.reason.clone()),
-            ]);
-            if v.flag == Flag::Ok {
-                kept.push((t.iv, row));
-            } else {
-                excluded.push(row);
-            }
-        }
-        for v in &d.identities {
-            excluded.push(BTreeMap::from([
-                ("name", v.name.clone()),
-                ("flag", v.flag.as_str().to_string()),
-                ("reason", v.reason.clone()),
-            ]));
-        }
-        kept.sort_by(|a, b| b.0.total_cmp(&a.0));
-        (kept.into_iter().map(|(_, r)| r).collect(), excluded)
-    });
-    let points = p
-        .tuned
-        .map(|t| {
-            t.config
-                .traits
-                .iter()
-                .flat_map(|tr| {
-                    tr.bins.iter().map(move |b| {
-                        BTreeMap::from([
-                            ("trait", tr.name.clone()),
-                            ("bin", b.label.clone()),
-                            ("points", format!("{:+}", b.points)),
-                            ("pinned", if b.pinned { "pinned" } else { "" }.to_string()),
-                        ])
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let calibration = p
-        .tuned
-        .map(|t| {
-            t.evaluation
-                .calibration_by_decile
-                .iter()
-                .map(|b| {
-                    BTreeMap::from([
-                        ("band", b.band.to_string()),
-                        ("predicted", percent(Some(b.predicted))),
-                        ("observed", percent(Some(b.rate))),
-                        ("interval", interval(Some(b.rate_low), Some(b.rate_high))),
-                        ("leads", thousands(b.leads)),
-                    ])
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let conversion = p
         .tables
         .conversion
         .iter()
-        .map(|(dimension, rows)| Section {
-            title: format!("Conversion by {dimension}"),
-            dimension: dimension.to_string(),
-            rows: rows
-                .iter()
-                .map(|r| conversion_row(r, *dimension == "quarter"))
-                .collect(),
+        .filter_map(|c| match c.of {
+            Of::Dimension(d) | Of::Dimensions(d) => Some((d, c)),
+            Of::Speed => None,
         })
-        .collect();
-    let funnel = p
-        .tables
-        .funnel
-        .iter()
-        .filter(|r| r.source == "(all sources)")
-        .map(|r| {
-            BTreeMap::from([
-                ("stage", r.stage.to_string()),
-                ("leads", thousands(r.leads as f64)),
-                ("stage_conversion", percent(r.stage_conversion)),
-                ("share", percent(r.share_of_leads)),
-                ("days", fixed(r.median_days_from_creation, 1)),
-            ])
+        .map(|(dimension, c)| {
+            Ok(Section {
+                title: format!("Conversion by {dimension}"),
+                table: c.table.page()?,
+            })
         })
-        .collect();
-    let speed = p
-        .tables
-        .speed
-        .iter()
-        .filter(|(s, _)| s == "(all sources)")
-        .map(|(_, r)| conversion_row(r, false))
-        .collect();
-    let sla = p
-        .tables
-        .sla
-        .iter()
-        .flatten()
-        .map(|r| {
-            BTreeMap::from([
-                ("tier", r.tier.clone()),
-                ("sla", format!("{} h", fixed(Some(r.sla_hours), 0))),
-                ("leads", thousands(r.leads as f64)),
-                ("breach_rate", percent(r.breach_rate)),
-                ("met", percent(r.conversion_met)),
-                (
-                    "met_interval",
-                    interval(r.conversion_met_low, r.conversion_met_high),
-                ),
-                ("breached", percent(r.conversion_breached)),
-                (
-                    "breached_interval",
-                    interval(r.conversion_breached_low, r.conversion_breached_high),
-                ),
-                ("lost", fixed(r.estimated_wins_lost, 1)),
-            ])
-        })
-        .collect();
-    let roi = p
-        .tables
-        .roi
-        .iter()
-        .filter(|r| r.campaign == "(all)" && r.period == "(all)")
-        .map(|r| {
-            BTreeMap::from([
-                ("source", r.source.clone()),
-                ("leads", thousands(r.leads as f64)),
-                ("wins", r.wins.map_or("-".into(), |w| thousands(w as f64))),
-                ("revenue", money(r.revenue)),
-                ("cost", money(r.cost)),
-                ("cpl", money(r.cost_per_lead)),
-                ("cpw", money(r.cost_per_win)),
-                ("roi", percent(r.roi)),
-                ("deal", money(r.average_deal)),
-                ("days", fixed(r.median_days_to_win, 0)),
-                ("note", r.note.clone()),
-            ])
-        })
-        .collect();
-    let inputs = p
-        .entries
-        .iter()
-        .map(|e| {
-            BTreeMap::from([
-                ("table", e.table.to_string()),
-                ("format", e.format.to_string()),
-                ("read", thousands(e.rows_read as f64)),
-                ("used", thousands(e.used as f64)),
-                ("rejected", thousands(e.rejected as f64)),
-                (
-                    "immature",
-                    e.immature.map_or(String::new(), |v| thousands(v as f64)),
-                ),
-                ("sha256", e.sha256.clone()),
-            ])
-        })
-        .collect();
-    let mut reason_counts: BTreeMap<(&str, &str, String), u64> = BTreeMap::new();
-    for r in p.rejects {
-        *reason_counts
-            .entry((r.table.name(), r.column.as_str(), reason_kind(&r.reason)))
-            .or_default() += 1;
-    }
-    let mut reasons: Vec<_> = reason_counts.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let reasons = reasons
-        .into_iter()
-        .map(|((table, column, reason), n)| {
-            BTreeMap::from([
-                ("table", table.to_string()),
-                ("column", column.to_string()),
-                ("reason", reason),
-                ("rows", thousands(n as f64)),
-            ])
-        })
-        .collect();
+        .collect::<Result<_>>()?;
+    let speed = match p.tables.speed() {
+        Some(s) => s.table.page()?,
+        // No response times: the table's columns, no rows.
+        None => ConversionTable::new("speed_to_lead", Of::Speed, Vec::new())?
+            .table
+            .page()?,
+    };
+    let sla = p.tables.sla.as_ref().map(Table::page).transpose()?;
     let mut outcome = vec![
         (
             "outcome horizon".to_string(),
@@ -548,33 +235,33 @@ fn page(p: &PageInputs) -> Page {
             )
         })
         .collect();
-    Page {
+    Ok(Page {
         as_of: link.as_of.clone().unwrap_or_else(|| "-".into()),
         version: env!("CARGO_PKG_VERSION"),
         headline,
         model,
-        tiers,
-        queues,
+        tiers: of_fit(p.tuned, model_tables::tiers)?,
+        queues: of_fit(p.tuned, model_tables::queues)?,
         warnings,
         notes,
         charts,
-        traits,
-        excluded,
-        points,
-        calibration,
+        traits: traits_table::kept(p.discovery)?.page()?,
+        excluded: traits_table::excluded(p.discovery)?.page()?,
+        points: of_fit(p.tuned, points_table::table)?,
+        calibration: of_fit(p.tuned, model_tables::calibration)?,
         conversion,
-        funnel,
+        funnel: p.tables.funnel.page()?,
         speed,
-        sla,
+        sla: sla.unwrap_or_default(),
         sla_assumption: "Wins lost assume that breached leads would have converted like those \
                          answered within the SLA: an association, not a causal estimate."
             .into(),
-        roi,
-        inputs,
-        reasons,
+        roi: p.tables.roi.page()?,
+        inputs: quality::inputs(p.entries)?.page()?,
+        reasons: quality::reasons(p.rejects)?.page()?,
         outcome,
         min_cell: p.min_cell,
-    }
+    })
 }
 
 /// Renders the page as a string.
@@ -585,7 +272,7 @@ pub fn render(p: &PageInputs) -> Result<String> {
         .template_from_named_str("report.html", TEMPLATE)
         .map_err(|e| Error::Internal(format!("report template: {e:#}")))?;
     template
-        .render(minijinja::value::Serde(page(p)))
+        .render(minijinja::value::Serde(page(p)?))
         .map_err(|e| Error::Internal(format!("report template: {e:#}")))
 }
 
@@ -593,23 +280,4 @@ pub fn render(p: &PageInputs) -> Result<String> {
 pub fn write(path: &Path, p: &PageInputs) -> Result<()> {
     let html = render(p)?;
     output::write_atomic(path, |w| w.write_all(html.as_bytes()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_like_a_report() {
-        assert_eq!(thousands(4_330_465.16), "4,330,465");
-        assert_eq!(thousands(-1234.0), "-1,234");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(percent(Some(0.1234)), "12.3%");
-        assert_eq!(percent(None), "-");
-        assert_eq!(interval(Some(0.095), Some(0.133)), "9.5–13.3%");
-        assert_eq!(
-            reason_kind("duplicate lead_id (the first, at row 58, is kept)"),
-            "duplicate lead_id (the first, at row N, is kept)"
-        );
-    }
 }

@@ -12,6 +12,10 @@ use polars::prelude::{InitHashMaps, PlHashMap};
 
 use serde::Serialize;
 
+use crate::error::Result;
+use crate::report::conversion::ALL_SOURCES;
+use crate::report::table::{Show, Table};
+
 /// One lead as the funnel and ROI see it.
 #[derive(Debug, Clone, Default)]
 pub struct LeadPath<'a> {
@@ -102,6 +106,24 @@ pub fn funnel(source: &str, leads: &[&LeadPath]) -> Vec<FunnelRow> {
         .collect()
 }
 
+/// `funnel.csv`; the page shows all sources' stages.
+pub fn funnel_table(rows: Vec<FunnelRow>) -> Result<Table<FunnelRow>> {
+    Table::new(rows, |t| {
+        t.column("source", |r| r.source.as_str())
+            .column("stage", |r| r.stage)
+            .show("Stage", Show::Text)
+            .column("leads", |r| r.leads)
+            .show("Leads", Show::Thousands("-"))
+            .column("stage_conversion", |r| r.stage_conversion)
+            .show("Of previous stage", Show::Percent)
+            .column("share_of_leads", |r| r.share_of_leads)
+            .show("Of all leads", Show::Percent)
+            .column("median_days_from_creation", |r| r.median_days_from_creation)
+            .show("Median days from creation", Show::Fixed(1))
+            .page_rows(|r| Ok(r.text("source")? == Some(ALL_SOURCES)))
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoiRow {
     pub source: String,
@@ -119,6 +141,38 @@ pub struct RoiRow {
     pub average_deal: Option<f64>,
     pub median_days_to_win: Option<f64>,
     pub note: String,
+}
+
+/// `source_roi.csv` and `.parquet`; the page shows each source's whole history (campaign and
+/// period `(all)`).
+pub fn roi_table(rows: Vec<RoiRow>) -> Result<Table<RoiRow>> {
+    Table::new(rows, |t| {
+        t.column("source", |r| r.source.as_str())
+            .show("Source", Show::Text)
+            .column("campaign", |r| r.campaign.as_str())
+            .column("period", |r| r.period.as_str())
+            .column("leads", |r| r.leads)
+            .show("Leads", Show::Thousands("-"))
+            .column("wins", |r| r.wins)
+            .show("Wins", Show::Thousands("-"))
+            .column("revenue", |r| r.revenue)
+            .show("Revenue", Show::Thousands("-"))
+            .column("cost", |r| r.cost)
+            .show("Cost", Show::Thousands("-"))
+            .column("cost_per_lead", |r| r.cost_per_lead)
+            .show("Cost per lead", Show::Thousands("-"))
+            .column("cost_per_win", |r| r.cost_per_win)
+            .show("Cost per win", Show::Thousands("-"))
+            .column("roi", |r| r.roi)
+            .show("ROI", Show::Percent)
+            .column("average_deal", |r| r.average_deal)
+            .show("Average deal", Show::Thousands("-"))
+            .column("median_days_to_win", |r| r.median_days_to_win)
+            .show("Median days to win", Show::Fixed(0))
+            .column("note", |r| r.note.as_str())
+            .show("Note", Show::Text)
+            .page_rows(|r| Ok(r.text("campaign")? == Some(ALL) && r.text("period")? == Some(ALL)))
+    })
 }
 
 /// One spend row, summed per source, campaign (when the spend names one) and quarter.

@@ -9,6 +9,8 @@
 
 use serde::Serialize;
 
+use crate::error::Result;
+use crate::report::table::{Show, Table};
 use crate::stats;
 
 /// A lead of the report: its tier, response delay in hours (None: never answered), outcome.
@@ -33,6 +35,36 @@ pub struct SlaRow {
     pub conversion_breached_low: Option<f64>,
     pub conversion_breached_high: Option<f64>,
     pub estimated_wins_lost: Option<f64>,
+}
+
+/// `sla_by_tier.csv`, each row with the assumption behind its wins lost.
+pub fn sla_table(rows: Vec<SlaRow>) -> Result<Table<SlaRow>> {
+    const ASSUMPTION: &str = "breached leads would have converted like those answered within \
+                              the SLA (an association, not a causal estimate)";
+    Table::new(rows, |t| {
+        t.column("tier", |r| r.tier.as_str())
+            .show("Tier", Show::Text)
+            .column("sla_hours", |r| r.sla_hours)
+            .show("SLA", Show::Hours)
+            .column("leads", |r| r.leads)
+            .show("Leads", Show::Thousands("-"))
+            .column("breached", |r| r.breached)
+            .column("breach_rate", |r| r.breach_rate)
+            .show("Breached", Show::Percent)
+            .column("conversion_met", |r| r.conversion_met)
+            .show("Conversion when met", Show::Percent)
+            .column("conversion_met_low", |r| r.conversion_met_low)
+            .show("95% interval", Show::Interval("conversion_met_high"))
+            .column("conversion_met_high", |r| r.conversion_met_high)
+            .column("conversion_breached", |r| r.conversion_breached)
+            .show("When breached", Show::Percent)
+            .column("conversion_breached_low", |r| r.conversion_breached_low)
+            .show("95% interval", Show::Interval("conversion_breached_high"))
+            .column("conversion_breached_high", |r| r.conversion_breached_high)
+            .column("estimated_wins_lost", |r| r.estimated_wins_lost)
+            .show("Wins lost (est.)", Show::Fixed(1))
+            .column("assumption", |_| ASSUMPTION)
+    })
 }
 
 /// One row per tier (`tiers` = (name, SLA hours)).

@@ -1,42 +1,61 @@
-//! The report tables a run writes: conversion by source, campaign, quarter and tier;
-//! speed-to-lead; SLA by tier; the funnel; source ROI. Each in CSV (formula-safe) and, where
-//! analysts load them into BI tools, Parquet.
+//! The report tables a run writes: conversion by source, campaign, segment, quarter, tier and
+//! queue; speed-to-lead; SLA by tier; the funnel; source ROI. Each is one [`Table`], written
+//! from its frame in CSV (formula-safe) and, where analysts load them into BI tools, Parquet,
+//! and shown from the same frame on the page.
 
-use polars::prelude::{Column, DataFrame, DataType, InitHashMaps, PlHashMap};
+use polars::prelude::{DataType, InitHashMaps, PlHashMap};
 
 use crate::error::Result;
 use crate::fit::tune::Tuned;
 use crate::ingest::Inputs;
 use crate::link::Linked;
-use crate::output;
-use crate::report::conversion::ConversionRow;
-use crate::report::roi::{FunnelRow, RoiRow};
-use crate::report::sla::SlaRow;
+use crate::report::conversion::{ALL_SOURCES, ConversionRow, ConversionTable, Of};
+use crate::report::roi::{self, FunnelRow, RoiRow};
+use crate::report::sla::{self, SlaRow};
+use crate::report::table::Table;
 
-/// The report tables of a run: written by [`ReportTables::write`], shown by the charts and
-/// `report.html`.
-#[derive(Debug, Default)]
+/// The report tables of a run, each defined once and written from its frame by
+/// [`ReportTables::write`]; the charts draw their rows, `report.html` shows their frames.
 pub struct ReportTables {
-    /// Per dimension (`source`, `campaign`, `quarter`, `tier`), its conversion rows.
-    pub conversion: Vec<(&'static str, Vec<ConversionRow>)>,
-    /// The conversion tables' files: per file stem (`conversion_by_source`, `speed_to_lead`),
-    /// its rows as (dimension, row).
-    pub conversion_files: Vec<(&'static str, Vec<(String, ConversionRow)>)>,
-    /// Speed-to-lead rows: `(all sources)` first, then per source.
-    pub speed: Vec<(String, ConversionRow)>,
+    /// The conversion tables (by source, campaign, segment, quarter, tier, queue, and queue and
+    /// tier, as the run has them), then speed-to-lead; in the order written.
+    pub conversion: Vec<ConversionTable>,
     /// SLA by tier (None: no tiers or no response times, and no `sla_by_tier.csv`).
-    pub sla: Option<Vec<SlaRow>>,
-    pub funnel: Vec<FunnelRow>,
-    pub roi: Vec<RoiRow>,
+    pub sla: Option<Table<SlaRow>>,
+    pub funnel: Table<FunnelRow>,
+    pub roi: Table<RoiRow>,
 }
 
 impl ReportTables {
     /// One dimension's conversion rows, if the run has that dimension.
-    pub fn conversion_by(&self, dimension: &str) -> Option<&[ConversionRow]> {
+    pub fn conversion_by(&self, dimension: &str) -> Option<Vec<&ConversionRow>> {
         self.conversion
             .iter()
-            .find(|(d, _)| *d == dimension)
-            .map(|(_, rows)| rows.as_slice())
+            .find(|c| matches!(c.of, Of::Dimension(d) if d == dimension))
+            .map(|c| c.rows().collect())
+    }
+
+    /// Speed-to-lead, if the run has response times.
+    pub fn speed(&self) -> Option<&ConversionTable> {
+        self.conversion.iter().find(|c| c.of == Of::Speed)
+    }
+
+    /// Writes every table into `dir` (CSV, and Parquet where analysts load it into BI tools);
+    /// returns the files written, by name.
+    pub fn write(&self, dir: &std::path::Path) -> Result<Vec<String>> {
+        let mut written = Vec::new();
+        for c in &self.conversion {
+            c.table.write(dir, c.stem, true)?;
+            written.extend([format!("{}.csv", c.stem), format!("{}.parquet", c.stem)]);
+        }
+        self.funnel.write(dir, "funnel", false)?;
+        self.roi.write(dir, "source_roi", true)?;
+        written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
+        if let Some(sla) = &self.sla {
+            sla.write(dir, "sla_by_tier", false)?;
+            written.push("sla_by_tier.csv".into());
+        }
+        Ok(written)
     }
 }
 
@@ -58,26 +77,6 @@ impl<'a> LeadTiers<'a> {
             of_lead: t.scored.tier.clone(),
             queue: None,
         }
-    }
-}
-
-impl ReportTables {
-    /// Writes every table into `dir` (CSV, and Parquet where analysts load it into BI tools);
-    /// returns the files written, by name.
-    pub fn write(&self, dir: &std::path::Path) -> Result<Vec<String>> {
-        let mut written = Vec::new();
-        for (stem, rows) in &self.conversion_files {
-            crate::report::write_tables::write(dir, stem, rows)?;
-            written.extend([format!("{stem}.csv"), format!("{stem}.parquet")]);
-        }
-        write_funnel(dir, &self.funnel)?;
-        write_roi(dir, &self.roi)?;
-        written.extend(["funnel.csv", "source_roi.csv", "source_roi.parquet"].map(String::from));
-        if let Some(sla) = &self.sla {
-            write_sla(dir, sla)?;
-            written.push("sla_by_tier.csv".into());
-        }
-        Ok(written)
     }
 }
 
@@ -106,12 +105,7 @@ pub fn build(
             .collect(),
         leads: inputs.leads.frame(),
     };
-    let mut files: Vec<(&'static str, Vec<(String, ConversionRow)>)> = Vec::new();
-    let mut kept = ReportTables::default();
-    let mut keep = |dimension: &'static str, rows: &[(String, ConversionRow)]| {
-        kept.conversion
-            .push((dimension, rows.iter().map(|(_, r)| r.clone()).collect()));
-    };
+    let mut conversion: Vec<ConversionTable> = Vec::new();
     let table = |dimension: &str, groups: &[Option<&str>]| {
         leads
             .conversion(|i| groups[i], min)
@@ -125,8 +119,7 @@ pub fn build(
     ] {
         if inputs.leads.has(dimension) {
             let rows = table(dimension, &leads.text(dimension));
-            keep(dimension, &rows);
-            files.push((stem, rows));
+            conversion.push(ConversionTable::new(stem, Of::Dimension(dimension), rows)?);
         }
     }
     observer.step("report: by source and campaign");
@@ -151,9 +144,11 @@ pub fn build(
             .collect()
     };
     if !rows.is_empty() {
-        // For the page, each group says which trait it is a value of.
-        keep("segment", &named_groups(&rows));
-        files.push(("conversion_by_segment", rows));
+        conversion.push(ConversionTable::new(
+            "conversion_by_segment",
+            Of::Dimensions("segment"),
+            rows,
+        )?);
     }
     observer.step("report: by segment");
     if inputs.leads.has("created_at") {
@@ -163,8 +158,11 @@ pub fn build(
             .map(|q| q.map(|q| labels[q as usize].as_str()))
             .collect();
         let rows = table("quarter", &quarters);
-        keep("quarter", &rows);
-        files.push(("conversion_by_quarter", rows));
+        conversion.push(ConversionTable::new(
+            "conversion_by_quarter",
+            Of::Dimension("quarter"),
+            rows,
+        )?);
     }
     observer.step("report: by quarter");
     if let Some(t) = tuned {
@@ -176,13 +174,19 @@ pub fn build(
         let rank = |g: &str| t.tiers.iter().position(|x| x.name == g).unwrap_or(99);
         let mut rows = table("tier", &tiers);
         rows.sort_by_key(|r| rank(&r.1.group));
-        keep("tier", &rows);
-        files.push(("conversion_by_tier", rows));
+        conversion.push(ConversionTable::new(
+            "conversion_by_tier",
+            Of::Dimension("tier"),
+            rows,
+        )?);
         if let Some(queues) = &t.queue {
             let of_queue: Vec<Option<&str>> = queues.iter().map(|q| Some(q.as_str())).collect();
             let rows = table("queue", &of_queue);
-            keep("queue", &rows);
-            files.push(("conversion_by_queue", rows));
+            conversion.push(ConversionTable::new(
+                "conversion_by_queue",
+                Of::Dimension("queue"),
+                rows,
+            )?);
             // Tiers within each queue: dimension = the queue.
             let mut names: Vec<&String> = queues.iter().collect();
             names.sort();
@@ -194,8 +198,11 @@ pub fn build(
                 per.sort_by_key(|r| rank(&r.group));
                 rows.extend(per.into_iter().map(|r| (name.clone(), r)));
             }
-            keep("queue and tier", &named_groups(&rows));
-            files.push(("conversion_by_queue_tier", rows));
+            conversion.push(ConversionTable::new(
+                "conversion_by_queue_tier",
+                Of::Dimensions("queue and tier"),
+                rows,
+            )?);
         }
     }
     observer.step("report: by tier");
@@ -216,7 +223,7 @@ pub fn build(
         let mut rows = Vec::new();
         let mut all = leads.conversion(|i| buckets[i], min);
         conversion::order_speed(&mut all);
-        rows.extend(all.into_iter().map(|r| ("(all sources)".to_string(), r)));
+        rows.extend(all.into_iter().map(|r| (ALL_SOURCES.to_string(), r)));
         // Each source's leads, found in one pass.
         let mut by_source: PlHashMap<&str, Vec<usize>> = PlHashMap::new();
         for (i, s) in sources.iter().enumerate() {
@@ -243,25 +250,28 @@ pub fn build(
             })
             .collect();
         rows.extend(per_source.into_iter().flatten());
-        kept.speed = rows.clone();
-        files.push(("speed_to_lead", rows));
+        conversion.push(ConversionTable::new("speed_to_lead", Of::Speed, rows)?);
     }
     observer.step("report: speed to lead");
-    (kept.funnel, kept.roi) = funnel_and_roi(inputs, linked, &leads, min, observer)?;
+    let (funnel, roi) = funnel_and_roi(inputs, linked, &leads, min, observer)?;
     observer.step("report: funnel and ROI");
-    if let Some(t) = tuned
-        && inputs.leads.has("created_at")
-        && inputs.leads.has("first_response_at")
-    {
-        kept.sla = Some(sla(t, &leads));
-    }
-    kept.conversion_files = files;
-    Ok(kept)
+    let sla = match tuned {
+        Some(t) if inputs.leads.has("created_at") && inputs.leads.has("first_response_at") => {
+            Some(sla::sla_table(sla_rows(t, &leads))?)
+        }
+        _ => None,
+    };
+    Ok(ReportTables {
+        conversion,
+        sla,
+        funnel: roi::funnel_table(funnel)?,
+        roi: roi::roi_table(roi)?,
+    })
 }
 
 /// SLA by tier: mature leads' response against their tier's SLA.
-fn sla(t: &LeadTiers, leads: &crate::report::conversion::ReportLeads) -> Vec<SlaRow> {
-    use crate::report::sla::{self, Response};
+fn sla_rows(t: &LeadTiers, leads: &crate::report::conversion::ReportLeads) -> Vec<SlaRow> {
+    use crate::report::sla::Response;
     let (created, answered) = rayon::join(
         || leads.millis("created_at"),
         || leads.millis("first_response_at"),
@@ -288,63 +298,6 @@ fn sla(t: &LeadTiers, leads: &crate::report::conversion::ReportLeads) -> Vec<Sla
     sla::sla_by_tier(&tiers, &responses)
 }
 
-/// `sla_by_tier.csv`.
-fn write_sla(dir: &std::path::Path, rows: &[SlaRow]) -> Result<()> {
-    let n = |v: Option<f64>| {
-        v.map(crate::report::traits_table::number)
-            .unwrap_or_default()
-    };
-    output::write_csv(
-        &dir.join("sla_by_tier.csv"),
-        &[
-            "tier",
-            "sla_hours",
-            "leads",
-            "breached",
-            "breach_rate",
-            "conversion_met",
-            "conversion_met_low",
-            "conversion_met_high",
-            "conversion_breached",
-            "conversion_breached_low",
-            "conversion_breached_high",
-            "estimated_wins_lost",
-            "assumption",
-        ],
-        rows.iter().map(|r| {
-            [
-                r.tier.clone(),
-                crate::report::traits_table::number(r.sla_hours),
-                r.leads.to_string(),
-                r.breached.to_string(),
-                n(r.breach_rate),
-                n(r.conversion_met),
-                n(r.conversion_met_low),
-                n(r.conversion_met_high),
-                n(r.conversion_breached),
-                n(r.conversion_breached_low),
-                n(r.conversion_breached_high),
-                n(r.estimated_wins_lost),
-                "breached leads would have converted like those answered within the SLA \
-                 (an association, not a causal estimate)"
-                    .to_string(),
-            ]
-        }),
-    )
-}
-
-/// Rows whose group names its dimension (`"industry: Software"`), for tables that hold several
-/// dimensions in one.
-fn named_groups(rows: &[(String, ConversionRow)]) -> Vec<(String, ConversionRow)> {
-    rows.iter()
-        .map(|(dimension, r)| {
-            let mut r = r.clone();
-            r.group = format!("{dimension}: {}", r.group);
-            (dimension.clone(), r)
-        })
-        .collect()
-}
-
 /// The funnel (mature leads) and source ROI (all leads, wins so far).
 fn funnel_and_roi(
     inputs: &Inputs,
@@ -354,7 +307,7 @@ fn funnel_and_roi(
     observer: &dyn crate::observe::Observer,
 ) -> Result<(Vec<FunnelRow>, Vec<RoiRow>)> {
     use crate::report::conversion::quarter;
-    use crate::report::roi::{self, LeadPath};
+    use crate::report::roi::LeadPath;
     use std::collections::BTreeMap;
     let o = linked.outcomes.frame();
     let converted = o.column("converted")?.bool()?;
@@ -476,7 +429,7 @@ fn funnel_and_roi(
     by_source.sort_unstable_by(|a, b| a.0.cmp(b.0));
     by_source.retain(|(_, of)| (of.len() as u64) >= min_cell);
     let (mut rows, per_source) = rayon::join(
-        || roi::funnel("(all sources)", &mature),
+        || roi::funnel(ALL_SOURCES, &mature),
         || {
             by_source
                 .par_iter()
@@ -514,76 +467,4 @@ fn funnel_and_roi(
     drop(mature);
     let roi_rows = roi::source_roi(paths(), &spend, min_cell);
     Ok((rows, roi_rows))
-}
-
-/// `funnel.csv`.
-fn write_funnel(dir: &std::path::Path, rows: &[FunnelRow]) -> Result<()> {
-    let n = |v: Option<f64>| {
-        v.map(crate::report::traits_table::number)
-            .unwrap_or_default()
-    };
-    output::write_csv(
-        &dir.join("funnel.csv"),
-        &[
-            "source",
-            "stage",
-            "leads",
-            "stage_conversion",
-            "share_of_leads",
-            "median_days_from_creation",
-        ],
-        rows.iter().map(|r| {
-            [
-                r.source.clone(),
-                r.stage.to_string(),
-                r.leads.to_string(),
-                n(r.stage_conversion),
-                n(r.share_of_leads),
-                n(r.median_days_from_creation),
-            ]
-        }),
-    )
-}
-
-/// Source ROI as one frame: `source, campaign, period, leads, wins, revenue, cost,
-/// cost_per_lead, cost_per_win, roi, average_deal, median_days_to_win, note`.
-fn roi_frame(roi_rows: &[RoiRow]) -> Result<DataFrame> {
-    let text = |f: &dyn Fn(&RoiRow) -> String, name: &str| {
-        Column::new(name.into(), roi_rows.iter().map(f).collect::<Vec<String>>())
-    };
-    let num = |f: &dyn Fn(&RoiRow) -> Option<f64>, name: &str| {
-        Column::new(
-            name.into(),
-            roi_rows.iter().map(f).collect::<Vec<Option<f64>>>(),
-        )
-    };
-    Ok(DataFrame::new(
-        roi_rows.len(),
-        vec![
-            text(&|r| r.source.clone(), "source"),
-            text(&|r| r.campaign.clone(), "campaign"),
-            text(&|r| r.period.clone(), "period"),
-            Column::new(
-                "leads".into(),
-                roi_rows.iter().map(|r| r.leads).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "wins".into(),
-                roi_rows.iter().map(|r| r.wins).collect::<Vec<_>>(),
-            ),
-            num(&|r| r.revenue, "revenue"),
-            num(&|r| r.cost, "cost"),
-            num(&|r| r.cost_per_lead, "cost_per_lead"),
-            num(&|r| r.cost_per_win, "cost_per_win"),
-            num(&|r| r.roi, "roi"),
-            num(&|r| r.average_deal, "average_deal"),
-            num(&|r| r.median_days_to_win, "median_days_to_win"),
-            text(&|r| r.note.clone(), "note"),
-        ],
-    )?)
-}
-
-/// `source_roi.csv` and `source_roi.parquet`, from [`roi_frame`].
-fn write_roi(dir: &std::path::Path, roi_rows: &[RoiRow]) -> Result<()> {
-    crate::report::write_tables::write_table(dir, "source_roi", &mut roi_frame(roi_rows)?, true)
 }

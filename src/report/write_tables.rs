@@ -6,69 +6,15 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::output;
-use crate::report::conversion::ConversionRow;
-use crate::report::traits_table::number;
 
-/// The rows of a conversion table as one frame: `dimension, group, leads, wins, conversion,
-/// conversion_low, conversion_high, immature, cohort_complete, suppressed` (counts withheld,
-/// null, for a suppressed group). `rows` are (dimension, row): e.g. ("source", web row).
-pub fn conversion_frame(rows: &[(String, ConversionRow)]) -> Result<DataFrame> {
-    Ok(DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new(
-                "dimension".into(),
-                rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "group".into(),
-                rows.iter().map(|r| r.1.group.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "leads".into(),
-                rows.iter()
-                    .map(|r| (!r.1.suppressed).then_some(r.1.leads))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "wins".into(),
-                rows.iter()
-                    .map(|r| (!r.1.suppressed).then_some(r.1.wins))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "conversion".into(),
-                rows.iter().map(|r| r.1.conversion).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "conversion_low".into(),
-                rows.iter().map(|r| r.1.conversion_low).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "conversion_high".into(),
-                rows.iter().map(|r| r.1.conversion_high).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "immature".into(),
-                rows.iter()
-                    .map(|r| (!r.1.suppressed).then_some(r.1.immature))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "cohort_complete".into(),
-                rows.iter().map(|r| r.1.cohort_complete).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "suppressed".into(),
-                rows.iter().map(|r| r.1.suppressed).collect::<Vec<_>>(),
-            ),
-        ],
-    )?)
-}
-
-/// Writes a conversion table as `{stem}.csv` and `{stem}.parquet` (see [`conversion_frame`]).
-pub fn write(dir: &Path, stem: &str, rows: &[(String, ConversionRow)]) -> Result<()> {
-    write_table(dir, stem, &mut conversion_frame(rows)?, true)
+/// A float for CSV: at most 6 decimals, no trailing zeros; empty when not a number.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
 }
 
 /// Writes a report table from its one frame: `{stem}.csv` (formula-safe; numbers as
@@ -127,4 +73,17 @@ fn csv_cells(column: &Column) -> Result<Vec<String>> {
                 .collect()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(number(0.1234567), "0.123457");
+        assert_eq!(number(2.0), "2");
+        assert_eq!(number(f64::NAN), "");
+        assert_eq!(number(-0.0000001), "0");
+    }
 }
