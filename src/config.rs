@@ -107,6 +107,8 @@ pub struct RawModel {
     pub max_traits: Option<usize>,
     /// Seed of the random validation split.
     pub seed: Option<u64>,
+    /// Refit the deployed points on every mature lead once validated (default true).
+    pub refit: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -208,6 +210,9 @@ pub struct ModelSettings {
     pub min_iv: f64,
     pub max_traits: usize,
     pub seed: u64,
+    /// After validation, the config's points are refitted on every mature lead (training and
+    /// validation windows) with the same settings: the newest leads shape the deployed model.
+    pub refit: bool,
 }
 
 /// How binned traits enter the model.
@@ -530,6 +535,7 @@ fn resolve(
         min_iv,
         max_traits,
         seed,
+        refit,
     } = model;
     let validation = validation.unwrap_or_else(|| "time".into());
     if !["time", "random", "file_order"].contains(&validation.as_str()) {
@@ -585,6 +591,7 @@ fn resolve(
         min_iv: min_iv.unwrap_or(0.02),
         max_traits: max_traits.unwrap_or(25).max(1),
         seed: seed.unwrap_or(42),
+        refit: refit.unwrap_or(true),
     };
     if model.points_to_double_odds <= 0.0 {
         return Err(bad("[model] points_to_double_odds must be positive".into()));

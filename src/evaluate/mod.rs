@@ -79,6 +79,8 @@ pub struct Costs {
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
     pub split: String,
+    /// Which model the figures describe, and which one the exported config deploys.
+    pub deployed: String,
     pub train: Metrics,
     pub validation: Metrics,
     pub lift_by_decile: Vec<Band>,

@@ -31,8 +31,11 @@ const FEW_OUTCOMES: u64 = 40;
 pub struct Tuned {
     pub config: ScoringConfig,
     pub evaluation: Evaluation,
-    /// Every lead, in the leads' order.
+    /// Every lead, in the leads' order, scored by the deployed config.
     pub scored: Scored,
+    /// The validation leads' scores under the model fitted on the training window (in the
+    /// order of `split.validation`): what the validation figures describe.
+    pub validation_scores: Vec<i64>,
     pub scorecard: Scorecard,
     pub model: FittedModel,
     pub split: Split,
@@ -188,6 +191,7 @@ pub fn tune(
             leads: train_won.len() as u64,
             wins: train_wins,
             split: split.kind.as_str().to_string(),
+            refit: false,
         },
         validation: ValidationSummary {
             leads: valid_won.len() as u64,
@@ -355,8 +359,10 @@ pub fn tune(
     );
     let backtest =
         current.map(|c| backtest(c, &config, &scored, discovery, &valid_rows, &valid_won));
-    let evaluation = Evaluation {
+    let refitting = settings.model.refit && !split.validation.is_empty();
+    let mut evaluation = Evaluation {
         split: split.kind.as_str().to_string(),
+        deployed: "the model fitted on the training window, which these figures describe".into(),
         train: train_metrics,
         validation: valid_metrics,
         lift_by_decile: metrics::bands(&valid_obs, 10),
@@ -367,16 +373,192 @@ pub fn tune(
         backtest,
         warnings,
     };
+    let mut timings_ms = vec![("fit.model", fit_ms), ("fit.scoring", scoring_ms)];
+    let validation_scores: Vec<i64> = valid_rows.iter().map(|&r| scored.score[r]).collect();
+    let mut deployed = Deployed {
+        config,
+        scored,
+        card,
+        fitted,
+    };
+    if refitting {
+        let clock = std::time::Instant::now();
+        let mut all: Vec<usize> = split
+            .train
+            .iter()
+            .chain(&split.validation)
+            .copied()
+            .collect();
+        all.sort_unstable();
+        deployed = refit(
+            &deployed,
+            &Refit {
+                discovery,
+                settings,
+                usable: &usable,
+                kinds: &kinds,
+                fit_params: &fit_params,
+                rows: &rows,
+                all: &all,
+                created_population: &created_population,
+                inflow,
+            },
+            &mut notes,
+            observer,
+        )?;
+        timings_ms.push(("fit.refit", clock.elapsed().as_millis() as u64));
+        evaluation.deployed = format!(
+            "refitted on all {} mature leads ({} won) with the same settings; these figures \
+             describe the model fitted on the training window alone",
+            deployed.config.training.leads, deployed.config.training.wins
+        );
+        observer.step("fit: refit on every mature lead");
+    }
+    let Deployed {
+        mut config,
+        scored,
+        card,
+        fitted,
+    } = deployed;
     export::stamp(&mut config);
     Ok(Tuned {
         config,
         evaluation,
         scored,
+        validation_scores,
         scorecard: card,
         model: fitted,
         split,
         notes,
-        timings_ms: vec![("fit.model", fit_ms), ("fit.scoring", scoring_ms)],
+        timings_ms,
+    })
+}
+
+/// A config with the model, scorecard and scores behind it.
+struct Deployed {
+    config: ScoringConfig,
+    scored: Scored,
+    card: Scorecard,
+    fitted: FittedModel,
+}
+
+/// What a refit reads besides the validated model.
+struct Refit<'a> {
+    discovery: &'a Discovery,
+    settings: &'a Settings,
+    usable: &'a [String],
+    kinds: &'a BTreeMap<&'a str, export::TraitKind>,
+    fit_params: &'a FitParams,
+    /// Each population lead's row among the leads.
+    rows: &'a [usize],
+    /// The mature leads to fit on: training and validation windows, as population indexes.
+    all: &'a [usize],
+    created_population: &'a [Option<i64>],
+    inflow: Option<f64>,
+}
+
+/// The validated model refitted on every mature lead with the same settings (selection
+/// rules, binning, L2, scaling of points): its points, tiers cut on all mature leads' scores
+/// (for the same shares), calibration fitted on them, and every lead scored again. The tiers'
+/// expected conversion stays the validation's (measured out of sample on the validated
+/// model's tiers, which cut the same shares); the validation summary stays the validated
+/// model's.
+fn refit(
+    validated: &Deployed,
+    r: &Refit,
+    notes: &mut Vec<String>,
+    observer: &dyn crate::observe::Observer,
+) -> Result<Deployed> {
+    let population = &r.discovery.binned;
+    let won: Vec<bool> = r.all.iter().map(|&i| population.won[i]).collect();
+    let wins = won.iter().filter(|w| **w).count() as u64;
+    let losses = won.len() as u64 - wins;
+    let scaling = Scaling::new(
+        r.settings.model.points_to_double_odds,
+        r.settings.model.base_score,
+        wins as f64 / losses.max(1) as f64,
+    );
+    let fitted = model::fit(
+        &r.discovery.inputs,
+        population,
+        r.usable,
+        r.all,
+        &FitParams {
+            factor: scaling.factor,
+            ..r.fit_params.clone()
+        },
+        observer,
+    )?;
+    let card = scorecard::scorecard(&fitted, scaling);
+    let mut config = ScoringConfig {
+        scaling,
+        base_points: card.base_points,
+        traits: config_traits(&fitted, &card, r.kinds),
+        calibration: Vec::new(),
+        ..validated.config.clone()
+    };
+    let dates = || r.all.iter().filter_map(|&i| r.created_population[i]);
+    config.training = TrainingWindow {
+        from: dates().min().map(format_timestamp),
+        to: dates().max().map(format_timestamp),
+        leads: won.len() as u64,
+        wins,
+        refit: true,
+        ..validated.config.training.clone()
+    };
+    let values = values_for(&config, r.discovery);
+    let all_rows: Vec<usize> = (0..validated.scored.score.len()).collect();
+    let mut scored = scoring::score(&config, &values, &all_rows);
+    let mature_rows: Vec<usize> = r.all.iter().map(|&i| r.rows[i]).collect();
+    let scores: Vec<i64> = mature_rows.iter().map(|&row| scored.score[row]).collect();
+    // The tiers' notes were given for the validated model's cut.
+    let thresholds = tiers::thresholds(&scores, &r.settings.tiers, r.inflow, &mut Vec::new());
+    for (tier, t) in config.tiers.iter_mut().zip(&thresholds) {
+        tier.min_score = t.min_score;
+    }
+    let obs = evaluate::grouped(scores.iter().map(|&s| s as f64), won.iter().copied());
+    let min_leads = (won.len() as f64 * 0.01).clamp(10.0, 200.0);
+    config.calibration = metrics::isotonic(&obs, min_leads)
+        .points
+        .iter()
+        .map(|p| CalibrationStep {
+            score_low: p.score_low,
+            score_high: p.score_high,
+            probability: p.probability,
+            leads: p.leads,
+        })
+        .collect();
+    scored.restamp(&config);
+    let shares = evaluate::tier_results(&config, &scored, &mature_rows, &won);
+    for (tier, share) in config.tiers.iter_mut().zip(&shares) {
+        tier.share_of_leads = share.share;
+    }
+    let validated_names: Vec<&str> = validated
+        .fitted
+        .traits
+        .iter()
+        .map(|t| t.bins.name.as_str())
+        .collect();
+    let names: Vec<&str> = fitted.traits.iter().map(|t| t.bins.name.as_str()).collect();
+    let mut note = format!(
+        "the deployed points are refitted on all {} mature leads ({wins} won), the training \
+         and validation windows together; the validation figures describe the model fitted on \
+         the training window ([model] refit = false deploys that one)",
+        won.len()
+    );
+    if names != validated_names {
+        note.push_str(&format!(
+            "; the refit's traits: {} (validated: {})",
+            names.join(", "),
+            validated_names.join(", ")
+        ));
+    }
+    notes.push(note);
+    Ok(Deployed {
+        config,
+        scored,
+        card,
+        fitted,
     })
 }
 

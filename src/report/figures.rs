@@ -259,10 +259,9 @@ fn charts(
 fn score_distribution(t: &Tuned, d: &Discovery) -> Option<Chart> {
     let population = &d.binned;
     let mut groups: [Vec<i64>; 2] = [Vec::new(), Vec::new()];
-    for &i in &t.split.validation {
-        let (Some(&won), Some(&score)) =
-            (population.won.get(i), t.scored.score.get(population.row(i)))
-        else {
+    // The validated model's scores: with a refit, the deployed one has seen these leads.
+    for (&i, &score) in t.split.validation.iter().zip(&t.validation_scores) {
+        let Some(&won) = population.won.get(i) else {
             continue;
         };
         groups[usize::from(won)].push(score);

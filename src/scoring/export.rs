@@ -212,6 +212,11 @@ pub struct CalibrationStep {
     pub leads: f64,
 }
 
+/// Left out of the JSON when false (a config written before the field hashes as it did).
+fn is_false(v: &bool) -> bool {
+    !v
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingWindow {
@@ -225,6 +230,11 @@ pub struct TrainingWindow {
     pub wins: u64,
     /// `time`, `random` or `file_order`.
     pub split: String,
+    /// True when the points were refitted on every mature lead after validation (`from`,
+    /// `to`, `leads` and `wins` then describe all of them); the validation figures describe the
+    /// model fitted on the training window alone.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub refit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

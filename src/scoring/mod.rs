@@ -450,6 +450,7 @@ mod properties {
                 leads: 0,
                 wins: 0,
                 split: "time".into(),
+                refit: false,
             },
             validation: ValidationSummary {
                 leads: 0,

@@ -7,4 +7,5 @@ mod common;
 mod export_sql;
 mod golden;
 mod queues;
+mod refit;
 mod report_html;
