@@ -248,8 +248,11 @@ fn print_fit(t: &Tuned) {
             b.leads_changing_tier
         );
     }
-    for w in e.warnings.iter().chain(&t.notes) {
-        let _ = writeln!(out, "note: {w}");
+    for w in &e.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    for n in &t.notes {
+        let _ = writeln!(out, "note: {n}");
     }
 }
 

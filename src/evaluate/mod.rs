@@ -256,9 +256,190 @@ pub fn stability(
     }
 }
 
+/// Below this many wins or losses, figures on a set of leads are rough (CRM vendors refuse to
+/// fit below it).
+pub const FEW_OUTCOMES: u64 = 40;
+/// Validation AUC this far below training AUC: overfitting or drift.
+pub const AUC_GAP: f64 = 0.05;
+/// Expected calibration error above this: the probabilities are off.
+pub const LARGE_ECE: f64 = 0.05;
+/// A tier's share of the validation leads this far (relative) from its share in training.
+pub const SHARE_DRIFT: f64 = 0.25;
+
+/// What the validated figures say about themselves: each doubt a reader of the figures should
+/// have, as a sentence for the console, `evaluation.json` and the report.
+/// - wins or losses under [`FEW_OUTCOMES`] among the validation leads;
+/// - validation AUC more than [`AUC_GAP`] below training AUC;
+/// - validation ECE over [`LARGE_ECE`];
+/// - tiers that do not convert in order (a later tier converting better than an earlier one);
+/// - a tier's share of the validation leads off its training share by more than
+///   [`SHARE_DRIFT`] of it (the thresholds were cut for the training share: a team's capacity
+///   plan rests on it);
+/// - the decay half-life at the edge of its search grid (the data did not pin it down).
+pub fn doubts(
+    train: &Metrics,
+    validation: &Metrics,
+    validation_tiers: &[TierResult],
+    train_tiers: &[TierResult],
+    decay: Option<&crate::traits::decay::DecayFit>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let losses = validation.leads - validation.wins;
+    if validation.leads > 0 && (validation.wins < FEW_OUTCOMES || losses < FEW_OUTCOMES) {
+        out.push(format!(
+            "small validation set: {} wins and {losses} losses (under {FEW_OUTCOMES} of \
+             either), so its AUC, calibration and tier figures are rough",
+            validation.wins
+        ));
+    }
+    if let (Some(t), Some(v)) = (train.auc, validation.auc)
+        && t - v > AUC_GAP
+    {
+        out.push(format!(
+            "validation AUC {v:.3} is {:.3} below training's {t:.3}: the model may fit its \
+             training leads too closely, or the newest leads differ from the older ones",
+            t - v
+        ));
+    }
+    if let Some(ece) = validation.ece
+        && ece > LARGE_ECE
+    {
+        out.push(format!(
+            "calibration: the expected calibration error on the validation leads is {ece:.3} \
+             (over {LARGE_ECE}): the probabilities are off, the ranking may still hold"
+        ));
+    }
+    let with_leads: Vec<&TierResult> = validation_tiers.iter().filter(|t| t.leads > 0).collect();
+    for pair in with_leads.windows(2) {
+        if pair[1].conversion > pair[0].conversion {
+            out.push(format!(
+                "tiers out of order on the validation leads: {} converts at {:.1}%, above {} \
+                 at {:.1}%",
+                pair[1].name,
+                100.0 * pair[1].conversion,
+                pair[0].name,
+                100.0 * pair[0].conversion
+            ));
+        }
+    }
+    if validation.leads > 0 {
+        for (v, t) in validation_tiers.iter().zip(train_tiers) {
+            if t.share > 0.0 && (v.share - t.share).abs() > SHARE_DRIFT * t.share {
+                out.push(format!(
+                    "the {} tier holds {:.0}% of the validation leads against {:.0}% of the \
+                     training leads it was cut for: plans resting on its size (capacity, SLA) \
+                     no longer hold",
+                    v.name,
+                    100.0 * v.share,
+                    100.0 * t.share
+                ));
+            }
+        }
+    }
+    if let Some(d) = decay
+        && let (Some(first), Some(last)) = (d.grid.first(), d.grid.last())
+    {
+        let h = d.spec.half_life_days;
+        if h <= first.half_life_days || h >= last.half_life_days {
+            out.push(format!(
+                "the engagement decay's half-life ({h} days) sits at the edge of its search \
+                 range ({} to {} days): the data do not pin it down",
+                first.half_life_days, last.half_life_days
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn metrics(leads: u64, wins: u64, auc: f64, ece: f64) -> Metrics {
+        Metrics {
+            leads,
+            wins,
+            auc: Some(auc),
+            gini: None,
+            ks: None,
+            brier: None,
+            log_loss: None,
+            ece: Some(ece),
+        }
+    }
+
+    fn tier(name: &str, leads: u64, share: f64, conversion: f64) -> TierResult {
+        TierResult {
+            name: name.into(),
+            min_score: None,
+            sla_hours: 4.0,
+            leads,
+            share,
+            wins: 0,
+            conversion,
+            conversion_low: 0.0,
+            conversion_high: 1.0,
+            lift: 1.0,
+        }
+    }
+
+    #[test]
+    fn doubts_by_hand() {
+        let train = metrics(1000, 200, 0.80, 0.01);
+        let tiers = [
+            tier("hot", 100, 0.10, 0.5),
+            tier("warm", 200, 0.20, 0.2),
+            tier("cold", 700, 0.70, 0.1),
+        ];
+        // Nothing to doubt.
+        let fine = metrics(1000, 200, 0.78, 0.02);
+        assert!(doubts(&train, &fine, &tiers, &tiers, None).is_empty());
+        // Each rule alone, at its edge and past it.
+        let few = metrics(1000, 39, 0.78, 0.02);
+        let got = doubts(&train, &few, &tiers, &tiers, None);
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].starts_with("small validation set: 39 wins and 961 losses"),
+            "{got:?}"
+        );
+        let gap = metrics(1000, 200, 0.74, 0.02);
+        let got = doubts(&train, &gap, &tiers, &tiers, None);
+        assert!(
+            got[0].starts_with("validation AUC 0.740 is 0.060 below"),
+            "{got:?}"
+        );
+        assert!(
+            doubts(
+                &train,
+                &metrics(1000, 200, 0.751, 0.05),
+                &tiers,
+                &tiers,
+                None
+            )
+            .is_empty()
+        );
+        let off = metrics(1000, 200, 0.78, 0.157);
+        let got = doubts(&train, &off, &tiers, &tiers, None);
+        assert!(got[0].contains("calibration error on the validation leads is 0.157"));
+        // Warm converting below cold; the hot tier at 30% of validation leads, cut for 10%.
+        let drifted = [
+            tier("hot", 300, 0.30, 0.5),
+            tier("warm", 200, 0.20, 0.05),
+            tier("cold", 500, 0.50, 0.1),
+        ];
+        let got = doubts(&train, &fine, &drifted, &tiers, None);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].contains("cold converts at 10.0%, above warm at 5.0%"));
+        assert!(got[1].starts_with("the hot tier holds 30% of the validation leads against 10%"));
+        assert!(got[2].starts_with("the cold tier holds 50%"));
+        // A share within a quarter of its training share is not a doubt (12% for 10%).
+        let near = [
+            tier("hot", 120, 0.12, 0.5),
+            tier("warm", 200, 0.20, 0.2),
+            tier("cold", 680, 0.68, 0.1),
+        ];
+        assert!(doubts(&train, &fine, &near, &tiers, None).is_empty());
+    }
 
     /// By hand: three distinct scores, in order, with their wins and losses; -0.0 and 0.0 are
     /// apart, as `total_cmp` orders them.

@@ -24,8 +24,7 @@ use crate::traits::Discovery;
 use crate::traits::binning::{BinningParams, TraitValues};
 use crate::traits::leakage::Flag;
 
-/// Below this many wins or losses in training, CRM vendors refuse to fit; we fit and warn.
-const FEW_OUTCOMES: u64 = 40;
+use crate::evaluate::FEW_OUTCOMES;
 
 /// Everything the fit stage produced.
 pub struct Tuned {
@@ -292,6 +291,13 @@ pub fn tune(
         tier.conversion_high = r.conversion_high;
         tier.share_of_leads = share.share;
     }
+    warnings.extend(evaluate::doubts(
+        &train_metrics,
+        &valid_metrics,
+        &tier_results,
+        &train_tiers,
+        discovery.decay.as_ref(),
+    ));
     config.validation = ValidationSummary {
         leads: valid_metrics.leads,
         wins: valid_metrics.wins,
@@ -391,7 +397,7 @@ pub fn tune(
             .collect();
         all.sort_unstable();
         deployed = refit(
-            &deployed,
+            deployed,
             &Refit {
                 discovery,
                 settings,
@@ -464,11 +470,21 @@ struct Refit<'a> {
 /// model's tiers, which cut the same shares); the validation summary stays the validated
 /// model's.
 fn refit(
-    validated: &Deployed,
+    validated: Deployed,
     r: &Refit,
     notes: &mut Vec<String>,
     observer: &dyn crate::observe::Observer,
 ) -> Result<Deployed> {
+    // The validated scores are let go before the refit scores every lead again (at 10M leads
+    // each scoring holds gigabytes).
+    let leads = validated.scored.score.len();
+    let Deployed {
+        config: validated_config,
+        fitted: validated_fitted,
+        scored,
+        card,
+    } = validated;
+    drop((scored, card));
     let population = &r.discovery.binned;
     let won: Vec<bool> = r.all.iter().map(|&i| population.won[i]).collect();
     let wins = won.iter().filter(|w| **w).count() as u64;
@@ -495,7 +511,7 @@ fn refit(
         base_points: card.base_points,
         traits: config_traits(&fitted, &card, r.kinds),
         calibration: Vec::new(),
-        ..validated.config.clone()
+        ..validated_config.clone()
     };
     let dates = || r.all.iter().filter_map(|&i| r.created_population[i]);
     config.training = TrainingWindow {
@@ -504,10 +520,10 @@ fn refit(
         leads: won.len() as u64,
         wins,
         refit: true,
-        ..validated.config.training.clone()
+        ..validated_config.training.clone()
     };
     let values = values_for(&config, r.discovery);
-    let all_rows: Vec<usize> = (0..validated.scored.score.len()).collect();
+    let all_rows: Vec<usize> = (0..leads).collect();
     let mut scored = scoring::score(&config, &values, &all_rows);
     let mature_rows: Vec<usize> = r.all.iter().map(|&i| r.rows[i]).collect();
     let scores: Vec<i64> = mature_rows.iter().map(|&row| scored.score[row]).collect();
@@ -533,8 +549,7 @@ fn refit(
     for (tier, share) in config.tiers.iter_mut().zip(&shares) {
         tier.share_of_leads = share.share;
     }
-    let validated_names: Vec<&str> = validated
-        .fitted
+    let validated_names: Vec<&str> = validated_fitted
         .traits
         .iter()
         .map(|t| t.bins.name.as_str())
