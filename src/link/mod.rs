@@ -119,9 +119,8 @@ pub fn link(
     }
     if !has_created {
         notes.push(
-            "the leads have no created_at: the validation split will be random and time \
-             reports are left out"
-                .to_string(),
+            // The split says for itself what it does without dates (`fit::split::SplitPlan`).
+            "the leads have no created_at: the reports by time are left out".to_string(),
         );
     }
 
