@@ -232,23 +232,7 @@ pub fn tune(
         _ => None,
     };
     let thresholds = tiers::thresholds(&train_scores, &settings.tiers, inflow, &mut notes);
-    // Calibration: isotonic on the training scores.
-    let train_obs = evaluate::grouped(
-        train_scores.iter().map(|&s| s as f64),
-        train_won.iter().copied(),
-    );
-    let min_leads = (train_won.len() as f64 * 0.01).clamp(10.0, 200.0);
-    let calibration = metrics::isotonic(&train_obs, min_leads);
-    config.calibration = calibration
-        .points
-        .iter()
-        .map(|p| CalibrationStep {
-            score_low: p.score_low,
-            score_high: p.score_high,
-            probability: p.probability,
-            leads: p.leads,
-        })
-        .collect();
+    config.calibration = calibration(&train_scores, &train_won);
     config.tiers = thresholds
         .iter()
         .map(|t| ConfigTier {
@@ -532,18 +516,7 @@ fn refit(
     for (tier, t) in config.tiers.iter_mut().zip(&thresholds) {
         tier.min_score = t.min_score;
     }
-    let obs = evaluate::grouped(scores.iter().map(|&s| s as f64), won.iter().copied());
-    let min_leads = (won.len() as f64 * 0.01).clamp(10.0, 200.0);
-    config.calibration = metrics::isotonic(&obs, min_leads)
-        .points
-        .iter()
-        .map(|p| CalibrationStep {
-            score_low: p.score_low,
-            score_high: p.score_high,
-            probability: p.probability,
-            leads: p.leads,
-        })
-        .collect();
+    config.calibration = calibration(&scores, &won);
     scored.restamp(&config);
     let shares = evaluate::tier_results(&config, &scored, &mature_rows, &won);
     for (tier, share) in config.tiers.iter_mut().zip(&shares) {
@@ -575,6 +548,23 @@ fn refit(
         card,
         fitted,
     })
+}
+
+/// The config's calibration: isotonic regression of outcome on score over the leads it was
+/// fitted on (steps of at least 1% of them, 10 to 200 leads; [`metrics::isotonic`]).
+fn calibration(scores: &[i64], won: &[bool]) -> Vec<CalibrationStep> {
+    let obs = evaluate::grouped(scores.iter().map(|&s| s as f64), won.iter().copied());
+    let min_leads = (won.len() as f64 * 0.01).clamp(10.0, 200.0);
+    metrics::isotonic(&obs, min_leads)
+        .points
+        .iter()
+        .map(|p| CalibrationStep {
+            score_low: p.score_low,
+            score_high: p.score_high,
+            probability: p.probability,
+            leads: p.leads,
+        })
+        .collect()
 }
 
 /// The config's traits from a fitted model and its scorecard.
