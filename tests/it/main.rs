@@ -6,5 +6,6 @@ mod cli;
 mod common;
 mod export_sql;
 mod golden;
+mod identity;
 mod queues;
 mod report_html;
