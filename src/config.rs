@@ -15,6 +15,7 @@ use crate::fit::split::SplitPlan;
 use crate::traits::DiscoveryParams;
 use crate::traits::binning::{BinningParams, Trend};
 use crate::traits::engagement::EngagementParams;
+use crate::traits::identity::IdentityParams;
 use crate::traits::leakage::LeakParams;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -75,6 +76,10 @@ pub struct RawTraits {
     pub activity_windows: Option<Vec<u32>>,
     pub allow_leaky: Vec<String>,
     pub leak_auc: Option<f64>,
+    /// Columns kept as traits although their values look like an identity's.
+    pub keep: Vec<String>,
+    /// Columns that identify a person or company whatever their values look like.
+    pub identity: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -183,6 +188,10 @@ pub struct TraitSettings {
     pub activity_windows: Vec<u32>,
     pub allow_leaky: Vec<String>,
     pub leak_auc: f64,
+    /// `[traits] keep`: traits whatever their values look like (identity evidence overridden).
+    pub keep: Vec<String>,
+    /// `[traits] identity`: identity columns whatever their values look like.
+    pub identity: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -304,6 +313,10 @@ impl Settings {
             categorical: t.categorical.clone(),
             date_format: settings.dialect.date_format.clone(),
             exclude: t.exclude.clone(),
+            identity: IdentityParams {
+                keep: t.keep.clone(),
+                force: t.identity.clone(),
+            },
             split: Some(split.clone()),
         }
     }
@@ -441,6 +454,8 @@ fn resolve(
         activity_windows,
         allow_leaky,
         leak_auc,
+        keep,
+        identity,
     } = traits;
     let (trend, trend_for) = resolve_trends(monotonic).map_err(bad)?;
     let max_bins = max_bins.unwrap_or(BinningParams::default().max_bins);
@@ -489,6 +504,8 @@ fn resolve(
         activity_windows,
         allow_leaky,
         leak_auc,
+        keep,
+        identity,
     };
 
     let RawOutcome {

@@ -53,11 +53,79 @@ pub struct InputFile {
     pub rejected_at_ingest: u64,
 }
 
-/// A trait column of the leads: any column that is not one of leadtune's own nor an identity.
+/// A candidate trait of the leads: any column that is not one of leadtune's own. Trait
+/// discovery decides which of them identify a person or company ([`crate::traits::identity`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trait {
     pub name: String,
     pub numeric: bool,
+    /// For a numeric column typed from text: how its values were written.
+    #[serde(skip)]
+    pub text: Option<NumberText>,
+}
+
+/// How a numeric column's values were written, before they became numbers: what typing
+/// loses and an id keeps (leading zeros, a fixed width).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NumberText {
+    /// Values written with a zero before another digit (`007`, `001123`).
+    pub leading_zeros: u64,
+    /// The shortest and longest value as written (trimmed), in bytes.
+    pub min_width: u32,
+    pub max_width: u32,
+    /// Values written as a phone number is, not as an amount: 7 to 15 digits opening with
+    /// `+`, or grouped by spaces otherwise than in thousands (`070 123 45 67`).
+    pub phone_like: u64,
+}
+
+impl NumberText {
+    /// Merges the counts of two parts of a column.
+    pub fn merge(self, other: NumberText) -> NumberText {
+        let min_width = match (self.min_width, other.min_width) {
+            (0, w) | (w, 0) => w,
+            (a, b) => a.min(b),
+        };
+        NumberText {
+            leading_zeros: self.leading_zeros + other.leading_zeros,
+            min_width,
+            max_width: self.max_width.max(other.max_width),
+            phone_like: self.phone_like + other.phone_like,
+        }
+    }
+
+    /// Counts one value as written.
+    pub fn add(&mut self, written: &str) {
+        let v = written.trim();
+        let b = v.as_bytes();
+        if b.len() >= 2 && b[0] == b'0' && b[1].is_ascii_digit() {
+            self.leading_zeros += 1;
+        }
+        let width = v.len() as u32;
+        self.min_width = if self.min_width == 0 {
+            width
+        } else {
+            self.min_width.min(width)
+        };
+        self.max_width = self.max_width.max(width);
+        if phone_like(v) {
+            self.phone_like += 1;
+        }
+    }
+}
+
+/// 7 to 15 digits opening with `+` (`+46 70 123 45 67`), or in groups split by spaces that are
+/// not thousands (`070 123 45 67`; `5 209 906` is an amount).
+fn phone_like(v: &str) -> bool {
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) || !v.bytes().all(|b| b.is_ascii_digit() || b" +".contains(&b)) {
+        return false;
+    }
+    let groups: Vec<usize> = v
+        .split([' ', '+'])
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    v.starts_with('+') || groups.len() > 1 && groups[1..].iter().any(|g| *g != 3)
 }
 
 /// The leads, one row each: `row`, `lead_id`, then whichever of `created_at`, `source`,
@@ -66,7 +134,8 @@ pub struct Trait {
 pub struct Leads {
     df: DataFrame,
     pub traits: Vec<Trait>,
-    /// Columns that identify a person or company: used for matching only.
+    /// Columns that identify a person or company: leadtune's own ([`IDENTITY_COLUMNS`], used
+    /// for matching) as read, and those trait discovery finds ([`Leads::add_identities`]).
     pub identity: Vec<String>,
 }
 
@@ -142,6 +211,20 @@ impl Leads {
     }
     pub fn is_empty(&self) -> bool {
         self.df.height() == 0
+    }
+
+    /// Adds columns found to identify a person or company: they stop being candidate traits,
+    /// and [`Leads::drop_identity_values`] frees their values too. leadtune's own `source`
+    /// and `campaign` are never added: the reports read them, whatever trait discovery found.
+    pub fn add_identities<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            let own = Role::Leads.known_columns().contains(&name);
+            if !own && !self.identity.iter().any(|i| i == name) {
+                self.identity.push(name.to_string());
+            }
+        }
+        let identity = &self.identity;
+        self.traits.retain(|t| !identity.contains(&t.name));
     }
 }
 
@@ -312,7 +395,11 @@ pub fn read_for_scoring(
     for name in extra {
         let numeric =
             !categorical.contains(&name.as_str()) && infer_numeric(&mut df, &name, decimal)?;
-        traits.push(Trait { name, numeric });
+        traits.push(Trait {
+            name,
+            numeric,
+            text: None,
+        });
     }
     Ok(ScoringInputs {
         leads: Leads {
@@ -476,68 +563,6 @@ fn with_rows(raw: RawTable) -> Result<DataFrame> {
     Ok(df)
 }
 
-/// True when a header names a person or company (names, contacts, addresses, web identities):
-/// such columns serve matching only and never become traits.
-pub fn is_identity_header(header: &str) -> bool {
-    let lower = header.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let joined = words.join("_");
-    // Generic words such as `contact` or `account` are not enough on their own (a bank's
-    // `contact` column holds the channel: cellular / telephone); their values decide, in
-    // trait discovery.
-    const WHOLE: [&str; 10] = [
-        "name",
-        "first_name",
-        "last_name",
-        "full_name",
-        "firstname",
-        "lastname",
-        "company",
-        "ip",
-        "ip_address",
-        "vat",
-    ];
-    /// A last word that makes the column an identity (`contact_name`, `work_email`, ...).
-    const LAST: [&str; 14] = [
-        "name",
-        "email",
-        "mail",
-        "phone",
-        "mobile",
-        "telephone",
-        "address",
-        "street",
-        "website",
-        "url",
-        "domain",
-        "linkedin",
-        "twitter",
-        "homepage",
-    ];
-    /// `phone_number`, `mobile_no`, ...
-    const NUMBER: [&str; 4] = ["number", "no", "nr", "num"];
-    /// `<word>_name` columns that name a category, not a person or company.
-    const CATEGORY_NAMES: [&str; 12] = [
-        "campaign", "source", "industry", "product", "plan", "stage", "segment", "country", "city",
-        "region", "event", "form",
-    ];
-    let phone = words
-        .iter()
-        .any(|w| ["phone", "telephone", "mobile", "tel"].contains(w));
-    if WHOLE.contains(&joined.as_str()) || phone && words.last().is_some_and(|l| NUMBER.contains(l))
-    {
-        return true;
-    }
-    match words.as_slice() {
-        [.., previous, "name"] => !CATEGORY_NAMES.contains(previous),
-        [.., last] => LAST.contains(last),
-        [] => false,
-    }
-}
-
 fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Result<Leads> {
     let config_path = &settings.config_path;
     if raw.rows_read == 0 {
@@ -557,6 +582,8 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
         ("exclude", &settings.traits.exclude),
         ("categorical", &settings.traits.categorical),
         ("numeric", &settings.traits.numeric),
+        ("keep", &settings.traits.keep),
+        ("identity", &settings.traits.identity),
     ];
     for (key, names) in lists {
         for name in names {
@@ -578,12 +605,13 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
             }
         }
     }
+    check_identity_lists(settings)?;
     let decimal = raw
         .dialect
         .map_or(settings.dialect.decimal.unwrap_or(b'.'), |d| d.decimal);
     let mut df = with_rows(raw)?;
     let mut traits = Vec::new();
-    let mut identity: Vec<String> = ["company", "email", "domain", "owner"]
+    let identity: Vec<String> = IDENTITY_COLUMNS
         .iter()
         .filter(|c| df.schema().contains(c))
         .map(|c| c.to_string())
@@ -594,24 +622,23 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
         .map(|s| s.to_string())
         .filter(|name| name != "row" && !Role::Leads.known_columns().contains(&name.as_str()))
         .collect();
+    // Every other column is a candidate trait: which of them identify a person or company
+    // their values decide, in trait discovery.
     for name in extra {
-        if is_identity_header(&name) {
-            identity.push(name);
-            continue;
-        }
         if settings.traits.numeric.contains(&name) {
             traits.push(Trait {
                 name,
                 numeric: true,
+                text: None,
             });
             continue;
         }
-        let non_finite = if settings.traits.categorical.contains(&name) {
+        let typed = if settings.traits.categorical.contains(&name) {
             None
         } else {
             infer_numeric_counting(&mut df, &name, decimal)?
         };
-        if let Some(n) = non_finite.filter(|n| *n > 0) {
+        if let Some((n, _)) = typed.filter(|(n, _)| *n > 0) {
             notes.push(format!(
                 "{}: {n} values of {name:?} are not finite numbers (inf, 1e999) and count as \
                  missing",
@@ -620,7 +647,8 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
         }
         traits.push(Trait {
             name,
-            numeric: non_finite.is_some(),
+            numeric: typed.is_some(),
+            text: typed.map(|(_, text)| text),
         });
     }
     traits.retain(|t| !settings.traits.exclude.contains(&t.name));
@@ -631,15 +659,73 @@ fn leads_from(raw: RawTable, settings: &Settings, notes: &mut Vec<String>) -> Re
     })
 }
 
+/// leadtune's own columns that identify a person or company: read for matching existing
+/// customers (and queue rules) only, never traits.
+pub const IDENTITY_COLUMNS: [&str; 4] = ["company", "email", "domain", "owner"];
+
+/// `[traits] keep` and `identity` (whose columns exist, checked with the other lists) must not
+/// contradict each other or `exclude`, and name candidate traits: `keep` none of leadtune's
+/// own columns but `source` and `campaign`; `identity` none but those and the identity
+/// columns (already identities).
+fn check_identity_lists(settings: &Settings) -> Result<()> {
+    let t = &settings.traits;
+    let refuse = |message: String| Err(Error::config(&settings.config_path, message));
+    let own = |name: &str| Role::Leads.known_columns().contains(&name);
+    for name in &t.keep {
+        if t.identity.contains(name) {
+            return refuse(format!(
+                "[traits] keep and [traits] identity both name {name:?}: keep it as a trait, or \
+                 drop it as an identity, not both"
+            ));
+        }
+        if t.exclude.contains(name) {
+            return refuse(format!(
+                "[traits] keep and [traits] exclude both name {name:?}: keep overrides an \
+                 identity drop, exclude keeps a column out; list it in one"
+            ));
+        }
+        if IDENTITY_COLUMNS.contains(&name.as_str()) {
+            return refuse(format!(
+                "[traits] keep names {name:?}, leadtune's {name} column, which is read for \
+                 matching existing customers only and is never a trait"
+            ));
+        }
+        if own(name) && !LEAD_CATEGORIES.contains(&name.as_str()) {
+            return refuse(format!(
+                "[traits] keep names {name:?}, one of leadtune's own columns, not a trait"
+            ));
+        }
+    }
+    for name in &t.identity {
+        if own(name)
+            && !LEAD_CATEGORIES.contains(&name.as_str())
+            && !IDENTITY_COLUMNS.contains(&name.as_str())
+        {
+            return refuse(format!(
+                "[traits] identity names {name:?}, one of leadtune's own columns, not a trait"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// leadtune's own lead columns that are also traits: the lead's source and campaign.
+pub const LEAD_CATEGORIES: [&str; 2] = ["source", "campaign"];
+
 /// Converts a text column to numbers when every value present parses as one (and one is present).
 /// Values that are numbers but not finite (`inf`, `1e999`) count as missing, and are counted.
 fn infer_numeric(df: &mut DataFrame, name: &str, decimal: u8) -> Result<bool> {
     Ok(infer_numeric_counting(df, name, decimal)?.is_some())
 }
 
-/// As [`infer_numeric`], returning how many non-finite values became missing. Parsed in
-/// parallel chunks, after a look at the first values (a text column fails there, cheaply).
-fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result<Option<usize>> {
+/// As [`infer_numeric`], returning how many non-finite values became missing and how the
+/// numbers were written ([`NumberText`]). Parsed in parallel chunks, after a look at the
+/// first values (a text column fails there, cheaply).
+fn infer_numeric_counting(
+    df: &mut DataFrame,
+    name: &str,
+    decimal: u8,
+) -> Result<Option<(usize, NumberText)>> {
     use rayon::prelude::*;
     let column = df.column(name)?.clone();
     let Ok(text) = column.str() else {
@@ -664,39 +750,45 @@ fn infer_numeric_counting(df: &mut DataFrame, name: &str, decimal: u8) -> Result
     // validity (missing, or not a finite number: not valid).
     let mut parsed = vec![0.0f64; n];
     let mut valid = vec![false; n];
-    let counts: Vec<Option<usize>> = parsed
+    let counts: Vec<Option<(usize, NumberText)>> = parsed
         .par_chunks_mut(CHUNK)
         .zip(valid.par_chunks_mut(CHUNK))
         .enumerate()
         .map(|(c, (parsed, valid))| {
             let lo = c * CHUNK;
             let mut non_finite = 0;
+            let mut written = NumberText::default();
             for (i, (x, ok)) in parsed.iter_mut().zip(valid.iter_mut()).enumerate() {
                 let Some(v) = values.get(lo + i) else {
                     continue;
                 };
                 match parse(v) {
-                    Ok(number) => (*x, *ok) = (number, true),
+                    Ok(number) => {
+                        (*x, *ok) = (number, true);
+                        written.add(v);
+                    }
                     Err("not a finite number") => non_finite += 1,
                     Err(_) => return None,
                 }
             }
-            Some(non_finite)
+            Some((non_finite, written))
         })
         .collect();
     let mut non_finite = 0;
+    let mut written = NumberText::default();
     for count in counts {
-        let Some(k) = count else {
+        let Some((k, part)) = count else {
             return Ok(None);
         };
         non_finite += k;
+        written = written.merge(part);
     }
     if non_finite == n - text.null_count() {
         return Ok(None);
     }
     let numbers = crate::columns::numbers_with_validity(name, parsed, &valid);
     df.replace(name, numbers.into_column())?;
-    Ok(Some(non_finite))
+    Ok(Some((non_finite, written)))
 }
 
 #[cfg(test)]

@@ -267,29 +267,39 @@ fn config_naming_a_missing_trait_is_refused_with_a_suggestion() {
 }
 
 #[test]
-fn traits_are_typed_and_identities_kept_apart() {
-    let text = "lead_id;converted;employees;industry;contact_name;phone\n\
-                    A;1;12;Software;Åsa Öberg;+46 70\n\
-                    B;0;1 200;Retail;Jan Kowalski;\n\
-                    C;0;NA;Retail;X;\n";
+fn traits_are_typed_and_only_leadtune_s_identity_columns_kept_apart() {
+    // Which other columns identify someone their values decide, in trait discovery: here
+    // they are candidates, typed, the numbers with how they were written.
+    let text = "lead_id;converted;email;employees;industry;contact_name;phone;account\n\
+                    A;1;a@x.se;12;Software;Åsa Öberg;+46 70 123 45 67;001123\n\
+                    B;0;b@y.pl;1 200;Retail;Jan Kowalski;;001124\n\
+                    C;0;;NA;Retail;X;;010000\n";
     let i = leads_only(text);
+    let text_of = |leading_zeros, min_width, max_width, phone_like| {
+        Some(NumberText {
+            leading_zeros,
+            min_width,
+            max_width,
+            phone_like,
+        })
+    };
+    let candidate = |name: &str, numeric, text| Trait {
+        name: name.into(),
+        numeric,
+        text,
+    };
     assert_eq!(
         i.leads.traits,
         vec![
-            Trait {
-                name: "employees".into(),
-                numeric: true
-            },
-            Trait {
-                name: "industry".into(),
-                numeric: false
-            },
+            candidate("employees", true, text_of(0, 2, 5, 0)),
+            candidate("industry", false, None),
+            candidate("contact_name", false, None),
+            // Spaces group digits in numbers too: a phone number reads as one, and says so.
+            candidate("phone", true, text_of(0, 16, 16, 1)),
+            candidate("account", true, text_of(3, 6, 6, 0)),
         ]
     );
-    assert_eq!(
-        i.leads.identity,
-        vec!["contact_name".to_string(), "phone".to_string()]
-    );
+    assert_eq!(i.leads.identity, vec!["email".to_string()]);
     let employees: Vec<Option<f64>> = i
         .leads
         .frame()
@@ -300,6 +310,42 @@ fn traits_are_typed_and_identities_kept_apart() {
         .iter()
         .collect();
     assert_eq!(employees, vec![Some(12.0), Some(1200.0), None]);
+}
+
+/// The config error of `[traits]` lines on a small leads table.
+fn traits_config_error(traits: &str) -> String {
+    let leads = b"lead_id,converted,email,source,industry,rep\nA,1,a@x.se,web,x,Anna Berg\n";
+    ingest_files(
+        &[("leads", "leads.csv", leads)],
+        &format!("[traits]\n{traits}\n"),
+    )
+    .err()
+    .expect("a config error")
+    .to_string()
+}
+
+#[test]
+fn keep_and_identity_name_columns_of_the_leads() {
+    let err = traits_config_error("keep = [\"reps\"]");
+    assert!(err.contains("[traits] keep names \"reps\""), "{err}");
+    assert!(err.contains("did you mean \"rep\""), "{err}");
+    let err = traits_config_error("identity = [\"industri\"]");
+    assert!(
+        err.contains("[traits] identity names \"industri\""),
+        "{err}"
+    );
+    let err = traits_config_error("keep = [\"rep\"]\nidentity = [\"rep\"]");
+    assert!(err.contains("both name \"rep\""), "{err}");
+    let err = traits_config_error("keep = [\"rep\"]\nexclude = [\"rep\"]");
+    assert!(err.contains("[traits] keep and [traits] exclude"), "{err}");
+    let err = traits_config_error("keep = [\"email\"]");
+    assert!(err.contains("matching existing customers only"), "{err}");
+    let err = traits_config_error("identity = [\"lead_id\"]");
+    assert!(err.contains("one of leadtune's own columns"), "{err}");
+    // What may be named: candidate traits (source included), and identity on `email`.
+    let leads = b"lead_id,converted,email,source,industry,rep\nA,1,a@x.se,web,x,Anna Berg\n";
+    let ok = "[traits]\nkeep = [\"rep\", \"source\"]\nidentity = [\"industry\", \"email\"]\n";
+    assert!(ingest_files(&[("leads", "leads.csv", leads)], ok).is_ok());
 }
 
 #[test]

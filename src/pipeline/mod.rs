@@ -191,8 +191,16 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     let split = SplitPlan::new(settings, inputs.leads.has("created_at"));
     let params = settings.discovery_params(&split);
     let progress = observer.progress(Work::Step, "trait discovery");
+    // The lead columns that identify a person or company, by their values: theirs go too.
+    let columns = traits::examine(&inputs.leads, &params)?;
+    inputs
+        .leads
+        .add_identities(columns.identities.iter().map(|v| v.name.as_str()));
+    inputs.leads.drop_identity_values(&routed_by);
+    observer.step("traits: lead columns examined; identity columns trimmed");
     // Takes the activities (counted when linked) and drops them once their traits are derived.
-    let mut discovery = traits::discover(&mut inputs, &linked.outcomes, &params, observer)?;
+    let mut discovery =
+        traits::discover(&mut inputs, columns, &linked.outcomes, &params, observer)?;
     progress.finish_and_clear();
     observer.step("traits discovered");
     lap(&mut timings, "traits");

@@ -1,6 +1,6 @@
-//! Columns that would fool a model: *leaky* traits (filled in by sales during or after contact,
-//! so they "predict" an outcome they were written after), *identity* columns (names, emails,
-//! domains, phone numbers, near-unique ids) and *constant* traits.
+//! Traits that would fool a model: *leaky* traits (filled in by sales during or after contact,
+//! so they "predict" an outcome they were written after) and *constant* traits. (*Identity*
+//! columns, which never become traits, are decided in [`crate::traits::identity`].)
 //!
 //! A trait is flagged leaky when any of these holds, and every piece of evidence is shown:
 //! - its single-trait AUC (bins ranked by WoE) is above `auc` (default 0.85), or above
@@ -112,21 +112,7 @@ const AFTER_CONTACT_WORDS: [&str; 24] = [
 
 /// The words of a name that hint at after-contact recording.
 pub fn name_hints(name: &str) -> Vec<&'static str> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if (!c.is_alphanumeric() || (c.is_uppercase() && previous_lower)) && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        if c.is_alphanumeric() {
-            current.extend(c.to_lowercase());
-        }
-        previous_lower = c.is_lowercase();
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
+    let words = crate::traits::identity::header_words(name);
     AFTER_CONTACT_WORDS
         .iter()
         .filter(|w| words.iter().any(|x| x == *w))
@@ -260,114 +246,6 @@ pub fn assess(
     } else {
         verdict(Flag::Ok, String::new())
     }
-}
-
-/// Why a column's values identify a person or company, if they do: emails, web addresses,
-/// phone numbers (by pattern, in at least half the values) or near-unique values.
-pub fn identity_by_values<'a>(
-    name: &str,
-    values: impl Iterator<Item = &'a str>,
-    numeric: bool,
-) -> Option<String> {
-    let mut distinct: polars::prelude::PlHashMap<&str, usize> = Default::default();
-    for v in values {
-        *distinct.entry(v).or_insert(0) += 1;
-    }
-    identity_by_counts(name, distinct.into_iter(), numeric)
-}
-
-/// [`identity_by_values`] from each distinct value and how often it occurs (in any order).
-pub fn identity_by_counts<'a>(
-    name: &str,
-    distinct: impl ExactSizeIterator<Item = (&'a str, usize)>,
-    numeric: bool,
-) -> Option<String> {
-    let (mut emails, mut webs, mut phones) = (0usize, 0usize, 0usize);
-    // Each distinct value is looked at once, counted as often as it occurs.
-    let kinds = distinct.len();
-    let mut n = 0usize;
-    let mut integers = true;
-    for (v, times) in distinct {
-        n += times;
-        if v.contains('@') && v.contains('.') && !v.contains(' ') {
-            emails += times;
-        } else if looks_like_web_address(v) {
-            webs += times;
-        } else if looks_like_phone(v) {
-            phones += times;
-        }
-        if numeric && v.parse::<f64>().is_ok_and(|x| x.fract() != 0.0) {
-            integers = false;
-        }
-    }
-    if n == 0 {
-        return None;
-    }
-    let half = |k: usize| k * 2 >= n;
-    if half(emails) {
-        return Some(format!(
-            "{:.0}% of values are email addresses",
-            100.0 * emails as f64 / n as f64
-        ));
-    }
-    if half(webs) {
-        return Some(format!(
-            "{:.0}% of values are web addresses",
-            100.0 * webs as f64 / n as f64
-        ));
-    }
-    if half(phones) && !numeric {
-        return Some(format!(
-            "{:.0}% of values are phone numbers",
-            100.0 * phones as f64 / n as f64
-        ));
-    }
-    let unique = kinds as f64 / n as f64;
-    if !numeric && n >= 100 && unique >= 0.9 {
-        return Some(format!("near-unique: {kinds} distinct values in {n} leads"));
-    }
-    let id_like = name_words(name)
-        .iter()
-        .any(|w| ["id", "nr", "no", "number", "code", "key", "uuid"].contains(&w.as_str()));
-    if numeric && integers && id_like && n >= 100 && unique >= 0.99 {
-        return Some(format!(
-            "unique whole numbers in an id-like column ({unique:.0}% distinct)"
-        ));
-    }
-    None
-}
-
-fn name_words(name: &str) -> Vec<String> {
-    name.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn looks_like_web_address(v: &str) -> bool {
-    let v = v.trim().to_lowercase();
-    let v = v
-        .strip_prefix("https://")
-        .or_else(|| v.strip_prefix("http://"))
-        .unwrap_or(&v);
-    let host = v.split('/').next().unwrap_or("");
-    let labels: Vec<&str> = host.split('.').collect();
-    labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
-}
-
-fn looks_like_phone(v: &str) -> bool {
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    digits >= 7
-        && v.chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-        && (v.starts_with('+') || v.starts_with('0') || v.contains(' ') || v.contains('-'))
 }
 
 #[cfg(test)]
@@ -522,24 +400,5 @@ mod tests {
         assert_eq!(name_hints("duration"), vec!["duration"]);
         assert!(name_hints("industry").is_empty());
         assert!(name_hints("employee_band").is_empty());
-    }
-
-    #[test]
-    fn identities_by_value_pattern_and_cardinality() {
-        let emails = ["a@x.se", "b@y.pl", "c@z.de"];
-        assert!(identity_by_values("contact", emails.into_iter(), false).is_some());
-        let webs = ["www.acme.com", "https://nordic.se/x", "wojcik.pl"];
-        assert!(identity_by_values("site", webs.into_iter(), false).is_some());
-        let phones = ["+46 70 123 45 67", "022-123-4567", "+48 601 234 567"];
-        assert!(identity_by_values("tel", phones.into_iter(), false).is_some());
-        let ids: Vec<String> = (0..500).map(|i| format!("X{i}")).collect();
-        assert!(identity_by_values("ref", ids.iter().map(String::as_str), false).is_some());
-        let industries = ["Software", "Retail", "Software", "Finance"];
-        assert!(identity_by_values("industry", industries.into_iter(), false).is_none());
-        let revenue: Vec<String> = (0..500).map(|i| (i * 1000 + 17).to_string()).collect();
-        assert!(identity_by_values("revenue", revenue.iter().map(String::as_str), true).is_none());
-        assert!(
-            identity_by_values("customer_no", revenue.iter().map(String::as_str), true).is_some()
-        );
     }
 }

@@ -9,17 +9,19 @@
 pub mod binning;
 pub mod decay;
 pub mod engagement;
+pub mod identity;
 pub mod leakage;
 
 use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::ingest::Inputs;
+use crate::ingest::{Inputs, LEAD_CATEGORIES, Leads, NumberText};
 use crate::link::Outcomes;
 use crate::scoring::export::TraitKind;
 use binning::{BinningParams, BinningTable, Origin, Population, TraitInput, TraitValues};
 use engagement::EngagementParams;
+use identity::IdentityParams;
 use leakage::{Flag, LeakParams, MissingByContact, TimeEvidence, Verdict};
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct DiscoveryParams {
     pub date_format: Option<String>,
     /// `[traits] exclude`: columns never scored on.
     pub exclude: Vec<String>,
+    /// `[traits] keep` and `identity`: the analyst's word on identity columns.
+    pub identity: IdentityParams,
     /// How the fit will split training and validation leads: the decay of engagement is
     /// fitted on the same split. `None`: no decay fit.
     pub split: Option<crate::fit::split::SplitPlan>,
@@ -91,14 +95,208 @@ impl Discovery {
     }
 }
 
-/// Lead columns that are traits besides the inferred ones: the lead's source and campaign.
-const LEAD_CATEGORIES: [&str; 2] = ["source", "campaign"];
+/// How a candidate column was typed by ingest: its name, whether numeric, and how its numbers
+/// were written.
+type Candidate = (String, bool, Option<NumberText>);
 
-/// Derives every trait and bins it. The activities are taken out of `inputs` and dropped once
-/// their traits are derived: nothing after trait discovery reads them, and at scale they are
-/// the largest table.
+/// The lead columns examined ([`examine`]): the identity columns apart, with their evidence;
+/// the rest as trait values to bin.
+#[derive(Debug)]
+pub struct LeadColumns {
+    /// Columns that identify a person or company (leadtune's own first), never binned.
+    pub identities: Vec<Verdict>,
+    traits: Vec<TraitInput>,
+    kinds: Vec<TraitKind>,
+    /// Date-valued traits: the share of leads whose date falls after the first response.
+    after_response: Vec<(String, Option<f64>)>,
+    /// Traits kept by `[traits] keep` although their values look like an identity's: the
+    /// trait and the evidence.
+    kept: Vec<(String, String)>,
+}
+
+/// Examines every candidate lead column: which identify a person or company (by their
+/// values, the header a hint: [`identity`]), and the values of the others, typed. Identity
+/// values are only read here; the caller frees them
+/// ([`crate::ingest::Leads::add_identities`]) before [`discover`] bins the rest.
+pub fn examine(leads: &Leads, params: &DiscoveryParams) -> Result<LeadColumns> {
+    let frame = leads.frame();
+    let mut identities: Vec<Verdict> = leads
+        .identity
+        .iter()
+        .map(|name| {
+            let reason = if name == "owner" {
+                "leadtune's owner column: who owns the lead, never a trait".to_string()
+            } else {
+                format!("leadtune's {name} column: for matching existing customers only")
+            };
+            identity(name, reason)
+        })
+        .collect();
+    let mut candidates: Vec<Candidate> = LEAD_CATEGORIES
+        .iter()
+        .filter(|c| leads.has(c) && !params.exclude.iter().any(|x| x == *c))
+        .map(|c| -> Result<Candidate> {
+            let text = frame.column(c)?.str()?.clone();
+            // `campaign` may be a count (a bank's contacts in this campaign), not a name.
+            let numeric = !params.categorical.iter().any(|x| x == c)
+                && text.null_count() < text.len()
+                && text
+                    .iter()
+                    .flatten()
+                    .all(|v| v.trim().parse::<f64>().is_ok());
+            Ok((c.to_string(), numeric, None))
+        })
+        .collect::<Result<_>>()?;
+    candidates.extend(
+        leads
+            .traits
+            .iter()
+            .map(|t| (t.name.clone(), t.numeric, t.text)),
+    );
+    // Each candidate on its own (in parallel), then taken in order.
+    enum Found {
+        Identity(Verdict),
+        Trait {
+            input: TraitInput,
+            kind: TraitKind,
+            after: Option<(String, Option<f64>)>,
+            /// Identity evidence overridden by `[traits] keep`.
+            kept: Option<String>,
+        },
+    }
+    let analyst = &params.identity;
+    // Evidence makes an identity, unless `[traits] keep` names the column: then it is a
+    // trait, the evidence kept to be shown.
+    let judge = |name: &str, evidence: Option<String>| match evidence {
+        Some(e) if !analyst.keep.iter().any(|k| k == name) => Err(identity(name, e)),
+        kept => Ok(kept),
+    };
+    let examine = |(name, numeric, written): Candidate| -> Result<Found> {
+        if analyst.force.contains(&name) {
+            let reason = "named in [traits] identity".to_string();
+            return Ok(Found::Identity(identity(&name, reason)));
+        }
+        let column = frame.column(&name)?;
+        let origin = if params.engagement_columns.contains(&name) {
+            Origin::Engagement
+        } else {
+            Origin::Fit
+        };
+        if numeric {
+            let values = if column.dtype() == &DataType::String {
+                column
+                    .str()?
+                    .iter()
+                    .map(|v| v.and_then(|v| v.trim().parse::<f64>().ok()))
+                    .collect::<Float64Chunked>()
+                    .into_column()
+            } else {
+                column.cast(&DataType::Float64)?
+            };
+            let values = values.f64()?;
+            let evidence = identity::of_numbers(&name, values, written.as_ref());
+            let kept = match judge(&name, evidence) {
+                Ok(kept) => kept,
+                Err(verdict) => return Ok(Found::Identity(verdict)),
+            };
+            let input = TraitInput {
+                name,
+                origin,
+                values: TraitValues::Numeric(values.iter().collect()),
+            };
+            return Ok(Found::Trait {
+                input,
+                kind: TraitKind::Numeric,
+                after: None,
+                kept,
+            });
+        }
+        let text = column.cast(&DataType::String)?;
+        let text = text.str()?;
+        if let Some(dates) = date_values(text, params.date_format.as_deref()) {
+            // A date-valued trait: days from the lead's creation (negative = before), and how
+            // often it falls after the first response.
+            let after = (
+                name.clone(),
+                share_after(&dates, frame, "first_response_at")?,
+            );
+            let input = TraitInput {
+                name,
+                origin,
+                values: TraitValues::Numeric(days_from_created(&dates, frame)?.into()),
+            };
+            return Ok(Found::Trait {
+                input,
+                kind: TraitKind::Date,
+                after: Some(after),
+                kept: None,
+            });
+        }
+        // Coded once: the identity check reads each distinct value and its count.
+        let coded = crate::traits::binning::Coded::of_text(text);
+        let distinct = coded
+            .labels
+            .iter()
+            .copied()
+            .zip(coded.counts.iter().copied());
+        let kept = match judge(&name, identity::of_text(&name, distinct)) {
+            Ok(kept) => kept,
+            Err(verdict) => return Ok(Found::Identity(verdict)),
+        };
+        let input = TraitInput {
+            name,
+            origin,
+            values: coded.into_values(),
+        };
+        Ok(Found::Trait {
+            input,
+            kind: TraitKind::Categorical,
+            after: None,
+            kept,
+        })
+    };
+    let found: Vec<Result<Found>> = {
+        use rayon::prelude::*;
+        candidates.into_par_iter().map(examine).collect()
+    };
+    let mut traits = Vec::new();
+    let mut kinds = Vec::new();
+    let mut after_response = Vec::new();
+    let mut kept = Vec::new();
+    for f in found {
+        match f? {
+            Found::Identity(verdict) => identities.push(verdict),
+            Found::Trait {
+                input,
+                kind,
+                after,
+                kept: evidence,
+            } => {
+                if let Some(evidence) = evidence {
+                    kept.push((input.name.clone(), evidence));
+                }
+                traits.push(input);
+                kinds.push(kind);
+                after_response.extend(after);
+            }
+        }
+    }
+    Ok(LeadColumns {
+        identities,
+        traits,
+        kinds,
+        after_response,
+        kept,
+    })
+}
+
+/// Derives every trait and bins it: the lead columns [`examine`]d, and the engagement traits
+/// of the activities. The activities are taken out of `inputs` and dropped once their traits
+/// are derived: nothing after trait discovery reads them, and at scale they are the largest
+/// table.
 pub fn discover(
     inputs: &mut Inputs,
+    columns: LeadColumns,
     outcomes: &Outcomes,
     params: &DiscoveryParams,
     observer: &dyn crate::observe::Observer,
@@ -148,131 +346,19 @@ pub fn discover(
         rows: Some(rows),
     };
 
-    // Lead traits, identity columns apart.
-    let mut identities: Vec<Verdict> = inputs
-        .leads
-        .identity
-        .iter()
-        .map(|name| Verdict {
-            name: name.clone(),
-            flag: Flag::Identity,
-            reason: "the column name says it identifies a person or company".to_string(),
-            auc: f64::NAN,
-        })
-        .collect();
-    let mut traits = Vec::new();
-    let mut kinds = Vec::new();
-    let mut candidates: Vec<(String, bool)> = LEAD_CATEGORIES
-        .iter()
-        .filter(|c| inputs.leads.has(c) && !params.exclude.iter().any(|x| x == *c))
-        .map(|c| -> Result<(String, bool)> {
-            let text = leads.column(c)?.str()?.clone();
-            // `campaign` may be a count (a bank's contacts in this campaign), not a name.
-            let numeric = !params.categorical.iter().any(|x| x == c)
-                && text.null_count() < text.len()
-                && text
-                    .iter()
-                    .flatten()
-                    .all(|v| v.trim().parse::<f64>().is_ok());
-            Ok((c.to_string(), numeric))
-        })
-        .collect::<Result<_>>()?;
-    candidates.extend(
-        inputs
-            .leads
-            .traits
-            .iter()
-            .map(|t| (t.name.clone(), t.numeric)),
-    );
-    // Each candidate on its own (in parallel), then taken in order.
-    enum Found {
-        Identity(Verdict),
-        Trait(TraitInput, TraitKind, Option<(String, Option<f64>)>),
-    }
-    let examine = |(name, numeric): (String, bool)| -> Result<Found> {
-        let column = leads.column(&name)?;
-        let origin = if params.engagement_columns.contains(&name) {
-            Origin::Engagement
-        } else {
-            Origin::Fit
-        };
-        if numeric {
-            let values = if column.dtype() == &DataType::String {
-                column
-                    .str()?
-                    .iter()
-                    .map(|v| v.and_then(|v| v.trim().parse::<f64>().ok()))
-                    .collect::<Float64Chunked>()
-                    .into_column()
-            } else {
-                column.cast(&DataType::Float64)?
-            };
-            let values = values.f64()?;
-            if looks_id_named(&name) {
-                let text: Vec<String> = values.iter().flatten().map(|v| v.to_string()).collect();
-                if let Some(reason) =
-                    leakage::identity_by_values(&name, text.iter().map(String::as_str), true)
-                {
-                    return Ok(Found::Identity(identity(&name, reason)));
-                }
-            }
-            let input = TraitInput {
-                name,
-                origin,
-                values: TraitValues::Numeric(values.iter().collect()),
-            };
-            return Ok(Found::Trait(input, TraitKind::Numeric, None));
-        }
-        let text = column.cast(&DataType::String)?;
-        let text = text.str()?;
-        if let Some(dates) = date_values(text, params.date_format.as_deref()) {
-            // A date-valued trait: days from the lead's creation (negative = before), and how
-            // often it falls after the first response.
-            let after = (
-                name.clone(),
-                share_after(&dates, leads, "first_response_at")?,
-            );
-            let input = TraitInput {
-                name,
-                origin,
-                values: TraitValues::Numeric(days_from_created(&dates, leads)?.into()),
-            };
-            return Ok(Found::Trait(input, TraitKind::Date, Some(after)));
-        }
-        // Coded once: the identity check reads each distinct value and its count.
-        let coded = crate::traits::binning::Coded::of_text(text);
-        let distinct = coded
-            .labels
-            .iter()
-            .copied()
-            .zip(coded.counts.iter().copied());
-        if let Some(reason) = leakage::identity_by_counts(&name, distinct, false) {
-            return Ok(Found::Identity(identity(&name, reason)));
-        }
-        let input = TraitInput {
-            name,
-            origin,
-            values: coded.into_values(),
-        };
-        Ok(Found::Trait(input, TraitKind::Categorical, None))
-    };
-    let found: Vec<Result<Found>> = {
-        use rayon::prelude::*;
-        candidates.into_par_iter().map(examine).collect()
-    };
-    let mut after_response: Vec<(String, Option<f64>)> = Vec::new();
-    for f in found {
-        match f? {
-            Found::Identity(verdict) => identities.push(verdict),
-            Found::Trait(input, kind, after) => {
-                traits.push(input);
-                kinds.push(kind);
-                after_response.extend(after);
-            }
-        }
+    let LeadColumns {
+        identities,
+        mut traits,
+        mut kinds,
+        after_response,
+        kept,
+    } = columns;
+    for (name, evidence) in &kept {
+        notes.push(format!(
+            "{name:?} is kept as a trait by [traits] keep, although {evidence}"
+        ));
     }
 
-    observer.step("traits: lead columns examined");
     // Engagement traits from activities.
     let started = std::time::Instant::now();
     let mut decay = None;
@@ -385,7 +471,17 @@ pub fn discover(
                     .find(|(n, _)| *n == t.name)
                     .and_then(|(_, share)| *share),
             };
-            leakage::assess(t, overall, time, &params.leak)
+            let mut verdict = leakage::assess(t, overall, time, &params.leak);
+            // What `[traits] keep` overrode stays in sight.
+            if let Some((_, evidence)) = kept.iter().find(|(n, _)| *n == t.name) {
+                let kept = format!("kept by [traits] keep although {evidence}");
+                verdict.reason = if verdict.reason.is_empty() {
+                    kept
+                } else {
+                    format!("{}; {kept}", verdict.reason)
+                };
+            }
+            verdict
         })
         .collect();
     let summary = PopulationSummary {
@@ -479,13 +575,6 @@ fn identity(name: &str, reason: String) -> Verdict {
         reason,
         auc: f64::NAN,
     }
-}
-
-/// Numeric columns are only taken for ids when their name says so.
-fn looks_id_named(name: &str) -> bool {
-    name.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| ["id", "nr", "no", "number", "code", "key", "uuid"].contains(&w))
 }
 
 /// Share of missing values among never-contacted and contacted leads of the population.

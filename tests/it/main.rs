@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod export_sql;
 mod golden;
+mod identity;
 mod queues;
 mod refit;
 mod report_html;
