@@ -173,18 +173,8 @@ pub fn tune(
         tiers: Vec::new(),
         calibration: Vec::new(),
         training: TrainingWindow {
-            from: split
-                .train
-                .iter()
-                .filter_map(|&i| created_population[i])
-                .min()
-                .map(format_timestamp),
-            to: split
-                .train
-                .iter()
-                .filter_map(|&i| created_population[i])
-                .max()
-                .map(format_timestamp),
+            from: first_created(&split.train, &created_population),
+            to: last_created(&split.train, &created_population),
             as_of: linked.summary.as_of.clone(),
             horizon_days: settings.outcome.horizon_days,
             leads: train_won.len() as u64,
@@ -497,10 +487,9 @@ fn refit(
         calibration: Vec::new(),
         ..validated_config.clone()
     };
-    let dates = || r.all.iter().filter_map(|&i| r.created_population[i]);
     config.training = TrainingWindow {
-        from: dates().min().map(format_timestamp),
-        to: dates().max().map(format_timestamp),
+        from: first_created(r.all, r.created_population),
+        to: last_created(r.all, r.created_population),
         leads: won.len() as u64,
         wins,
         refit: true,
@@ -548,6 +537,23 @@ fn refit(
         card,
         fitted,
     })
+}
+
+/// The creation date of the first of the population leads `at` (`created`: by population
+/// index), for a config's training window.
+fn first_created(at: &[usize], created: &[Option<i64>]) -> Option<String> {
+    at.iter()
+        .filter_map(|&i| created[i])
+        .min()
+        .map(format_timestamp)
+}
+
+/// [`first_created`]'s last.
+fn last_created(at: &[usize], created: &[Option<i64>]) -> Option<String> {
+    at.iter()
+        .filter_map(|&i| created[i])
+        .max()
+        .map(format_timestamp)
 }
 
 /// The config's calibration: isotonic regression of outcome on score over the leads it was
