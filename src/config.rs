@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fit::logit::LogitParams;
 use crate::fit::split::SplitPlan;
 use crate::traits::DiscoveryParams;
 use crate::traits::binning::{BinningParams, Trend};
@@ -110,6 +109,8 @@ pub struct RawModel {
     pub min_iv: Option<f64>,
     /// The most traits the model takes (by IV).
     pub max_traits: Option<usize>,
+    /// The folds traits and the L2 penalty are chosen by: `"shuffled"` (default) or `"time"`.
+    pub selection_folds: Option<String>,
     /// Seed of the random validation split.
     pub seed: Option<u64>,
     /// Refit the deployed points on every mature lead once validated (default true).
@@ -211,13 +212,17 @@ pub struct ModelSettings {
     pub base_score: f64,
     pub pin: BTreeMap<String, f64>,
     pub encoding: Encoding,
-    pub l2: f64,
+    /// The L2 penalty; `None`: chosen by time-ordered cross-validation.
+    pub l2: Option<f64>,
     /// The scoring config in use (resolved path, and as written).
     #[serde(skip)]
     pub current: Option<PathBuf>,
     pub current_written: Option<String>,
     pub min_iv: f64,
     pub max_traits: usize,
+    /// Traits and the L2 penalty are chosen by cross-validation folds in creation order
+    /// (`selection_folds = "time"`) instead of shuffled ones (`"shuffled"`, the default).
+    pub selection_folds: String,
     pub seed: u64,
     /// After validation, the config's points are refitted on every mature lead (training and
     /// validation windows) with the same settings: the newest leads shape the deployed model.
@@ -551,9 +556,16 @@ fn resolve(
         current,
         min_iv,
         max_traits,
+        selection_folds,
         seed,
         refit,
     } = model;
+    let selection_folds = selection_folds.unwrap_or_else(|| "shuffled".into());
+    if !["shuffled", "time"].contains(&selection_folds.as_str()) {
+        return Err(bad(format!(
+            "[model] selection_folds = {selection_folds:?}: use \"shuffled\" or \"time\""
+        )));
+    }
     let validation = validation.unwrap_or_else(|| "time".into());
     if !["time", "random", "file_order"].contains(&validation.as_str()) {
         return Err(bad(format!(
@@ -569,8 +581,9 @@ fn resolve(
             )));
         }
     };
-    let l2 = l2.unwrap_or(LogitParams::default().l2);
-    if !(l2 >= 0.0 && l2.is_finite()) {
+    if let Some(l2) = l2
+        && !(l2 >= 0.0 && l2.is_finite())
+    {
         return Err(bad(format!("[model] l2 = {l2}: must be 0 or more")));
     }
     let current_path = current.as_ref().map(|c| base.join(c));
@@ -605,8 +618,9 @@ fn resolve(
         l2,
         current: current_path,
         current_written: current,
-        min_iv: min_iv.unwrap_or(0.02),
+        min_iv: min_iv.unwrap_or(0.0),
         max_traits: max_traits.unwrap_or(25).max(1),
+        selection_folds,
         seed: seed.unwrap_or(42),
         refit: refit.unwrap_or(true),
     };

@@ -554,3 +554,68 @@ pub fn ks_grouped(groups: &[(f64, f64, f64)]) -> f64 {
 
 #[cfg(test)]
 mod tests;
+
+/// Weights of evidence of a trait's bins shrunk toward the trait's own rate, so that a bin with
+/// few leads or few wins gets a small WoE (and small points) instead of an extreme one.
+///
+/// Each bin's conversion is estimated under a beta prior centred on the trait's overall rate
+/// `p = W / N` with strength `m` leads (the m-estimate of Micci-Barreca 2001, "A preprocessing
+/// scheme for high-cardinality categorical attributes", the empirical-Bayes posterior mean of a
+/// beta-binomial):
+///
+/// ```text
+/// r_b   = (w_b + m·p) / (n_b + m)
+/// WoE_b = logit(r_b) − logit(p)
+/// ```
+///
+/// `m` is estimated from the bins themselves by the method of moments (one-way random effects,
+/// DerSimonian & Laird 1986; Kleinman 1973 for proportions): with `σ² = p(1−p)`,
+///
+/// ```text
+/// τ² = ( Σ_b n_b (p_b − p)² − (k − 1)·σ² ) / ( N − Σ_b n_b² / N )      (between-bin variance)
+/// m  = σ² / τ² − 1                                                     (beta prior variance τ²)
+/// ```
+///
+/// so a trait whose bins differ little beyond chance gets a strong prior (WoE near 0), and a
+/// trait with real differences a weak one; `m` is at least [`MIN_PRIOR_LEADS`], and `τ² ≤ 0`
+/// (no differences beyond chance) gives every bin WoE 0. With `m → 0` this is the raw WoE
+/// `ln(%wins / %losses)` of [`woe`] without smoothing. Empty bins get 0; no wins or no
+/// losses at all give 0 everywhere. Never NaN for non-negative counts.
+pub fn shrunk_woe(wins: &[f64], leads: &[f64]) -> Vec<f64> {
+    let total: f64 = leads.iter().sum();
+    let won: f64 = wins.iter().sum();
+    let zero = vec![0.0; leads.len()];
+    if !(total > 0.0 && won > 0.0 && won < total) {
+        return zero;
+    }
+    let p = won / total;
+    let sigma2 = p * (1.0 - p);
+    let k = leads.iter().filter(|&&n| n > 0.0).count() as f64;
+    let between: f64 = wins
+        .iter()
+        .zip(leads)
+        .filter(|(_, n)| **n > 0.0)
+        .map(|(w, n)| n * (w / n - p).powi(2))
+        .sum();
+    let spread = total - leads.iter().map(|n| n * n).sum::<f64>() / total;
+    let tau2 = (between - (k - 1.0) * sigma2) / spread;
+    if !(spread > 0.0 && tau2 > 0.0 && tau2.is_finite()) {
+        return zero;
+    }
+    let m = (sigma2 / tau2 - 1.0).max(MIN_PRIOR_LEADS);
+    let logit = |r: f64| (r / (1.0 - r)).ln();
+    wins.iter()
+        .zip(leads)
+        .map(|(w, n)| {
+            if *n > 0.0 {
+                logit((w + m * p) / (n + m)) - logit(p)
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The least prior strength of [`shrunk_woe`], in leads: even a trait with large differences
+/// between its bins does not give a bin without wins an infinite WoE.
+pub const MIN_PRIOR_LEADS: f64 = 1.0;

@@ -62,8 +62,8 @@ def metrics(y, score, p):
 def leadtune_dropped(folder, withheld):
     """What leadtune left out of its model, from its outputs: traits.csv (every trait it
     examined, flagged ones with their flag), scoring-config.json (the model's traits) and the
-    console (run.log: coefficients that came out negative; the counts of traits under the
-    minimum IV and of weaker activity windows)."""
+    console (run.log: traits dropped for a negative coefficient; every other trait that is
+    not in the model was left out by the cross-validated selection)."""
     out = os.path.join(folder, "leadtune")
     traits = pd.read_csv(os.path.join(out, "traits.csv"), keep_default_na=False)
     model = [t["name"] for t in json.load(open(os.path.join(out, "scoring-config.json")))["traits"]]
@@ -72,9 +72,8 @@ def leadtune_dropped(folder, withheld):
     for trait, flag in traits[["trait", "flag"]].drop_duplicates().itertuples(index=False):
         if flag not in ("ok", "") and trait not in withheld:
             flagged.setdefault(flag, []).append(trait)
-    negative = re.findall(r"^note: (\S+) dropped: its coefficient came out negative", log, re.M)
-    low_iv = re.search(r"^note: (\d+) traits? left out: information value under", log, re.M)
-    windows = re.search(r"^note: (\d+) activity counts? left out: another window", log, re.M)
+    negative = re.findall(r"^note: (\S+) dropped(?: and the model refitted)?: its coefficient "
+                          r"came out negative", log, re.M)
     flagged_names = {t for names in flagged.values() for t in names}
     rest = sorted(set(traits["trait"]) - set(model) - flagged_names - set(negative)
                   - set(withheld))
@@ -84,8 +83,6 @@ def leadtune_dropped(folder, withheld):
         "flagged": flagged,
         "negative_coefficient": negative,
         "not_selected": rest,
-        "low_iv_count": int(low_iv.group(1)) if low_iv else 0,
-        "weaker_window_count": int(windows.group(1)) if windows else 0,
         "validation": {k: ev["validation"][k] for k in ("leads", "wins", "auc")},
         "train": {k: ev["train"][k] for k in ("leads", "wins", "auc")},
         "split": ev["split"],
@@ -101,11 +98,10 @@ def leadtune_cell(d):
     if d["negative_coefficient"]:
         parts.append(f"{', '.join(d['negative_coefficient'])} (coefficient < 0)")
     if d["not_selected"]:
-        if d["weaker_window_count"]:
-            parts.append(f"{len(d['not_selected'])} not selected: {d['weaker_window_count']} "
-                         f"weaker activity windows, {d['low_iv_count']} IV < 0.02")
+        if len(d["not_selected"]) > 12:
+            parts.append(f"{len(d['not_selected'])} traits (cross-validation)")
         else:
-            parts.append(f"{', '.join(d['not_selected'])} (IV < 0.02)")
+            parts.append(f"{', '.join(d['not_selected'])} (cross-validation)")
     return "; ".join(parts) or "none"
 
 

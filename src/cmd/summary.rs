@@ -172,8 +172,23 @@ fn print_traits(d: &Discovery, best_percent: f64) {
         .collect();
     if !flagged.is_empty() {
         let _ = writeln!(out, "\nkept out of the model:");
-        for v in flagged {
+        for v in &flagged {
             let _ = writeln!(out, "  {:<28} {:<9} {}", v.name, v.flag.as_str(), v.reason);
+        }
+        let leaky: Vec<String> = flagged
+            .iter()
+            .filter(|v| v.flag == Flag::Leaky)
+            .map(|v| format!("{:?}", v.name))
+            .collect();
+        if !leaky.is_empty() {
+            let _ = writeln!(
+                out,
+                "  why: a column this telling on its own is usually filled in during or after \
+                 the sale, so it is not known when a new lead is scored and the model would \
+                 promise what it cannot deliver. If it is known before scoring, keep it: \
+                 [traits] allow_leaky = [{}]",
+                leaky.join(", ")
+            );
         }
     }
     for note in &d.notes {

@@ -7,6 +7,7 @@ pub mod logit;
 pub mod model;
 pub mod queues;
 pub mod scorecard;
+pub mod select;
 pub mod split;
 pub mod tiers;
 pub mod tune;

@@ -1,18 +1,18 @@
-//! The fit: bins re-fitted on the training window, the design matrix
-//! (WoE or indicator encoding) collapsed into distinct bin patterns with counts as weights, and a
-//! weighted Newton/IRLS logistic regression with L2 ([`crate::fit::logit`]) on those patterns.
+//! The fit: bins re-fitted on the training window, the traits and the L2 penalty chosen by
+//! time-ordered cross-validation ([`crate::fit::select`]), the design matrix (WoE or indicator
+//! encoding) collapsed into distinct bin patterns with counts as weights, and a weighted
+//! Newton/IRLS logistic regression with L2 ([`crate::fit::logit`]) on those patterns.
 //!
 //! Because every trait is binned, leads collapse into far fewer distinct bin patterns than rows;
 //! the grouped likelihood (weight = leads, target = wins / leads) is exactly the row likelihood,
-//! so the fit is exact and fast. When patterns do not collapse (more than 20% of rows distinct)
-//! the fit runs on the rows themselves, with the same solver.
+//! so the fit is exact and fast. When patterns do not collapse (more than half the rows
+//! distinct) the fit runs on the rows themselves, with the same solver.
 //!
-//! Regularisation: a fixed L2 penalty (`[model] l2`, default 1.0) on the coefficients, not the
-//! intercept: with WoE encoding a coefficient's natural value is about 1, so this is a mild
-//! prior that keeps collinear traits finite (a cheap rule, not cross-validation).
-//! With WoE encoding a negative coefficient means a trait's bins work against their own
-//! evidence (collinearity with another trait): such traits are dropped one at a time, the most
-//! negative first, and the model re-fitted, with a note each time.
+//! WoE encoding uses each bin's WoE shrunk toward its trait's rate ([`stats::shrunk_woe`]): a
+//! bin of a few leads gets small points. A negative coefficient under WoE encoding means a
+//! trait's bins work against their own evidence next to the other traits; the same folds
+//! decide whether the model is better without it (dropped, and refitted) or with it (kept),
+//! and a note says which.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +25,9 @@ use rayon::prelude::*;
 use crate::config::Encoding;
 use crate::error::{Error, Result};
 use crate::fit::logit::{self, LogitModel, LogitParams};
+use crate::fit::select::{self, Candidate, Folds};
 pub use crate::fit::split::{Split, SplitKind};
+use crate::stats;
 use crate::traits::binning::{
     self, BinningParams, BinningTable, Population, TraitBins, TraitInput, TraitValues,
 };
@@ -34,7 +36,12 @@ use crate::traits::binning::{
 #[derive(Debug, Clone)]
 pub struct FitParams {
     pub encoding: Encoding,
-    pub l2: f64,
+    /// The L2 penalty; `None`: chosen by cross-validation.
+    pub l2: Option<f64>,
+    /// Cross-validation folds in creation order (`[model] selection_folds = "time"`) instead
+    /// of shuffled.
+    pub time_folds: bool,
+    /// Traits under this information value on the training window are not candidates.
     pub min_iv: f64,
     pub max_traits: usize,
     pub binning: BinningParams,
@@ -81,6 +88,8 @@ pub struct FittedModel {
     pub row_level: bool,
     pub iterations: usize,
     pub converged: bool,
+    /// The L2 penalty the model was fitted with.
+    pub l2: f64,
     pub notes: Vec<String>,
 }
 
@@ -102,12 +111,14 @@ pub fn assign(bins: &TraitBins, values: &TraitValues, rows: &[usize]) -> Vec<u16
 }
 
 /// Fits the model on the training leads. `inputs` hold every trait's values over all leads;
-/// `population` the binned leads (outcomes and rows); `usable` the names of traits not flagged.
+/// `population` the binned leads (outcomes and rows); `usable` the names of traits not flagged;
+/// `created` each population lead's creation time (for the time-ordered folds).
 pub fn fit(
     inputs: &[TraitInput],
     population: &Population,
     usable: &[String],
     train: &[usize],
+    created: &[Option<i64>],
     params: &FitParams,
     observer: &dyn crate::observe::Observer,
 ) -> Result<FittedModel> {
@@ -132,12 +143,13 @@ pub fn fit(
             ),
         ));
     }
-    // Candidates by training IV, pinned traits always in.
+    check_pins(&params.pins, &table)?;
     let pinned_traits: Vec<&str> = params
         .pins
         .keys()
         .filter_map(|k| k.split_once('=').map(|(t, _)| t))
         .collect();
+    // Candidates by training IV, pinned traits always in.
     let mut order: Vec<usize> = (0..table.traits.len()).collect();
     order.sort_by(|&a, &b| {
         table.traits[b]
@@ -145,48 +157,30 @@ pub fn fit(
             .total_cmp(&table.traits[a].iv)
             .then(table.traits[a].name.cmp(&table.traits[b].name))
     });
-    // One window per activity count: `page_view_7d`, `_30d` and `_90d` say nearly the same
-    // thing, so only the strongest of them competes for a place.
-    let mut chosen: Vec<usize> = Vec::new();
-    let mut families: Vec<String> = Vec::new();
-    let mut windows_left_out = 0;
-    for i in order {
-        let t = &table.traits[i];
-        let pinned = pinned_traits.contains(&t.name.as_str());
-        let family = (t.origin == binning::Origin::Engagement)
-            .then(|| window_family(&t.name))
-            .flatten();
-        if !pinned && family.as_ref().is_some_and(|f| families.contains(f)) {
-            windows_left_out += 1;
-            continue;
-        }
-        if pinned || (t.iv >= params.min_iv && chosen.len() < params.max_traits) {
-            chosen.push(i);
-            families.extend(family);
-        }
-    }
-    let weak = table.traits.len() - chosen.len() - windows_left_out;
+    let weak = order
+        .iter()
+        .filter(|&&i| {
+            table.traits[i].iv < params.min_iv
+                && !pinned_traits.contains(&table.traits[i].name.as_str())
+        })
+        .count();
     if weak > 0 {
         notes.push(format!(
-            "{weak} {} left out: information value under {} on the training window, or \
-             beyond the {} strongest",
+            "{weak} {} not tried: information value under [model] min_iv = {} on the \
+                 training window",
             if weak == 1 { "trait" } else { "traits" },
-            params.min_iv,
-            params.max_traits
+            params.min_iv
         ));
     }
-    if windows_left_out > 0 {
-        notes.push(format!(
-            "{windows_left_out} activity counts left out: another window of the same count is \
-             stronger"
-        ));
-    }
-    check_pins(&params.pins, &table)?;
+    order.retain(|&i| {
+        table.traits[i].iv >= params.min_iv
+            || pinned_traits.contains(&table.traits[i].name.as_str())
+    });
 
     let rows = train_population.rows.clone().unwrap_or_default();
     let won = &train_population.won;
-    // Each chosen trait's bins, assigned once; a trait dropped below leaves with its column.
-    let mut assigned: Vec<Vec<u16>> = chosen
+    // Each candidate's bins, assigned once.
+    let assigned: Vec<Vec<u16>> = order
         .par_iter()
         .map(|&i| {
             // `bin_traits` keeps the order of the traits it is given.
@@ -196,58 +190,173 @@ pub fn fit(
         })
         .collect();
     observer.step("fit: bins assigned");
+    let pin_points = |t: &TraitBins| -> Vec<Option<f64>> {
+        t.bins
+            .iter()
+            .map(|b| params.pins.get(&format!("{}={}", t.name, b.label)).copied())
+            .collect()
+    };
+    let offsets = |t: &TraitBins| -> Vec<Option<f64>> {
+        pin_points(t)
+            .into_iter()
+            .map(|p| p.map(|p| p / params.factor))
+            .collect()
+    };
+    let considered: Vec<Candidate> = order
+        .iter()
+        .zip(&assigned)
+        .map(|(&i, assigned)| {
+            let t = &table.traits[i];
+            Candidate {
+                name: &t.name,
+                assigned,
+                bins: t.bins.len(),
+                reference: reference_bin(t.bins.iter().map(|b| b.leads)),
+                offsets: offsets(t),
+                pinned: pinned_traits.contains(&t.name.as_str()),
+            }
+        })
+        .collect();
+    let train_created: Vec<Option<i64>> = train.iter().map(|&i| created[i]).collect();
+    let folds = Folds::new(&train_created, params.time_folds);
+    let cross_validated = select::feasible(&folds, won);
+    let (mut chosen, l2) = if cross_validated {
+        let selection = select::select(
+            &considered,
+            won,
+            &folds,
+            params.encoding,
+            params.l2,
+            params.max_traits,
+        )?;
+        notes.extend(selection.notes);
+        (selection.chosen, selection.l2)
+    } else {
+        let floor = params.min_iv.max(FALLBACK_MIN_IV);
+        let kept: Vec<usize> = (0..considered.len())
+            .filter(|&c| considered[c].pinned || table.traits[order[c]].iv >= floor)
+            .take(params.max_traits)
+            .collect();
+        notes.push(format!(
+            "too few wins or losses to choose traits by cross-validation: {} traits with \
+             information value of at least {floor} kept, L2 penalty {}",
+            kept.len(),
+            params.l2.unwrap_or(select::SELECTION_L2)
+        ));
+        (kept, params.l2.unwrap_or(select::SELECTION_L2))
+    };
+    observer.step("fit: traits chosen");
+    let mut kept_negative: Vec<usize> = Vec::new();
     // After a trait is dropped, the fit starts from the previous coefficients without it.
     let mut start: Option<Vec<f64>> = None;
     let mut reuse: Option<RowDesign> = None;
     loop {
-        let traits: Vec<&TraitBins> = chosen.iter().map(|&i| &table.traits[i]).collect();
-        let pins: Vec<Vec<Option<f64>>> = traits
+        let traits: Vec<TraitBins> = chosen
             .iter()
-            .map(|t| {
-                t.bins
-                    .iter()
-                    .map(|b| params.pins.get(&format!("{}={}", t.name, b.label)).copied())
-                    .collect()
+            .map(|&c| {
+                let mut t = table.traits[order[c]].clone();
+                let wins: Vec<f64> = t.bins.iter().map(|b| b.wins as f64).collect();
+                let leads: Vec<f64> = t.bins.iter().map(|b| b.leads as f64).collect();
+                for (bin, woe) in t.bins.iter_mut().zip(stats::shrunk_woe(&wins, &leads)) {
+                    bin.woe = woe;
+                }
+                t
             })
             .collect();
-        let design = Design::new(params.encoding, &traits, &pins, params.factor);
-        let (fitted, patterns, rows_kept) = fit_patterns(
-            &design,
-            &assigned,
-            won,
-            params.l2,
-            start.as_deref(),
-            reuse.take(),
-        )?;
+        let woe: Vec<Vec<f64>> = traits
+            .iter()
+            .map(|t| t.bins.iter().map(|b| b.woe).collect())
+            .collect();
+        let design = Design::new(
+            params.encoding,
+            &chosen
+                .iter()
+                .zip(&woe)
+                .map(|(&c, woe)| TraitDesign {
+                    woe,
+                    reference: considered[c].reference,
+                    offsets: &considered[c].offsets,
+                })
+                .collect::<Vec<_>>(),
+        );
+        let columns: Vec<&[u16]> = chosen.iter().map(|&c| considered[c].assigned).collect();
+        let (fitted, patterns, rows_kept) =
+            fit_patterns(&design, &columns, won, l2, start.as_deref(), reuse.take())?;
         let row_level = rows_kept.is_some();
         let coefficients = design.split_coefficients(&fitted.coefficients);
-        // WoE encoding: drop the most negative coefficient's trait and refit.
+        // WoE encoding: the most negative coefficient's trait, decided by the folds.
         if params.encoding == Encoding::Woe {
             let worst = coefficients
                 .iter()
                 .enumerate()
-                .filter(|(k, c)| c[0] < 0.0 && !pins[*k].iter().any(Option::is_some))
+                .filter(|(k, c)| {
+                    c[0] < 0.0
+                        && !considered[chosen[*k]].pinned
+                        && !kept_negative.contains(&chosen[*k])
+                })
                 .min_by(|a, b| a.1[0].total_cmp(&b.1[0]));
             if let Some((k, c)) = worst {
-                notes.push(format!(
-                    "{} dropped: its coefficient came out negative ({:.3}), it works against \
-                     its own evidence next to the other traits",
-                    traits[k].name, c[0]
-                ));
-                // WoE encoding has one column per trait, in trait order.
-                let mut previous = vec![fitted.intercept];
-                previous.extend(
-                    fitted
-                        .coefficients
-                        .iter()
-                        .enumerate()
-                        .filter(|&(j, _)| j != design.columns[k])
-                        .map(|(_, c)| *c),
+                let name = &traits[k].name;
+                let drop = if cross_validated {
+                    let (with, without, worth) = select::worth_keeping(
+                        &considered,
+                        won,
+                        &folds,
+                        params.encoding,
+                        &chosen,
+                        chosen[k],
+                        l2,
+                    )?;
+                    notes.push(if worth {
+                        format!(
+                            "{name} kept with a negative coefficient ({:.3}): next to the other \
+                             traits its bins count against their own evidence, and the held-out \
+                             log loss is lower with it by more than a standard error \
+                             ({with:.5} against {without:.5} per lead)",
+                            c[0]
+                        )
+                    } else {
+                        format!(
+                            "{name} dropped and the model refitted: its coefficient came out \
+                             negative ({:.3}, it works against its own evidence next to the \
+                             other traits) and the held-out log loss is not lower with it by \
+                             more than a standard error ({with:.5} with, {without:.5} without, \
+                             per lead)",
+                            c[0]
+                        )
+                    });
+                    !worth
+                } else {
+                    notes.push(format!(
+                        "{name} dropped: its coefficient came out negative ({:.3}), it works \
+                         against its own evidence next to the other traits",
+                        c[0]
+                    ));
+                    true
+                };
+                if drop {
+                    // WoE encoding has one column per trait, in trait order.
+                    let mut previous = vec![fitted.intercept];
+                    previous.extend(
+                        fitted
+                            .coefficients
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, _)| j != design.columns[k])
+                            .map(|(_, c)| *c),
+                    );
+                    start = Some(previous);
+                    reuse = rows_kept.map(|r| r.without_column(design.columns[k]));
+                    chosen.remove(k);
+                    continue;
+                }
+                kept_negative.push(chosen[k]);
+                start = Some(
+                    std::iter::once(fitted.intercept)
+                        .chain(fitted.coefficients.iter().copied())
+                        .collect(),
                 );
-                start = Some(previous);
-                reuse = rows_kept.map(|r| r.without_column(design.columns[k]));
-                chosen.remove(k);
-                assigned.remove(k);
+                reuse = rows_kept;
                 continue;
             }
         }
@@ -258,13 +367,13 @@ pub fn fit(
             ));
         }
         let model_traits = traits
-            .iter()
+            .into_iter()
             .zip(coefficients)
-            .zip(pins)
-            .map(|((t, coefficients), pins)| ModelTrait {
-                bins: (*t).clone(),
+            .zip(&chosen)
+            .map(|((bins, coefficients), _)| ModelTrait {
+                pins: pin_points(&bins),
+                bins,
                 coefficients,
-                pins,
             })
             .collect();
         return Ok(FittedModel {
@@ -277,10 +386,15 @@ pub fn fit(
             row_level,
             iterations: fitted.iterations,
             converged: fitted.converged,
+            l2,
             notes,
         });
     }
 }
+
+/// Without enough wins and losses for cross-validation, traits under this information value
+/// stay out (a common rule of thumb, Siddiqi 2006: under 0.02 is "not predictive").
+const FALLBACK_MIN_IV: f64 = 0.02;
 
 /// `page_view_30d` -> `page_view`: the count a windowed activity trait belongs to.
 pub(crate) fn window_family(name: &str) -> Option<String> {
@@ -322,52 +436,59 @@ fn check_pins(pins: &BTreeMap<String, f64>, table: &BinningTable) -> Result<()> 
 /// bin) and what it adds to the offset (a pinned bin's log-odds).
 type Cell = (Option<(usize, f64)>, f64);
 
+/// One trait's part of a design: its bins' WoE (the values of its one column under WoE
+/// encoding), its reference bin (no column under indicator encoding) and its pinned bins'
+/// log-odds.
+pub(crate) struct TraitDesign<'a> {
+    pub woe: &'a [f64],
+    pub reference: usize,
+    pub offsets: &'a [Option<f64>],
+}
+
+/// The reference bin of indicator encoding: the bin with the most leads (the first of equals).
+pub(crate) fn reference_bin(leads: impl IntoIterator<Item = u64>) -> usize {
+    leads
+        .into_iter()
+        .enumerate()
+        .max_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))
+        .map_or(0, |(i, _)| i)
+}
+
 /// How bins become columns of the design matrix.
-struct Design {
+#[derive(Clone)]
+pub(crate) struct Design {
     encoding: Encoding,
-    /// Per trait: per bin, the column value(s): WoE encoding one column, indicator one per
-    /// non-reference bin.
-    columns: Vec<usize>,
+    /// Per trait: its first column.
+    pub columns: Vec<usize>,
     /// Per trait and bin: (column offset in the row, value) entries and the logit offset.
     cells: Vec<Vec<Cell>>,
-    width: usize,
+    pub width: usize,
 }
 
 impl Design {
-    fn new(
-        encoding: Encoding,
-        traits: &[&TraitBins],
-        pins: &[Vec<Option<f64>>],
-        factor: f64,
-    ) -> Self {
+    pub fn new(encoding: Encoding, traits: &[TraitDesign]) -> Self {
         let mut width = 0;
         let mut columns = Vec::new();
         let mut cells = Vec::new();
-        for (t, pins) in traits.iter().zip(pins) {
-            let reference = t
-                .bins
-                .iter()
-                .enumerate()
-                .max_by_key(|(i, b)| (b.leads, std::cmp::Reverse(*i)))
-                .map_or(0, |(i, _)| i);
+        for t in traits {
             let start = width;
             let mut per_bin = Vec::new();
             match encoding {
                 Encoding::Woe => {
                     width += 1;
-                    for (b, bin) in t.bins.iter().enumerate() {
-                        per_bin.push(match pins[b] {
-                            Some(points) => (None, points / factor),
-                            None => (Some((start, bin.woe)), 0.0),
+                    for (woe, pin) in t.woe.iter().zip(t.offsets) {
+                        per_bin.push(match pin {
+                            Some(logit) => (None, *logit),
+                            None => (Some((start, *woe)), 0.0),
                         });
                     }
                 }
                 Encoding::Indicator => {
                     let mut next = start;
-                    for (b, _) in t.bins.iter().enumerate() {
-                        per_bin.push(match pins[b] {
-                            Some(points) => (None, points / factor),
-                            None if b == reference => (None, 0.0),
+                    for (b, pin) in t.offsets.iter().enumerate() {
+                        per_bin.push(match pin {
+                            Some(logit) => (None, *logit),
+                            None if b == t.reference => (None, 0.0),
                             None => {
                                 next += 1;
                                 (Some((next - 1, 1.0)), 0.0)
@@ -386,6 +507,21 @@ impl Design {
             cells,
             width,
         }
+    }
+
+    /// Writes a design row (every one of its `width` cells) for the bins `bin(t)` of each
+    /// trait `t`, and returns the row's offset (the pinned bins' log-odds).
+    pub fn fill(&self, bin: impl Fn(usize) -> usize, row: &mut [f64]) -> f64 {
+        row.fill(0.0);
+        let mut offset = 0.0;
+        for (t, per_bin) in self.cells.iter().enumerate() {
+            let (cell, off) = per_bin[bin(t)];
+            if let Some((c, v)) = cell {
+                row[c] = v;
+            }
+            offset += off;
+        }
+        offset
     }
 
     /// The fitted coefficients per trait (WoE: one; indicator: one per bin, 0 when pinned or
@@ -414,7 +550,7 @@ const PROBE_ROWS: usize = 20_000;
 
 /// Each row's bins packed into one integer, trait 0 in the highest bits, so that integer order
 /// is the order of the bin tuples. `None` when the bins need more than 128 bits.
-fn packed_patterns(assigned: &[Vec<u16>], n: usize) -> Option<Vec<u128>> {
+fn packed_patterns(assigned: &[&[u16]], n: usize) -> Option<Vec<u128>> {
     let widths: Vec<u32> = assigned
         .iter()
         .map(|a| {
@@ -439,7 +575,7 @@ type Pattern = (Vec<u16>, (f64, f64));
 
 /// The distinct bin patterns of the rows (in bin-tuple order) with their (leads, wins), or
 /// `None` when more than [`COLLAPSE_LIMIT`] of the rows are distinct.
-fn collapse(assigned: &[Vec<u16>], won: &[bool]) -> Option<Vec<Pattern>> {
+fn collapse(assigned: &[&[u16]], won: &[bool]) -> Option<Vec<Pattern>> {
     let n = won.len();
     let limit = ((COLLAPSE_LIMIT * n as f64) as usize).max(1);
     // A first look: when the first rows are already mostly distinct, so are all of them (the
@@ -502,7 +638,7 @@ fn collapse(assigned: &[Vec<u16>], won: &[bool]) -> Option<Vec<Pattern>> {
 /// nearby fit, when given); falls back to rows when patterns do not collapse.
 fn fit_patterns(
     design: &Design,
-    assigned: &[Vec<u16>],
+    assigned: &[&[u16]],
     won: &[bool],
     l2: f64,
     start: Option<&[f64]>,
@@ -533,37 +669,27 @@ fn fit_patterns(
         }
     };
     let k = design.width;
-    // Each row written whole (zeros, then its cells) by the parallel fill: no zeroing pass of
-    // its own over the matrix first (at 10M rows a gigabyte, on one core).
-    let mut x = ndarray::Array2::<f64>::uninit((rows, k));
-    let Some(cells) = x.as_slice_mut() else {
-        return Err(Error::Internal(
-            "a new design matrix is not contiguous".into(),
-        ));
-    };
-    if k > 0 {
-        cells.par_chunks_mut(k).enumerate().for_each(|(r, xr)| {
-            for cell in xr.iter_mut() {
-                cell.write(0.0);
-            }
-            for (t, per_bin) in design.cells.iter().enumerate() {
-                if let (Some((c, v)), _) = per_bin[bin(r, t)] {
-                    xr[c].write(v);
-                }
-            }
-        });
+    let mut x = ndarray::Array2::<f64>::zeros((rows, k));
+    let mut offset = vec![0.0; rows];
+    if let Some(cells) = x.as_slice_mut() {
+        if k > 0 {
+            cells
+                .par_chunks_mut(k)
+                .zip(offset.par_iter_mut())
+                .enumerate()
+                .for_each(|(r, (xr, off))| *off = design.fill(|t| bin(r, t), xr));
+        } else {
+            offset
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(r, off)| *off = design.fill(|t| bin(r, t), &mut []));
+        }
     }
-    // SAFETY: the fill above wrote every cell of every row (`rows * k` cells, in rows of `k`;
-    // none when `k` is 0).
-    let x = unsafe { x.assume_init() };
-    let (y, (w, offset)): (Vec<f64>, (Vec<f64>, Vec<f64>)) = (0..rows)
+    let (y, w): (Vec<f64>, Vec<f64>) = (0..rows)
         .into_par_iter()
         .map(|r| {
-            let off: f64 = (0..assigned.len())
-                .map(|t| design.cells[t][bin(r, t)].1)
-                .sum();
             let (leads, wins) = counts(r);
-            (wins / leads, (leads, off))
+            (wins / leads, leads)
         })
         .unzip();
     let built = RowDesign { x, y, w, offset };

@@ -127,6 +127,7 @@ pub fn tune(
     let fit_params = FitParams {
         encoding: settings.model.encoding,
         l2: settings.model.l2,
+        time_folds: settings.model.selection_folds == "time",
         min_iv: settings.model.min_iv,
         max_traits: settings.model.max_traits,
         binning: binning.clone(),
@@ -139,6 +140,7 @@ pub fn tune(
         population,
         &usable,
         &split.train,
+        &created_population,
         &fit_params,
         observer,
     )?;
@@ -300,6 +302,7 @@ pub fn tune(
             population,
             &usable,
             &split.train,
+            &created_population,
             &FitParams {
                 pins: BTreeMap::new(),
                 ..fit_params.clone()
@@ -473,8 +476,10 @@ fn refit(
         population,
         r.usable,
         r.all,
+        r.created_population,
         &FitParams {
             factor: scaling.factor,
+            l2: Some(validated_fitted.l2),
             ..r.fit_params.clone()
         },
         observer,

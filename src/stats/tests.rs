@@ -508,3 +508,50 @@ proptest! {
         prop_assert!((0.0..=1.0).contains(&p));
     }
 }
+
+/// Shrunk WoE by hand: bins of 14 leads (0 wins), 200 (10) and 200 (30). p = 40/414,
+/// τ² = (Σ n_b (p_b − p)² − 2 p(1−p)) / (414 − Σ n_b²/414) = 0.0043611, m = p(1−p)/τ² − 1
+/// = 19.014, WoE_b = logit((w_b + m p)/(n_b + m)) − logit(p).
+#[test]
+fn shrunk_woe_by_hand() {
+    let woe = shrunk_woe(&[0.0, 10.0, 30.0], &[14.0, 200.0, 200.0]);
+    let expected = [-0.596_107_570_9, -0.626_957_162_3, 0.463_954_176_8];
+    for (got, want) in woe.iter().zip(expected) {
+        assert_relative_eq!(*got, want, epsilon = 1e-9);
+    }
+    // The small bin without wins is pulled in much further than the smoothed raw WoE
+    // (Haldane: -1.165); the large bins hardly move.
+    let raw = woe_of(0.0, 14.0, 40.0, 414.0);
+    assert!(raw < -1.16 && woe[0] > raw / 1.9, "{raw} vs {}", woe[0]);
+    let raw_large = woe_of(10.0, 200.0, 40.0, 414.0);
+    assert!(
+        (woe[1] - raw_large).abs() < 0.07,
+        "{raw_large} vs {}",
+        woe[1]
+    );
+}
+
+fn woe_of(wins: f64, leads: f64, total_wins: f64, total: f64) -> f64 {
+    woe(
+        wins,
+        leads - wins,
+        total_wins,
+        total - total_wins,
+        3,
+        WOE_SMOOTHING,
+    )
+}
+
+/// Bins that differ no more than chance gets them a WoE of 0 each; no wins or no losses at
+/// all, or a single bin, too.
+#[test]
+fn shrunk_woe_without_differences_is_zero() {
+    assert_eq!(shrunk_woe(&[10.0, 10.0], &[100.0, 100.0]), vec![0.0, 0.0]);
+    assert_eq!(shrunk_woe(&[10.0, 11.0], &[100.0, 100.0]), vec![0.0, 0.0]);
+    assert_eq!(shrunk_woe(&[0.0, 0.0], &[100.0, 50.0]), vec![0.0, 0.0]);
+    assert_eq!(shrunk_woe(&[5.0], &[50.0]), vec![0.0]);
+    assert_eq!(shrunk_woe(&[5.0, 0.0], &[50.0, 0.0]), vec![0.0, 0.0]);
+    // Real differences keep their order and sign.
+    let woe = shrunk_woe(&[5.0, 50.0, 0.0], &[500.0, 500.0, 0.0]);
+    assert!(woe[0] < 0.0 && woe[1] > 0.0 && woe[2] == 0.0, "{woe:?}");
+}

@@ -10,3 +10,4 @@ mod identity;
 mod queues;
 mod refit;
 mod report_html;
+mod selection;

@@ -1,0 +1,736 @@
+//! Which traits the model takes, and how strongly it is penalised, decided by cross-validation
+//! on the training window instead of fixed cut-offs.
+//!
+//! **Folds** (`[model] selection_folds`). By default the training leads are shuffled (seeded)
+//! into [`BLOCKS`] blocks and each block is held out once (K-fold): a trait must help on leads
+//! it was not fitted on, from the same period. With `"time"` the blocks are cut in creation
+//! order and each of the last three is scored by a fit on every block before it (forward
+//! chaining, as scikit-learn's `TimeSeriesSplit`; Bergmeir & Benítez 2012): a trait must also
+//! help on newer leads than those it was fitted on. Shuffled folds are the default because the
+//! time-ordered ones punish a trait whose values first appear late in the window (a campaign
+//! month, a previous-campaign outcome that only exists once earlier campaigns ran): on the bank
+//! telemarketing history they left out month, contact and poutcome and the test AUC fell from
+//! 0.745 to 0.644 (`benches/accuracy/README.md`). Leads are scored independently of each
+//! other, so the shuffled folds are valid for them (Bergmeir, Hyndman & Koo 2018); drift is
+//! the time-ordered validation's to show, and [`crate::evaluate::doubts`] says so. At most
+//! [`MAX_CV_LEADS`] leads, evenly spaced in the fold order, take part.
+//!
+//! **Drift in the base rate.** Each fold's held-out loss is measured after the fold's
+//! intercept is refitted to its held-out block ([`base_rate_shift`]), so that a base rate that
+//! moves between blocks does not decide which traits the model takes.
+//!
+//! **What a fold refits.** The bins stay the training window's; each fold recomputes every
+//! trait's WoE from its own training blocks ([`stats::shrunk_woe`], shrunk toward the trait's
+//! rate) and fits the logistic regression on its training blocks' bin patterns. The score is
+//! the held-out log loss, summed over the held-out leads of all folds.
+//!
+//! **Forward selection** in order of information value: a trait enters when it lowers the
+//! held-out log loss by more than one standard error of the paired per-lead differences (the
+//! one-standard-error rule of Breiman et al. 1984, ESL sec. 7.10, applied to each step: a
+//! difference the held-out leads cannot tell from chance does not buy a trait). A trait left
+//! out is named with the trait in the model it overlaps most (Cramér's V of their bins), so
+//! two traits that say the same thing (employees and an employee band, a source and its
+//! campaigns) are seen to be one. A **backward pass** then drops any trait whose removal does
+//! not raise the held-out log loss (a later trait may say all it said).
+//!
+//! **The L2 penalty** is chosen from [`L2_GRID`] by the same folds (the smallest held-out log
+//! loss; the stronger penalty of equals) unless `[model] l2` sets it.
+
+use hashbrown::HashMap;
+
+use crate::config::Encoding;
+use crate::error::{Error, Result};
+use crate::fit::logit::{self, LogitParams};
+use crate::fit::model::{Design, TraitDesign};
+use crate::stats;
+
+/// Blocks the training window is cut into.
+pub const BLOCKS: u8 = 5;
+/// Blocks held out in turn under time order (the last ones), each fitted on all before it.
+const TIME_FOLDS: u8 = 3;
+/// Training leads that take part in the cross-validation at most (evenly spaced in time).
+pub const MAX_CV_LEADS: usize = 60_000;
+/// L2 penalties tried when `[model] l2` is not set.
+pub const L2_GRID: [f64; 7] = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+/// The penalty used while traits are selected, before the grid chooses one.
+pub const SELECTION_L2: f64 = 1.0;
+/// Standard errors of the paired differences a trait must lower the held-out loss by.
+const STANDARD_ERRORS: f64 = 1.0;
+/// Fewer held-out leads, or fewer wins or losses in them, than this: no cross-validation.
+const MIN_HELD_OUT: f64 = 20.0;
+/// Cramér's V above which a left-out trait is said to overlap a trait in the model.
+const OVERLAP_V: f64 = 0.5;
+
+/// A candidate trait as the selection sees it.
+pub struct Candidate<'a> {
+    pub name: &'a str,
+    /// Its bin per training lead.
+    pub assigned: &'a [u16],
+    pub bins: usize,
+    /// The reference bin (indicator encoding).
+    pub reference: usize,
+    /// Pinned bins' log-odds.
+    pub offsets: Vec<Option<f64>>,
+    /// Pinned traits are always in.
+    pub pinned: bool,
+}
+
+/// The folds over the training leads.
+pub struct Folds {
+    /// The training leads (indices into the training arrays) that take part.
+    rows: Vec<usize>,
+    /// Each taking-part lead's block.
+    block: Vec<u8>,
+    /// Per fold: the blocks it fits on (bit `b` for block `b`) and the block it is scored on.
+    folds: Vec<(u32, u8)>,
+    pub time_ordered: bool,
+}
+
+impl Folds {
+    /// Folds over training leads with these creation dates (by training index): time-ordered
+    /// when `time` is asked for and most leads have a date, else a seeded shuffle.
+    pub fn new(created: &[Option<i64>], time: bool) -> Folds {
+        let n = created.len();
+        let dated = created.iter().filter(|c| c.is_some()).count();
+        let time_ordered = time && dated * 2 > n;
+        let mut order: Vec<usize> = (0..n).collect();
+        if time_ordered {
+            order.sort_by_key(|&i| (created[i].is_none(), created[i], i));
+        } else {
+            order.sort_by_key(|&i| (splitmix(i as u64), i));
+        }
+        let stride = n.div_ceil(MAX_CV_LEADS).max(1);
+        let rows: Vec<usize> = order.into_iter().step_by(stride).collect();
+        let m = rows.len().max(1);
+        let block = (0..rows.len())
+            .map(|i| (i * BLOCKS as usize / m) as u8)
+            .collect();
+        let folds = if time_ordered {
+            (BLOCKS - TIME_FOLDS..BLOCKS)
+                .map(|e| ((1u32 << e) - 1, e))
+                .collect()
+        } else {
+            let all = (1u32 << BLOCKS) - 1;
+            (0..BLOCKS).map(|e| (all & !(1 << e), e)).collect()
+        };
+        Folds {
+            rows,
+            block,
+            folds,
+            time_ordered,
+        }
+    }
+
+    /// A few words on the folds, for notes.
+    pub fn describe(&self) -> String {
+        if self.time_ordered {
+            format!(
+                "{} time-ordered folds over {} training leads (each fitted on older leads, \
+                 scored on the next {}th)",
+                self.folds.len(),
+                self.rows.len(),
+                BLOCKS
+            )
+        } else {
+            format!(
+                "{}-fold cross-validation over {} training leads (shuffled)",
+                self.folds.len(),
+                self.rows.len()
+            )
+        }
+    }
+}
+
+/// A fixed pseudo-random shuffle key (splitmix64, Steele, Lea & Flood 2014).
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The distinct (block, bins of the set's traits) patterns of the taking-part leads with
+/// their leads and wins.
+#[derive(Clone)]
+struct Patterns {
+    /// Per taking-part lead: its pattern.
+    id: Vec<u32>,
+    block: Vec<u8>,
+    /// Per pattern: its bins, `width` per pattern, in the set's order.
+    bins: Vec<u16>,
+    width: usize,
+    leads: Vec<f64>,
+    wins: Vec<f64>,
+}
+
+impl Patterns {
+    fn blocks(folds: &Folds, won: &[bool]) -> Patterns {
+        let mut p = Patterns {
+            id: folds.block.iter().map(|&b| u32::from(b)).collect(),
+            block: (0..BLOCKS).collect(),
+            bins: Vec::new(),
+            width: 0,
+            leads: vec![0.0; BLOCKS as usize],
+            wins: vec![0.0; BLOCKS as usize],
+        };
+        for (k, &r) in folds.rows.iter().enumerate() {
+            let b = folds.block[k] as usize;
+            p.leads[b] += 1.0;
+            p.wins[b] += f64::from(u8::from(won[r]));
+        }
+        p
+    }
+
+    /// The patterns with one more trait's bins.
+    fn refine(&self, folds: &Folds, assigned: &[u16], won: &[bool]) -> Patterns {
+        let mut seen: HashMap<u64, u32> = HashMap::with_capacity(self.leads.len() * 2);
+        let mut next = Patterns {
+            id: Vec::with_capacity(self.id.len()),
+            block: Vec::new(),
+            bins: Vec::new(),
+            width: self.width + 1,
+            leads: Vec::new(),
+            wins: Vec::new(),
+        };
+        for (k, &r) in folds.rows.iter().enumerate() {
+            let old = self.id[k] as usize;
+            let bin = assigned[r];
+            let key = (old as u64) << 16 | u64::from(bin);
+            let id = *seen.entry(key).or_insert_with(|| {
+                next.block.push(self.block[old]);
+                next.bins
+                    .extend_from_slice(&self.bins[old * self.width..(old + 1) * self.width]);
+                next.bins.push(bin);
+                next.leads.push(0.0);
+                next.wins.push(0.0);
+                (next.leads.len() - 1) as u32
+            });
+            next.id.push(id);
+            next.leads[id as usize] += 1.0;
+            next.wins[id as usize] += f64::from(u8::from(won[r]));
+        }
+        next
+    }
+
+    fn bin(&self, p: usize, t: usize) -> usize {
+        self.bins[p * self.width + t] as usize
+    }
+}
+
+/// One fold's fit: its design (with the fold's WoE) and coefficients (intercept first), and
+/// the shift of its intercept that fits the held-out block's base rate.
+#[derive(Clone)]
+struct FoldFit {
+    design: Design,
+    beta: Vec<f64>,
+    shift: f64,
+}
+
+impl FoldFit {
+    /// The linear predictor of pattern `p` (whose first traits are this fit's).
+    fn eta(&self, patterns: &Patterns, p: usize, row: &mut Vec<f64>) -> f64 {
+        row.resize(self.design.width, 0.0);
+        let offset = self.design.fill(|t| patterns.bin(p, t), row);
+        self.beta[0]
+            + self.shift
+            + offset
+            + row
+                .iter()
+                .zip(&self.beta[1..])
+                .map(|(x, b)| x * b)
+                .sum::<f64>()
+    }
+}
+
+/// A set's cross-validation: its held-out loss and each fold's fit (None for a fold whose
+/// training blocks have no wins or no losses).
+#[derive(Clone)]
+struct Cv {
+    loss: f64,
+    fits: Vec<Option<FoldFit>>,
+}
+
+/// The shift of the linear predictors `eta` of held-out (eta, wins, leads) that makes their
+/// predicted wins add up to their wins: the held-out log loss's own intercept, found by
+/// Newton's method (calibration-in-the-large, Steyerberg 2019, *Clinical Prediction Models*,
+/// ch. 15). The held-out loss is measured after it, so that the base rate drifting from one
+/// block to the next (seasons, a market, a changed lead mix) does not decide which traits the
+/// model takes: every candidate gets the same one-parameter correction, and what is compared
+/// is how well each ranks and spreads the leads. 0 when the block has no wins or no losses.
+fn base_rate_shift(held: &[(f64, f64, f64)]) -> f64 {
+    let wins: f64 = held.iter().map(|h| h.1).sum();
+    let leads: f64 = held.iter().map(|h| h.2).sum();
+    if !(wins > 0.0 && wins < leads) {
+        return 0.0;
+    }
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    let mut shift = 0.0;
+    for _ in 0..50 {
+        let (mut g, mut h) = (0.0, 0.0);
+        for &(eta, w, n) in held {
+            let p = sigmoid(eta + shift);
+            g += n * p - w;
+            h += n * p * (1.0 - p);
+        }
+        if h <= 0.0 {
+            break;
+        }
+        let step = (g / h).clamp(-5.0, 5.0);
+        shift -= step;
+        if step.abs() < 1e-10 {
+            break;
+        }
+    }
+    if shift.is_finite() { shift } else { 0.0 }
+}
+
+/// Held-out log loss of a lead with probability `p` of winning from the linear predictor.
+fn log_loss(eta: f64, wins: f64, leads: f64) -> f64 {
+    // -ln sigmoid(eta) = ln(1 + e^-eta), computed without overflow.
+    let softplus = |z: f64| z.max(0.0) + (-z.abs()).exp().ln_1p();
+    wins * softplus(-eta) + (leads - wins) * softplus(eta)
+}
+
+/// The cross-validation's working state over the candidates.
+struct Search<'a> {
+    candidates: &'a [Candidate<'a>],
+    won: &'a [bool],
+    folds: &'a Folds,
+    encoding: Encoding,
+    held_out: f64,
+}
+
+impl<'a> Search<'a> {
+    fn new(
+        candidates: &'a [Candidate<'a>],
+        won: &'a [bool],
+        folds: &'a Folds,
+        encoding: Encoding,
+    ) -> Search<'a> {
+        let held_out = folds
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| folds.folds.iter().any(|&(_, e)| e == folds.block[*k]))
+            .count() as f64;
+        Search {
+            candidates,
+            won,
+            folds,
+            encoding,
+            held_out,
+        }
+    }
+
+    fn patterns(&self, set: &[usize]) -> Patterns {
+        let mut p = Patterns::blocks(self.folds, self.won);
+        for &c in set {
+            p = p.refine(self.folds, self.candidates[c].assigned, self.won);
+        }
+        p
+    }
+
+    /// Fits every fold for the set (its patterns `pats`) and sums the held-out loss. `starts`
+    /// are per fold starting coefficients of the right width, when known.
+    fn cv(
+        &self,
+        set: &[usize],
+        pats: &Patterns,
+        l2: f64,
+        starts: &[Option<Vec<f64>>],
+    ) -> Result<Cv> {
+        let params = LogitParams {
+            l2,
+            ..LogitParams::default()
+        }
+        .check()
+        .map_err(|e| Error::Internal(format!("logit parameters: {e}")))?;
+        let mut total = 0.0;
+        let mut fits = Vec::with_capacity(self.folds.folds.len());
+        for (f, &(train, eval)) in self.folds.folds.iter().enumerate() {
+            let in_train = |p: usize| train & (1 << pats.block[p]) != 0;
+            // Each trait's WoE from this fold's training leads.
+            let woe: Vec<Vec<f64>> = set
+                .iter()
+                .enumerate()
+                .map(|(t, &c)| {
+                    let n = self.candidates[c].bins;
+                    let (mut wins, mut leads) = (vec![0.0; n], vec![0.0; n]);
+                    for p in (0..pats.leads.len()).filter(|&p| in_train(p)) {
+                        let b = pats.bin(p, t);
+                        wins[b] += pats.wins[p];
+                        leads[b] += pats.leads[p];
+                    }
+                    stats::shrunk_woe(&wins, &leads)
+                })
+                .collect();
+            let traits: Vec<TraitDesign> = set
+                .iter()
+                .zip(&woe)
+                .map(|(&c, woe)| TraitDesign {
+                    woe,
+                    reference: self.candidates[c].reference,
+                    offsets: &self.candidates[c].offsets,
+                })
+                .collect();
+            let design = Design::new(self.encoding, &traits);
+            let train_rows: Vec<usize> = (0..pats.leads.len()).filter(|&p| in_train(p)).collect();
+            let train_wins: f64 = train_rows.iter().map(|&p| pats.wins[p]).sum();
+            let train_leads: f64 = train_rows.iter().map(|&p| pats.leads[p]).sum();
+            if train_wins == 0.0 || train_wins == train_leads {
+                fits.push(None);
+                continue;
+            }
+            let k = design.width;
+            let mut x = ndarray::Array2::<f64>::zeros((train_rows.len(), k));
+            let mut offset = vec![0.0; train_rows.len()];
+            for (i, &p) in train_rows.iter().enumerate() {
+                let mut row = x.row_mut(i);
+                let cells = row.as_slice_mut().unwrap_or_default();
+                offset[i] = design.fill(|t| pats.bin(p, t), cells);
+            }
+            let y: Vec<f64> = train_rows
+                .iter()
+                .map(|&p| pats.wins[p] / pats.leads[p])
+                .collect();
+            let w: Vec<f64> = train_rows.iter().map(|&p| pats.leads[p]).collect();
+            let has_offset = offset.iter().any(|o| *o != 0.0);
+            let start = starts.get(f).and_then(|s| s.as_deref());
+            let model = logit::fit_from(
+                x.view(),
+                &y,
+                &w,
+                has_offset.then_some(&offset[..]),
+                &params,
+                start,
+            )
+            .map_err(|e| Error::Internal(format!("cross-validation fit: {e}")))?;
+            let mut beta = vec![model.intercept];
+            beta.extend(model.coefficients);
+            let mut fit = FoldFit {
+                design,
+                beta,
+                shift: 0.0,
+            };
+            let mut row = Vec::new();
+            let held: Vec<(f64, f64, f64)> = (0..pats.leads.len())
+                .filter(|&p| pats.block[p] == eval)
+                .map(|p| (fit.eta(pats, p, &mut row), pats.wins[p], pats.leads[p]))
+                .collect();
+            fit.shift = base_rate_shift(&held);
+            total += held
+                .iter()
+                .map(|&(eta, wins, leads)| log_loss(eta + fit.shift, wins, leads))
+                .sum::<f64>();
+            fits.push(Some(fit));
+        }
+        Ok(Cv {
+            loss: total / self.held_out,
+            fits,
+        })
+    }
+
+    /// The held-out per-lead loss differences of `new` (fitted on `pats`) against `old`
+    /// (fitted on the first traits of the same patterns): their mean and standard error.
+    fn paired(&self, new: &Cv, old: &Cv, pats: &Patterns) -> (f64, f64) {
+        let (mut n, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+        let mut row = Vec::new();
+        for ((&(_, eval), a), b) in self.folds.folds.iter().zip(&new.fits).zip(&old.fits) {
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            for p in (0..pats.leads.len()).filter(|&p| pats.block[p] == eval) {
+                let (ea, eb) = (a.eta(pats, p, &mut row), b.eta(pats, p, &mut row));
+                let (w, l) = (pats.wins[p], pats.leads[p] - pats.wins[p]);
+                let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
+                let dl = log_loss(ea, 0.0, 1.0) - log_loss(eb, 0.0, 1.0);
+                n += w + l;
+                sum += w * dw + l * dl;
+                sum2 += w * dw * dw + l * dl * dl;
+            }
+        }
+        if n < 2.0 {
+            return (0.0, f64::INFINITY);
+        }
+        let mean = sum / n;
+        let var = ((sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
+        (mean, (var / n).sqrt())
+    }
+}
+
+/// Starting coefficients for a set one trait larger: each fold's fit with zeros appended.
+fn widened(cv: &Cv, extra: usize) -> Vec<Option<Vec<f64>>> {
+    cv.fits
+        .iter()
+        .map(|f| {
+            f.as_ref().map(|f| {
+                let mut b = f.beta.clone();
+                b.extend(std::iter::repeat_n(0.0, extra));
+                b
+            })
+        })
+        .collect()
+}
+
+/// Each fold's coefficients, as starts for a refit of the same set.
+fn same(cv: &Cv) -> Vec<Option<Vec<f64>>> {
+    cv.fits
+        .iter()
+        .map(|f| f.as_ref().map(|f| f.beta.clone()))
+        .collect()
+}
+
+/// What the selection decided.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Candidates in the model, in the order they entered.
+    pub chosen: Vec<usize>,
+    pub l2: f64,
+    /// The held-out log loss per lead of the chosen set at the chosen penalty, and of the
+    /// intercept alone.
+    pub loss: f64,
+    pub baseline: f64,
+    pub notes: Vec<String>,
+}
+
+/// Whether the folds can score anything: enough held-out leads, wins and losses.
+pub fn feasible(folds: &Folds, won: &[bool]) -> bool {
+    let (mut leads, mut wins) = (0.0, 0.0);
+    for (k, &r) in folds.rows.iter().enumerate() {
+        if folds.folds.iter().any(|&(_, e)| e == folds.block[k]) {
+            leads += 1.0;
+            wins += f64::from(u8::from(won[r]));
+        }
+    }
+    wins >= MIN_HELD_OUT && leads - wins >= MIN_HELD_OUT
+}
+
+/// Selects traits among `candidates` (in order of preference: information value) and the L2
+/// penalty (`l2` when set) by cross-validation on `folds`; `won` by training index.
+pub fn select(
+    candidates: &[Candidate],
+    won: &[bool],
+    folds: &Folds,
+    encoding: Encoding,
+    l2: Option<f64>,
+    max_traits: usize,
+) -> Result<Selection> {
+    let search = Search::new(candidates, won, folds, encoding);
+    let selection_l2 = l2.unwrap_or(SELECTION_L2);
+    let mut notes = Vec::new();
+    let mut set: Vec<usize> = (0..candidates.len())
+        .filter(|&c| candidates[c].pinned)
+        .collect();
+    let mut pats = search.patterns(&set);
+    let baseline = search
+        .cv(&[], &search.patterns(&[]), selection_l2, &[])?
+        .loss;
+    let mut current = search.cv(&set, &pats, selection_l2, &[])?;
+    // Left out: (candidate, held-out change per lead, its standard error).
+    let mut left_out: Vec<(usize, f64, f64)> = Vec::new();
+    let mut beyond_max = Vec::new();
+    for c in (0..candidates.len()).filter(|&c| !candidates[c].pinned) {
+        if candidates[c].bins < 2 {
+            continue;
+        }
+        if set.len() >= max_traits {
+            beyond_max.push(c);
+            continue;
+        }
+        let trial = pats.refine(folds, candidates[c].assigned, won);
+        let mut with = set.clone();
+        with.push(c);
+        let extra = Design::new(
+            encoding,
+            &[TraitDesign {
+                woe: &vec![0.0; candidates[c].bins],
+                reference: candidates[c].reference,
+                offsets: &candidates[c].offsets,
+            }],
+        )
+        .width;
+        let cv = search.cv(&with, &trial, selection_l2, &widened(&current, extra))?;
+        let (mean, se) = search.paired(&cv, &current, &trial);
+        if mean < -STANDARD_ERRORS * se && cv.loss < current.loss {
+            set = with;
+            pats = trial;
+            current = cv;
+        } else {
+            left_out.push((c, mean, se));
+        }
+    }
+    // Backward: a trait whose removal does not raise the held-out loss goes.
+    let mut dropped_back = Vec::new();
+    for i in (0..set.len()).rev() {
+        let c = set[i];
+        if candidates[c].pinned || set.len() == 1 {
+            continue;
+        }
+        let without: Vec<usize> = set.iter().copied().filter(|&d| d != c).collect();
+        let trial = search.patterns(&without);
+        let cv = search.cv(&without, &trial, selection_l2, &[])?;
+        if cv.loss <= current.loss {
+            dropped_back.push((c, cv.loss - current.loss));
+            set = without;
+            pats = trial;
+            current = cv;
+        }
+    }
+    // The penalty.
+    let mut chosen_l2 = selection_l2;
+    if l2.is_none() {
+        let mut best = current.clone();
+        for &g in L2_GRID.iter().rev() {
+            if g == selection_l2 {
+                continue;
+            }
+            let cv = search.cv(&set, &pats, g, &same(&current))?;
+            // Ties go to the stronger penalty (the grid runs from strong to weak).
+            if cv.loss < best.loss - 1e-12 {
+                best = cv;
+                chosen_l2 = g;
+            }
+        }
+        current = best;
+    }
+
+    let name = |c: usize| candidates[c].name;
+    let kept: Vec<&str> = set.iter().map(|&c| name(c)).collect();
+    notes.push(format!(
+        "traits chosen by {}: {} of {} candidates kept ({}); held-out log loss {:.4} per lead \
+         against {:.4} for the base rate alone; L2 penalty {}{}",
+        folds.describe(),
+        set.len(),
+        candidates.len(),
+        kept.join(", "),
+        current.loss,
+        baseline,
+        chosen_l2,
+        if l2.is_some() {
+            " (set by [model] l2)"
+        } else {
+            " (chosen by the same folds)"
+        }
+    ));
+    if !left_out.is_empty() {
+        let described: Vec<String> = left_out
+            .iter()
+            .map(|&(c, mean, se)| {
+                let overlap = set
+                    .iter()
+                    .map(|&k| (k, cramers_v(&candidates[c], &candidates[k], folds)))
+                    .filter(|(_, v)| *v >= OVERLAP_V)
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                let change = if se.is_finite() {
+                    format!("{mean:+.5} ± {se:.5}")
+                } else {
+                    "no held-out leads".to_string()
+                };
+                match overlap {
+                    Some((k, v)) => format!(
+                        "{} ({change}; overlaps {}, Cramér's V {v:.2})",
+                        name(c),
+                        name(k)
+                    ),
+                    None => format!("{} ({change})", name(c)),
+                }
+            })
+            .collect();
+        notes.push(format!(
+            "{} {} left out: {} did not lower the held-out log loss by more than a standard \
+             error (change per lead ± standard error): {}",
+            described.len(),
+            if described.len() == 1 {
+                "trait"
+            } else {
+                "traits"
+            },
+            if described.len() == 1 { "it" } else { "they" },
+            described.join(", ")
+        ));
+    }
+    for (c, change) in &dropped_back {
+        notes.push(format!(
+            "{} dropped after the others entered: the held-out log loss is no worse without it \
+             ({change:+.5} per lead)",
+            name(*c)
+        ));
+    }
+    if !beyond_max.is_empty() {
+        notes.push(format!(
+            "{} traits not tried: the model holds [model] max_traits = {max_traits}",
+            beyond_max.len()
+        ));
+    }
+    Ok(Selection {
+        chosen: set,
+        l2: chosen_l2,
+        loss: current.loss,
+        baseline,
+        notes,
+    })
+}
+
+/// The set with `trait_` against the set without it, held out: (loss per lead with it,
+/// without it, and whether it lowers the loss by more than a standard error of the paired
+/// differences, the rule a trait enters by). For a trait whose coefficient came out negative.
+pub fn worth_keeping(
+    candidates: &[Candidate],
+    won: &[bool],
+    folds: &Folds,
+    encoding: Encoding,
+    set: &[usize],
+    trait_: usize,
+    l2: f64,
+) -> Result<(f64, f64, bool)> {
+    let search = Search::new(candidates, won, folds, encoding);
+    let rest: Vec<usize> = set.iter().copied().filter(|&c| c != trait_).collect();
+    let rest_patterns = search.patterns(&rest);
+    let without = search.cv(&rest, &rest_patterns, l2, &[])?;
+    let mut with_set = rest.clone();
+    with_set.push(trait_);
+    let with_patterns = rest_patterns.refine(folds, candidates[trait_].assigned, won);
+    let with = search.cv(&with_set, &with_patterns, l2, &[])?;
+    let (mean, se) = search.paired(&with, &without, &with_patterns);
+    Ok((
+        with.loss,
+        without.loss,
+        mean < -STANDARD_ERRORS * se && with.loss < without.loss,
+    ))
+}
+
+/// Cramér's V between two traits' bins over the taking-part leads (Cramér 1946):
+/// `V = sqrt( χ² / (n · (min(r, c) − 1)) )`.
+fn cramers_v(a: &Candidate, b: &Candidate, folds: &Folds) -> f64 {
+    let (r, c) = (a.bins, b.bins);
+    if r < 2 || c < 2 {
+        return 0.0;
+    }
+    let mut table = vec![0.0; r * c];
+    for &i in &folds.rows {
+        table[a.assigned[i] as usize * c + b.assigned[i] as usize] += 1.0;
+    }
+    let n: f64 = table.iter().sum();
+    let rows: Vec<f64> = (0..r)
+        .map(|i| table[i * c..(i + 1) * c].iter().sum())
+        .collect();
+    let cols: Vec<f64> = (0..c)
+        .map(|j| (0..r).map(|i| table[i * c + j]).sum())
+        .collect();
+    let mut chi2 = 0.0;
+    for i in 0..r {
+        for j in 0..c {
+            let e = rows[i] * cols[j] / n;
+            if e > 0.0 {
+                chi2 += (table[i * c + j] - e).powi(2) / e;
+            }
+        }
+    }
+    let used = |v: &[f64]| v.iter().filter(|x| **x > 0.0).count();
+    let k = used(&rows).min(used(&cols));
+    if k < 2 || n == 0.0 {
+        return 0.0;
+    }
+    (chi2 / (n * (k - 1) as f64)).sqrt()
+}
+
+#[cfg(test)]
+mod tests;
