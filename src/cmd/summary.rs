@@ -99,12 +99,11 @@ fn print_traits(d: &Discovery, best_percent: f64) {
         let _ = writeln!(
             out,
             "engagement decay: an activity counts half after {:.1} days (95% interval {:.1} to \
-             {:.1}), fitted on {} + {} leads (engagement_decay.json); trait {}",
+             {:.1}), fitted on {} training leads (engagement_decay.json); trait {}",
             s.half_life_days,
             s.half_life_low,
             s.half_life_high,
             decay.train_leads,
-            decay.validation_leads,
             crate::traits::decay::TRAIT
         );
     }

@@ -848,6 +848,15 @@ fn solve_spd(a: &[f64], b: &[f64], d: usize) -> Solve {
     Solve::Failed
 }
 
+/// Solves `a x = b` for a symmetric positive definite `d x d` matrix `a` (row-major), with the
+/// same Cholesky and ridge fallback as the Newton steps; `None` when even that fails.
+pub fn solve_symmetric(a: &[f64], b: &[f64], d: usize) -> Option<Vec<f64>> {
+    match solve_spd(a, b, d) {
+        Solve::Ok(x) => Some(x),
+        Solve::Saturated | Solve::Failed => None,
+    }
+}
+
 /// Dense Cholesky `a + ridge I = L L'` then forward / back substitution. `None` when a pivot is
 /// not positive (relative to its diagonal entry) or not finite.
 fn cholesky_solve(a: &[f64], b: &[f64], d: usize, ridge: f64) -> Option<Vec<f64>> {

@@ -41,7 +41,7 @@ pub struct DiscoveryParams {
     /// `[traits] keep` and `identity`: the analyst's word on identity columns.
     pub identity: IdentityParams,
     /// How the fit will split training and validation leads: the decay of engagement is
-    /// fitted on the same split. `None`: no decay fit.
+    /// fitted on the training leads of the same split. `None`: no decay fit.
     pub split: Option<crate::fit::split::SplitPlan>,
 }
 
