@@ -108,7 +108,9 @@ impl Builder {
         match kind {
             Kind::Text | Kind::Status => Builder::Text(StringChunkedBuilder::new(name, n)),
             Kind::Timestamp => Builder::Timestamp(PrimitiveChunkedBuilder::new(name, n)),
-            Kind::Number { .. } => Builder::Number(PrimitiveChunkedBuilder::new(name, n)),
+            Kind::Number { .. } | Kind::Measure => {
+                Builder::Number(PrimitiveChunkedBuilder::new(name, n))
+            }
             Kind::Flag => Builder::Flag(BooleanChunkedBuilder::new(name, n)),
             Kind::Period => Builder::Period(
                 StringChunkedBuilder::new(name, n),
@@ -414,6 +416,9 @@ impl<'a> RowSink<'a> {
                 Ok(v) => Ok(Cell::Number(v)),
                 Err(why) => Err(format!("{}: {why}", column.name)),
             },
+            Kind::Measure => {
+                Ok(values::parse_number(text, self.decimal).map_or(Cell::Null, Cell::Number))
+            }
             Kind::Flag => values::parse_bool(text).map(Cell::Flag).ok_or_else(|| {
                 format!(
                     "{} is not a yes/no value (1/0, true/false, yes/no)",
