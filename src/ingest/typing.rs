@@ -416,6 +416,8 @@ impl<'a> RowSink<'a> {
                 Ok(v) => Ok(Cell::Number(v)),
                 Err(why) => Err(format!("{}: {why}", column.name)),
             },
+            // Every number has a digit: a URL or a file name without one is no value at once.
+            Kind::Measure if !text.bytes().any(|b| b.is_ascii_digit()) => Ok(Cell::Null),
             Kind::Measure => {
                 Ok(values::parse_number(text, self.decimal).map_or(Cell::Null, Cell::Number))
             }
