@@ -380,6 +380,11 @@ impl<'a> RowSink<'a> {
         column: &ColumnSpec,
         text: &'f str,
     ) -> std::result::Result<Cell<'f>, String> {
+        // Every number has a digit: a measure without one (empty, a URL, a file name) is no
+        // value at once, before the missing-value tokens are looked at.
+        if column.kind == Kind::Measure && !text.bytes().any(|b| b.is_ascii_digit()) {
+            return Ok(Cell::Null);
+        }
         let as_is = self.missing.kept_as_is(text);
         if !as_is && values::is_missing(text, self.spec.missing) {
             return if column.non_empty {
@@ -416,8 +421,6 @@ impl<'a> RowSink<'a> {
                 Ok(v) => Ok(Cell::Number(v)),
                 Err(why) => Err(format!("{}: {why}", column.name)),
             },
-            // Every number has a digit: a URL or a file name without one is no value at once.
-            Kind::Measure if !text.bytes().any(|b| b.is_ascii_digit()) => Ok(Cell::Null),
             Kind::Measure => {
                 Ok(values::parse_number(text, self.decimal).map_or(Cell::Null, Cell::Number))
             }
