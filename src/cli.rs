@@ -88,6 +88,10 @@ pub struct ExportSqlArgs {
     /// The activities table, for engagement traits.
     #[arg(long, default_value = "activities", value_name = "NAME")]
     pub activities_table: String,
+    /// The deals table (`lead_id`, `created_at`), for the opportunity stage of
+    /// `stage_reached`.
+    #[arg(long, default_value = "deals", value_name = "NAME")]
+    pub deals_table: String,
     /// The view to create.
     #[arg(long, default_value = "lead_scores", value_name = "NAME")]
     pub view: String,
@@ -164,6 +168,10 @@ pub struct ScoreArgs {
     /// Their activities, for the engagement traits (without it those traits score as missing).
     #[arg(long, short, value_name = "FILE")]
     pub activities: Option<PathBuf>,
+    /// Their deals (the deals table as `run` reads it), for the opportunity stage of
+    /// `stage_reached` (without it no lead reaches that stage).
+    #[arg(long, value_name = "FILE")]
+    pub deals: Option<PathBuf>,
     /// Where to write the scores (.csv or .parquet).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
@@ -189,6 +197,9 @@ pub struct DiffArgs {
     /// Their activities (for engagement traits).
     #[arg(long, value_name = "FILE")]
     pub activities: Option<PathBuf>,
+    /// Their deals (for the opportunity stage of `stage_reached`).
+    #[arg(long, value_name = "FILE")]
+    pub deals: Option<PathBuf>,
     /// With --leads: write the leads that change tier (.csv or .parquet) with their old and
     /// new score and tier and the new config's reasons, largest score change first.
     #[arg(long, value_name = "FILE", requires = "leads")]

@@ -312,6 +312,7 @@ impl Settings {
             engagement: EngagementParams {
                 scoring_offset_days: t.scoring_offset_days,
                 windows_days: t.activity_windows.clone(),
+                ..EngagementParams::default()
             },
             best_top_percent: settings.outcome.best_customers_top_percent,
             engagement_columns: t.engagement.clone(),

@@ -139,12 +139,18 @@ pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<(
             .filter(|t| t.kind == TraitKind::Categorical)
             .map(|t| t.name.as_str())
             .collect();
+        let mut dates = old.stage_columns();
+        dates.extend(new.stage_columns());
+        dates.sort_unstable();
+        dates.dedup();
         let inputs = ingest::read_for_scoring(
             leads,
             args.activities.as_deref(),
+            args.deals.as_deref(),
             &new.scoring.missing_tokens,
             new.scoring.date_format.as_deref(),
             &categorical,
+            &dates,
             chrono::Utc::now().timestamp_millis(),
             observer,
         )?;
@@ -153,6 +159,7 @@ pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<(
             let engagement = scoring::values::Engagement::new(
                 &inputs.leads,
                 inputs.activities.as_ref(),
+                inputs.deals.as_ref(),
                 &c.scoring,
             );
             let values = scoring::values::trait_values(c, &engagement)?;

@@ -16,6 +16,7 @@ pub fn run(args: &ExportSqlArgs) -> Result<()> {
             dialect: args.dialect,
             leads_table: args.table.clone(),
             activities_table: args.activities_table.clone(),
+            deals_table: args.deals_table.clone(),
             view: (!args.select).then(|| args.view.clone()),
         },
     )

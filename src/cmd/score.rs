@@ -11,6 +11,7 @@ use crate::scoring::frame::{self, Explain};
 use crate::scoring::values::{Engagement, trait_values};
 use crate::scoring::{self, Scored};
 use crate::traits::binning::TraitValues;
+use crate::traits::stage::StageDate;
 
 pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
     let config = export::read(&args.model)?;
@@ -24,15 +25,22 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
     let inputs = ingest::read_for_scoring(
         &args.leads,
         args.activities.as_deref(),
+        args.deals.as_deref(),
         &config.scoring.missing_tokens,
         config.scoring.date_format.as_deref(),
         &categorical,
+        &config.stage_columns(),
         now_ms,
         observer,
     )?;
     let rows: Vec<usize> = (0..inputs.leads.len()).collect();
     // Queues share the config's scoring rules: the activities are derived once for all.
-    let engagement = Engagement::new(&inputs.leads, inputs.activities.as_ref(), &config.scoring);
+    let engagement = Engagement::new(
+        &inputs.leads,
+        inputs.activities.as_ref(),
+        inputs.deals.as_ref(),
+        &config.scoring,
+    );
     let score_with = |c: &ScoringConfig| -> Result<Scored> {
         let values = trait_values(c, &engagement)?;
         let refs: Vec<Option<&TraitValues>> = values.iter().map(Option::as_ref).collect();
@@ -106,6 +114,17 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
         let _ = writeln!(
             err,
             "note: the model has activity traits; without --activities they score as missing"
+        );
+    }
+    let counts_opportunities = config.scoring.stages.contains(&StageDate::Opportunity);
+    if config.traits.iter().any(|t| t.kind == TraitKind::Stage)
+        && counts_opportunities
+        && inputs.deals.is_none()
+    {
+        let _ = writeln!(
+            err,
+            "note: the model's stage_reached counts opportunities; without --deals no lead \
+             reaches that stage"
         );
     }
     if !inputs.rejects.is_empty() {

@@ -170,6 +170,7 @@ pub fn tune(
             activity_windows: settings.traits.activity_windows.clone(),
             date_format: settings.dialect.date_format.clone(),
             decay: discovery.decay.as_ref().map(|d| d.spec.clone()),
+            stages: discovery.stages.clone(),
         },
         traits: config_traits(&fitted, &card, &kinds),
         tiers: Vec::new(),

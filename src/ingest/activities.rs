@@ -19,17 +19,20 @@ pub const NO_KIND: u32 = u32::MAX;
 /// The time of an activity without one.
 pub const NO_TIME: i64 = i64::MIN;
 
-/// Activities (CONTRACT.md: `lead_id`, `occurred_at`, `type`; an optional `value` is not read),
-/// in file order, as columns: lead row ([`NO_LEAD`] when its `lead_id` names no lead),
-/// `occurred_at` in milliseconds ([`NO_TIME`] when empty) and type, an index into
-/// [`Activities::kind_names`] ([`NO_KIND`] when empty). The activities naming no lead keep
-/// their file row and lead id, for their rejects.
+/// Activities (CONTRACT.md: `lead_id`, `occurred_at`, `type`, optional `value`), in file order,
+/// as columns: lead row ([`NO_LEAD`] when its `lead_id` names no lead), `occurred_at` in
+/// milliseconds ([`NO_TIME`] when empty), type, an index into [`Activities::kind_names`]
+/// ([`NO_KIND`] when empty), and `value` where it is a number. The activities naming no lead
+/// keep their file row and lead id, for their rejects.
 #[derive(Debug, Clone, Default)]
 pub struct Activities {
     lead_rows: Vec<u32>,
     occurred_ms: Vec<i64>,
     kinds: Vec<u32>,
     kind_names: Vec<String>,
+    /// Each activity's `value` where it reads as a number (NaN otherwise); `None` when no
+    /// activity has one (no column, or only text such as URLs): then nothing is held.
+    values: Option<Vec<f64>>,
     unknown: Vec<(u64, Option<String>)>,
 }
 
@@ -56,12 +59,17 @@ impl Activities {
     pub fn kind_names(&self) -> &[String] {
         &self.kind_names
     }
+    /// Each activity's `value` where it is a number (NaN where it is not, or missing); `None`
+    /// when no activity has a number.
+    pub fn values(&self) -> Option<&[f64]> {
+        self.values.as_deref()
+    }
     /// The activities whose `lead_id` names no lead: (file row, lead id), in file order.
     pub fn unknown_leads(&self) -> &[(u64, Option<String>)] {
         &self.unknown
     }
-    /// As a table, columns `lead_id`, `occurred_at` (a datetime) and `type`, one row per
-    /// activity as read: for a warehouse's view of it (tests of the SQL export). `leads`: the
+    /// As a table, columns `lead_id`, `occurred_at` (a datetime), `type` and `value` (a number,
+    /// null where none), one row per activity as read: for a warehouse's view of it (tests of the SQL export). `leads`: the
     /// leads these activities were read with.
     pub fn frame(&self, leads: &super::Leads) -> Result<DataFrame> {
         let lead_ids = leads.frame().column("lead_id")?.str()?.rechunk();
@@ -89,12 +97,16 @@ impl Activities {
             .iter()
             .map(|&k| self.kind_names.get(k as usize).map(String::as_str))
             .collect();
+        let values: Float64Chunked = (0..self.len())
+            .map(|i| self.values.as_ref().map(|v| v[i]).filter(|v| !v.is_nan()))
+            .collect();
         Ok(DataFrame::new(
             self.len(),
             vec![
                 ids.with_name("lead_id".into()).into_column(),
                 occurred.into_column(),
                 types.with_name("type".into()).into_column(),
+                values.with_name("value".into()).into_column(),
             ],
         )?)
     }
@@ -193,7 +205,13 @@ pub(super) struct Reducer<'a> {
     kinds: Mutex<(PlHashMap<String, u32>, Vec<String>)>,
     /// Unknown leads, in the order the pieces came.
     unknown: Mutex<Vec<(u64, Option<String>)>>,
+    /// Each piece's values (see [`PieceValues`]), in the order the pieces came.
+    values: Mutex<Vec<PieceValues>>,
 }
+
+/// A reduced piece's `value`s: its first file row (the pieces are put together in file
+/// order), its rows kept, and their values (NaN for none), or `None` when none is a number.
+type PieceValues = (u64, usize, Option<Vec<f64>>);
 
 impl<'a> Reducer<'a> {
     pub fn new(index: &'a LeadIndex<'a>) -> Self {
@@ -201,6 +219,7 @@ impl<'a> Reducer<'a> {
             index,
             kinds: Mutex::new((PlHashMap::new(), Vec::new())),
             unknown: Mutex::new(Vec::new()),
+            values: Mutex::new(Vec::new()),
         }
     }
 
@@ -298,6 +317,26 @@ impl<'a> Reducer<'a> {
                 i += 1;
             }
         }
+        // The values are held only when one of them is a number: a `value` of URLs and file
+        // names (or none) costs nothing after typing.
+        let values = match df.column("value") {
+            Ok(v) if v.null_count() < read => {
+                let v = v.cast(&DataType::Float64)?;
+                let mut kept_values = Vec::with_capacity(n);
+                for (i, x) in v.f64()?.iter().enumerate() {
+                    if kept(i) {
+                        kept_values.push(x.unwrap_or(f64::NAN));
+                    }
+                }
+                Some(kept_values)
+            }
+            _ => None,
+        };
+        let first_row = file_rows.first().copied().unwrap_or(u64::MAX);
+        self.values
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((first_row, n, values));
         let (mut lead_rows, mut kinds) = (Vec::with_capacity(n), Vec::with_capacity(n));
         {
             let (mut seen, mut all_unknown) = (self.lock_kinds(), self.lock_unknown());
@@ -391,11 +430,31 @@ impl<'a> Reducer<'a> {
         });
         let mut unknown = self.unknown.into_inner().unwrap_or_else(|e| e.into_inner());
         unknown.sort_by_key(|u| u.0);
+        let mut pieces = self.values.into_inner().unwrap_or_else(|e| e.into_inner());
+        pieces.sort_by_key(|p| p.0);
+        let values = if pieces.iter().all(|p| p.2.is_none()) {
+            None
+        } else {
+            let mut values = Vec::with_capacity(lead_rows.len());
+            for (_, n, v) in pieces {
+                match v {
+                    Some(v) => values.extend(v),
+                    None => values.extend(std::iter::repeat_n(f64::NAN, n)),
+                }
+            }
+            if values.len() != lead_rows.len() {
+                return Err(crate::error::Error::Internal(
+                    "the activities' values differ in length from their rows".into(),
+                ));
+            }
+            Some(values)
+        };
         Ok(Activities {
             lead_rows,
             occurred_ms,
             kinds,
             kind_names,
+            values,
             unknown,
         })
     }

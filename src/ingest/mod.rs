@@ -333,21 +333,26 @@ pub fn ingest(settings: &Settings, now_ms: Millis, observer: &dyn Observer) -> R
     })
 }
 
-/// New leads (and optionally their activities) for `leadtune score`: the same reading, dialect
-/// detection and typing as a run, with the scoring config's missing-value tokens.
+/// New leads (and optionally their activities and deals) for `leadtune score`: the same
+/// reading, dialect detection and typing as a run, with the scoring config's missing-value
+/// tokens. The deals serve the opportunity stage of `stage_reached` (their `created_at`).
 pub struct ScoringInputs {
     pub leads: Leads,
     pub activities: Option<Activities>,
+    pub deals: Option<Deals>,
     pub rejects: Vec<Reject>,
     pub files: Vec<InputFile>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn read_for_scoring(
     leads: &std::path::Path,
     activities: Option<&std::path::Path>,
+    deals: Option<&std::path::Path>,
     missing: &[String],
     date_format: Option<&str>,
     categorical: &[&str],
+    dates: &[&str],
     now_ms: Millis,
     observer: &dyn Observer,
 ) -> Result<ScoringInputs> {
@@ -358,10 +363,12 @@ pub fn read_for_scoring(
     let file = |role, path: &std::path::Path| {
         TableSource::file(role, path.to_path_buf(), path.display().to_string())
     };
-    let columns = vec![
+    // The stage dates a model counts (`stage_reached`) are typed as a run types them.
+    let mut columns = vec![
         ColumnSpec::new("lead_id", Kind::Text).required().unique(),
         ColumnSpec::new("created_at", Kind::Timestamp),
     ];
+    columns.extend(dates.iter().map(|d| ColumnSpec::new(d, Kind::Timestamp)));
     let raw = reader.read(
         &file(Role::Leads, leads),
         Wanted {
@@ -388,6 +395,21 @@ pub fn read_for_scoring(
         }
         None => None,
     };
+    let deals = match deals {
+        Some(path) => {
+            let lead_ids = single_chunk(raw.df.column("lead_id")?.str()?);
+            let index = activities::LeadIndex::new(&lead_ids);
+            // Read as a run reads them, so that the same rows are used (a deal of an
+            // unknown status or with a bad date is rejected here as there).
+            let read = reader.read(&file(Role::Deals, path), Wanted::columns(deal_columns()))?;
+            let lead_rows = index.rows_of(read.df.column("lead_id")?.str()?);
+            Some(Deals {
+                df: with_rows(read)?,
+                lead_rows,
+            })
+        }
+        None => None,
+    };
     let decimal = raw.dialect.map_or(b'.', |d| d.decimal);
     let extra = raw.extra.clone();
     let mut df = with_rows(raw)?;
@@ -408,6 +430,7 @@ pub fn read_for_scoring(
             identity: Vec::new(),
         },
         activities,
+        deals,
         rejects: reader.rejects,
         files: reader.files,
     })
@@ -526,13 +549,15 @@ fn deal_columns() -> Vec<ColumnSpec> {
     ]
 }
 
-/// The activity columns read. The optional `value` (CONTRACT.md) is free text that no trait
-/// uses and that never rejects a row, so it is not read: at 50M activities that is gigabytes.
+/// The activity columns read. The optional `value` (CONTRACT.md) is read as a number where it
+/// is one (seconds on a page, a download's size) and as no value otherwise (a URL, a file
+/// name): it never rejects a row, and its text is never kept.
 fn activity_columns() -> Vec<ColumnSpec> {
     vec![
         ColumnSpec::new("lead_id", Kind::Text).required(),
         ColumnSpec::new("occurred_at", Kind::Timestamp).required(),
         ColumnSpec::new("type", Kind::Text).required(),
+        ColumnSpec::new("value", Kind::Measure),
     ]
 }
 

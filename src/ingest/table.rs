@@ -28,6 +28,9 @@ pub enum Kind {
     Number {
         non_negative: bool,
     },
+    /// A number when the text reads as one ([`super::values::parse_number`]), else no value:
+    /// never rejects a row (an activity's `value`, which may be a URL or a file name).
+    Measure,
     Flag,
     Status,
     /// `YYYY-MM` or `YYYY-Qn`; also writes `period_start` (Datetime).

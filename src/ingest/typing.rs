@@ -108,7 +108,9 @@ impl Builder {
         match kind {
             Kind::Text | Kind::Status => Builder::Text(StringChunkedBuilder::new(name, n)),
             Kind::Timestamp => Builder::Timestamp(PrimitiveChunkedBuilder::new(name, n)),
-            Kind::Number { .. } => Builder::Number(PrimitiveChunkedBuilder::new(name, n)),
+            Kind::Number { .. } | Kind::Measure => {
+                Builder::Number(PrimitiveChunkedBuilder::new(name, n))
+            }
             Kind::Flag => Builder::Flag(BooleanChunkedBuilder::new(name, n)),
             Kind::Period => Builder::Period(
                 StringChunkedBuilder::new(name, n),
@@ -378,6 +380,11 @@ impl<'a> RowSink<'a> {
         column: &ColumnSpec,
         text: &'f str,
     ) -> std::result::Result<Cell<'f>, String> {
+        // Every number has a digit: a measure without one (empty, a URL, a file name) is no
+        // value at once, before the missing-value tokens are looked at.
+        if column.kind == Kind::Measure && !text.bytes().any(|b| b.is_ascii_digit()) {
+            return Ok(Cell::Null);
+        }
         let as_is = self.missing.kept_as_is(text);
         if !as_is && values::is_missing(text, self.spec.missing) {
             return if column.non_empty {
@@ -414,6 +421,9 @@ impl<'a> RowSink<'a> {
                 Ok(v) => Ok(Cell::Number(v)),
                 Err(why) => Err(format!("{}: {why}", column.name)),
             },
+            Kind::Measure => {
+                Ok(values::parse_number(text, self.decimal).map_or(Cell::Null, Cell::Number))
+            }
             Kind::Flag => values::parse_bool(text).map(Cell::Flag).ok_or_else(|| {
                 format!(
                     "{} is not a yes/no value (1/0, true/false, yes/no)",

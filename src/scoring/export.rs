@@ -72,6 +72,16 @@ pub struct QueueModel {
 }
 
 impl ScoringConfig {
+    /// The lead columns holding the stage dates of `stage_reached` (`mql_at`, `sql_at`), as
+    /// the config lists them: read as dates when scoring.
+    pub fn stage_columns(&self) -> Vec<&'static str> {
+        self.scoring
+            .stages
+            .iter()
+            .filter_map(|s| s.lead_column())
+            .collect()
+    }
+
     /// The config a queue's leads are scored with: this one with the queue's points, tiers and
     /// calibration (and no queues).
     pub fn for_queue(&self, q: usize) -> ScoringConfig {
@@ -144,6 +154,9 @@ pub enum TraitKind {
     Date,
     /// Derived from the lead's activities before its scoring date (see `scoring`).
     Activity,
+    /// The funnel stage reached strictly before the lead's scoring date: 0 none, 1 MQL, 2 SQL,
+    /// 3 opportunity, from the stage dates in `scoring.stages`.
+    Stage,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -161,6 +174,10 @@ pub struct ScoringRules {
     /// behind the `engagement_decayed` trait; operational systems can decay it between re-fits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decay: Option<crate::traits::decay::DecaySpec>,
+    /// The stage dates behind the `stage_reached` trait, in funnel order: `mql_at` and
+    /// `sql_at` (lead columns) and `opportunity` (the `created_at` of the lead's first deal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<crate::traits::stage::StageDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -63,7 +63,12 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
         .collect();
     // The lead fields (not activity traits), each with its `missing` bin, for completeness.
     let fields: Vec<(usize, usize)> = (0..config.traits.len())
-        .filter(|&t| config.traits[t].kind != TraitKind::Activity)
+        .filter(|&t| {
+            !matches!(
+                config.traits[t].kind,
+                TraitKind::Activity | TraitKind::Stage
+            )
+        })
         .map(|t| (t, assigned[t].missing))
         .collect();
     let (bins, counts): (Vec<Vec<u16>>, Vec<ValueCounts>) =
@@ -408,6 +413,7 @@ mod properties {
                 activity_windows: vec![7],
                 date_format: None,
                 decay: None,
+                stages: Vec::new(),
             },
             traits: vec![
                 ConfigTrait {

@@ -4,7 +4,8 @@
 //! What the database must hold: a leads table with `lead_id`, the model's lead traits as
 //! columns (categories as text, numbers as numbers, dates as timestamps) and, for engagement or
 //! date traits, `created_at`; for engagement traits an activities table with `lead_id`,
-//! `occurred_at` and `type`. Timestamps are PostgreSQL `timestamp` values, or ISO-8601 text in
+//! `occurred_at` and `type` (and `value` for value traits); for an opportunity stage a deals
+//! table with `lead_id` and `created_at`. Timestamps are PostgreSQL `timestamp` values, or ISO-8601 text in
 //! SQLite. Missing values are NULL.
 //!
 //! Every step mirrors the one scoring code ([`crate::scoring`]):
@@ -13,10 +14,19 @@
 //! - engagement counts are taken as of `created_at + scoring_offset_days`: activities in the
 //!   window `age <= w days` per type and in total, the days since the last one, the distinct
 //!   types; leads without activities count 0 and have no `days_since_last_activity`;
+//! - value traits and a type's recency take activities strictly before the scoring date
+//!   (`0 < age <= w days`): the sum (0 when none) and the largest (NULL when none) of the
+//!   activities table's `value` (a number column, NULL where the activity has none), the days
+//!   since the type's last one; `stage_reached` is the highest of the config's stages whose
+//!   date (`mql_at`, `sql_at` of the leads table, the earliest `created_at` of the lead's deals
+//!   in the deals table) is strictly before the scoring date, else 0;
 //! - the probability is the config's isotonic calibration, interpolated linearly in its gaps
 //!   and clamped to `[1e-15, 1 - 1e-15]` ([`crate::evaluate::metrics::Calibration::probability`]).
 //!
 //! Times are compared in whole seconds since the epoch, so sub-second timestamps are truncated.
+//! Value sums are added in the engine's order: values with fractions that binary doubles do
+//! not hold exactly (0.1) may sum a last bit apart from leadtune's, which matters only for a
+//! sum exactly at a bin edge.
 //! Activity types match the config's trait names after lower-casing (`Page View` does not match
 //! `page_view`), and `distinct_activity_types` counts raw types (leadtune pools very rare types
 //! into one `other`): the first exports refuse models with an `other_*` activity trait.
@@ -29,6 +39,7 @@ use std::fmt::Write;
 
 use crate::scoring::export::{ConfigTrait, ScoringConfig, TraitKind};
 use crate::traits::binning::{BinRule, Origin};
+use crate::traits::engagement::{Measure, measure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {
@@ -42,6 +53,8 @@ pub struct SqlOptions {
     pub dialect: Dialect,
     pub leads_table: String,
     pub activities_table: String,
+    /// For the opportunity stage of `stage_reached`: `lead_id`, `created_at`.
+    pub deals_table: String,
     /// `Some(name)`: `CREATE VIEW name AS ...`; `None`: the bare query.
     pub view: Option<String>,
 }
@@ -151,15 +164,29 @@ fn comment(s: &str) -> String {
     format!("-- {clean}\n")
 }
 
-/// The activity type and window of an engagement trait (`page_view_30d` -> type `page_view`,
-/// 30 days); `activities_30d` counts every type (type `None`).
-fn activity_window(name: &str, windows: &[u32]) -> Option<(Option<String>, u32)> {
-    let (stem, days) = name.rsplit_once('_')?;
-    let days: u32 = days.strip_suffix('d')?.parse().ok()?;
-    if !windows.contains(&days) {
-        return None;
+/// `stage_reached` over the leads table `l`: the highest of the config's stages whose date is
+/// strictly before the scoring date (the opportunity's: the first deal's `created_at`, in
+/// seconds, `st.first_deal_s` of the query's `first_deals`), 0 for none, NULL without
+/// `created_at`.
+pub(crate) fn stage_value(d: Dialect, rules: &crate::scoring::export::ScoringRules) -> String {
+    let created = epoch(d, &format!("l.{}", ident("created_at")));
+    let offset_s = (rules.scoring_offset_days * 86_400.0).round();
+    let scoring = format!("({created} + {})", number(d, offset_s));
+    let mut case = format!("CASE WHEN l.{} IS NULL THEN NULL", ident("created_at"));
+    // Highest first: the first stage reached wins.
+    for stage in rules.stages.iter().rev() {
+        let date = match stage.lead_column() {
+            Some(column) => epoch(d, &format!("l.{}", ident(column))),
+            None => "st.first_deal_s".to_string(),
+        };
+        let _ = write!(
+            case,
+            " WHEN {date} < {scoring} THEN {}",
+            number(d, stage.level())
+        );
     }
-    Some(((stem != "activities").then(|| stem.to_string()), days))
+    let _ = write!(case, " ELSE {} END", number(d, 0.0));
+    case
 }
 
 /// The points of a trait as a `CASE` over the value expression `v`.
@@ -366,11 +393,17 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
     for t in &config.traits {
         match t.kind {
             TraitKind::Activity => {
-                let known = t.name == "distinct_activity_types"
-                    || t.name == "days_since_last_activity"
-                    || (t.name == crate::traits::decay::TRAIT && config.scoring.decay.is_some())
-                    || activity_window(&t.name, windows).is_some();
-                if !known || t.name.starts_with("other_") {
+                let known = (t.name == crate::traits::decay::TRAIT
+                    && config.scoring.decay.is_some())
+                    || measure(&t.name, windows).is_some();
+                let pooled = match measure(&t.name, windows) {
+                    Some(Measure::Count { kind, .. }) => kind.as_deref() == Some("other"),
+                    Some(Measure::Value { kind, .. } | Measure::DaysSince { kind }) => {
+                        kind == "other"
+                    }
+                    _ => false,
+                };
+                if !known || pooled {
                     return Err(format!(
                         "the engagement trait {} cannot be written as SQL (types pooled as \
                          `other` depend on the data scored); re-fit without it ([traits] \
@@ -388,6 +421,10 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
     let offset_s = (config.scoring.scoring_offset_days * 86_400.0).round();
     let _ = writeln!(sql, "WITH");
     let mut ctes: Vec<String> = Vec::new();
+    // The activities' `value` is read only by value traits (the table may have no such column).
+    let reads_values = activity_traits
+        .iter()
+        .any(|t| matches!(measure(&t.name, windows), Some(Measure::Value { .. })));
     if !activity_traits.is_empty() {
         ctes.push(format!(
             "scored_at AS (\n  SELECT {id}, {created} + {off} AS scoring_s FROM {leads}\n)",
@@ -398,8 +435,13 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
         ctes.push(format!(
             "prior AS (\n  SELECT a.{id} AS lead_id, \
              replace(replace(lower(trim(a.{ty})), ' ', '_'), '-', '_') AS activity_type, \
-             s.scoring_s - {t} AS age_s\n  FROM {acts} a JOIN scored_at s ON s.{id} = a.{id}\n  \
+             s.scoring_s - {t} AS age_s{value}\n  FROM {acts} a JOIN scored_at s ON s.{id} = a.{id}\n  \
              WHERE {t} <= s.scoring_s\n)",
+            value = if reads_values {
+                format!(", a.{} AS value", ident("value"))
+            } else {
+                String::new()
+            },
             id = ident("lead_id"),
             ty = ident("type"),
             t = epoch(d, &format!("a.{}", ident("occurred_at"))),
@@ -407,12 +449,30 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
         ));
         let mut aggs = Vec::new();
         for t in &activity_traits {
-            let expr = match t.name.as_str() {
-                "distinct_activity_types" => "COUNT(DISTINCT activity_type)".to_string(),
-                "days_since_last_activity" => {
-                    format!("MIN(age_s) / {}", number(d, 86_400.0))
-                }
-                crate::traits::decay::TRAIT => {
+            let day = number(d, 86_400.0);
+            let expr = match (t.name.as_str(), measure(&t.name, windows)) {
+                (_, Some(Measure::DistinctTypes)) => "COUNT(DISTINCT activity_type)".to_string(),
+                (_, Some(Measure::DaysSinceLast)) => format!("MIN(age_s) / {day}"),
+                // Values and a type's recency: strictly before the scoring date.
+                (_, Some(Measure::DaysSince { kind })) => format!(
+                    "MIN(CASE WHEN activity_type = {} AND age_s > 0 THEN age_s END) / {day}",
+                    text(&kind)
+                ),
+                (
+                    _,
+                    Some(Measure::Value {
+                        kind,
+                        days,
+                        largest,
+                    }),
+                ) => format!(
+                    "{}(CASE WHEN activity_type = {} AND age_s > 0 AND age_s <= {} THEN value \
+                     END)",
+                    if largest { "MAX" } else { "SUM" },
+                    text(&kind),
+                    number(d, f64::from(days) * 86_400.0)
+                ),
+                (crate::traits::decay::TRAIT, _) => {
                     let spec = config
                         .scoring
                         .decay
@@ -437,8 +497,11 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
                         }
                     }
                 }
-                name => {
-                    let (kind, days) = activity_window(name, windows).unwrap_or((None, 0));
+                (_, count) => {
+                    let (kind, days) = match count {
+                        Some(Measure::Count { kind, days }) => (kind, days),
+                        _ => (None, 0),
+                    };
                     let mut cond = format!("age_s <= {}", number(d, f64::from(days) * 86_400.0));
                     if let Some(kind) = kind {
                         cond = format!("activity_type = {} AND {cond}", text(&kind));
@@ -456,10 +519,10 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
     // One value per trait and lead.
     let mut values = vec![format!("l.{}", ident("lead_id"))];
     for (k, t) in config.traits.iter().enumerate() {
-        let v = crate::scoring::values::sql_value(t, d, &config.scoring.missing_tokens);
+        let v = crate::scoring::values::sql_value(t, d, &config.scoring);
         values.push(format!("{v} AS v{k}"));
     }
-    let join = if activity_traits.is_empty() {
+    let mut join = if activity_traits.is_empty() {
         String::new()
     } else {
         format!(
@@ -467,6 +530,27 @@ fn query(config: &ScoringConfig, o: &SqlOptions) -> std::result::Result<String, 
             ident("lead_id")
         )
     };
+    // The first deal's creation per lead, for the opportunity stage.
+    if config.traits.iter().any(|t| t.kind == TraitKind::Stage)
+        && config
+            .scoring
+            .stages
+            .contains(&crate::traits::stage::StageDate::Opportunity)
+    {
+        ctes.push(format!(
+            "first_deals AS (\n  SELECT {id} AS lead_id, MIN({at}) AS first_deal_s\n  FROM {deals}\n  \
+             WHERE {created} IS NOT NULL GROUP BY {id}\n)",
+            id = ident("lead_id"),
+            at = epoch(d, &ident("created_at")),
+            created = ident("created_at"),
+            deals = table(&o.deals_table),
+        ));
+        let _ = write!(
+            join,
+            " LEFT JOIN first_deals st ON st.lead_id = l.{}",
+            ident("lead_id")
+        );
+    }
     // Each value is read many times below (once per bin, then in every sum and tier test):
     // PostgreSQL would inline the CTE and read the lead's column anew each time, a query
     // hundreds of times slower (minutes on 5,000 leads); MATERIALIZED (PostgreSQL 12 and
@@ -569,12 +653,45 @@ mod tests {
     #[test]
     fn activity_trait_names() {
         let w = [7, 30, 90];
+        let count = |kind: Option<&str>, days| {
+            Some(Measure::Count {
+                kind: kind.map(String::from),
+                days,
+            })
+        };
+        assert_eq!(measure("page_view_30d", &w), count(Some("page_view"), 30));
+        assert_eq!(measure("activities_7d", &w), count(None, 7));
+        assert_eq!(measure("page_view_14d", &w), None);
         assert_eq!(
-            activity_window("page_view_30d", &w),
-            Some((Some("page_view".into()), 30))
+            measure("distinct_activity_types", &w),
+            Some(Measure::DistinctTypes)
         );
-        assert_eq!(activity_window("activities_7d", &w), Some((None, 7)));
-        assert_eq!(activity_window("page_view_14d", &w), None);
-        assert_eq!(activity_window("distinct_activity_types", &w), None);
+        assert_eq!(
+            measure("page_view_value_sum_30d", &w),
+            Some(Measure::Value {
+                kind: "page_view".into(),
+                days: 30,
+                largest: false
+            })
+        );
+        assert_eq!(
+            measure("download_value_max_7d", &w),
+            Some(Measure::Value {
+                kind: "download".into(),
+                days: 7,
+                largest: true
+            })
+        );
+        assert_eq!(
+            measure("days_since_email_open", &w),
+            Some(Measure::DaysSince {
+                kind: "email_open".into()
+            })
+        );
+        assert_eq!(
+            measure("days_since_last_activity", &w),
+            Some(Measure::DaysSinceLast)
+        );
+        assert_eq!(measure(crate::traits::decay::TRAIT, &w), None);
     }
 }

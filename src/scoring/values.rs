@@ -1,5 +1,6 @@
 //! A lead's trait values for scoring: lead columns, and engagement derived from its
-//! activities once and shared by every config scored with the same rules (one per queue).
+//! activities (and its stage from its stage dates and deals) once and shared by every config
+//! scored with the same rules (one per queue).
 
 use crate::error::Result;
 use crate::ingest::{self, Leads};
@@ -16,6 +17,7 @@ use crate::traits;
 pub struct Engagement<'a> {
     leads: &'a Leads,
     activities: Option<&'a ingest::Activities>,
+    deals: Option<&'a ingest::Deals>,
     rules: &'a export::ScoringRules,
     counts: std::cell::OnceCell<Vec<engagement::EngagementTrait>>,
     decayed: std::cell::OnceCell<Option<crate::traits::binning::Numbers>>,
@@ -25,11 +27,13 @@ impl<'a> Engagement<'a> {
     pub fn new(
         leads: &'a Leads,
         activities: Option<&'a ingest::Activities>,
+        deals: Option<&'a ingest::Deals>,
         rules: &'a export::ScoringRules,
     ) -> Self {
         Engagement {
             leads,
             activities,
+            deals,
             rules,
             counts: std::cell::OnceCell::new(),
             decayed: std::cell::OnceCell::new(),
@@ -46,6 +50,8 @@ impl<'a> Engagement<'a> {
                     &EngagementParams {
                         scoring_offset_days: self.rules.scoring_offset_days,
                         windows_days: self.rules.activity_windows.clone(),
+                        // Every type's recency: whichever the model holds.
+                        recency_types: usize::MAX,
                     },
                 )?,
                 None => Vec::new(),
@@ -101,6 +107,17 @@ pub fn trait_values(
                 }
                 None => Ok(None),
             },
+            // From the config's stage dates: those the leads (and deals) lack count for none.
+            TraitKind::Stage if leads.has("created_at") => Ok(Some(TraitValues::Numeric(
+                crate::traits::stage::values(
+                    leads,
+                    engagement.deals,
+                    &config.scoring.stages,
+                    config.scoring.scoring_offset_days,
+                )?
+                .into(),
+            ))),
+            TraitKind::Stage => Ok(None),
             kind => lead_values(
                 leads.frame(),
                 &t.name,
@@ -145,22 +162,29 @@ pub fn lead_values(
                 .collect();
             TraitValues::Numeric(traits::days_from_created(&dates, leads)?.into())
         }
-        TraitKind::Activity => return Ok(None),
+        TraitKind::Activity | TraitKind::Stage => return Ok(None),
     }))
 }
 
 /// A config trait's value for a lead as SQL, over the leads table `l` and the engagement
-/// counts `e` (the view of [`crate::scoring::sql`]): the same reading as [`lead_values`] and
-/// [`trait_values`] (categories by [`crate::ingest::values::normalise`], numbers as the
-/// table's numbers, dates as days from `created_at`, activity counts 0 for a lead without
-/// activities, `days_since_last_activity` NULL).
-pub fn sql_value(t: &ConfigTrait, d: Dialect, missing_tokens: &[String]) -> String {
+/// aggregates `e` (the view of [`crate::scoring::sql`]): the same reading as [`lead_values`]
+/// and [`trait_values`] (categories by [`crate::ingest::values::normalise`], numbers as the
+/// table's numbers, dates as days from `created_at`; for a lead without activities, activity
+/// counts and value sums 0, the days since an activity and the largest value NULL).
+pub fn sql_value(t: &ConfigTrait, d: Dialect, rules: &export::ScoringRules) -> String {
     use crate::scoring::sql::{epoch, ident, normalised_text, number};
+    use engagement::Measure;
+    let missing_tokens = &rules.missing_tokens;
     match t.kind {
-        TraitKind::Activity if t.name == "days_since_last_activity" => {
-            format!("e.{}", ident(&t.name))
-        }
-        TraitKind::Activity => format!("COALESCE(e.{}, 0)", ident(&t.name)),
+        TraitKind::Activity => match engagement::measure(&t.name, &rules.activity_windows) {
+            Some(
+                Measure::DaysSinceLast
+                | Measure::DaysSince { .. }
+                | Measure::Value { largest: true, .. },
+            ) => format!("e.{}", ident(&t.name)),
+            _ => format!("COALESCE(e.{}, 0)", ident(&t.name)),
+        },
+        TraitKind::Stage => crate::scoring::sql::stage_value(d, rules),
         TraitKind::Date => format!(
             "({} - {}) / {}",
             epoch(d, &format!("l.{}", ident(&t.name))),

@@ -11,6 +11,7 @@ pub mod decay;
 pub mod engagement;
 pub mod identity;
 pub mod leakage;
+pub mod stage;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -79,6 +80,8 @@ pub struct Discovery {
     pub notes: Vec<String>,
     /// Engagement decay fitted from history (when there are activities and outcomes enough).
     pub decay: Option<crate::traits::decay::DecayFit>,
+    /// The stage dates behind `stage_reached` (empty: no such trait).
+    pub stages: Vec<stage::StageDate>,
     /// Wall time of the parts, in milliseconds (engagement traits, binning + statistics).
     pub timings_ms: Vec<(&'static str, u64)>,
 }
@@ -428,6 +431,22 @@ pub fn discover(
         (None, _) => {}
     }
 
+    // The funnel stage reached before the scoring date, from the leads' stage dates and deals.
+    let stages = stage::dates(&inputs.leads, inputs.deals.as_ref());
+    if !stages.is_empty() {
+        let values = stage::values(
+            &inputs.leads,
+            inputs.deals.as_ref(),
+            &stages,
+            params.engagement.scoring_offset_days,
+        )?;
+        traits.push(TraitInput {
+            name: stage::TRAIT.to_string(),
+            origin: Origin::Engagement,
+            values: TraitValues::Numeric(values.into()),
+        });
+        kinds.push(TraitKind::Stage);
+    }
     let engagement_ms = started.elapsed().as_millis() as u64;
     let started = std::time::Instant::now();
     // Numbers with few distinct levels kept as codes: binning here, re-binning on the
@@ -516,6 +535,7 @@ pub fn discover(
         binned: population,
         notes,
         decay,
+        stages,
         timings_ms: vec![
             ("traits.engagement", engagement_ms),
             ("traits.decay", decay_ms),

@@ -579,7 +579,8 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
             "{file} differs between two runs"
         );
     }
-    // `score` on the leads file gives every lead the score `run` gave it.
+    // `score` on the leads file (with its activities and deals: stage_reached counts an
+    // opportunity) gives every lead the score `run` gave it.
     leadtune_ok(
         dir.path(),
         &[
@@ -590,6 +591,8 @@ fn score_reproduces_run_and_runs_are_byte_identical() {
             "g/leads.csv",
             "--activities",
             "g/activities.csv",
+            "--deals",
+            "g/deals.csv",
             "--out",
             "scored.csv",
             "--explain",

@@ -1,7 +1,7 @@
-//! `leadtune export-sql` against real engines: the sample's leads and activities are loaded into
-//! SQLite (bundled, through rusqlite) and into a throwaway PostgreSQL cluster (through `psql`;
-//! scripts/postgres.sh installs and starts it), typed as leadtune reads them, and the view's
-//! scores are compared with `leadtune score` lead by lead.
+//! `leadtune export-sql` against real engines: the sample's leads, activities and deals are
+//! loaded into SQLite (bundled, through rusqlite) and into a throwaway PostgreSQL cluster
+//! (through `psql`; scripts/postgres.sh installs and starts it), typed as leadtune reads them,
+//! and the view's scores are compared with `leadtune score` lead by lead.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,28 +21,43 @@ struct Fixture {
     expected: Scores,
     leads: DataFrame,
     activities: DataFrame,
+    deals: Option<DataFrame>,
 }
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     leadtune_ok(&root(), &["run", "--out", out.to_str().unwrap()]);
+    fixture_of(dir, &out, &root().join("data/sample"))
+}
+
+/// The fixture of a run (its outputs in `out`) on the files in `data`.
+fn fixture_of(dir: tempfile::TempDir, out: &Path, data: &Path) -> Fixture {
     let config = out.join("scoring-config.json");
-    let leads = root().join("data/sample/leads.csv");
-    let activities = root().join("data/sample/activities.csv");
-    let expected = score_cli(&config, &leads, Some(&activities), dir.path());
-    let (leads, activities) = typed_tables(&config, &leads, &activities);
+    let leads = data.join("leads.csv");
+    let activities = data.join("activities.csv");
+    let deals = data.join("deals.csv");
+    let expected = score_cli(&config, &leads, Some(&activities), Some(&deals), dir.path());
+    let (leads, activities, deals) = typed_tables(&config, &leads, &activities, Some(&deals));
     Fixture {
         dir,
         config,
         expected,
         leads,
         activities,
+        deals,
     }
 }
 
-/// What `leadtune score` gives each lead (of `leads`, with `activities` when given).
-fn score_cli(config: &Path, leads: &Path, activities: Option<&Path>, dir: &Path) -> Scores {
+/// What `leadtune score` gives each lead (of `leads`, with `activities` and `deals` when
+/// given).
+fn score_cli(
+    config: &Path,
+    leads: &Path,
+    activities: Option<&Path>,
+    deals: Option<&Path>,
+    dir: &Path,
+) -> Scores {
     let scored = dir.join("scored.csv");
     let mut args = vec![
         "score",
@@ -53,6 +68,9 @@ fn score_cli(config: &Path, leads: &Path, activities: Option<&Path>, dir: &Path)
     ];
     if let Some(activities) = activities {
         args.extend(["--activities", activities.to_str().unwrap()]);
+    }
+    if let Some(deals) = deals {
+        args.extend(["--deals", deals.to_str().unwrap()]);
     }
     args.extend(["--out", scored.to_str().unwrap()]);
     leadtune_ok(&root(), &args);
@@ -74,7 +92,12 @@ fn score_cli(config: &Path, leads: &Path, activities: Option<&Path>, dir: &Path)
 }
 
 /// The tables as leadtune types them: what a warehouse would hold.
-fn typed_tables(config: &Path, leads: &Path, activities: &Path) -> (DataFrame, DataFrame) {
+fn typed_tables(
+    config: &Path,
+    leads: &Path,
+    activities: &Path,
+    deals: Option<&Path>,
+) -> (DataFrame, DataFrame, Option<DataFrame>) {
     let model = leadtune::scoring::export::read(config).unwrap();
     let categorical: Vec<&str> = model
         .traits
@@ -85,19 +108,38 @@ fn typed_tables(config: &Path, leads: &Path, activities: &Path) -> (DataFrame, D
     let inputs = leadtune::ingest::read_for_scoring(
         leads,
         Some(activities),
+        deals,
         &model.scoring.missing_tokens,
         model.scoring.date_format.as_deref(),
         &categorical,
+        &model.stage_columns(),
         i64::MAX,
         &leadtune::observe::Silent,
     )
     .unwrap();
     let activities = inputs.activities.unwrap().frame(&inputs.leads).unwrap();
-    (inputs.leads.frame().clone(), activities)
+    let deals = inputs.deals.map(|d| d.frame().clone());
+    (inputs.leads.frame().clone(), activities, deals)
+}
+
+/// The tables to load: leads, activities and, when given, deals.
+fn tables<'a>(
+    leads: &'a DataFrame,
+    activities: &'a DataFrame,
+    deals: Option<&'a DataFrame>,
+) -> Vec<(&'static str, &'a DataFrame)> {
+    let mut tables = vec![("leads", leads), ("activities", activities)];
+    tables.extend(deals.map(|d| ("deals", d)));
+    tables
 }
 
 /// The view's scores in SQLite, the tables loaded as typed.
-fn sqlite_scores(config: &Path, leads: &DataFrame, activities: &DataFrame) -> Scores {
+fn sqlite_scores(
+    config: &Path,
+    leads: &DataFrame,
+    activities: &DataFrame,
+    deals: Option<&DataFrame>,
+) -> Scores {
     let db = rusqlite::Connection::open_in_memory().unwrap();
     // SQLite's math functions (power) are in most builds (the sqlite3 shell, Python's), but
     // not in rusqlite's bundled one: the same C pow() is added here.
@@ -113,7 +155,7 @@ fn sqlite_scores(config: &Path, leads: &DataFrame, activities: &DataFrame) -> Sc
         )
         .unwrap();
     }
-    for (name, frame) in [("leads", leads), ("activities", activities)] {
+    for (name, frame) in tables(leads, activities, deals) {
         let (columns, defs) = columns_and_defs(frame, |t| match t {
             Typed::Real(_) => "REAL",
             _ => "TEXT",
@@ -270,7 +312,7 @@ fn check(expected: &Scores, got: &Scores, engine: &str) {
 #[test]
 fn sqlite_scores_equal_leadtune_score_lead_by_lead() {
     let f = fixture();
-    let got = sqlite_scores(&f.config, &f.leads, &f.activities);
+    let got = sqlite_scores(&f.config, &f.leads, &f.activities, f.deals.as_ref());
     check(&f.expected, &got, "sqlite");
 }
 
@@ -326,9 +368,9 @@ fn a_category_value_cannot_break_out_of_its_literal() {
         dir.path().join("leads.csv"),
         dir.path().join("activities.csv"),
     );
-    let expected = score_cli(&path, &leads, Some(&acts), dir.path());
-    let (l, a) = typed_tables(&path, &leads, &acts);
-    let got = sqlite_scores(&path, &l, &a);
+    let expected = score_cli(&path, &leads, Some(&acts), None, dir.path());
+    let (l, a, _) = typed_tables(&path, &leads, &acts, None);
+    let got = sqlite_scores(&path, &l, &a, None);
     check(&expected, &got, "sqlite");
     // Lead A got the evil value's 77 points: B (same but for that value) scores differently.
     assert_ne!(got["A"].2, got["B"].2);
@@ -360,7 +402,40 @@ fn sqlite_reads_every_literal_back_exactly() {
 #[test]
 fn postgres_scores_equal_leadtune_score_lead_by_lead() {
     let f = fixture();
-    if let Some(got) = postgres_scores(&f.config, &f.leads, &f.activities, f.dir.path()) {
+    let deals = f.deals.as_ref();
+    if let Some(got) = postgres_scores(&f.config, &f.leads, &f.activities, deals, f.dir.path()) {
+        check(&f.expected, &got, "postgres");
+    }
+}
+
+/// A history whose activities carry numbers as values and whose leads reach funnel stages
+/// before and after their scoring dates (`crate::engagement::valued_history`): the view's
+/// value sums, maxima, recency per type and `stage_reached` score every lead as `leadtune
+/// score` does, in SQLite and in PostgreSQL.
+#[test]
+fn value_and_stage_traits_score_alike_in_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::engagement::valued_history(4, 2500, dir.path(), "");
+    leadtune_ok(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+    let (out, data) = (dir.path().join("out"), dir.path().to_path_buf());
+    let model = json(&out.join("scoring-config.json"));
+    let names: Vec<String> = model["traits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    for wanted in ["stage_reached", "_value_", "days_since_"] {
+        assert!(
+            names.iter().any(|n| n.contains(wanted)),
+            "{wanted}: {names:?}"
+        );
+    }
+    let f = fixture_of(dir, &out, &data);
+    let got = sqlite_scores(&f.config, &f.leads, &f.activities, f.deals.as_ref());
+    check(&f.expected, &got, "sqlite");
+    let deals = f.deals.as_ref();
+    if let Some(got) = postgres_scores(&f.config, &f.leads, &f.activities, deals, f.dir.path()) {
         check(&f.expected, &got, "postgres");
     }
 }
@@ -375,7 +450,7 @@ fn postgres_scores_padded_values_as_leadtune_does() {
     let model = dir.path().join("out/scoring-config.json");
     let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
     let leads = raw_leads(&dir.path().join("leads.csv"));
-    if let Some(got) = postgres_scores(&model, &leads, &no_activities(), dir.path()) {
+    if let Some(got) = postgres_scores(&model, &leads, &no_activities(), None, dir.path()) {
         check(&ran, &got, "postgres against run");
     }
 }
@@ -387,6 +462,7 @@ fn postgres_scores(
     config: &Path,
     leads: &DataFrame,
     activities: &DataFrame,
+    deals: Option<&DataFrame>,
     dir: &Path,
 ) -> Option<Scores> {
     let script = root().join("scripts/postgres.sh");
@@ -448,7 +524,7 @@ fn postgres_scores(
         );
     };
     let mut load = String::new();
-    for (name, frame) in [("leads", leads), ("activities", activities)] {
+    for (name, frame) in tables(leads, activities, deals) {
         let (columns, defs) = columns_and_defs(frame, |t| match t {
             Typed::Real(_) => "double precision",
             Typed::Text(_) => "text",
@@ -694,9 +770,9 @@ fn padded_values_score_alike_in_run_score_and_sqlite() {
         let model = dir.path().join("out/scoring-config.json");
         let leads = dir.path().join("leads.csv");
         let ran = run_scores(&dir.path().join("out/scored_leads.parquet"));
-        let scored = score_cli(&model, &leads, None, dir.path());
+        let scored = score_cli(&model, &leads, None, None, dir.path());
         check(&ran, &scored, &format!("seed {seed}: score against run"));
-        let got = sqlite_scores(&model, &raw_leads(&leads), &no_activities());
+        let got = sqlite_scores(&model, &raw_leads(&leads), &no_activities(), None);
         check(&ran, &got, &format!("seed {seed}: sqlite against run"));
     }
 }

@@ -313,6 +313,91 @@ fn activities_reduced_by_piece_equal_the_hand_result() {
     }
 }
 
+/// The activities' values put together from pieces of every size (CSV chunks, Parquet
+/// slices) are each kept activity's own, in file order: numbers as numbers, text, empty and a
+/// missing-value token as none (NaN); a row whose value is text is never rejected for it. A
+/// piece without a number holds nothing, and a table without one holds no values at all.
+#[test]
+fn activity_values_follow_their_rows_through_the_pieces() {
+    use crate::ingest::activities::Reducer;
+    let leads = StringChunked::from_iter_values("lead_id".into(), ["L1", "L2"].into_iter());
+    let csv = "lead_id,occurred_at,type,value\nL1,2024-01-02,page_view,12\n\
+               L2,bad,page_view,99\nL1,2024-01-03,page_view,/pricing\nL2,2024-01-04,download,\n\
+               L2,2024-01-05,download,\"1,5\"\nL1,2024-01-06,page_view,NA\n\
+               L1,2024-01-07,page_view,7.25\nX,2024-01-08,page_view,3\n";
+    let spec_of = || TableSpec {
+        table: Role::Activities,
+        columns: vec![
+            ColumnSpec::new("lead_id", Kind::Text).required(),
+            ColumnSpec::new("occurred_at", Kind::Timestamp).required(),
+            ColumnSpec::new("type", Kind::Text).required(),
+            ColumnSpec::new("value", Kind::Measure),
+        ],
+        keep_extra: false,
+        ..leads_spec()
+    };
+    // `1,5` is no number with the decimal point; the unknown lead's 3 stays in its row.
+    let nan = f64::NAN;
+    let expected = [12.0, nan, nan, nan, nan, 7.25, 3.0];
+    let values_of = |read: &dyn Fn(&TableSpec) -> Result<RawTable>| {
+        let index = crate::ingest::activities::LeadIndex::new(&leads);
+        let reducer = Reducer::new(&index);
+        let reduce = |piece: RawTable, keep: Option<&[bool]>| reducer.reduce(piece, keep);
+        let spec = TableSpec {
+            piece: Some(&reduce),
+            ..spec_of()
+        };
+        let mut table = read(&spec).unwrap();
+        drop(spec);
+        let a = reducer.finish(&mut table).unwrap();
+        (a.values().map(<[f64]>::to_vec), table.rejects.len())
+    };
+    let same = |(got, rejects): (Option<Vec<f64>>, usize), at: &str| {
+        assert_eq!(rejects, 1, "{at}: only the bad date is rejected");
+        let got = got.unwrap_or_else(|| panic!("{at}: no values"));
+        assert_eq!(got.len(), expected.len(), "{at}");
+        for (g, e) in got.iter().zip(&expected) {
+            assert!(g == e || (g.is_nan() && e.is_nan()), "{at}: {got:?}");
+        }
+    };
+    let path = Path::new("activities.csv");
+    for chunk in 1..csv.len() {
+        same(
+            values_of(&|spec| {
+                read_csv_in_chunks(csv.as_bytes(), path, "activities.csv", spec, chunk)
+            }),
+            &format!("chunk {chunk}"),
+        );
+    }
+    let mut df = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(std::io::Cursor::new(csv.as_bytes()))
+        .finish()
+        .unwrap();
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_row_group_size(Some(2))
+        .finish(&mut df)
+        .unwrap();
+    for slice in 1..9 {
+        same(
+            values_of(&|spec| {
+                read_parquet_in_slices(&bytes, Path::new("a.parquet"), "a.parquet", spec, slice)
+            }),
+            &format!("slice {slice}"),
+        );
+    }
+    // Values that are all text: nothing held.
+    let text = "lead_id,occurred_at,type,value\nL1,2024-01-02,page_view,/pricing\n\
+                L2,2024-01-04,download,guide.pdf\n";
+    for chunk in 1..text.len() {
+        let got = values_of(&|spec| {
+            read_csv_in_chunks(text.as_bytes(), path, "activities.csv", spec, chunk)
+        });
+        assert_eq!(got, (None, 0), "chunk {chunk}");
+    }
+}
+
 /// A spec with a column of every kind, the other columns kept, and a missing-value token.
 fn every_kind_spec() -> TableSpec<'static> {
     TableSpec {
