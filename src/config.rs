@@ -111,6 +111,8 @@ pub struct RawModel {
     pub max_traits: Option<usize>,
     /// The folds traits and the L2 penalty are chosen by: `"shuffled"` (default) or `"time"`.
     pub selection_folds: Option<String>,
+    /// Traits always in the model, whatever the cross-validation says.
+    pub include: Vec<String>,
     /// Seed of the random validation split.
     pub seed: Option<u64>,
     /// Refit the deployed points on every mature lead once validated (default true).
@@ -223,6 +225,8 @@ pub struct ModelSettings {
     /// Traits and the L2 penalty are chosen by cross-validation folds in creation order
     /// (`selection_folds = "time"`) instead of shuffled ones (`"shuffled"`, the default).
     pub selection_folds: String,
+    /// Traits always in the model (`[model] include`), fitted like the others.
+    pub include: Vec<String>,
     pub seed: u64,
     /// After validation, the config's points are refitted on every mature lead (training and
     /// validation windows) with the same settings: the newest leads shape the deployed model.
@@ -558,6 +562,7 @@ fn resolve(
         min_iv,
         max_traits,
         selection_folds,
+        include,
         seed,
         refit,
     } = model;
@@ -622,6 +627,7 @@ fn resolve(
         min_iv: min_iv.unwrap_or(0.0),
         max_traits: max_traits.unwrap_or(25).max(1),
         selection_folds,
+        include,
         seed: seed.unwrap_or(42),
         refit: refit.unwrap_or(true),
     };

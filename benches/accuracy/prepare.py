@@ -9,7 +9,8 @@ Usage:
 
 Writes, under OUT:
   data/train-leads.csv, data/test-leads.csv   leadtune's inputs: the training rows (with the
-      outcome) and the test rows (without it); generated: also train-deals.csv,
+      outcome) and the test rows (without it); generated: also train-deals.csv, test-deals.csv
+      (the test leads' deals created before their scoring dates, for `stage_reached`),
       train-activities.csv (the training leads' rows) and test-activities.csv
   data/test-outcomes.csv                      lead_id, converted (0/1) of the test rows
   data/train-outcomes.csv                     the same of the training rows, in split order
@@ -361,14 +362,33 @@ def generated(out):
     train_ids, test_ids = set(pop.index[:cut]), set(pop.index[cut:])
     train_rows, test_rows = set(pop["row"].iloc[:cut]), set(pop["row"].iloc[cut:])
 
+    # The funnel stage each lead reached strictly before its scoring date, as leadtune's
+    # `stage_reached` (src/traits/stage.rs): 1 MQL, 2 SQL, 3 a deal created (any status).
+    offset = int(config["traits"]["scoring_offset_days"] * DAY_MS)
+    raw_deals = pd.read_csv(os.path.join(history, "deals.csv"), usecols=["lead_id", "created_at"])
+    raw_deals["created_ms"] = to_ms(raw_deals["created_at"])
+    scoring = raw_deals["lead_id"].map(pop["created_ms"] + offset)
+    early_deals = set(raw_deals.index[raw_deals["created_ms"] < scoring])
+    first_deal = raw_deals.groupby("lead_id")["created_ms"].min().reindex(pop.index)
+    scoring_ms = pop["created_ms"] + offset
+    stage = pd.Series(0.0, index=pop.index)
+    for level, reached in ((1, to_ms(pop["mql_at"]) < scoring_ms),
+                           (2, to_ms(pop["sql_at"]) < scoring_ms),
+                           (3, first_deal < scoring_ms)):
+        stage[reached.fillna(False).to_numpy()] = float(level)
+
     # leadtune's inputs: the population's own lead records (by row: a duplicate id's later
-    # rows stay out), their deals (training only) and activities.
+    # rows stay out), their deals (training leads: all; test leads: those created before the
+    # scoring date) and activities.
     data = os.path.join(out, "data")
     os.makedirs(data, exist_ok=True)
     for table, name, keep in (
             ("leads", "train-leads", lambda n, lead: n in train_rows),
             ("leads", "test-leads", lambda n, lead: n in test_rows),
             ("deals", "train-deals", lambda n, lead: lead in train_ids),
+            # What `leadtune score` may know of a test lead's deals: those created before its
+            # scoring date (an opportunity reached then, for `stage_reached`), nothing later.
+            ("deals", "test-deals", lambda n, lead: n in early_deals and lead in test_ids),
             ("activities", "train-activities", lambda n, lead: lead in train_ids),
             ("activities", "test-activities", lambda n, lead: lead in test_ids)):
         copy_records(os.path.join(history, f"{table}.csv"), os.path.join(data, f"{name}.csv"),
@@ -380,7 +400,8 @@ def generated(out):
     # The anchors' inputs: the lead columns leadtune could score on, and the activity traits.
     lead_traits = [c for c in pop.columns
                    if c not in OWN_COLUMNS + IDENTITY_COLUMNS + ["row", "created_ms", "won"]]
-    X = pd.concat([pop[lead_traits], engagement(pop, acts, config)], axis=1)
+    X = pd.concat([pop[lead_traits], engagement(pop, acts, config),
+                   stage.rename("stage_reached")], axis=1)
     categorical = [c for c in lead_traits if not pd.api.types.is_numeric_dtype(X[c])]
     for c in categorical:
         X[c] = X[c].astype(object).where(X[c].notna(), "(missing)").astype(str)

@@ -109,6 +109,9 @@ for ds in "${datasets[@]}"; do
     [[ $as_of == - ]] || as_of_arg=(--as-of "$as_of")
     acts=()
     [[ ! -f $dir/data/test-activities.csv ]] || acts=(--activities ../data/test-activities.csv)
+    [[ ! -f $dir/data/test-deals.csv ]] || acts+=(--deals ../data/test-deals.csv)
+    train_acts=("${acts[@]/test-activities/train-activities}")
+    train_acts=("${train_acts[@]/test-deals/train-deals}")
     echo "accuracy: $variant: leadtune run, leadtune score"
     (
       cd "$variant"
@@ -119,7 +122,7 @@ for ds in "${datasets[@]}"; do
         fail "leadtune score failed: see $variant/score.log"
       # The check of the protocol: scoring the training rows gives back run's validation AUC.
       "$bin" score --model leadtune/scoring-config.json --leads ../data/train-leads.csv \
-        "${acts[@]/test-activities/train-activities}" --reasons 0 --out train-scores.csv \
+        "${train_acts[@]}" --reasons 0 --out train-scores.csv \
         >train-score.log 2>&1 || fail "leadtune score failed: see $variant/train-score.log"
     )
   done <"$dir/variants.txt"

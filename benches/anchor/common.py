@@ -5,9 +5,12 @@ Only plain Python here (no pandas, no polars), so that each contender does its o
 with its own library. The rules are transcribed from leadtune's source:
 - split: src/fit/model.rs `split` (time split: the newest round(share * n) mature leads by
   created_at, ties by file row, are the validation leads);
-- selection: src/fit/model.rs `fit` (training IV order, one window per activity count, IV >= min_iv,
-  at most max_traits, then traits whose coefficient works against their WoE are dropped one at a
-  time, the worst first, and the model refitted);
+- selection: the conventional scorecard rules leadtune used before it chose traits by
+  cross-validation (src/fit/select.rs): training IV order, one window per activity count,
+  IV >= 0.02 (or leadtune's min_iv when higher), at most max_traits, L2 1.0 (or leadtune's
+  `[model] l2` when set), then traits whose coefficient works against their WoE are dropped one
+  at a time, the worst first, and the model refitted. One fit, no cross-validation: the Python
+  side does less work than leadtune's selection;
 - engagement traits: src/traits/engagement.rs (see the contenders).
 """
 
@@ -55,9 +58,9 @@ def settings(manifest_path):
         "min_bin_share": m["min_bin_share"],
         "max_bins": t["max_bins"],
         "prebins": 20,
-        "min_iv": m["min_iv"],
+        "min_iv": max(m["min_iv"], 0.02),
         "max_traits": m["max_traits"],
-        "l2": m["l2"],
+        "l2": 1.0 if m["l2"] is None else m["l2"],
     }
 
 

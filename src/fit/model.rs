@@ -38,6 +38,8 @@ pub struct FitParams {
     pub encoding: Encoding,
     /// The L2 penalty; `None`: chosen by cross-validation.
     pub l2: Option<f64>,
+    /// Traits always in the model (`[model] include`), fitted like the others.
+    pub include: Vec<String>,
     /// Cross-validation folds in creation order (`[model] selection_folds = "time"`) instead
     /// of shuffled.
     pub time_folds: bool,
@@ -149,7 +151,26 @@ pub fn fit(
         .keys()
         .filter_map(|k| k.split_once('=').map(|(t, _)| t))
         .collect();
-    // Candidates by training IV, pinned traits always in.
+    if let Some(name) = params
+        .include
+        .iter()
+        .find(|n| !table.traits.iter().any(|t| &t.name == *n))
+    {
+        let names: Vec<&str> = table.traits.iter().map(|t| t.name.as_str()).collect();
+        return Err(Error::config(
+            "[model] include",
+            format!(
+                "{name:?} is not a trait the model may use (flagged, excluded or unknown); the \
+                 usable traits: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    let always_in: Vec<&str> = pinned_traits
+        .into_iter()
+        .chain(params.include.iter().map(String::as_str))
+        .collect();
+    // Candidates by training IV; pinned and included traits always in.
     let mut order: Vec<usize> = (0..table.traits.len()).collect();
     order.sort_by(|&a, &b| {
         table.traits[b]
@@ -161,7 +182,7 @@ pub fn fit(
         .iter()
         .filter(|&&i| {
             table.traits[i].iv < params.min_iv
-                && !pinned_traits.contains(&table.traits[i].name.as_str())
+                && !always_in.contains(&table.traits[i].name.as_str())
         })
         .count();
     if weak > 0 {
@@ -173,8 +194,7 @@ pub fn fit(
         ));
     }
     order.retain(|&i| {
-        table.traits[i].iv >= params.min_iv
-            || pinned_traits.contains(&table.traits[i].name.as_str())
+        table.traits[i].iv >= params.min_iv || always_in.contains(&table.traits[i].name.as_str())
     });
 
     let rows = train_population.rows.clone().unwrap_or_default();
@@ -213,7 +233,7 @@ pub fn fit(
                 bins: t.bins.len(),
                 reference: reference_bin(t.bins.iter().map(|b| b.leads)),
                 offsets: offsets(t),
-                pinned: pinned_traits.contains(&t.name.as_str()),
+                forced: always_in.contains(&t.name.as_str()),
             }
         })
         .collect();
@@ -234,7 +254,7 @@ pub fn fit(
     } else {
         let floor = params.min_iv.max(FALLBACK_MIN_IV);
         let kept: Vec<usize> = (0..considered.len())
-            .filter(|&c| considered[c].pinned || table.traits[order[c]].iv >= floor)
+            .filter(|&c| considered[c].forced || table.traits[order[c]].iv >= floor)
             .take(params.max_traits)
             .collect();
         notes.push(format!(
@@ -291,7 +311,7 @@ pub fn fit(
                 .enumerate()
                 .filter(|(k, c)| {
                     c[0] < 0.0
-                        && !considered[chosen[*k]].pinned
+                        && !considered[chosen[*k]].forced
                         && !kept_negative.contains(&chosen[*k])
                 })
                 .min_by(|a, b| a.1[0].total_cmp(&b.1[0]));

@@ -37,6 +37,7 @@
 //! loss; the stronger penalty of equals) unless `[model] l2` sets it.
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 use crate::config::Encoding;
 use crate::error::{Error, Result};
@@ -49,7 +50,7 @@ pub const BLOCKS: u8 = 5;
 /// Blocks held out in turn under time order (the last ones), each fitted on all before it.
 const TIME_FOLDS: u8 = 3;
 /// Training leads that take part in the cross-validation at most (evenly spaced in time).
-pub const MAX_CV_LEADS: usize = 60_000;
+pub const MAX_CV_LEADS: usize = 40_000;
 /// L2 penalties tried when `[model] l2` is not set.
 pub const L2_GRID: [f64; 7] = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
 /// The penalty used while traits are selected, before the grid chooses one.
@@ -71,8 +72,8 @@ pub struct Candidate<'a> {
     pub reference: usize,
     /// Pinned bins' log-odds.
     pub offsets: Vec<Option<f64>>,
-    /// Pinned traits are always in.
-    pub pinned: bool,
+    /// Always in the model: a trait with pinned points, or one `[model] include` names.
+    pub forced: bool,
 }
 
 /// The folds over the training leads.
@@ -345,85 +346,106 @@ impl<'a> Search<'a> {
         }
         .check()
         .map_err(|e| Error::Internal(format!("logit parameters: {e}")))?;
-        let mut total = 0.0;
-        let mut fits = Vec::with_capacity(self.folds.folds.len());
-        for (f, &(train, eval)) in self.folds.folds.iter().enumerate() {
-            let in_train = |p: usize| train & (1 << pats.block[p]) != 0;
-            // Each trait's WoE from this fold's training leads.
-            let woe: Vec<Vec<f64>> = set
-                .iter()
-                .enumerate()
-                .map(|(t, &c)| {
-                    let n = self.candidates[c].bins;
-                    let (mut wins, mut leads) = (vec![0.0; n], vec![0.0; n]);
-                    for p in (0..pats.leads.len()).filter(|&p| in_train(p)) {
-                        let b = pats.bin(p, t);
-                        wins[b] += pats.wins[p];
-                        leads[b] += pats.leads[p];
-                    }
-                    stats::shrunk_woe(&wins, &leads)
-                })
-                .collect();
-            let traits: Vec<TraitDesign> = set
-                .iter()
-                .zip(&woe)
-                .map(|(&c, woe)| TraitDesign {
-                    woe,
-                    reference: self.candidates[c].reference,
-                    offsets: &self.candidates[c].offsets,
-                })
-                .collect();
-            let design = Design::new(self.encoding, &traits);
-            let train_rows: Vec<usize> = (0..pats.leads.len()).filter(|&p| in_train(p)).collect();
-            let train_wins: f64 = train_rows.iter().map(|&p| pats.wins[p]).sum();
-            let train_leads: f64 = train_rows.iter().map(|&p| pats.leads[p]).sum();
-            if train_wins == 0.0 || train_wins == train_leads {
-                fits.push(None);
-                continue;
+        // Per trait, block and bin: (wins, leads), for each fold's WoE.
+        let mut counts: Vec<Vec<Vec<(f64, f64)>>> = set
+            .iter()
+            .map(|&c| vec![vec![(0.0, 0.0); self.candidates[c].bins]; BLOCKS as usize])
+            .collect();
+        for p in 0..pats.leads.len() {
+            for (t, per_block) in counts.iter_mut().enumerate() {
+                let cell = &mut per_block[pats.block[p] as usize][pats.bin(p, t)];
+                cell.0 += pats.wins[p];
+                cell.1 += pats.leads[p];
             }
-            let k = design.width;
-            let mut x = ndarray::Array2::<f64>::zeros((train_rows.len(), k));
-            let mut offset = vec![0.0; train_rows.len()];
-            for (i, &p) in train_rows.iter().enumerate() {
-                let mut row = x.row_mut(i);
-                let cells = row.as_slice_mut().unwrap_or_default();
-                offset[i] = design.fill(|t| pats.bin(p, t), cells);
-            }
-            let y: Vec<f64> = train_rows
-                .iter()
-                .map(|&p| pats.wins[p] / pats.leads[p])
-                .collect();
-            let w: Vec<f64> = train_rows.iter().map(|&p| pats.leads[p]).collect();
-            let has_offset = offset.iter().any(|o| *o != 0.0);
-            let start = starts.get(f).and_then(|s| s.as_deref());
-            let model = logit::fit_from(
-                x.view(),
-                &y,
-                &w,
-                has_offset.then_some(&offset[..]),
-                &params,
-                start,
-            )
-            .map_err(|e| Error::Internal(format!("cross-validation fit: {e}")))?;
-            let mut beta = vec![model.intercept];
-            beta.extend(model.coefficients);
-            let mut fit = FoldFit {
-                design,
-                beta,
-                shift: 0.0,
-            };
-            let mut row = Vec::new();
-            let held: Vec<(f64, f64, f64)> = (0..pats.leads.len())
-                .filter(|&p| pats.block[p] == eval)
-                .map(|p| (fit.eta(pats, p, &mut row), pats.wins[p], pats.leads[p]))
-                .collect();
-            fit.shift = base_rate_shift(&held);
-            total += held
-                .iter()
-                .map(|&(eta, wins, leads)| log_loss(eta + fit.shift, wins, leads))
-                .sum::<f64>();
-            fits.push(Some(fit));
         }
+        // The folds fit in parallel; their losses are added in fold order.
+        let per_fold: Vec<(f64, Option<FoldFit>)> = self
+            .folds
+            .folds
+            .par_iter()
+            .enumerate()
+            .map(|(f, &(train, eval))| -> Result<(f64, Option<FoldFit>)> {
+                let in_train = |p: usize| train & (1 << pats.block[p]) != 0;
+                // Each trait's WoE from this fold's training leads.
+                let woe: Vec<Vec<f64>> = counts
+                    .iter()
+                    .map(|per_block| {
+                        let mut wins = vec![0.0; per_block[0].len()];
+                        let mut leads = vec![0.0; per_block[0].len()];
+                        for (b, bins) in per_block.iter().enumerate() {
+                            if train & (1 << b) != 0 {
+                                for (k, (w, n)) in bins.iter().enumerate() {
+                                    wins[k] += w;
+                                    leads[k] += n;
+                                }
+                            }
+                        }
+                        stats::shrunk_woe(&wins, &leads)
+                    })
+                    .collect();
+                let traits: Vec<TraitDesign> = set
+                    .iter()
+                    .zip(&woe)
+                    .map(|(&c, woe)| TraitDesign {
+                        woe,
+                        reference: self.candidates[c].reference,
+                        offsets: &self.candidates[c].offsets,
+                    })
+                    .collect();
+                let design = Design::new(self.encoding, &traits);
+                let train_rows: Vec<usize> =
+                    (0..pats.leads.len()).filter(|&p| in_train(p)).collect();
+                let train_wins: f64 = train_rows.iter().map(|&p| pats.wins[p]).sum();
+                let train_leads: f64 = train_rows.iter().map(|&p| pats.leads[p]).sum();
+                if train_wins == 0.0 || train_wins == train_leads {
+                    return Ok((0.0, None));
+                }
+                let k = design.width;
+                let mut x = ndarray::Array2::<f64>::zeros((train_rows.len(), k));
+                let mut offset = vec![0.0; train_rows.len()];
+                for (i, &p) in train_rows.iter().enumerate() {
+                    let mut row = x.row_mut(i);
+                    let cells = row.as_slice_mut().unwrap_or_default();
+                    offset[i] = design.fill(|t| pats.bin(p, t), cells);
+                }
+                let y: Vec<f64> = train_rows
+                    .iter()
+                    .map(|&p| pats.wins[p] / pats.leads[p])
+                    .collect();
+                let w: Vec<f64> = train_rows.iter().map(|&p| pats.leads[p]).collect();
+                let has_offset = offset.iter().any(|o| *o != 0.0);
+                let start = starts.get(f).and_then(|s| s.as_deref());
+                let model = logit::fit_from(
+                    x.view(),
+                    &y,
+                    &w,
+                    has_offset.then_some(&offset[..]),
+                    &params,
+                    start,
+                )
+                .map_err(|e| Error::Internal(format!("cross-validation fit: {e}")))?;
+                let mut beta = vec![model.intercept];
+                beta.extend(model.coefficients);
+                let mut fit = FoldFit {
+                    design,
+                    beta,
+                    shift: 0.0,
+                };
+                let mut row = Vec::new();
+                let held: Vec<(f64, f64, f64)> = (0..pats.leads.len())
+                    .filter(|&p| pats.block[p] == eval)
+                    .map(|p| (fit.eta(pats, p, &mut row), pats.wins[p], pats.leads[p]))
+                    .collect();
+                fit.shift = base_rate_shift(&held);
+                let loss = held
+                    .iter()
+                    .map(|&(eta, wins, leads)| log_loss(eta + fit.shift, wins, leads))
+                    .sum::<f64>();
+                Ok((loss, Some(fit)))
+            })
+            .collect::<Result<_>>()?;
+        let total: f64 = per_fold.iter().map(|(loss, _)| loss).sum();
+        let fits = per_fold.into_iter().map(|(_, fit)| fit).collect();
         Ok(Cv {
             loss: total / self.held_out,
             fits,
@@ -440,8 +462,9 @@ impl<'a> Search<'a> {
             for p in (0..pats.leads.len()).filter(|&p| pats.block[p] == eval) {
                 let (ea, eb) = (a.eta(pats, p, &mut row), b.eta(pats, p, &mut row));
                 let (w, l) = (pats.wins[p], pats.leads[p] - pats.wins[p]);
+                // A win's loss is softplus(-eta), a loss's softplus(eta) = softplus(-eta) + eta.
                 let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
-                let dl = log_loss(ea, 0.0, 1.0) - log_loss(eb, 0.0, 1.0);
+                let dl = dw + ea - eb;
                 n += w + l;
                 sum += w * dw + l * dl;
                 sum2 += w * dw * dw + l * dl * dl;
@@ -465,6 +488,27 @@ fn widened(cv: &Cv, extra: usize) -> Vec<Option<Vec<f64>>> {
                 let mut b = f.beta.clone();
                 b.extend(std::iter::repeat_n(0.0, extra));
                 b
+            })
+        })
+        .collect()
+}
+
+/// Starting coefficients for the set without its `i`th trait: each fold's fit without that
+/// trait's columns.
+fn narrowed(cv: &Cv, i: usize) -> Vec<Option<Vec<f64>>> {
+    cv.fits
+        .iter()
+        .map(|f| {
+            f.as_ref().map(|f| {
+                let columns = &f.design.columns;
+                let end = columns.get(i + 1).copied().unwrap_or(f.design.width);
+                // Coefficient `j` of the design is beta[j + 1], after the intercept.
+                f.beta
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j == 0 || !(columns[i] + 1..end + 1).contains(&j))
+                    .map(|(_, b)| *b)
+                    .collect()
             })
         })
         .collect()
@@ -517,7 +561,7 @@ pub fn select(
     let selection_l2 = l2.unwrap_or(SELECTION_L2);
     let mut notes = Vec::new();
     let mut set: Vec<usize> = (0..candidates.len())
-        .filter(|&c| candidates[c].pinned)
+        .filter(|&c| candidates[c].forced)
         .collect();
     let mut pats = search.patterns(&set);
     let baseline = search
@@ -527,7 +571,7 @@ pub fn select(
     // Left out: (candidate, held-out change per lead, its standard error).
     let mut left_out: Vec<(usize, f64, f64)> = Vec::new();
     let mut beyond_max = Vec::new();
-    for c in (0..candidates.len()).filter(|&c| !candidates[c].pinned) {
+    for c in (0..candidates.len()).filter(|&c| !candidates[c].forced) {
         if candidates[c].bins < 2 {
             continue;
         }
@@ -561,12 +605,12 @@ pub fn select(
     let mut dropped_back = Vec::new();
     for i in (0..set.len()).rev() {
         let c = set[i];
-        if candidates[c].pinned || set.len() == 1 {
+        if candidates[c].forced || set.len() == 1 {
             continue;
         }
         let without: Vec<usize> = set.iter().copied().filter(|&d| d != c).collect();
         let trial = search.patterns(&without);
-        let cv = search.cv(&without, &trial, selection_l2, &[])?;
+        let cv = search.cv(&without, &trial, selection_l2, &narrowed(&current, i))?;
         if cv.loss <= current.loss {
             dropped_back.push((c, cv.loss - current.loss));
             set = without;

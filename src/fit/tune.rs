@@ -128,6 +128,7 @@ pub fn tune(
         encoding: settings.model.encoding,
         l2: settings.model.l2,
         time_folds: settings.model.selection_folds == "time",
+        include: settings.model.include.clone(),
         min_iv: settings.model.min_iv,
         max_traits: settings.model.max_traits,
         binning: binning.clone(),

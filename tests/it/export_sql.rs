@@ -415,7 +415,14 @@ fn postgres_scores_equal_leadtune_score_lead_by_lead() {
 #[test]
 fn value_and_stage_traits_score_alike_in_sqlite_and_postgres() {
     let dir = tempfile::tempdir().unwrap();
-    let config = crate::engagement::valued_history(4, 2500, dir.path(), "");
+    // Every kind of trait in the model, whatever the selection says ([model] include).
+    let config = crate::engagement::valued_history(
+        4,
+        2500,
+        dir.path(),
+        "\n[model]\ninclude = [\"stage_reached\", \"page_view_value_sum_30d\", \
+         \"page_view_value_max_90d\", \"days_since_page_view\", \"days_since_download\"]\n",
+    );
     leadtune_ok(dir.path(), &["run", "--config", config.to_str().unwrap()]);
     let (out, data) = (dir.path().join("out"), dir.path().to_path_buf());
     let model = json(&out.join("scoring-config.json"));

@@ -126,3 +126,35 @@ fn noise_stays_out_overlaps_go_in_once_and_small_bins_get_small_points() {
         }
     }
 }
+
+/// `[model] include` puts a trait in the model whatever the folds say; a name that is no
+/// usable trait is a config error naming the key and the traits there are.
+#[test]
+fn include_forces_a_trait_in_and_names_what_it_cannot_find() {
+    let dir = tempfile::tempdir().unwrap();
+    export(dir.path(), 1);
+    let config = dir.path().join("leadtune.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}include = [\"Annual Revenue\"]\n")).unwrap();
+    let args = [
+        "run",
+        "--config",
+        "leadtune.toml",
+        "--as-of",
+        "2025-12-31",
+        "--out",
+        "out",
+    ];
+    leadtune_ok(dir.path(), &args);
+    let points = csv_rows(&dir.path().join("out/points.csv"));
+    assert!(points.iter().any(|r| r["trait"] == "Annual Revenue"));
+
+    std::fs::write(&config, format!("{base}include = [\"Revenue\"]\n")).unwrap();
+    let out = crate::common::leadtune(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("[model] include") && err.contains("\"Revenue\"") && err.contains("Employees"),
+        "{err}"
+    );
+}

@@ -47,7 +47,7 @@ fn candidates(p: &Planted) -> Vec<Candidate<'_>> {
             bins: *bins,
             reference: 0,
             offsets: vec![None; *bins],
-            pinned: false,
+            forced: false,
         })
         .collect()
 }
@@ -161,7 +161,8 @@ fn large_windows_are_sampled() {
     let created: Vec<Option<i64>> = (0..150_000).map(|d| Some(d as i64)).collect();
     let folds = Folds::new(&created, true);
     assert!(folds.rows.len() <= MAX_CV_LEADS && folds.rows.len() >= MAX_CV_LEADS / 2);
-    assert!(folds.rows.windows(2).all(|w| w[1] - w[0] == 3));
+    let stride = 150_000usize.div_ceil(MAX_CV_LEADS);
+    assert!(folds.rows.windows(2).all(|w| w[1] - w[0] == stride));
 }
 
 /// Too few held-out wins: no cross-validation.
