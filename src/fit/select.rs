@@ -122,6 +122,15 @@ impl Folds {
         }
     }
 
+    /// The taking-part leads (training indices) that some fold is scored on.
+    fn held_out(&self) -> impl Iterator<Item = usize> + '_ {
+        self.rows
+            .iter()
+            .zip(&self.block)
+            .filter(|(_, b)| self.folds.iter().any(|&(_, e)| e == **b))
+            .map(|(&r, _)| r)
+    }
+
     /// A few words on the folds, for notes.
     pub fn describe(&self) -> String {
         if self.time_ordered {
@@ -308,12 +317,7 @@ impl<'a> Search<'a> {
         folds: &'a Folds,
         encoding: Encoding,
     ) -> Search<'a> {
-        let held_out = folds
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| folds.folds.iter().any(|&(_, e)| e == folds.block[*k]))
-            .count() as f64;
+        let held_out = folds.held_out().count() as f64;
         Search {
             candidates,
             won,
@@ -538,11 +542,9 @@ pub struct Selection {
 /// Whether the folds can score anything: enough held-out leads, wins and losses.
 pub fn feasible(folds: &Folds, won: &[bool]) -> bool {
     let (mut leads, mut wins) = (0.0, 0.0);
-    for (k, &r) in folds.rows.iter().enumerate() {
-        if folds.folds.iter().any(|&(_, e)| e == folds.block[k]) {
-            leads += 1.0;
-            wins += f64::from(u8::from(won[r]));
-        }
+    for r in folds.held_out() {
+        leads += 1.0;
+        wins += f64::from(u8::from(won[r]));
     }
     wins >= MIN_HELD_OUT && leads - wins >= MIN_HELD_OUT
 }
