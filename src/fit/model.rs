@@ -199,14 +199,18 @@ pub fn fit(
 
     let rows = train_population.rows.clone().unwrap_or_default();
     let won = &train_population.won;
-    // Each candidate's bins, assigned once.
-    let assigned: Vec<Vec<u16>> = order
+    let train_created: Vec<Option<i64>> = train.iter().map(|&i| created[i]).collect();
+    let folds = Folds::new(&train_created, params.time_folds);
+    // Each candidate's bins for the leads the folds look at; every training lead's bins only
+    // for the traits chosen (at 10M leads a column of bins is a pass over millions of values).
+    let sample_rows = folds.sample(&rows);
+    let sampled: Vec<Vec<u16>> = order
         .par_iter()
         .map(|&i| {
             // `bin_traits` keeps the order of the traits it is given.
             let input = candidates[i];
             debug_assert_eq!(input.name, table.traits[i].name);
-            assign(&table.traits[i], &input.values, &rows)
+            assign(&table.traits[i], &input.values, &sample_rows)
         })
         .collect();
     observer.step("fit: bins assigned");
@@ -224,7 +228,7 @@ pub fn fit(
     };
     let considered: Vec<Candidate> = order
         .iter()
-        .zip(&assigned)
+        .zip(&sampled)
         .map(|(&i, assigned)| {
             let t = &table.traits[i];
             Candidate {
@@ -237,8 +241,6 @@ pub fn fit(
             }
         })
         .collect();
-    let train_created: Vec<Option<i64>> = train.iter().map(|&i| created[i]).collect();
-    let folds = Folds::new(&train_created, params.time_folds);
     let cross_validated = select::feasible(&folds, won);
     let (mut chosen, l2) = if cross_validated {
         let selection = select::select(
@@ -266,6 +268,10 @@ pub fn fit(
         (kept, params.l2.unwrap_or(select::SELECTION_L2))
     };
     observer.step("fit: traits chosen");
+    let mut full: Vec<Vec<u16>> = chosen
+        .par_iter()
+        .map(|&c| assign(&table.traits[order[c]], &candidates[order[c]].values, &rows))
+        .collect();
     let mut kept_negative: Vec<usize> = Vec::new();
     // After a trait is dropped, the fit starts from the previous coefficients without it.
     let mut start: Option<Vec<f64>> = None;
@@ -299,7 +305,7 @@ pub fn fit(
                 })
                 .collect::<Vec<_>>(),
         );
-        let columns: Vec<&[u16]> = chosen.iter().map(|&c| considered[c].assigned).collect();
+        let columns: Vec<&[u16]> = full.iter().map(Vec::as_slice).collect();
         let (fitted, patterns, rows_kept) =
             fit_patterns(&design, &columns, won, l2, start.as_deref(), reuse.take())?;
         let row_level = rows_kept.is_some();
@@ -368,6 +374,7 @@ pub fn fit(
                     start = Some(previous);
                     reuse = rows_kept.map(|r| r.without_column(design.columns[k]));
                     chosen.remove(k);
+                    full.remove(k);
                     continue;
                 }
                 kept_negative.push(chosen[k]);

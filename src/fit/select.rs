@@ -65,7 +65,7 @@ const OVERLAP_V: f64 = 0.5;
 /// A candidate trait as the selection sees it.
 pub struct Candidate<'a> {
     pub name: &'a str,
-    /// Its bin per training lead.
+    /// Its bin per taking-part lead, in the folds' order ([`Folds::sample`]).
     pub assigned: &'a [u16],
     pub bins: usize,
     /// The reference bin (indicator encoding).
@@ -120,6 +120,12 @@ impl Folds {
             folds,
             time_ordered,
         }
+    }
+
+    /// Per taking-part lead, in the folds' order, its value in `by_training_index`: what a
+    /// [`Candidate`]'s bins are given as (the folds never look at the other leads).
+    pub fn sample<T: Copy>(&self, by_training_index: &[T]) -> Vec<T> {
+        self.rows.iter().map(|&r| by_training_index[r]).collect()
     }
 
     /// The taking-part leads (training indices) that some fold is scored on.
@@ -204,7 +210,7 @@ impl Patterns {
         };
         for (k, &r) in folds.rows.iter().enumerate() {
             let old = self.id[k] as usize;
-            let bin = assigned[r];
+            let bin = assigned[k];
             let key = (old as u64) << 16 | u64::from(bin);
             let id = *seen.entry(key).or_insert_with(|| {
                 next.block.push(self.block[old]);
@@ -751,8 +757,8 @@ fn cramers_v(a: &Candidate, b: &Candidate, folds: &Folds) -> f64 {
         return 0.0;
     }
     let mut table = vec![0.0; r * c];
-    for &i in &folds.rows {
-        table[a.assigned[i] as usize * c + b.assigned[i] as usize] += 1.0;
+    for k in 0..folds.rows.len() {
+        table[a.assigned[k] as usize * c + b.assigned[k] as usize] += 1.0;
     }
     let n: f64 = table.iter().sum();
     let rows: Vec<f64> = (0..r)

@@ -38,10 +38,19 @@ fn planted(n: usize, seed: u64) -> Planted {
     }
 }
 
-fn candidates(p: &Planted) -> Vec<Candidate<'_>> {
+/// Each planted column's bins in the folds' order.
+fn sampled(p: &Planted, folds: &Folds) -> Vec<Vec<u16>> {
     p.columns
         .iter()
-        .map(|(name, assigned, bins)| Candidate {
+        .map(|(_, bins, _)| folds.sample(bins))
+        .collect()
+}
+
+fn candidates<'a>(p: &'a Planted, sampled: &'a [Vec<u16>]) -> Vec<Candidate<'a>> {
+    p.columns
+        .iter()
+        .zip(sampled)
+        .map(|((name, _, bins), assigned)| Candidate {
             name,
             assigned,
             bins: *bins,
@@ -58,8 +67,9 @@ fn candidates(p: &Planted) -> Vec<Candidate<'_>> {
 fn planted_traits_enter_copies_and_noise_stay_out() {
     for seed in [1, 2, 3] {
         let p = planted(6_000, seed);
-        let c = candidates(&p);
         let folds = Folds::new(&p.created, SHUFFLED);
+        let columns = sampled(&p, &folds);
+        let c = candidates(&p, &columns);
         assert!(!folds.time_ordered && feasible(&folds, &p.won));
         let s = select(&c, &p.won, &folds, Encoding::Woe, None, 25).unwrap();
         let names: Vec<&str> = s.chosen.iter().map(|&k| c[k].name).collect();
@@ -79,8 +89,9 @@ fn planted_traits_enter_copies_and_noise_stay_out() {
 #[test]
 fn time_ordered_folds_select_the_planted_traits() {
     let p = planted(6_000, 9);
-    let c = candidates(&p);
     let folds = Folds::new(&p.created, true);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
     assert!(folds.time_ordered);
     let s = select(&c, &p.won, &folds, Encoding::Woe, None, 25).unwrap();
     let names: Vec<&str> = s.chosen.iter().map(|&k| c[k].name).collect();
@@ -91,8 +102,9 @@ fn time_ordered_folds_select_the_planted_traits() {
 #[test]
 fn indicator_encoding_selects_the_planted_traits() {
     let p = planted(6_000, 4);
-    let c = candidates(&p);
     let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
     let s = select(&c, &p.won, &folds, Encoding::Indicator, Some(1.0), 25).unwrap();
     let names: Vec<&str> = s.chosen.iter().map(|&k| c[k].name).collect();
     assert_eq!(names, ["strong", "mild"], "{:?}", s.notes);
@@ -104,8 +116,9 @@ fn indicator_encoding_selects_the_planted_traits() {
 #[test]
 fn max_traits_caps_the_selection() {
     let p = planted(3_000, 5);
-    let c = candidates(&p);
     let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
     let s = select(&c, &p.won, &folds, Encoding::Woe, Some(1.0), 1).unwrap();
     assert_eq!(s.chosen, vec![0]);
     assert!(
@@ -177,8 +190,9 @@ fn too_few_wins_are_not_feasible() {
 #[test]
 fn cramers_v_known_cases() {
     let p = planted(4_000, 6);
-    let c = candidates(&p);
     let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
     assert!((cramers_v(&c[0], &c[1], &folds) - 1.0).abs() < 1e-12);
     assert!(cramers_v(&c[0], &c[3], &folds) < 0.1);
 }
@@ -187,8 +201,9 @@ fn cramers_v_known_cases() {
 #[test]
 fn paired_differences_add_up_to_the_loss_difference() {
     let p = planted(3_000, 8);
-    let c = candidates(&p);
     let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
     let search = Search::new(&c, &p.won, &folds, Encoding::Woe);
     let old_pats = search.patterns(&[0]);
     let old = search.cv(&[0], &old_pats, 1.0, &[]).unwrap();
