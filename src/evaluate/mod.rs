@@ -90,6 +90,10 @@ pub struct Evaluation {
     pub costs: Costs,
     pub stability: Stability,
     pub backtest: Option<Backtest>,
+    /// The validated model's L2 penalty and what was decided about each candidate trait
+    /// (`src/fit/select.rs`).
+    pub l2: f64,
+    pub selection: Vec<crate::fit::select::Decision>,
     pub warnings: Vec<String>,
 }
 

@@ -92,6 +92,8 @@ pub struct FittedModel {
     pub converged: bool,
     /// The L2 penalty the model was fitted with.
     pub l2: f64,
+    /// What was decided about each candidate trait, and on what evidence.
+    pub selection: Vec<select::Decision>,
     pub notes: Vec<String>,
 }
 
@@ -242,7 +244,7 @@ pub fn fit(
         })
         .collect();
     let cross_validated = select::feasible(&folds, won);
-    let (mut chosen, l2) = if cross_validated {
+    let (mut chosen, l2, mut decisions) = if cross_validated {
         let selection = select::select(
             &considered,
             won,
@@ -252,7 +254,7 @@ pub fn fit(
             params.max_traits,
         )?;
         notes.extend(selection.notes);
-        (selection.chosen, selection.l2)
+        (selection.chosen, selection.l2, selection.decisions)
     } else {
         let floor = params.min_iv.max(FALLBACK_MIN_IV);
         let kept: Vec<usize> = (0..considered.len())
@@ -265,7 +267,17 @@ pub fn fit(
             kept.len(),
             params.l2.unwrap_or(select::SELECTION_L2)
         ));
-        (kept, params.l2.unwrap_or(select::SELECTION_L2))
+        let decisions = (0..considered.len())
+            .map(|c| {
+                let decision = if kept.contains(&c) {
+                    "kept"
+                } else {
+                    "left out: information value under the floor (no cross-validation)"
+                };
+                select::Decision::new(considered[c].name, decision)
+            })
+            .collect();
+        (kept, params.l2.unwrap_or(select::SELECTION_L2), decisions)
     };
     observer.step("fit: traits chosen");
     let mut full: Vec<Vec<u16>> = chosen
@@ -351,6 +363,14 @@ pub fn fit(
                             c[0]
                         )
                     });
+                    let entry = decisions.iter_mut().find(|d| &d.name == name);
+                    if let Some(d) = entry {
+                        d.decision = if worth {
+                            "kept: negative coefficient".into()
+                        } else {
+                            "dropped: negative coefficient".into()
+                        };
+                    }
                     !worth
                 } else {
                     notes.push(format!(
@@ -414,6 +434,7 @@ pub fn fit(
             iterations: fitted.iterations,
             converged: fitted.converged,
             l2,
+            selection: decisions,
             notes,
         });
     }

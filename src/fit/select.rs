@@ -38,6 +38,7 @@
 
 use hashbrown::HashMap;
 use rayon::prelude::*;
+use serde::Serialize;
 
 use crate::config::Encoding;
 use crate::error::{Error, Result};
@@ -59,6 +60,8 @@ pub const SELECTION_L2: f64 = 1.0;
 const STANDARD_ERRORS: f64 = 1.0;
 /// Fewer held-out leads, or fewer wins or losses in them, than this: no cross-validation.
 const MIN_HELD_OUT: f64 = 20.0;
+/// Left-out traits the console names (the strongest first); `evaluation.json` lists all.
+const SHOWN_LEFT_OUT: usize = 15;
 /// Cramér's V above which a left-out trait is said to overlap a trait in the model.
 const OVERLAP_V: f64 = 0.5;
 
@@ -532,11 +535,43 @@ fn same(cv: &Cv) -> Vec<Option<Vec<f64>>> {
         .collect()
 }
 
+/// What the selection decided about one candidate (`evaluation.json`'s `selection`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    #[serde(rename = "trait")]
+    pub name: String,
+    /// `kept`, `always in`, `left out`, `dropped after others entered`, `not tried`, and (from
+    /// the fit) `dropped: negative coefficient` or `kept: negative coefficient`.
+    pub decision: String,
+    /// The held-out log loss per lead with the trait minus without it, when measured.
+    pub held_out_change: Option<f64>,
+    /// Its standard error (paired per-lead differences), when measured.
+    pub standard_error: Option<f64>,
+    /// The model trait it overlaps most (Cramér's V at least 0.5), for a trait left out.
+    pub overlaps: Option<String>,
+    pub cramers_v: Option<f64>,
+}
+
+impl Decision {
+    pub fn new(name: &str, decision: &str) -> Decision {
+        Decision {
+            name: name.to_string(),
+            decision: decision.to_string(),
+            held_out_change: None,
+            standard_error: None,
+            overlaps: None,
+            cramers_v: None,
+        }
+    }
+}
+
 /// What the selection decided.
 #[derive(Debug, Clone)]
 pub struct Selection {
     /// Candidates in the model, in the order they entered.
     pub chosen: Vec<usize>,
+    /// What was decided about each candidate, and on what evidence.
+    pub decisions: Vec<Decision>,
     pub l2: f64,
     /// The held-out log loss per lead of the chosen set at the chosen penalty, and of the
     /// intercept alone.
@@ -578,6 +613,8 @@ pub fn select(
     let mut current = search.cv(&set, &pats, selection_l2, &[])?;
     // Left out: (candidate, held-out change per lead, its standard error).
     let mut left_out: Vec<(usize, f64, f64)> = Vec::new();
+    // Entered: the same, for the traits that got in.
+    let mut entered: Vec<(usize, f64, f64)> = Vec::new();
     let mut beyond_max = Vec::new();
     for c in (0..candidates.len()).filter(|&c| !candidates[c].forced) {
         if candidates[c].bins < 2 {
@@ -605,6 +642,7 @@ pub fn select(
             set = with;
             pats = trial;
             current = cv;
+            entered.push((c, mean, se));
         } else {
             left_out.push((c, mean, se));
         }
@@ -662,33 +700,74 @@ pub fn select(
             " (chosen by the same folds)"
         }
     ));
-    if !left_out.is_empty() {
-        let described: Vec<String> = left_out
+    let mut decisions: Vec<Decision> = Vec::new();
+    for &c in &set {
+        let mut d = Decision::new(
+            name(c),
+            if candidates[c].forced {
+                "always in"
+            } else {
+                "kept"
+            },
+        );
+        if let Some(&(_, mean, se)) = entered.iter().find(|e| e.0 == c) {
+            d.held_out_change = Some(mean);
+            d.standard_error = se.is_finite().then_some(se);
+        }
+        decisions.push(d);
+    }
+    for &(c, change) in &dropped_back {
+        let mut d = Decision::new(name(c), "dropped after others entered");
+        d.held_out_change = Some(-change);
+        decisions.push(d);
+    }
+    for &(c, mean, se) in &left_out {
+        let mut d = Decision::new(name(c), "left out");
+        d.held_out_change = Some(mean);
+        d.standard_error = se.is_finite().then_some(se);
+        if let Some((k, v)) = set
             .iter()
-            .map(|&(c, mean, se)| {
-                let overlap = set
-                    .iter()
-                    .map(|&k| (k, cramers_v(&candidates[c], &candidates[k], folds)))
-                    .filter(|(_, v)| *v >= OVERLAP_V)
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                let change = if se.is_finite() {
-                    format!("{mean:+.5} ± {se:.5}")
-                } else {
-                    "no held-out leads".to_string()
-                };
-                match overlap {
-                    Some((k, v)) => format!(
-                        "{} ({change}; overlaps {}, Cramér's V {v:.2})",
-                        name(c),
-                        name(k)
-                    ),
-                    None => format!("{} ({change})", name(c)),
+            .map(|&k| (k, cramers_v(&candidates[c], &candidates[k], folds)))
+            .filter(|(_, v)| *v >= OVERLAP_V)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+        {
+            d.overlaps = Some(name(k).to_string());
+            d.cramers_v = Some(v);
+        }
+        decisions.push(d);
+    }
+    for &c in &beyond_max {
+        decisions.push(Decision::new(name(c), "not tried"));
+    }
+    let described: Vec<String> = decisions
+        .iter()
+        .filter(|d| d.decision == "left out")
+        .map(|d| {
+            let change = match (d.held_out_change, d.standard_error) {
+                (Some(mean), Some(se)) => format!("{mean:+.5} ± {se:.5}"),
+                _ => "no held-out leads".to_string(),
+            };
+            match (&d.overlaps, d.cramers_v) {
+                (Some(k), Some(v)) => {
+                    format!("{} ({change}; overlaps {k}, Cramér's V {v:.2})", d.name)
                 }
-            })
-            .collect();
+                _ => format!("{} ({change})", d.name),
+            }
+        })
+        .collect();
+    if !described.is_empty() {
+        let shown = described.len().min(SHOWN_LEFT_OUT);
+        let more = if described.len() > shown {
+            format!(
+                "; {} more in evaluation.json's selection",
+                described.len() - shown
+            )
+        } else {
+            String::new()
+        };
         notes.push(format!(
             "{} {} left out: {} did not lower the held-out log loss by more than a standard \
-             error (change per lead ± standard error): {}",
+             error (change per lead ± standard error): {}{more}",
             described.len(),
             if described.len() == 1 {
                 "trait"
@@ -696,7 +775,7 @@ pub fn select(
                 "traits"
             },
             if described.len() == 1 { "it" } else { "they" },
-            described.join(", ")
+            described[..shown].join(", ")
         ));
     }
     for (c, change) in &dropped_back {
@@ -714,6 +793,7 @@ pub fn select(
     }
     Ok(Selection {
         chosen: set,
+        decisions,
         l2: chosen_l2,
         loss: current.loss,
         baseline,

@@ -356,6 +356,8 @@ pub fn tune(
         costs,
         stability: evaluate::stability(&config, &scored, &train_rows, &valid_rows),
         backtest,
+        l2: fitted.l2,
+        selection: fitted.selection.clone(),
         warnings,
     };
     let mut timings_ms = vec![("fit.model", fit_ms), ("fit.scoring", scoring_ms)];

@@ -107,6 +107,27 @@ fn noise_stays_out_overlaps_go_in_once_and_small_bins_get_small_points() {
             "seed {seed}: {traits:?}"
         );
         assert!(console.contains("cross-validation"), "{console}");
+        // evaluation.json lists every decision with its evidence.
+        let evaluation = crate::common::json(&dir.path().join("out/evaluation.json"));
+        let decisions = evaluation["selection"].as_array().unwrap();
+        let revenue = decisions
+            .iter()
+            .find(|d| d["trait"] == "Annual Revenue")
+            .unwrap();
+        assert_eq!(revenue["decision"], "left out", "{revenue}");
+        assert!(revenue["held_out_change"].is_number(), "{revenue}");
+        // The decisions are the validated model's (the deployed refit chooses again on every
+        // mature lead): at least one trait kept, none both kept and left out.
+        let with = |what: &str| -> Vec<&str> {
+            decisions
+                .iter()
+                .filter(|d| d["decision"].as_str().unwrap().starts_with(what))
+                .map(|d| d["trait"].as_str().unwrap())
+                .collect()
+        };
+        assert!(!with("kept").is_empty(), "{decisions:?}");
+        assert!(with("kept").iter().all(|t| !with("left out").contains(t)));
+        assert!(evaluation["l2"].as_f64().unwrap() > 0.0);
         // The mining bin, where industry is in the model: small points.
         for row in points.iter().filter(|r| r["trait"] == "Industry") {
             let leads: u64 = row["train_leads"].parse().unwrap();
