@@ -359,18 +359,25 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
     require_columns(rejected, ["table", "row"], "rejected.csv")
     rejected_rows = {
         t: {int(r) for r in rejected.filter(pl.col("table") == t)["row"].to_list() if r}
-        for t in ("leads", "activities")
+        for t in ("leads", "activities", "deals")
     }
     traits = config["traits"]
     activity = [t for t in traits if t["kind"] == "activity"]
-    tables = ["leads"] + (["activities"] if activity else [])
+    stage_traits = [t for t in traits if t["kind"] == "stage"]
+    stages = scoring.get("stages") or [] if stage_traits else []
+    tables = (
+        ["leads"]
+        + (["activities"] if activity else [])
+        + (["deals"] if "opportunity" in stages else [])
+    )
     inputs = locate_inputs(run, manifest, tables)
 
     # leadtune name -> header in the file, when the run config renamed columns.
     renamed = (manifest.get("config") or {}).get("columns") or {}
     header = lambda name: renamed.get(name, name)  # noqa: E731
-    lead_traits = [t for t in traits if t["kind"] != "activity"]
-    keep = ["lead_id", "created_at"] + [t["name"] for t in lead_traits]
+    lead_traits = [t for t in traits if t["kind"] not in ("activity", "stage")]
+    stage_columns = [s for s in stages if s != "opportunity"]
+    keep = ["lead_id", "created_at"] + [t["name"] for t in lead_traits] + stage_columns
     raw = _read_input(inputs["leads"], rejected_rows["leads"], [header(c) for c in keep])
     raw = raw.rename({header(c): c for c in keep if header(c) != c})
     decimal = (inputs["leads"].get("dialect") or {}).get("decimal") or "."
@@ -393,12 +400,49 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
             columns[t["name"]] = pl.Series(t["name"], days, dtype=pl.Float64)
         else:
             raise RunFileError(f"trait {t['name']!r} has a kind the notebook does not know: {t['kind']!r}")
+    if stage_traits:
+        # stage_reached (stage.rs): the highest stage whose date is strictly before the scoring
+        # date: 1 mql_at, 2 sql_at, 3 the lead's first deal's created_at (any status).
+        dated = {
+            s: [None if is_missing(v, tokens) else parse_timestamp(v, date_format) for v in raw[s]]
+            for s in stage_columns
+        }
+        if "opportunity" in stages:
+            deals = _read_input(inputs["deals"], rejected_rows["deals"], [header("lead_id"), header("created_at")])
+            first: dict[str, int] = {}
+            for lead, when in zip(deals[header("lead_id")].to_list(), deals[header("created_at")].to_list()):
+                t = None if is_missing(when, tokens) else parse_timestamp(when, date_format)
+                if lead is not None and t is not None:
+                    lead = lead.strip()
+                    first[lead] = min(first.get(lead, t), t)
+            dated["opportunity"] = [first.get(lead) for lead in columns["lead_id"].to_list()]
+        level = {"mql_at": 1.0, "sql_at": 2.0, "opportunity": 3.0}
+        reached = []
+        for i, c in enumerate(created):
+            if c is None:
+                reached.append(None)
+                continue
+            scoring_ms = c + offset_ms
+            reached.append(max([0.0] + [level[s] for s in stages if dated[s][i] is not None and dated[s][i] < scoring_ms]))
+        for t in stage_traits:
+            columns[t["name"]] = pl.Series(t["name"], reached, dtype=pl.Float64)
     out = pl.DataFrame(columns)
     if not activity:
         return out
 
     # Engagement traits from the activities (engagement.rs).
-    acts = _read_input(inputs["activities"], rejected_rows["activities"], ["lead_id", "occurred_at", "type"])
+    valued = any(re.fullmatch(r"(.+)_value_(sum|max)_(\d+)d", t["name"]) for t in activity)
+    act_columns = ["lead_id", "occurred_at", "type"] + (["value"] if valued else [])
+    acts = _read_input(inputs["activities"], rejected_rows["activities"], act_columns)
+    if valued:
+        act_decimal = (inputs["activities"].get("dialect") or {}).get("decimal") or "."
+        acts = acts.with_columns(
+            pl.Series(
+                "number",
+                [None if is_missing(v, tokens) else parse_number(v, act_decimal) for v in acts["value"]],
+                dtype=pl.Float64,
+            )
+        )
     leads = pl.DataFrame(
         {"lead_id": columns["lead_id"], "scoring_ms": [None if c is None else c + offset_ms for c in created]},
         schema={"lead_id": pl.Utf8, "scoring_ms": pl.Int64},
@@ -455,6 +499,20 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
                 raise RunFileError("engagement_decayed is a trait but the config has no scoring.decay")
             aggs.append(pl.col("decayed").sum().alias(name))
             continue
+        # Values and recency by type (engagement.rs): strictly before the scoring date.
+        strictly = pl.col("age_ms") > 0
+        v = re.fullmatch(r"(.+)_value_(sum|max)_(\d+)d", name)
+        if v:
+            what, how, window = v.group(1), v.group(2), int(v.group(3))
+            values = pl.col("number").filter(
+                strictly & (pl.col("kind") == what) & (pl.col("age") <= window) & pl.col("number").is_not_null()
+            )
+            aggs.append((values.sum() if how == "sum" else values.max()).alias(name))
+            continue
+        r = re.fullmatch(r"days_since_(.+)", name)
+        if r:
+            aggs.append(pl.col("age").filter(strictly & (pl.col("kind") == r.group(1))).min().alias(name))
+            continue
         if not m:
             raise RunFileError(f"activity trait {name!r}: the notebook does not know how to count it")
         what, window = m.group(1), int(m.group(2))
@@ -475,7 +533,7 @@ def rebuild_trait_values(run: Path, config: dict, manifest: dict) -> pl.DataFram
     fills = [
         pl.col(t["name"]).fill_null(0.0)
         for t in activity
-        if t["name"] != "days_since_last_activity"
+        if not t["name"].startswith("days_since_") and "_value_max_" not in t["name"]
     ]
     return out.with_columns(fills).select(["lead_id"] + [t["name"] for t in traits])
 

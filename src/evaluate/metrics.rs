@@ -82,8 +82,6 @@ pub struct CalibrationPoint {
 // Shared helpers
 // ---------------------------------------------------------------------------
 
-/// z for a two-sided 95% interval: the 0.975 quantile of the standard normal.
-const Z95: f64 = 1.959_963_984_540_054;
 /// Log-loss clipping bound for probabilities.
 const LOG_LOSS_EPS: f64 = 1e-15;
 /// Floor applied to bin shares inside the PSI sum.
@@ -157,11 +155,9 @@ fn sorted_groups(obs: &[Obs]) -> Option<Vec<Group>> {
 
 /// Wilson score interval for `w` successes in `n > 0` trials, clamped to [0, 1].
 fn wilson(w: f64, n: f64) -> (f64, f64) {
-    let z2 = Z95 * Z95;
-    let denom = n + z2;
-    let centre = (w + z2 / 2.0) / denom;
-    let half = Z95 / denom * ((w * (n - w) / n).max(0.0) + z2 / 4.0).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // The one Wilson interval (exactly 0 with no wins and 1 with all, where the formula leaves
+    // a rounding residue that put a band's lower bound above its rate of 0).
+    crate::stats::wilson_interval(w, n, crate::stats::Z95)
 }
 
 // ---------------------------------------------------------------------------
