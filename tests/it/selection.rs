@@ -12,6 +12,16 @@ use rand::{Rng, SeedableRng};
 use crate::common::{csv_rows, leadtune_ok, text};
 
 const LEADS: usize = 500;
+/// The run every test here makes: the export's config, every lead mature.
+const RUN: [&str; 7] = [
+    "run",
+    "--config",
+    "leadtune.toml",
+    "--as-of",
+    "2025-12-31",
+    "--out",
+    "out",
+];
 
 fn export(dir: &Path, seed: u64) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -74,18 +84,7 @@ fn noise_stays_out_overlaps_go_in_once_and_small_bins_get_small_points() {
     for seed in [1, 2, 3] {
         let dir = tempfile::tempdir().unwrap();
         export(dir.path(), seed);
-        let out = leadtune_ok(
-            dir.path(),
-            &[
-                "run",
-                "--config",
-                "leadtune.toml",
-                "--as-of",
-                "2025-12-31",
-                "--out",
-                "out",
-            ],
-        );
+        let out = leadtune_ok(dir.path(), &RUN);
         let console = text(&out.stderr) + &text(&out.stdout);
         let points = csv_rows(&dir.path().join("out/points.csv"));
         let traits: std::collections::BTreeSet<&str> =
@@ -157,21 +156,12 @@ fn include_forces_a_trait_in_and_names_what_it_cannot_find() {
     let config = dir.path().join("leadtune.toml");
     let base = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{base}include = [\"Annual Revenue\"]\n")).unwrap();
-    let args = [
-        "run",
-        "--config",
-        "leadtune.toml",
-        "--as-of",
-        "2025-12-31",
-        "--out",
-        "out",
-    ];
-    leadtune_ok(dir.path(), &args);
+    leadtune_ok(dir.path(), &RUN);
     let points = csv_rows(&dir.path().join("out/points.csv"));
     assert!(points.iter().any(|r| r["trait"] == "Annual Revenue"));
 
     std::fs::write(&config, format!("{base}include = [\"Revenue\"]\n")).unwrap();
-    let out = crate::common::leadtune(dir.path(), &args);
+    let out = crate::common::leadtune(dir.path(), &RUN);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
