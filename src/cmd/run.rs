@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::config;
-use crate::ingest::source::Origin;
 use crate::error::Result;
+use crate::ingest::source::Origin;
 use crate::observe::Observer;
 use crate::output;
 use crate::pipeline::{self, Plan, Stages};

@@ -105,7 +105,8 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
         if c.unseen > 0 || c.missing > 0 {
             let _ = writeln!(
                 err,
-                "  {:<28} {} unseen values scored as other, {} missing",
+                "  {:<28} {} leads with a value the config names in no bin (scored as \
+                 other), {} missing",
                 c.name, c.unseen, c.missing
             );
         }
