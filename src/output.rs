@@ -419,6 +419,30 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     std::fs::rename(&old, a)
 }
 
+/// Refuses an output file that is one of the command's inputs (`score --out leads.csv`):
+/// writing it would replace what the command reads (inputs are memory-mapped).
+pub fn refuse_input_as_output(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let Ok(out_real) = out.canonicalize() else {
+        return Ok(()); // not there yet: no input
+    };
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|i| i == out_real) {
+            return Err(Error::io(
+                out,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "refused as the output file: it is this command's input {}; choose \
+                         another --out",
+                        input.display()
+                    ),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `path` atomically: `write` fills a temporary file beside it, which is then renamed.
 pub fn write_atomic(
     path: &Path,

@@ -14,6 +14,10 @@ use crate::traits::binning::TraitValues;
 use crate::traits::stage::StageDate;
 
 pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
+    let mut reads = vec![args.model.as_path(), args.leads.as_path()];
+    reads.extend(args.activities.as_deref());
+    reads.extend(args.deals.as_deref());
+    crate::output::refuse_input_as_output(&args.out, &reads)?;
     let config = export::read(&args.model)?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     let categorical: Vec<&str> = config

@@ -223,3 +223,33 @@ fn stages(stages: Stages) -> Vec<Stage> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leadtune_s_own_outputs_are_told_from_an_analyst_s_files() {
+        for own in [
+            SCORING_CONFIG,
+            REPORT,
+            CHARTS,
+            MANIFEST,
+            "conversion_by_source.csv",
+            "conversion_by_queue_tier.parquet",
+            "speed_to_lead.parquet",
+            "sla_by_tier.csv",
+        ] {
+            assert!(is_own_output(own), "{own}");
+        }
+        for mine in [
+            "my-notes.txt",
+            "scoring-config.json.bak",
+            "conversion_by_source.xlsx",
+            "speed_to_lead_notes.csv",
+            "charts-old",
+        ] {
+            assert!(!is_own_output(mine), "{mine}");
+        }
+    }
+}

@@ -190,6 +190,58 @@ fn the_root_the_home_directory_and_a_folder_of_the_inputs_are_refused() {
 }
 
 #[test]
+fn score_and_export_sql_never_write_over_their_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::privacy::write_history(dir.path());
+    leadtune_ok(dir.path(), &["run", "--out", "out"]);
+    let before = files(dir.path());
+    for (args, input) in [
+        (
+            vec![
+                "score",
+                "--model",
+                "out/scoring-config.json",
+                "--leads",
+                "leads.csv",
+            ],
+            "leads.csv",
+        ),
+        (
+            vec![
+                "score",
+                "--model",
+                "out/scoring-config.json",
+                "--leads",
+                "leads.csv",
+            ],
+            "out/scoring-config.json",
+        ),
+        (
+            vec![
+                "export-sql",
+                "--model",
+                "out/scoring-config.json",
+                "--dialect",
+                "sqlite",
+            ],
+            "out/scoring-config.json",
+        ),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--out", input]);
+        let out = leadtune(dir.path(), &args);
+        assert_refused(
+            &out,
+            &["refused as the output file", "this command's input"],
+        );
+    }
+    assert!(
+        files(dir.path()) == before,
+        "a refused command changed files"
+    );
+}
+
+#[test]
 fn a_second_run_on_a_locked_output_exits_1_naming_the_first() {
     let (_dir, at) = small("w");
     leadtune_ok(&at, &["validate", "--out", "out"]);

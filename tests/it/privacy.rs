@@ -25,7 +25,7 @@ const CITIES: [&str; 4] = ["Stockholm", "Warsaw", "Oslo", "Berlin"];
 
 /// The people named in lead `i`'s note, if it names one: (full name, email).
 fn person(i: usize) -> Option<(String, String)> {
-    (i % 3 == 0).then(|| {
+    i.is_multiple_of(3).then(|| {
         let (g, f) = (GIVEN[i % 8], FAMILY[(i / 8) % 8]);
         let email = format!(
             "{}.{}{}@kundbolag.se",
