@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub struct Staging {
     target: PathBuf,
     staging: PathBuf,
-    /// What the run should be told (a link or FIFO left behind...), read by [`Staging::commit`]'s caller.
+    /// What the user should be told (a link or FIFO left behind): [`Staging::commit`] returns it.
     warnings: Vec<String>,
     /// Held until the staging directory is gone (fields drop after [`Staging`]'s own drop).
     _lock: Lock,
