@@ -9,6 +9,9 @@ use crate::scoring::export;
 use crate::scoring::sql::{self, SqlOptions};
 
 pub fn run(args: &ExportSqlArgs) -> Result<()> {
+    if let Some(out) = &args.out {
+        output::refuse_input_as_output(out, &[&args.model])?;
+    }
     let config = export::read(&args.model)?;
     let text = sql::export(
         &config,
