@@ -47,7 +47,9 @@
 //! 1M-lead generated history gives a byte-identical scoring config.
 //!
 //! **The L2 penalty** is chosen from [`L2_GRID`] by the same folds (the smallest held-out log
-//! loss; the stronger penalty of equals) unless `[model] l2` sets it.
+//! loss; the stronger penalty of equals) unless `[model] l2` sets it: every grid value by one
+//! Newton step from the selection's fit, then the [`L2_REFITS`] best of them refitted and
+//! decided by their refits (on `benches/accuracy/` the steps rank the grid as refits do).
 
 use hashbrown::HashMap;
 use rayon::prelude::*;
@@ -67,6 +69,8 @@ const TIME_FOLDS: u8 = 3;
 pub const MAX_CV_LEADS: usize = 40_000;
 /// L2 penalties tried when `[model] l2` is not set.
 pub const L2_GRID: [f64; 7] = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+/// Grid penalties refitted: the best by one Newton step from the selection's fit.
+const L2_REFITS: usize = 2;
 /// The penalty used while traits are selected, before the grid chooses one.
 pub const SELECTION_L2: f64 = 1.0;
 /// Standard errors of the paired differences a trait must lower the held-out loss by.
@@ -811,6 +815,59 @@ impl<'a> Search<'a> {
         Some((mean, (var / n).sqrt()))
     }
 
+    /// The held-out log loss per lead of the current set at penalty `to` instead of `from`
+    /// (the penalty `locals` were taken at), by one Newton step of every fold's fit; `None`
+    /// when a fold's step cannot be solved.
+    fn one_step_l2(
+        &self,
+        pats: &Patterns,
+        current: &Cv,
+        locals: &[Option<Local>],
+        from: f64,
+        to: f64,
+    ) -> Option<f64> {
+        let per_fold: Vec<Option<f64>> = self
+            .folds
+            .folds
+            .par_iter()
+            .zip(&current.fits)
+            .zip(locals)
+            .map(|((&(_, eval), fit), local)| {
+                let (Some(fit), Some(local)) = (fit, local) else {
+                    return Some(0.0);
+                };
+                let d = local.d;
+                let mut hess = local.hess.clone();
+                let mut grad = local.grad.clone();
+                for j in 1..d {
+                    hess[j * d + j] += to - from;
+                    grad[j] -= (to - from) * fit.beta[j];
+                }
+                let step = logit::solve_symmetric(&hess, &grad, d)?;
+                let held: Vec<(f64, f64, f64)> = (0..pats.leads.len())
+                    .filter(|&p| pats.block[p] == eval)
+                    .map(|p| {
+                        let xp = &local.x[p * d..(p + 1) * d];
+                        let e =
+                            local.eta[p] + xp.iter().zip(&step).map(|(x, s)| x * s).sum::<f64>();
+                        (e, pats.wins[p], pats.leads[p])
+                    })
+                    .collect();
+                let shift = base_rate_shift(&held);
+                Some(
+                    held.iter()
+                        .map(|&(e, w, n)| log_loss(e + shift, w, n))
+                        .sum::<f64>(),
+                )
+            })
+            .collect();
+        let mut total = 0.0;
+        for loss in per_fold {
+            total += loss?;
+        }
+        Some(total / self.held_out)
+    }
+
     /// The held-out per-lead loss differences of `new` (fitted on `pats`) against `old`
     /// (fitted on the first traits of the same patterns): their mean and standard error.
     fn paired(&self, new: &Cv, old: &Cv, pats: &Patterns) -> (f64, f64) {
@@ -1036,16 +1093,28 @@ pub fn select(
             locals = search.locals(&current, &pats, selection_l2);
         }
     }
-    // The penalty.
+    // The penalty: every grid value by one Newton step from the selection's fit, the two
+    // best of them refitted and decided by their refits.
     let mut chosen_l2 = selection_l2;
     if l2.is_none() {
+        let mut stepped: Vec<(f64, f64)> = L2_GRID
+            .iter()
+            .filter(|&&g| g != selection_l2)
+            .map(|&g| {
+                let loss = search
+                    .one_step_l2(&pats, &current, &locals, selection_l2, g)
+                    .unwrap_or(f64::NEG_INFINITY);
+                (g, loss)
+            })
+            .collect();
+        // A step that could not be solved sorts first: it is refitted.
+        stepped.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut refitted: Vec<f64> = stepped.iter().take(L2_REFITS).map(|s| s.0).collect();
+        // Of refits that tie, the stronger penalty wins (they run from strong to weak).
+        refitted.sort_by(|a, b| b.total_cmp(a));
         let mut best = current.clone();
-        for &g in L2_GRID.iter().rev() {
-            if g == selection_l2 {
-                continue;
-            }
+        for g in refitted {
             let cv = search.cv(&set, &pats, g, &same(&current))?;
-            // Ties go to the stronger penalty (the grid runs from strong to weak).
             if cv.loss < best.loss - 1e-12 {
                 best = cv;
                 chosen_l2 = g;

@@ -267,3 +267,45 @@ fn one_newton_step_agrees_with_the_refitted_folds() {
         }
     }
 }
+
+/// One Newton step from the fit at the selection's penalty estimates the held-out loss at
+/// other penalties of the grid as refits measure it, and ranks the grid as they do.
+#[test]
+fn one_newton_step_ranks_the_penalties_as_refits_do() {
+    let p = planted(8_000, 9);
+    let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
+    let search = Search::new(&c, &p.won, &folds, Encoding::Indicator);
+    let pats = search.patterns(&[0, 2, 3]);
+    let current = search.cv(&[0, 2, 3], &pats, SELECTION_L2, &[]).unwrap();
+    let locals = search.locals(&current, &pats, SELECTION_L2);
+    let (mut by_step, mut by_refit) = (Vec::new(), Vec::new());
+    for g in L2_GRID {
+        let step = search
+            .one_step_l2(&pats, &current, &locals, SELECTION_L2, g)
+            .unwrap();
+        let refit = search.cv(&[0, 2, 3], &pats, g, &[]).unwrap().loss;
+        // Near the selection's penalty the step lands close to the refit.
+        if (0.3..=3.0).contains(&g) {
+            assert!(
+                (step - refit).abs() < 1e-3 * refit,
+                "l2 {g}: step {step}, refit {refit}"
+            );
+        }
+        by_step.push((g, step));
+        by_refit.push((g, refit));
+    }
+    // The refits' best penalty is among the two best by the step (the two the selection
+    // refits).
+    by_step.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let best = by_refit
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap()
+        .0;
+    assert!(
+        by_step[..L2_REFITS].iter().any(|s| s.0 == best),
+        "refits' best {best}; by step {by_step:?}; refits {by_refit:?}"
+    );
+}
