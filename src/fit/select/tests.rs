@@ -239,8 +239,8 @@ fn one_newton_step_agrees_with_the_refitted_folds() {
             let refit = search.cv(&[0, added], &trial, 1.0, &[]).unwrap();
             let (mean, se) = search.paired(&refit, &current, &trial);
             // A trait whose bins the shrinkage sets to WoE 0 (the noise) changes nothing
-            // beyond rounding either way.
-            let nothing = |m: f64| m.abs() < 1e-12;
+            // beyond the folds' convergence tolerance either way.
+            let nothing = |m: f64| m.abs() < 1e-8;
             assert!(
                 (nothing(step_mean) && nothing(mean))
                     || (step_mean / step_se - mean / se).abs() < 0.25,
