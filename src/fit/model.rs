@@ -284,6 +284,7 @@ pub fn fit(
         .par_iter()
         .map(|&c| assign(&table.traits[order[c]], &candidates[order[c]].values, &rows))
         .collect();
+    observer.step("fit: chosen traits binned for every lead");
     let mut kept_negative: Vec<usize> = Vec::new();
     // After a trait is dropped, the fit starts from the previous coefficients without it.
     let mut start: Option<Vec<f64>> = None;
@@ -626,12 +627,16 @@ type Pattern = (Vec<u16>, (f64, f64));
 fn collapse(assigned: &[&[u16]], won: &[bool]) -> Option<Vec<Pattern>> {
     let n = won.len();
     let limit = ((COLLAPSE_LIMIT * n as f64) as usize).max(1);
-    // A first look: when the first rows are already mostly distinct, so are all of them (the
-    // distinct share only falls as rows are added).
+    // A first look at rows spread evenly over all of them (the first rows are the oldest
+    // leads, often with fewer activities and so fewer patterns): when they are mostly
+    // distinct, the rows are fitted as they are. A look that passes wrongly costs a hash pass
+    // that stops at the limit; one that fails wrongly costs a fit on rows that would have
+    // collapsed to at least half as many.
     let probe = n.min(PROBE_ROWS);
     if probe == PROBE_ROWS {
+        let stride = n / probe;
         let mut seen: PlHashMap<Vec<u16>, ()> = PlHashMap::with_capacity(probe);
-        for i in 0..probe {
+        for i in (0..probe).map(|k| k * stride) {
             seen.insert(assigned.iter().map(|a| a[i]).collect(), ());
         }
         if seen.len() as f64 > COLLAPSE_LIMIT * probe as f64 {

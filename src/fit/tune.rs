@@ -211,6 +211,7 @@ pub fn tune(
     // leads are scored once and their probability and tier set again at the end.
     let clock = std::time::Instant::now();
     let mut scored = scoring::score(&config, &values, &all_rows);
+    observer.step("fit: refit scored every lead");
     let scoring_ms = clock.elapsed().as_millis() as u64;
     observer.step("fit: scored");
     let train_rows: Vec<usize> = split.train.iter().map(|&i| rows[i]).collect();
@@ -488,6 +489,7 @@ fn refit(
         },
         observer,
     )?;
+    observer.step("fit: refit fitted");
     let card = scorecard::scorecard(&fitted, scaling);
     let mut config = ScoringConfig {
         scaling,
@@ -507,6 +509,7 @@ fn refit(
     let values = values_for(&config, r.discovery);
     let all_rows: Vec<usize> = (0..leads).collect();
     let mut scored = scoring::score(&config, &values, &all_rows);
+    observer.step("fit: refit scored every lead");
     let mature_rows: Vec<usize> = r.all.iter().map(|&i| r.rows[i]).collect();
     let scores: Vec<i64> = mature_rows.iter().map(|&row| scored.score[row]).collect();
     // The tiers' notes were given for the validated model's cut.
