@@ -140,6 +140,11 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     };
     observer.step("start");
     let mut inputs = ingest::ingest(settings, plan.now_ms, observer)?;
+    let lead_header: Vec<String> = (inputs.leads.frame().get_column_names().iter())
+        .map(|c| c.to_string())
+        .collect();
+    let lead_columns: Vec<&str> = lead_header.iter().map(String::as_str).collect();
+    settings.check_named_columns(&lead_columns, None)?;
     observer.step("ingest");
     lap(&mut timings, "ingest");
 
@@ -202,6 +207,13 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     let mut discovery =
         traits::discover(&mut inputs, columns, &linked.outcomes, &params, observer)?;
     progress.finish_and_clear();
+    let trait_names: Vec<&str> = discovery
+        .table
+        .traits
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    settings.check_named_columns(&lead_columns, Some(&trait_names))?;
     observer.step("traits discovered");
     lap(&mut timings, "traits");
     for (name, ms) in &discovery.timings_ms {
