@@ -447,7 +447,8 @@ pub fn parse(text: &str) -> std::result::Result<RawConfig, String> {
         }
         None => "an unknown place".to_string(),
     };
-    if let Err(e) = text.parse::<toml::Table>() {
+    // Syntax alone (values kept as written, so a number too large is not a syntax error).
+    if let Err(e) = toml::de::DeTable::parse(text) {
         return Err(format!(
             "not a leadtune TOML config: the file is not TOML (parsing failed at {}: {}); \
              pass --config FILE (a leadtune.toml)",
@@ -1124,6 +1125,187 @@ mod tests {
         let raw = parse("[columns]\ncreated_on = \"Created\"\n").unwrap();
         let err = resolve_columns(raw.columns).unwrap_err();
         assert!(err.contains("did you mean `created_at`"), "{err}");
+    }
+
+    fn checked(extra: &str) -> std::result::Result<Settings, String> {
+        let text = format!("[input]\nleads = \"leads.csv\"\n{extra}");
+        check_text(&text, Path::new("leadtune.toml")).map_err(|e| e.to_string())
+    }
+
+    /// Each value out of its documented range is refused naming the key and the range; the
+    /// range's own ends are accepted.
+    #[test]
+    fn every_value_is_checked_against_its_range() {
+        let refused = [
+            (
+                "[traits]\nmax_bins = 0",
+                "[traits] max_bins = 0: must be 1 to 20",
+            ),
+            (
+                "[traits]\nmax_bins = 21",
+                "[traits] max_bins = 21: must be 1 to 20",
+            ),
+            (
+                "[traits]\nmax_bins = 18446744073709551615",
+                "must be 1 to 20",
+            ),
+            (
+                "[traits]\nscoring_offset_days = nan",
+                "scoring_offset_days = NaN",
+            ),
+            ("[traits]\nactivity_windows = [7, 0]", "each 1 to 3650"),
+            ("[traits]\nactivity_windows = []", "activity_windows = []"),
+            (
+                "[traits]\nleak_auc = nan",
+                "[traits] leak_auc = NaN: must be a number from 0.5 to 1",
+            ),
+            (
+                "[traits]\nspecial = { pdays = [inf] }",
+                "special \"pdays\" = inf",
+            ),
+            (
+                "[outcome]\nhorizon_days = 0",
+                "horizon_days = 0: must be 1 to 3650",
+            ),
+            ("[outcome]\nhorizon_days = 100000", "horizon_days = 100000"),
+            (
+                "[outcome]\nbest_customers_top_percent = nan",
+                "best_customers_top_percent = NaN",
+            ),
+            (
+                "[model]\npoints_to_double_odds = nan",
+                "points_to_double_odds = NaN",
+            ),
+            (
+                "[model]\npoints_to_double_odds = -20",
+                "points_to_double_odds = -20",
+            ),
+            ("[model]\npoints_to_double_odds = 1e300", "at most 1000"),
+            ("[model]\nbase_score = inf", "[model] base_score = inf"),
+            (
+                "[model]\nmin_iv = nan",
+                "[model] min_iv = NaN: must be a number from 0 to 100",
+            ),
+            ("[model]\nmin_iv = -1", "[model] min_iv = -1"),
+            ("[model]\nl2 = inf", "[model] l2 = inf"),
+            (
+                "[model]\nmax_traits = 0",
+                "max_traits = 0: must be 1 to 1000",
+            ),
+            ("[model]\nvalidation_share = nan", "validation_share = NaN"),
+            (
+                "[model]\npin = { \"industry=Software\" = 9223372036854775807 }",
+                "from -10000 to 10000",
+            ),
+            (
+                "[model]\npin = { \"a=b\" = nan }",
+                "[model] pin \"a=b\" = NaN",
+            ),
+            (
+                "[tiers]\nhot = { top_share = 0.9 }\nwarm = { top_share = 0.3 }",
+                "hot.top_share = 0.9 must be below warm.top_share = 0.3",
+            ),
+            (
+                "[tiers]\nhot = { top_share = 0.3 }\nwarm = { top_share = 0.3 }",
+                "must be below warm.top_share",
+            ),
+            ("[tiers]\nhot = { sla_hours = nan }", "hot.sla_hours = NaN"),
+            (
+                "[tiers]\nwarm = { capacity_per_day = -5 }",
+                "warm.capacity_per_day = -5",
+            ),
+            (
+                "[output]\nmin_cell_leads = 18446744073709551615",
+                "min_cell_leads",
+            ),
+        ];
+        for (extra, expected) in refused {
+            let err = checked(extra)
+                .err()
+                .unwrap_or_else(|| panic!("{extra:?} accepted"));
+            assert!(
+                err.contains(expected),
+                "{extra:?}: {expected:?} not in {err}"
+            );
+            assert!(err.starts_with("leadtune.toml: "), "{err}");
+        }
+        let accepted = [
+            "[traits]\nmax_bins = 20",
+            "[traits]\nmax_bins = 1\nscoring_offset_days = 0\nactivity_windows = [1, 3650]",
+            "[model]\npin = { \"a=b\" = -10000, \"a=c\" = 10000 }\nmin_iv = 0\npoints_to_double_odds = 1000",
+            "[tiers]\nhot = { top_share = 0.2 }\nwarm = { top_share = 0.5 }",
+            "[tiers]\nhot = { capacity_per_day = 10 }\nwarm = { top_share = 0.05 }",
+        ];
+        for extra in accepted {
+            assert!(
+                checked(extra).is_ok(),
+                "{extra:?}: {:?}",
+                checked(extra).err()
+            );
+        }
+    }
+
+    /// A column named by `[[queues]] when`, `[traits] engagement` or `monotonic` that is not in
+    /// the leads is refused, naming the key, the column and the nearest headers.
+    #[test]
+    fn named_columns_must_exist() {
+        let header = ["lead_id", "created_at", "region", "industry", "employees"];
+        let settings = |extra: &str| checked(extra).unwrap();
+        let s = settings("[[queues]]\nname = \"eu\"\nwhen = { regoin = [\"EU\"] }");
+        let err = s
+            .check_named_columns(&header, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[[queues]] \"eu\" when: column \"regoin\""),
+            "{err}"
+        );
+        assert!(err.contains("near matches: \"region\""), "{err}");
+        let s = settings("[traits]\nengagement = [\"webinar\"]");
+        let err = s
+            .check_named_columns(&header, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[traits] engagement: column \"webinar\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("the columns are: lead_id, created_at, region"),
+            "{err}"
+        );
+        let s = settings(
+            "[traits]\nmonotonic = { default = \"auto\", employes = \"ascending\", page_view_30d = \"ascending\" }",
+        );
+        // Before discovery a monotonic key is not judged; after, a derived trait counts.
+        assert!(s.check_named_columns(&header, None).is_ok());
+        let traits = ["employees", "page_view_30d"];
+        let err = s
+            .check_named_columns(&header, Some(&traits))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[traits] monotonic: column \"employes\""),
+            "{err}"
+        );
+        assert!(err.contains("near matches: \"employees\""), "{err}");
+        let s = settings(
+            "[traits]\nmonotonic = { page_view_30d = \"ascending\" }\nengagement = [\"region\"]",
+        );
+        assert!(s.check_named_columns(&header, Some(&traits)).is_ok());
+    }
+
+    /// A file that is not TOML is called so, with where parsing failed and nothing of its
+    /// text; a TOML error in a real config gives line and column, not the line's text.
+    #[test]
+    fn parse_errors_never_echo_the_file() {
+        let err = parse("root:x:0:0:root:/root:/bin/bash\n").unwrap_err();
+        assert!(err.starts_with("not a leadtune TOML config"), "{err}");
+        assert!(err.contains("line 1, column 32"), "{err}");
+        assert!(!err.contains("root:x"), "{err}");
+        let err = parse("[outcome]\nhorizon_days = \"secret\"\n").unwrap_err();
+        assert!(err.starts_with("at line 2, column 16"), "{err}");
+        assert!(!err.contains('|'), "no snippet: {err}");
     }
 
     #[test]
