@@ -72,7 +72,7 @@ pub struct Plan {
 impl Plan {
     pub fn new(settings: Settings, stages: Stages, now_ms: i64) -> Result<Plan> {
         let current = match (&settings.model.current, stages) {
-            (Some(path), Stages::Run) => Some(export::read(path)?),
+            (Some(path), Stages::Run) => Some(export::read(path, false)?.config),
             _ => None,
         };
         Ok(Plan {
@@ -244,6 +244,17 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
         Some(q)
     };
     progress.finish_and_clear();
+    // What `score` and `diff` will check when they read it back: a run whose pins or data make
+    // an out-of-range config stops here, not at the first `score`.
+    export::validate(&tuned.config).map_err(|m| {
+        Error::config(
+            &settings.config_path,
+            format!(
+                "the fitted scoring config fails the checks `score` makes ({m}); check [model] \
+                 pin, points_to_double_odds and base_score"
+            ),
+        )
+    })?;
     observer.step("fit");
     lap(&mut timings, "fit");
     for (name, ms) in &tuned.timings_ms {
