@@ -141,8 +141,8 @@ pub struct RawOutput {
 
 pub use crate::ingest::source::{Role, TableSource};
 
-/// The ranges the run config's values are checked against at load (the README's "The run
-/// config" lists them); a value outside is refused with its key and its range.
+/// The ranges the run config's values are checked against at load (the README's "The config"
+/// table lists them); a value outside is refused with its key and its range.
 pub mod limits {
     /// Most days for `[traits] scoring_offset_days`, `activity_windows` and `[outcome]
     /// horizon_days`: ten years.
@@ -440,7 +440,11 @@ fn check_files(settings: &Settings) -> Result<()> {
 pub fn parse(text: &str) -> std::result::Result<RawConfig, String> {
     let at = |e: &toml::de::Error| match e.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
+            let mut start = span.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let before = &text[..start];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
             format!("line {line}, column {column}")
