@@ -72,7 +72,25 @@ pub struct Plan {
 impl Plan {
     pub fn new(settings: Settings, stages: Stages, now_ms: i64) -> Result<Plan> {
         let current = match (&settings.model.current, stages) {
-            (Some(path), Stages::Run) => Some(export::read(path, false)?.config),
+            (Some(path), Stages::Run) => {
+                let loaded = export::read(path, true)?;
+                if loaded.edited {
+                    return Err(Error::config(
+                        &settings.config_path,
+                        format!(
+                            "[model] current = {:?}: the scoring config was edited after \
+                             leadtune wrote it (its content_sha256 does not match); the \
+                             back-test compares the config in use as leadtune wrote it",
+                            settings
+                                .model
+                                .current_written
+                                .as_deref()
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+                Some(loaded.config)
+            }
             _ => None,
         };
         Ok(Plan {

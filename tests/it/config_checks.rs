@@ -337,3 +337,31 @@ fn a_config_path_at_another_file_is_named_not_echoed() {
         assert!(!stderr.contains("hunter2"), "{path}: {stderr}");
     }
 }
+
+/// `run` back-tests `[model] current` as leadtune wrote it: an edited one is refused before the
+/// run starts, naming the key (run has no --allow-edited).
+#[test]
+fn run_refuses_an_edited_current_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = fixture();
+    config["traits"][0]["bins"][0]["points"] = json!(99);
+    write(dir.path(), "current.json", &config);
+    std::fs::write(
+        dir.path().join("leads.csv"),
+        "lead_id,created_at\nL1,2024-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("leadtune.toml"),
+        "[input]\nleads = \"leads.csv\"\n[model]\ncurrent = \"current.json\"\n",
+    )
+    .unwrap();
+    let out = leadtune(dir.path(), &["run", "--out", "out"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("[model] current = \"current.json\": the scoring config was edited"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
