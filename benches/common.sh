@@ -10,7 +10,7 @@ bin=target/release/leadtune
 if [ ! -f "$data/leadtune.toml" ]; then
   echo "generating $leads leads into $data ..."
   /usr/bin/time -f "generate: %e s wall, %M KiB peak" \
-    "$bin" generate --out "$data" --leads "$leads" --seed "$seed" >/dev/null
+    "$bin" generate --force --out "$data" --leads "$leads" --seed "$seed" >/dev/null
 fi
 # The folder is keyed by size only: refuse data of another seed rather than time it silently.
 have_seed=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["seed"])' "$data/truth.json")

@@ -79,7 +79,7 @@ py=$venv/bin/python
 if [[ ! -f "$data/leadtune.toml" ]]; then
   echo "compare: generating $leads leads (seed $seed) into $data ..."
   /usr/bin/time -f "generate: %e s wall, %M KiB peak" \
-    "$bin" generate --out "$data" --leads "$leads" --seed "$seed" >/dev/null
+    "$bin" generate --force --out "$data" --leads "$leads" --seed "$seed" >/dev/null
 fi
 have_seed=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["seed"])' "$data/truth.json")
 [[ "$have_seed" == "$seed" ]] ||

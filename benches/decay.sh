@@ -14,7 +14,7 @@ bin=${CARGO_TARGET_DIR:-target}/release/leadtune
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for seed in $(seq "$first" "$last"); do
-  "$bin" generate --out "$work/g" --leads "$leads" --seed "$seed" >/dev/null
+  "$bin" generate --force --out "$work/g" --leads "$leads" --seed "$seed" >/dev/null
   "$bin" traits --config "$work/g/leadtune.toml" --out "$work/out" >/dev/null
   python3 - "$work" "$leads" "$seed" <<'PY'
 import json, sys

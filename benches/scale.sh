@@ -16,7 +16,7 @@ printf '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | 
 for n in "${sizes[@]}"; do
   data=target/bench-data/scale-$n
   if [ ! -f "$data/leadtune.toml" ]; then
-    "$bin" generate --out "$data" --leads "$n" --seed 7 --format parquet \
+    "$bin" generate --force --out "$data" --leads "$n" --seed 7 --format parquet \
       --activity-rate 0.595 --lost-deal-rate 0.025 >/dev/null
   fi
   /usr/bin/time -f "%e %M" -o "$data/time.txt" \

@@ -125,9 +125,13 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Directory to write into (created if missing).
+    /// Directory to write into (created if missing). It must be empty unless --force.
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into a directory that is not empty, overwriting leads.csv, leadtune.toml and the
+    /// other files generate writes there (files of other names are left as they are).
+    #[arg(long)]
+    pub force: bool,
     /// Number of leads.
     #[arg(long, default_value_t = 5000)]
     pub leads: usize,

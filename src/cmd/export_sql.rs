@@ -9,6 +9,9 @@ use crate::scoring::export;
 use crate::scoring::sql::{self, SqlOptions};
 
 pub fn run(args: &ExportSqlArgs) -> Result<()> {
+    if let Some(out) = &args.out {
+        output::refuse_input_as_output(out, &[&args.model])?;
+    }
     let export::Loaded { config, edited } = export::read(&args.model, args.allow_edited)?;
     let mut text = sql::export(
         &config,

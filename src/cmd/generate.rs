@@ -21,6 +21,7 @@ pub fn run(args: &GenerateArgs, observer: &dyn crate::observe::Observer) -> Resu
             ));
         }
     }
+    refuse_non_empty(&args.out, args.force)?;
     let summary = synth::generate(
         &SynthParams {
             leads: args.leads,
@@ -56,4 +57,44 @@ pub fn run(args: &GenerateArgs, observer: &dyn crate::observe::Observer) -> Resu
         args.out.join("leadtune.toml").display()
     );
     Ok(())
+}
+
+/// Refuses to write into a directory that holds anything, unless `force`: the history's files
+/// (`leads.csv`, `leadtune.toml`...) would overwrite the user's own of the same names.
+fn refuse_non_empty(dir: &std::path::Path, force: bool) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    if force {
+        return Ok(());
+    }
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    names.sort();
+    let shown = names.len().min(5);
+    let more = if names.len() > shown {
+        format!(" and {} more", names.len() - shown)
+    } else {
+        String::new()
+    };
+    Err(Error::io(
+        dir,
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "the directory is not empty (it holds {}{more}); generate writes leads.csv, \
+                 deals.csv, activities.csv, spend.csv, customers.csv, leadtune.toml and \
+                 truth.json there, overwriting files of those names. Choose a new or empty \
+                 directory, or pass --force to overwrite",
+                names[..shown].join(", ")
+            ),
+        ),
+    ))
 }

@@ -1,11 +1,13 @@
 //! `leadtune run`, `validate` and `traits`: the pipeline as far as the command goes, its
 //! outputs written into a staging directory swapped into place at the end, and a summary.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::config;
 use crate::error::Result;
+use crate::ingest::source::Origin;
 use crate::observe::Observer;
 use crate::output;
 use crate::pipeline::{self, Plan, Stages};
@@ -14,10 +16,24 @@ pub fn run(args: &RunArgs, stages: Stages, observer: &dyn Observer) -> Result<()
     let started = Instant::now();
     let settings = config::load(&args.config, args.out.as_deref(), args.as_of.as_deref())?;
     let plan = Plan::new(settings, stages, chrono::Utc::now().timestamp_millis())?;
-    let staging = output::Staging::new(&plan.settings.output_dir)?;
+    // The output directory must not hold what the run reads: it is replaced as a whole.
+    let mut reads: Vec<PathBuf> = plan
+        .settings
+        .input
+        .all()
+        .into_iter()
+        .filter_map(|t| match &t.origin {
+            Origin::File(path) => Some(path.clone()),
+            Origin::Csv(_) => None,
+        })
+        .collect();
+    reads.push(plan.settings.config_path.clone());
+    let staging = output::Staging::new(&plan.settings.output_dir, &reads)?;
     let mut outputs = pipeline::run(&plan, observer)?;
     let written = pipeline::write::write(&mut outputs, &plan, staging.path(), started, observer)?;
-    staging.commit()?;
+    for warning in staging.commit(pipeline::write::is_own_output)? {
+        eprintln!("warning: {warning}");
+    }
     super::summary::print(&plan.settings, &outputs, &written);
     Ok(())
 }

@@ -14,6 +14,10 @@ use crate::traits::binning::TraitValues;
 use crate::traits::stage::StageDate;
 
 pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
+    let mut reads = vec![args.model.as_path(), args.leads.as_path()];
+    reads.extend(args.activities.as_deref());
+    reads.extend(args.deals.as_deref());
+    crate::output::refuse_input_as_output(&args.out, &reads)?;
     let export::Loaded { config, edited } = export::read(&args.model, args.allow_edited)?;
     if edited {
         let _ = writeln!(
@@ -114,7 +118,8 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
         if c.unseen > 0 || c.missing > 0 {
             let _ = writeln!(
                 err,
-                "  {:<28} {} unseen values scored as other, {} missing",
+                "  {:<28} {} leads with a value the config names in no bin (scored as \
+                 other), {} missing",
                 c.name, c.unseen, c.missing
             );
         }

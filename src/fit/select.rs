@@ -33,8 +33,23 @@
 //! campaigns) are seen to be one. A **backward pass** then drops any trait whose removal does
 //! not raise the held-out log loss (a later trait may say all it said).
 //!
+//! **One Newton step first.** Refitting every fold for every candidate is what the selection
+//! costs, so each candidate is first added by one Newton step of each fold's fit from its
+//! current coefficients (the Hessian bordered by the candidate's columns: the step of Rao's
+//! score test, first-order efficient from a consistent start, Lehmann & Casella 1998,
+//! sec. 6.4). A candidate whose step does not lower the held-out loss by half a standard error
+//! is left out without a refit (`evaluation.json` marks its figures `one_step`); the others are
+//! refitted from the step's coefficients and decided by the refit. The backward pass likewise
+//! keeps, without a refit, a trait whose removal by one constrained step raises the held-out
+//! loss by more than half a standard error. On the real histories of `benches/accuracy/` the
+//! step's change is within a few tenths of a standard error of the refit's (removals within a
+//! few percent), so the margin leaves every decision as the refits alone made it there; the
+//! 1M-lead generated history gives a byte-identical scoring config.
+//!
 //! **The L2 penalty** is chosen from [`L2_GRID`] by the same folds (the smallest held-out log
-//! loss; the stronger penalty of equals) unless `[model] l2` sets it.
+//! loss; the stronger penalty of equals) unless `[model] l2` sets it: every grid value by one
+//! Newton step from the selection's fit, then the [`L2_REFITS`] best of them refitted and
+//! decided by their refits (on `benches/accuracy/` the steps rank the grid as refits do).
 
 use hashbrown::HashMap;
 use rayon::prelude::*;
@@ -54,10 +69,19 @@ const TIME_FOLDS: u8 = 3;
 pub const MAX_CV_LEADS: usize = 40_000;
 /// L2 penalties tried when `[model] l2` is not set.
 pub const L2_GRID: [f64; 7] = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+/// The folds' fits stop when a Newton step moves no coefficient by more than this (the
+/// model's own fit goes to 1e-10): a coefficient off by 1e-6 moves a held-out loss per lead by
+/// about 1e-12, far below the standard errors the selection compares.
+const CV_TOL: f64 = 1e-6;
+/// Grid penalties refitted: the best by one Newton step from the selection's fit.
+const L2_REFITS: usize = 2;
 /// The penalty used while traits are selected, before the grid chooses one.
 pub const SELECTION_L2: f64 = 1.0;
 /// Standard errors of the paired differences a trait must lower the held-out loss by.
 const STANDARD_ERRORS: f64 = 1.0;
+/// Standard errors a candidate's one Newton step must lower the held-out loss by for the
+/// folds to be refitted with it (half the entry rule: a margin for the step's error).
+const SCREEN_STANDARD_ERRORS: f64 = 0.5;
 /// Fewer held-out leads, or fewer wins or losses in them, than this: no cross-validation.
 const MIN_HELD_OUT: f64 = 20.0;
 /// Left-out traits the console names (the strongest first); `evaluation.json` lists all.
@@ -174,6 +198,8 @@ fn splitmix(x: u64) -> u64 {
 struct Patterns {
     /// Per taking-part lead: its pattern.
     id: Vec<u32>,
+    /// Per pattern: the pattern it refines (of the patterns one trait narrower).
+    parent: Vec<u32>,
     block: Vec<u8>,
     /// Per pattern: its bins, `width` per pattern, in the set's order.
     bins: Vec<u16>,
@@ -186,6 +212,7 @@ impl Patterns {
     fn blocks(folds: &Folds, won: &[bool]) -> Patterns {
         let mut p = Patterns {
             id: folds.block.iter().map(|&b| u32::from(b)).collect(),
+            parent: Vec::new(),
             block: (0..BLOCKS).collect(),
             bins: Vec::new(),
             width: 0,
@@ -205,6 +232,7 @@ impl Patterns {
         let mut seen: HashMap<u64, u32> = HashMap::with_capacity(self.leads.len() * 2);
         let mut next = Patterns {
             id: Vec::with_capacity(self.id.len()),
+            parent: Vec::new(),
             block: Vec::new(),
             bins: Vec::new(),
             width: self.width + 1,
@@ -216,6 +244,7 @@ impl Patterns {
             let bin = assigned[k];
             let key = (old as u64) << 16 | u64::from(bin);
             let id = *seen.entry(key).or_insert_with(|| {
+                next.parent.push(old as u32);
                 next.block.push(self.block[old]);
                 next.bins
                     .extend_from_slice(&self.bins[old * self.width..(old + 1) * self.width]);
@@ -303,6 +332,25 @@ fn base_rate_shift(held: &[(f64, f64, f64)]) -> f64 {
     if shift.is_finite() { shift } else { 0.0 }
 }
 
+/// Per fold: starting coefficients for a fit, when known.
+type Starts = Vec<Option<Vec<f64>>>;
+
+/// A fold's fit as a Newton step from it sees it: per pattern of the set's patterns, the
+/// design row (intercept first, `d` cells) and the linear predictor (without the held-out
+/// shift); over the fold's training patterns, the penalised Hessian (`d x d`) and score.
+struct Local {
+    d: usize,
+    x: Vec<f64>,
+    eta: Vec<f64>,
+    hess: Vec<f64>,
+    grad: Vec<f64>,
+}
+
+/// The logistic function.
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
 /// Held-out log loss of a lead with probability `p` of winning from the linear predictor.
 fn log_loss(eta: f64, wins: f64, leads: f64) -> f64 {
     // -ln sigmoid(eta) = ln(1 + e^-eta), computed without overflow.
@@ -355,6 +403,7 @@ impl<'a> Search<'a> {
     ) -> Result<Cv> {
         let params = LogitParams {
             l2,
+            tol: CV_TOL,
             ..LogitParams::default()
         }
         .check()
@@ -465,6 +514,365 @@ impl<'a> Search<'a> {
         })
     }
 
+    /// Each fold's fit as a Newton step from it sees it ([`Local`]), over the patterns `pats`
+    /// the fit `cv` was made on.
+    fn locals(&self, cv: &Cv, pats: &Patterns, l2: f64) -> Vec<Option<Local>> {
+        self.folds
+            .folds
+            .par_iter()
+            .zip(&cv.fits)
+            .map(|(&(train, _), fit)| {
+                let fit = fit.as_ref()?;
+                let d = fit.design.width + 1;
+                let n = pats.leads.len();
+                let mut x = vec![0.0; n * d];
+                let mut eta = vec![0.0; n];
+                let mut hess = vec![0.0; d * d];
+                let mut grad = vec![0.0; d];
+                let mut row = Vec::new();
+                for p in 0..n {
+                    eta[p] = fit.eta(pats, p, &mut row) - fit.shift;
+                    let xp = &mut x[p * d..(p + 1) * d];
+                    xp[0] = 1.0;
+                    xp[1..].copy_from_slice(&row);
+                    if train & (1 << pats.block[p]) == 0 {
+                        continue;
+                    }
+                    let s = sigmoid(eta[p]);
+                    let w = pats.leads[p] * s * (1.0 - s);
+                    let r = pats.wins[p] - pats.leads[p] * s;
+                    for j in 0..d {
+                        grad[j] += r * xp[j];
+                        let wj = w * xp[j];
+                        if wj != 0.0 {
+                            for k in j..d {
+                                hess[j * d + k] += wj * xp[k];
+                            }
+                        }
+                    }
+                }
+                for j in 1..d {
+                    hess[j * d + j] += l2;
+                    grad[j] -= l2 * fit.beta[j];
+                }
+                for j in 0..d {
+                    for k in 0..j {
+                        hess[j * d + k] = hess[k * d + j];
+                    }
+                }
+                Some(Local {
+                    d,
+                    x,
+                    eta,
+                    hess,
+                    grad,
+                })
+            })
+            .collect()
+    }
+
+    /// Candidate `c` added to the current set by one Newton step of every fold's fit from
+    /// its current coefficients (the new trait's at 0): the step solves the penalised
+    /// Hessian system bordered by the new columns (Rao's score test's step; one Newton step
+    /// from a consistent start is first-order efficient, Lehmann & Casella 1998, sec. 6.4).
+    /// `trial`: the current patterns refined by `c`; `locals`: [`Search::locals`] of the
+    /// current fit. Returns the held-out paired change per lead and its standard error, as
+    /// [`Search::paired`] does for a full refit, and each fold's coefficients after the step
+    /// (a start for the refit); `None` when a fold's step cannot be solved.
+    fn one_step(
+        &self,
+        c: usize,
+        trial: &Patterns,
+        current: &Cv,
+        locals: &[Option<Local>],
+        l2: f64,
+    ) -> Option<(f64, f64, Starts)> {
+        let cand = &self.candidates[c];
+        if cand.offsets.iter().any(Option::is_some) {
+            return None;
+        }
+        let t = trial.width - 1;
+        let mut counts = vec![vec![(0.0, 0.0); cand.bins]; BLOCKS as usize];
+        for p in 0..trial.leads.len() {
+            let cell = &mut counts[trial.block[p] as usize][trial.bin(p, t)];
+            cell.0 += trial.wins[p];
+            cell.1 += trial.leads[p];
+        }
+        type Fold = Option<((f64, f64, f64), Vec<f64>)>;
+        let per_fold: Vec<Option<Fold>> = self
+            .folds
+            .folds
+            .par_iter()
+            .zip(&current.fits)
+            .zip(locals)
+            .map(|((&(train, eval), fit), local)| {
+                let (Some(fit), Some(local)) = (fit, local) else {
+                    return Some(None);
+                };
+                let mut wins = vec![0.0; cand.bins];
+                let mut leads = vec![0.0; cand.bins];
+                for (b, bins) in counts.iter().enumerate() {
+                    if train & (1 << b) != 0 {
+                        for (k, (w, n)) in bins.iter().enumerate() {
+                            wins[k] += w;
+                            leads[k] += n;
+                        }
+                    }
+                }
+                let woe = stats::shrunk_woe(&wins, &leads);
+                let design = Design::new(
+                    self.encoding,
+                    &[TraitDesign {
+                        woe: &woe,
+                        reference: cand.reference,
+                        offsets: &cand.offsets,
+                    }],
+                );
+                let (d, m) = (local.d, design.width);
+                let big = d + m;
+                let mut hess = vec![0.0; big * big];
+                let mut grad = vec![0.0; big];
+                for j in 0..d {
+                    hess[j * big..j * big + d].copy_from_slice(&local.hess[j * d..(j + 1) * d]);
+                    grad[j] = local.grad[j];
+                }
+                let mut xn = vec![0.0; m];
+                let n = trial.leads.len();
+                for p in 0..n {
+                    if train & (1 << trial.block[p]) == 0 {
+                        continue;
+                    }
+                    let q = trial.parent[p] as usize;
+                    design.fill(|_| trial.bin(p, t), &mut xn);
+                    let s = sigmoid(local.eta[q]);
+                    let w = trial.leads[p] * s * (1.0 - s);
+                    let r = trial.wins[p] - trial.leads[p] * s;
+                    let xq = &local.x[q * d..(q + 1) * d];
+                    for (a, &xa) in xn.iter().enumerate() {
+                        if xa == 0.0 {
+                            continue;
+                        }
+                        let wa = w * xa;
+                        grad[d + a] += r * xa;
+                        for (j, &xj) in xq.iter().enumerate() {
+                            hess[j * big + d + a] += wa * xj;
+                        }
+                        for (b, &xb) in xn.iter().enumerate() {
+                            hess[(d + a) * big + d + b] += wa * xb;
+                        }
+                    }
+                }
+                for a in 0..m {
+                    hess[(d + a) * big + d + a] += l2;
+                    for j in 0..d {
+                        hess[(d + a) * big + j] = hess[j * big + d + a];
+                    }
+                }
+                let step = logit::solve_symmetric(&hess, &grad, big)?;
+                let held: Vec<(usize, f64)> = (0..n)
+                    .filter(|&p| trial.block[p] == eval)
+                    .map(|p| {
+                        let q = trial.parent[p] as usize;
+                        design.fill(|_| trial.bin(p, t), &mut xn);
+                        let xq = &local.x[q * d..(q + 1) * d];
+                        let e = local.eta[q]
+                            + xq.iter().zip(&step[..d]).map(|(x, s)| x * s).sum::<f64>()
+                            + xn.iter().zip(&step[d..]).map(|(x, s)| x * s).sum::<f64>();
+                        (p, e)
+                    })
+                    .collect();
+                let shift = base_rate_shift(
+                    &held
+                        .iter()
+                        .map(|&(p, e)| (e, trial.wins[p], trial.leads[p]))
+                        .collect::<Vec<_>>(),
+                );
+                let (mut cnt, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+                for &(p, e) in &held {
+                    let q = trial.parent[p] as usize;
+                    let (ea, eb) = (e + shift, local.eta[q] + fit.shift);
+                    let (w, l) = (trial.wins[p], trial.leads[p] - trial.wins[p]);
+                    let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
+                    let dl = dw + ea - eb;
+                    cnt += w + l;
+                    sum += w * dw + l * dl;
+                    sum2 += w * dw * dw + l * dl * dl;
+                }
+                let mut beta = fit.beta.clone();
+                beta.resize(big, 0.0);
+                for (b, s) in beta.iter_mut().zip(&step) {
+                    *b += s;
+                }
+                Some(Some(((cnt, sum, sum2), beta)))
+            })
+            .collect();
+        let (mut n, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+        let mut starts = Vec::new();
+        for fold in per_fold {
+            match fold? {
+                Some(((a, b, c), beta)) => {
+                    n += a;
+                    sum += b;
+                    sum2 += c;
+                    starts.push(Some(beta));
+                }
+                None => starts.push(None),
+            }
+        }
+        if n < 2.0 {
+            return Some((0.0, f64::INFINITY, starts));
+        }
+        let mean = sum / n;
+        let var = ((sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
+        Some((mean, (var / n).sqrt(), starts))
+    }
+
+    /// The set without its `i`th trait by one constrained Newton step of every fold's fit:
+    /// the trait's coefficients set to 0, the others moved by the penalised Hessian system on
+    /// the remaining coordinates (the quadratic model's minimum under the constraint).
+    /// Returns the held-out paired change per lead of removing it (positive: it helps) and its
+    /// standard error; `None` when a fold's step cannot be solved.
+    fn one_step_without(
+        &self,
+        i: usize,
+        pats: &Patterns,
+        current: &Cv,
+        locals: &[Option<Local>],
+    ) -> Option<(f64, f64)> {
+        let per_fold: Vec<Option<Option<(f64, f64, f64)>>> = self
+            .folds
+            .folds
+            .par_iter()
+            .zip(&current.fits)
+            .zip(locals)
+            .map(|((&(_, eval), fit), local)| {
+                let (Some(fit), Some(local)) = (fit, local) else {
+                    return Some(None);
+                };
+                let d = local.d;
+                let columns = &fit.design.columns;
+                // Design column `j` is coordinate `j + 1`, after the intercept.
+                let end = columns.get(i + 1).copied().unwrap_or(fit.design.width);
+                let fixed = |j: usize| (columns[i] + 1..end + 1).contains(&j);
+                let free: Vec<usize> = (0..d).filter(|&j| !fixed(j)).collect();
+                let mut step = vec![0.0; d];
+                for j in (0..d).filter(|&j| fixed(j)) {
+                    step[j] = -fit.beta[j];
+                }
+                let f = free.len();
+                let mut hess = vec![0.0; f * f];
+                let mut rhs = vec![0.0; f];
+                for (a, &ja) in free.iter().enumerate() {
+                    rhs[a] = local.grad[ja]
+                        - (0..d)
+                            .filter(|&k| fixed(k))
+                            .map(|k| local.hess[ja * d + k] * step[k])
+                            .sum::<f64>();
+                    for (b, &jb) in free.iter().enumerate() {
+                        hess[a * f + b] = local.hess[ja * d + jb];
+                    }
+                }
+                let moved = logit::solve_symmetric(&hess, &rhs, f)?;
+                for (a, &ja) in free.iter().enumerate() {
+                    step[ja] = moved[a];
+                }
+                let held: Vec<(usize, f64)> = (0..pats.leads.len())
+                    .filter(|&p| pats.block[p] == eval)
+                    .map(|p| {
+                        let xp = &local.x[p * d..(p + 1) * d];
+                        let e =
+                            local.eta[p] + xp.iter().zip(&step).map(|(x, s)| x * s).sum::<f64>();
+                        (p, e)
+                    })
+                    .collect();
+                let shift = base_rate_shift(
+                    &held
+                        .iter()
+                        .map(|&(p, e)| (e, pats.wins[p], pats.leads[p]))
+                        .collect::<Vec<_>>(),
+                );
+                let (mut cnt, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+                for &(p, e) in &held {
+                    let (ea, eb) = (e + shift, local.eta[p] + fit.shift);
+                    let (w, l) = (pats.wins[p], pats.leads[p] - pats.wins[p]);
+                    let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
+                    let dl = dw + ea - eb;
+                    cnt += w + l;
+                    sum += w * dw + l * dl;
+                    sum2 += w * dw * dw + l * dl * dl;
+                }
+                Some(Some((cnt, sum, sum2)))
+            })
+            .collect();
+        let (mut n, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+        for fold in per_fold {
+            if let Some((a, b, c)) = fold? {
+                n += a;
+                sum += b;
+                sum2 += c;
+            }
+        }
+        if n < 2.0 {
+            return Some((0.0, f64::INFINITY));
+        }
+        let mean = sum / n;
+        let var = ((sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
+        Some((mean, (var / n).sqrt()))
+    }
+
+    /// The held-out log loss per lead of the current set at penalty `to` instead of `from`
+    /// (the penalty `locals` were taken at), by one Newton step of every fold's fit; `None`
+    /// when a fold's step cannot be solved.
+    fn one_step_l2(
+        &self,
+        pats: &Patterns,
+        current: &Cv,
+        locals: &[Option<Local>],
+        from: f64,
+        to: f64,
+    ) -> Option<f64> {
+        let per_fold: Vec<Option<f64>> = self
+            .folds
+            .folds
+            .par_iter()
+            .zip(&current.fits)
+            .zip(locals)
+            .map(|((&(_, eval), fit), local)| {
+                let (Some(fit), Some(local)) = (fit, local) else {
+                    return Some(0.0);
+                };
+                let d = local.d;
+                let mut hess = local.hess.clone();
+                let mut grad = local.grad.clone();
+                for j in 1..d {
+                    hess[j * d + j] += to - from;
+                    grad[j] -= (to - from) * fit.beta[j];
+                }
+                let step = logit::solve_symmetric(&hess, &grad, d)?;
+                let held: Vec<(f64, f64, f64)> = (0..pats.leads.len())
+                    .filter(|&p| pats.block[p] == eval)
+                    .map(|p| {
+                        let xp = &local.x[p * d..(p + 1) * d];
+                        let e =
+                            local.eta[p] + xp.iter().zip(&step).map(|(x, s)| x * s).sum::<f64>();
+                        (e, pats.wins[p], pats.leads[p])
+                    })
+                    .collect();
+                let shift = base_rate_shift(&held);
+                Some(
+                    held.iter()
+                        .map(|&(e, w, n)| log_loss(e + shift, w, n))
+                        .sum::<f64>(),
+                )
+            })
+            .collect();
+        let mut total = 0.0;
+        for loss in per_fold {
+            total += loss?;
+        }
+        Some(total / self.held_out)
+    }
+
     /// The held-out per-lead loss differences of `new` (fitted on `pats`) against `old`
     /// (fitted on the first traits of the same patterns): their mean and standard error.
     fn paired(&self, new: &Cv, old: &Cv, pats: &Patterns) -> (f64, f64) {
@@ -493,7 +901,7 @@ impl<'a> Search<'a> {
 }
 
 /// Starting coefficients for a set one trait larger: each fold's fit with zeros appended.
-fn widened(cv: &Cv, extra: usize) -> Vec<Option<Vec<f64>>> {
+fn widened(cv: &Cv, extra: usize) -> Starts {
     cv.fits
         .iter()
         .map(|f| {
@@ -508,7 +916,7 @@ fn widened(cv: &Cv, extra: usize) -> Vec<Option<Vec<f64>>> {
 
 /// Starting coefficients for the set without its `i`th trait: each fold's fit without that
 /// trait's columns.
-fn narrowed(cv: &Cv, i: usize) -> Vec<Option<Vec<f64>>> {
+fn narrowed(cv: &Cv, i: usize) -> Starts {
     cv.fits
         .iter()
         .map(|f| {
@@ -528,7 +936,7 @@ fn narrowed(cv: &Cv, i: usize) -> Vec<Option<Vec<f64>>> {
 }
 
 /// Each fold's coefficients, as starts for a refit of the same set.
-fn same(cv: &Cv) -> Vec<Option<Vec<f64>>> {
+fn same(cv: &Cv) -> Starts {
     cv.fits
         .iter()
         .map(|f| f.as_ref().map(|f| f.beta.clone()))
@@ -547,6 +955,9 @@ pub struct Decision {
     pub held_out_change: Option<f64>,
     /// Its standard error (paired per-lead differences), when measured.
     pub standard_error: Option<f64>,
+    /// Whether the change is one Newton step's estimate (a trait left out without a refit)
+    /// rather than the refitted folds'.
+    pub one_step: bool,
     /// The model trait it overlaps most (Cramér's V at least 0.5), for a trait left out.
     pub overlaps: Option<String>,
     pub cramers_v: Option<f64>,
@@ -559,6 +970,7 @@ impl Decision {
             decision: decision.to_string(),
             held_out_change: None,
             standard_error: None,
+            one_step: false,
             overlaps: None,
             cramers_v: None,
         }
@@ -611,8 +1023,10 @@ pub fn select(
         .cv(&[], &search.patterns(&[]), selection_l2, &[])?
         .loss;
     let mut current = search.cv(&set, &pats, selection_l2, &[])?;
-    // Left out: (candidate, held-out change per lead, its standard error).
-    let mut left_out: Vec<(usize, f64, f64)> = Vec::new();
+    let mut locals = search.locals(&current, &pats, selection_l2);
+    // Left out: (candidate, held-out change per lead, its standard error, whether by the one
+    // Newton step alone).
+    let mut left_out: Vec<(usize, f64, f64, bool)> = Vec::new();
     // Entered: the same, for the traits that got in.
     let mut entered: Vec<(usize, f64, f64)> = Vec::new();
     let mut beyond_max = Vec::new();
@@ -636,15 +1050,27 @@ pub fn select(
             }],
         )
         .width;
-        let cv = search.cv(&with, &trial, selection_l2, &widened(&current, extra))?;
+        // A trait whose one Newton step does not lower the held-out loss by half a standard
+        // error is left out without a refit (the step's estimate is within a few tenths of a
+        // standard error of the refit's on the real histories in benches/accuracy/).
+        let starts = match search.one_step(c, &trial, &current, &locals, selection_l2) {
+            Some((mean, se, _)) if mean >= -SCREEN_STANDARD_ERRORS * se => {
+                left_out.push((c, mean, se, true));
+                continue;
+            }
+            Some((_, _, starts)) => starts,
+            None => widened(&current, extra),
+        };
+        let cv = search.cv(&with, &trial, selection_l2, &starts)?;
         let (mean, se) = search.paired(&cv, &current, &trial);
         if mean < -STANDARD_ERRORS * se && cv.loss < current.loss {
             set = with;
             pats = trial;
             current = cv;
+            locals = search.locals(&current, &pats, selection_l2);
             entered.push((c, mean, se));
         } else {
-            left_out.push((c, mean, se));
+            left_out.push((c, mean, se, false));
         }
     }
     // Backward: a trait whose removal does not raise the held-out loss goes.
@@ -652,6 +1078,13 @@ pub fn select(
     for i in (0..set.len()).rev() {
         let c = set[i];
         if candidates[c].forced || set.len() == 1 {
+            continue;
+        }
+        // A trait whose removal raises the held-out loss by more than half a standard error
+        // after one Newton step stays without a refit.
+        if let Some((mean, se)) = search.one_step_without(i, &pats, &current, &locals)
+            && mean > SCREEN_STANDARD_ERRORS * se
+        {
             continue;
         }
         let without: Vec<usize> = set.iter().copied().filter(|&d| d != c).collect();
@@ -662,18 +1095,31 @@ pub fn select(
             set = without;
             pats = trial;
             current = cv;
+            locals = search.locals(&current, &pats, selection_l2);
         }
     }
-    // The penalty.
+    // The penalty: every grid value by one Newton step from the selection's fit, the two
+    // best of them refitted and decided by their refits.
     let mut chosen_l2 = selection_l2;
     if l2.is_none() {
+        let mut stepped: Vec<(f64, f64)> = L2_GRID
+            .iter()
+            .filter(|&&g| g != selection_l2)
+            .map(|&g| {
+                let loss = search
+                    .one_step_l2(&pats, &current, &locals, selection_l2, g)
+                    .unwrap_or(f64::NEG_INFINITY);
+                (g, loss)
+            })
+            .collect();
+        // A step that could not be solved sorts first: it is refitted.
+        stepped.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut refitted: Vec<f64> = stepped.iter().take(L2_REFITS).map(|s| s.0).collect();
+        // Of refits that tie, the stronger penalty wins (they run from strong to weak).
+        refitted.sort_by(|a, b| b.total_cmp(a));
         let mut best = current.clone();
-        for &g in L2_GRID.iter().rev() {
-            if g == selection_l2 {
-                continue;
-            }
+        for g in refitted {
             let cv = search.cv(&set, &pats, g, &same(&current))?;
-            // Ties go to the stronger penalty (the grid runs from strong to weak).
             if cv.loss < best.loss - 1e-12 {
                 best = cv;
                 chosen_l2 = g;
@@ -721,9 +1167,10 @@ pub fn select(
         d.held_out_change = Some(-change);
         decisions.push(d);
     }
-    for &(c, mean, se) in &left_out {
+    for &(c, mean, se, screened) in &left_out {
         let mut d = Decision::new(name(c), "left out");
         d.held_out_change = Some(mean);
+        d.one_step = screened;
         d.standard_error = se.is_finite().then_some(se);
         if let Some((k, v)) = set
             .iter()

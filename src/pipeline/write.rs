@@ -27,6 +27,38 @@ pub const REPORT: &str = "report.html";
 pub const CHARTS: &str = "charts";
 pub const MANIFEST: &str = "manifest.json";
 
+/// Whether `name` (an entry at the top of an output directory) is one leadtune writes: an
+/// earlier command's outputs of these names are never carried over beside a new command's
+/// (the directory holds one command's outputs, and the files leadtune never writes).
+pub fn is_own_output(name: &str) -> bool {
+    const OWN: [&str; 18] = [
+        REJECTED,
+        EXISTING_CUSTOMERS,
+        TRAITS_CSV,
+        TRAITS_PARQUET,
+        ENGAGEMENT_DECAY,
+        POINTS,
+        EVALUATION,
+        SCORED_LEADS,
+        SCORING_CONFIG_SCHEMA,
+        SCORING_CONFIG,
+        REPORT,
+        CHARTS,
+        MANIFEST,
+        "funnel.csv",
+        "source_roi.csv",
+        "source_roi.parquet",
+        "sla_by_tier.csv",
+        "speed_to_lead.csv",
+    ];
+    let table = |stem: &str| {
+        name.strip_suffix(".csv")
+            .or_else(|| name.strip_suffix(".parquet"))
+            .is_some_and(|s| s == stem || stem.ends_with('_') && s.starts_with(stem))
+    };
+    OWN.contains(&name) || table("speed_to_lead") || table("conversion_by_")
+}
+
 /// Writes every output into `dir` and the manifest last; returns the files written, by name,
 /// in the order written (the charts as `charts/<stem>.png` and `.svg`). `started`: when the
 /// run started, for the manifest's total time; the outputs' timings gain the writing's.
@@ -190,4 +222,34 @@ fn stages(stages: Stages) -> Vec<Stage> {
             status: not_part,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leadtune_s_own_outputs_are_told_from_an_analyst_s_files() {
+        for own in [
+            SCORING_CONFIG,
+            REPORT,
+            CHARTS,
+            MANIFEST,
+            "conversion_by_source.csv",
+            "conversion_by_queue_tier.parquet",
+            "speed_to_lead.parquet",
+            "sla_by_tier.csv",
+        ] {
+            assert!(is_own_output(own), "{own}");
+        }
+        for mine in [
+            "my-notes.txt",
+            "scoring-config.json.bak",
+            "conversion_by_source.xlsx",
+            "speed_to_lead_notes.csv",
+            "charts-old",
+        ] {
+            assert!(!is_own_output(mine), "{mine}");
+        }
+    }
 }

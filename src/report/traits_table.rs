@@ -51,7 +51,7 @@ pub fn table(d: &Discovery) -> Result<Table<BinRow<'_>>> {
         }));
     }
     for v in &d.identities {
-        debug_assert_eq!(v.flag, Flag::Identity);
+        debug_assert!(matches!(v.flag, Flag::Identity | Flag::FreeText));
         rows.push(BinRow {
             name: &v.name,
             verdict: v,

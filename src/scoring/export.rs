@@ -11,14 +11,16 @@ use crate::error::{Error, Result};
 use crate::fit::scorecard::Scaling;
 use crate::traits::binning::{BinRule, Origin};
 
-/// The version of the config's layout; a reader refuses a newer one.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version of the config's layout; a reader refuses a newer one. 2: the `other` bin
+/// records how many rare values it holds and their training frequencies, not the values
+/// (version 1 listed them; still read).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A tuned lead-scoring model: points per trait bin, tiers, calibration, and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoringConfig {
-    /// Layout version of this file (currently 1).
+    /// Layout version of this file (currently 2; 1 is still read).
     pub schema_version: u32,
     pub leadtune_version: String,
     /// The date from which the config is meant to score leads: the end of the data it was

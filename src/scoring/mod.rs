@@ -17,7 +17,9 @@ use export::{ScoringConfig, TraitKind};
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ValueCounts {
     pub name: String,
-    /// Category values not in the config, scored as `other`.
+    /// Leads whose category value no bin of the config names (rare in training, or never
+    /// seen), scored as `other`. A schema-1 config listed its rare training values: those
+    /// are not counted.
     pub unseen: u64,
     /// Leads with no value (or without the column), scored as `missing`.
     pub missing: u64,
@@ -175,8 +177,8 @@ fn assign_trait(
                     }
                     Some(code) => {
                         let code = code as usize;
-                        // A value seen in training but too rare sits in `other` by design;
-                        // only values the config never saw count as unseen.
+                        // Counted: a value no bin names (a schema-1 config's listed rare
+                        // values not: they sit in `other` by design).
                         if unseen[code] && !is_listed_other(&rules, by_code[code], &labels[code]) {
                             c.unseen += 1;
                         }
@@ -332,7 +334,7 @@ fn reason_text(tr: &export::ConfigTrait, bin: usize) -> String {
 }
 
 fn is_listed_other(rules: &[&BinRule], bin: usize, value: &str) -> bool {
-    matches!(rules.get(bin), Some(BinRule::Other { values }) if values.iter().any(|v| v == value))
+    matches!(rules.get(bin), Some(BinRule::Other { values: Some(values), .. }) if values.iter().any(|v| v == value))
 }
 
 #[cfg(test)]
@@ -385,7 +387,7 @@ mod properties {
         }
         category.push(ConfigBin {
             label: "other".into(),
-            rule: BinRule::Other { values: vec![] },
+            rule: BinRule::other_of([]),
             points: -1,
             pinned: false,
         });

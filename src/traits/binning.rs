@@ -112,10 +112,55 @@ pub enum BinRule {
     Special { value: f64 },
     /// One category value.
     Value { value: String },
-    /// Category values too rare to stand alone, and values never seen.
-    Other { values: Vec<String> },
+    /// Category values too rare to stand alone, and values never seen: any value no `value`
+    /// bin names. Which values were rare is not recorded (a rare value can name a person):
+    /// how many there were, and how many training leads each had.
+    Other {
+        /// Distinct training values merged here (left out when none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        distinct_values: u64,
+        /// How many of them had each number of training leads, fewest leads first.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        values_by_leads: Vec<ValueFrequency>,
+        /// Schema version 1 listed the rare values themselves: read from such a config (and
+        /// hashed as written), never written since.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        values: Option<Vec<String>>,
+    },
     /// No value.
     Missing,
+}
+
+/// `values` distinct category values had `leads` training leads each (the `other` bin's
+/// frequencies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueFrequency {
+    pub leads: u64,
+    pub values: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl BinRule {
+    /// The `other` rule of rare values with these training lead counts: their number and
+    /// frequencies, never the values.
+    pub fn other_of(rare_leads: impl IntoIterator<Item = u64>) -> BinRule {
+        let mut by_leads: std::collections::BTreeMap<u64, u64> = Default::default();
+        for leads in rare_leads {
+            *by_leads.entry(leads).or_default() += 1;
+        }
+        BinRule::Other {
+            distinct_values: by_leads.values().sum(),
+            values_by_leads: by_leads
+                .into_iter()
+                .map(|(leads, values)| ValueFrequency { leads, values })
+                .collect(),
+            values: None,
+        }
+    }
 }
 
 /// Counts and statistics of one bin (optbinning's BinningTable row).
@@ -381,7 +426,7 @@ fn bin_categorical(
     let min_leads = (params.min_bin_share * totals.leads as f64).ceil() as u64;
     let mut bins = Vec::new();
     let mut other = Counts::default();
-    let mut other_values = Vec::new();
+    let mut other_values: Vec<u64> = Vec::new();
     for (value, counts) in ordered {
         if counts.leads >= min_leads.max(1) {
             bins.push((
@@ -393,7 +438,7 @@ fn bin_categorical(
             ));
         } else {
             other = other.merge(counts);
-            other_values.push(value.to_string());
+            other_values.push(counts.leads);
         }
     }
     let mut notes = Vec::new();
@@ -404,15 +449,7 @@ fn bin_categorical(
             params.min_bin_share * 100.0
         ));
     }
-    other_values.sort();
-    other_values.truncate(1000);
-    bins.push((
-        "other".into(),
-        BinRule::Other {
-            values: other_values,
-        },
-        other,
-    ));
+    bins.push(("other".into(), BinRule::other_of(other_values), other));
     bins.push(("missing".into(), BinRule::Missing, missing));
     finish(input, false, None, bins, totals, distinct, notes)
 }

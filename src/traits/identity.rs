@@ -362,7 +362,7 @@ fn is_host(host: &str, sure: bool) -> bool {
     tld_ok && second_ok
 }
 
-fn is_web_address(v: &str) -> bool {
+pub(crate) fn is_web_address(v: &str) -> bool {
     if v.contains(char::is_whitespace) {
         return false;
     }
@@ -382,7 +382,7 @@ fn is_web_address(v: &str) -> bool {
     is_host(host, scheme || www)
 }
 
-fn is_email(v: &str) -> bool {
+pub(crate) fn is_email(v: &str) -> bool {
     let Some((local, domain)) = v.split_once('@') else {
         return false;
     };

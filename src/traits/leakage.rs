@@ -43,6 +43,8 @@ pub enum Flag {
     Leaky,
     Identity,
     Constant,
+    /// Notes and comments typed by people ([`crate::traits::free_text`]): never a trait.
+    FreeText,
 }
 
 impl Flag {
@@ -52,6 +54,7 @@ impl Flag {
             Flag::Leaky => "leaky",
             Flag::Identity => "identity",
             Flag::Constant => "constant",
+            Flag::FreeText => "free_text",
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod binning;
 pub mod decay;
 pub mod engagement;
+pub mod free_text;
 pub mod identity;
 pub mod leakage;
 pub mod stage;
@@ -106,7 +107,8 @@ type Candidate = (String, bool, Option<NumberText>);
 /// the rest as trait values to bin.
 #[derive(Debug)]
 pub struct LeadColumns {
-    /// Columns that identify a person or company (leadtune's own first), never binned.
+    /// Columns that identify a person or company (leadtune's own first), and free-text
+    /// columns (flagged `free_text`): never binned, their values dropped.
     pub identities: Vec<Verdict>,
     traits: Vec<TraitInput>,
     kinds: Vec<TraitKind>,
@@ -242,6 +244,16 @@ pub fn examine(leads: &Leads, params: &DiscoveryParams) -> Result<LeadColumns> {
             .iter()
             .copied()
             .zip(coded.counts.iter().copied());
+        // Free text first: notes carry names and emails whatever else they show, and no
+        // `[traits] keep` makes them a trait.
+        if let Some(evidence) = free_text::of_text(distinct.clone()) {
+            return Ok(Found::Identity(Verdict {
+                name,
+                flag: Flag::FreeText,
+                reason: evidence,
+                auc: f64::NAN,
+            }));
+        }
         let kept = match judge(&name, identity::of_text(&name, distinct)) {
             Ok(kept) => kept,
             Err(verdict) => return Ok(Found::Identity(verdict)),

@@ -57,7 +57,7 @@ fn write_history(dir: &Path, config_extra: &str) {
 
 /// Every output file below `dir` (the charts as SVG), as (relative path, text): Parquet files
 /// as the text of their string cells, the rest as their bytes.
-fn output_texts(dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn output_texts(dir: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

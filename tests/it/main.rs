@@ -9,6 +9,8 @@ mod engagement;
 mod export_sql;
 mod golden;
 mod identity;
+mod output_dir;
+mod privacy;
 mod queues;
 mod refit;
 mod report_html;

@@ -216,3 +216,96 @@ fn paired_differences_add_up_to_the_loss_difference() {
         new.loss - old.loss
     );
 }
+
+/// One Newton step from the current fit estimates a candidate's held-out change as the
+/// refitted folds measure it (adding `mild`, `noise` or `copy` to `strong`), and removing a
+/// trait from `strong + mild` likewise, under both encodings.
+#[test]
+fn one_newton_step_agrees_with_the_refitted_folds() {
+    let p = planted(8_000, 5);
+    let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
+    for encoding in [Encoding::Woe, Encoding::Indicator] {
+        let search = Search::new(&c, &p.won, &folds, encoding);
+        let base = search.patterns(&[0]);
+        let current = search.cv(&[0], &base, 1.0, &[]).unwrap();
+        let locals = search.locals(&current, &base, 1.0);
+        for added in [1, 2, 3] {
+            let trial = base.refine(&folds, c[added].assigned, &p.won);
+            let (step_mean, step_se, starts) = search
+                .one_step(added, &trial, &current, &locals, 1.0)
+                .unwrap();
+            let refit = search.cv(&[0, added], &trial, 1.0, &[]).unwrap();
+            let (mean, se) = search.paired(&refit, &current, &trial);
+            // A trait whose bins the shrinkage sets to WoE 0 (the noise) changes nothing
+            // beyond the folds' convergence tolerance either way.
+            let nothing = |m: f64| m.abs() < 1e-8;
+            assert!(
+                (nothing(step_mean) && nothing(mean))
+                    || (step_mean / step_se - mean / se).abs() < 0.25,
+                "{encoding:?} + {}: step {step_mean} ± {step_se}, refit {mean} ± {se}",
+                c[added].name
+            );
+            // The stepped coefficients start a refit that ends where one from zeros does.
+            let started = search.cv(&[0, added], &trial, 1.0, &starts).unwrap();
+            assert!((started.loss - refit.loss).abs() < 1e-9);
+        }
+        let both = base.refine(&folds, c[2].assigned, &p.won);
+        let full = search.cv(&[0, 2], &both, 1.0, &[]).unwrap();
+        let locals = search.locals(&full, &both, 1.0);
+        for (i, rest) in [(0, vec![2]), (1, vec![0])] {
+            let (step_mean, step_se) = search.one_step_without(i, &both, &full, &locals).unwrap();
+            let without = search.cv(&rest, &search.patterns(&rest), 1.0, &[]).unwrap();
+            let change = without.loss - full.loss;
+            assert!(
+                (step_mean - change).abs() < 0.1 * step_se.max(change.abs()),
+                "{encoding:?} without {}: step {step_mean} ± {step_se}, refit {change}",
+                c[[0, 2][i]].name
+            );
+            assert!(change > 0.0, "both planted traits help");
+        }
+    }
+}
+
+/// One Newton step from the fit at the selection's penalty estimates the held-out loss at
+/// other penalties of the grid as refits measure it, and ranks the grid as they do.
+#[test]
+fn one_newton_step_ranks_the_penalties_as_refits_do() {
+    let p = planted(8_000, 9);
+    let folds = Folds::new(&p.created, SHUFFLED);
+    let columns = sampled(&p, &folds);
+    let c = candidates(&p, &columns);
+    let search = Search::new(&c, &p.won, &folds, Encoding::Indicator);
+    let pats = search.patterns(&[0, 2, 3]);
+    let current = search.cv(&[0, 2, 3], &pats, SELECTION_L2, &[]).unwrap();
+    let locals = search.locals(&current, &pats, SELECTION_L2);
+    let (mut by_step, mut by_refit) = (Vec::new(), Vec::new());
+    for g in L2_GRID {
+        let step = search
+            .one_step_l2(&pats, &current, &locals, SELECTION_L2, g)
+            .unwrap();
+        let refit = search.cv(&[0, 2, 3], &pats, g, &[]).unwrap().loss;
+        // Near the selection's penalty the step lands close to the refit.
+        if (0.3..=3.0).contains(&g) {
+            assert!(
+                (step - refit).abs() < 1e-3 * refit,
+                "l2 {g}: step {step}, refit {refit}"
+            );
+        }
+        by_step.push((g, step));
+        by_refit.push((g, refit));
+    }
+    // The refits' best penalty is among the two best by the step (the two the selection
+    // refits).
+    by_step.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let best = by_refit
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap()
+        .0;
+    assert!(
+        by_step[..L2_REFITS].iter().any(|s| s.0 == best),
+        "refits' best {best}; by step {by_step:?}; refits {by_refit:?}"
+    );
+}

@@ -136,6 +136,51 @@ fn categorical_rare_values_merge_into_other_and_missing_stays() {
     );
     assert_eq!(t.category_bin(Some("zzz")), 2);
     assert_eq!(t.category_bin(None), 3);
+    // The rare value is counted, not named (issue 27): its bin says one value of one lead.
+    assert_eq!(
+        t.bins[2].rule,
+        BinRule::Other {
+            distinct_values: 1,
+            values_by_leads: vec![ValueFrequency {
+                leads: 1,
+                values: 1
+            }],
+            values: None,
+        }
+    );
+    let json = serde_json::to_string(&t.bins[2].rule).unwrap();
+    assert!(!json.contains("\"c\""), "{json}");
+    assert_eq!(
+        t.category_bin(Some("c")),
+        2,
+        "the rare value still scores other"
+    );
+}
+
+#[test]
+fn the_other_rule_counts_rare_values_by_frequency() {
+    let rule = BinRule::other_of([1, 3, 1, 2, 1]);
+    assert_eq!(
+        serde_json::to_value(&rule).unwrap(),
+        serde_json::json!({
+            "kind": "other",
+            "distinct_values": 5,
+            "values_by_leads": [
+                {"leads": 1, "values": 3},
+                {"leads": 2, "values": 1},
+                {"leads": 3, "values": 1}
+            ]
+        })
+    );
+    // No rare value: the bin holds only values never seen.
+    assert_eq!(
+        serde_json::to_value(BinRule::other_of([])).unwrap(),
+        serde_json::json!({"kind": "other"})
+    );
+    // Schema 1 listed the values: read, and written back as read (its hash unchanged).
+    let v1 = serde_json::json!({"kind": "other", "values": []});
+    let read: BinRule = serde_json::from_value(v1.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&read).unwrap(), v1);
 }
 
 #[test]
