@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
 /// Start with `leadtune run` in a folder holding a leadtune.toml, or try it on synthetic data:
 /// `leadtune generate --out demo && leadtune run --config demo/leadtune.toml`.
 ///
-/// Exit codes: 0 success, 1 bad input or config (the message names file, row and column),
-/// 2 internal error (a bug: please report it).
+/// Exit codes: 0 success; 1 the input, config or environment (the message names the file, row
+/// and column, or the config key and its allowed range; a full disk or a missing permission
+/// too); 2 a command-line usage error; 3 an internal error (a bug: please report it).
 #[derive(Debug, Parser)]
 #[command(name = "leadtune", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -101,6 +102,10 @@ pub struct ExportSqlArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Use the scoring config even if it was edited after leadtune wrote it (its
+    /// content_sha256 no longer matches); the output records that it was.
+    #[arg(long)]
+    pub allow_edited: bool,
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +192,10 @@ pub struct ScoreArgs {
     /// which add up to `score` exactly.
     #[arg(long)]
     pub explain: bool,
+    /// Use the scoring config even if it was edited after leadtune wrote it (its
+    /// content_sha256 no longer matches); the output records that it was.
+    #[arg(long)]
+    pub allow_edited: bool,
 }
 
 #[derive(Debug, Args)]
@@ -211,4 +220,8 @@ pub struct DiffArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Use a scoring config even if it was edited after leadtune wrote it (its
+    /// content_sha256 no longer matches); the output names it.
+    #[arg(long)]
+    pub allow_edited: bool,
 }

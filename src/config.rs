@@ -141,6 +141,38 @@ pub struct RawOutput {
 
 pub use crate::ingest::source::{Role, TableSource};
 
+/// The ranges the run config's values are checked against at load (the README's "The config"
+/// table lists them); a value outside is refused with its key and its range.
+pub mod limits {
+    /// Most days for `[traits] scoring_offset_days`, `activity_windows` and `[outcome]
+    /// horizon_days`: ten years.
+    pub const MAX_DAYS: u32 = 3650;
+    /// Largest `[model] pin` points, either sign.
+    pub const MAX_PIN: f64 = 10_000.0;
+    /// Largest `[model] points_to_double_odds`.
+    pub const MAX_PDO: f64 = 1_000.0;
+    /// Largest `[model] base_score`, either sign.
+    pub const MAX_BASE_SCORE: f64 = 100_000.0;
+    /// Largest `[model] min_iv` (an IV above 2 is already suspicious).
+    pub const MAX_MIN_IV: f64 = 100.0;
+    /// Largest `[model] max_traits`.
+    pub const MAX_TRAITS: usize = 1_000;
+    /// Largest `[model] l2`.
+    pub const MAX_L2: f64 = 1e6;
+    /// Largest `[tiers] <tier>.sla_hours`: a year.
+    pub const MAX_SLA_HOURS: f64 = 8_760.0;
+    /// Largest `[tiers] <tier>.capacity_per_day`.
+    pub const MAX_CAPACITY_PER_DAY: f64 = 1e9;
+    /// Largest `[output] min_cell_leads`.
+    pub const MAX_MIN_CELL_LEADS: u64 = 1_000_000;
+
+    /// Most bins `[traits] max_bins` may ask for: binning starts from this many pre-bins, so
+    /// more bins are never made.
+    pub fn max_bins() -> usize {
+        crate::traits::binning::BinningParams::default().prebins
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct InputSettings {
     pub leads: TableSource,
@@ -335,25 +367,101 @@ impl Settings {
 /// Reads and resolves the config file. `out` overrides `[output] dir` (relative to the current
 /// directory, as a command-line path is); `as_of` overrides `[outcome] as_of`.
 pub fn load(path: &Path, out: Option<&Path>, as_of: Option<&str>) -> Result<Settings> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::config(
-                path,
-                "config file not found; pass --config FILE or create leadtune.toml \
-                 (`leadtune generate --out DIR` writes a working example)",
-            )
-        } else {
-            Error::io(path, e)
-        }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::config(
+            path,
+            "config file not found; pass --config FILE or create leadtune.toml \
+             (`leadtune generate --out DIR` writes a working example)",
+        ),
+        std::io::ErrorKind::IsADirectory => Error::config(
+            path,
+            "is a directory, not a config file; pass --config FILE (a leadtune.toml)",
+        ),
+        _ => Error::io(path, e),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::config(
+            path,
+            "not a leadtune TOML config: the file is not UTF-8 text; pass --config FILE \
+             (a leadtune.toml)",
+        )
     })?;
     let raw = parse(&text).map_err(|m| Error::config(path, m))?;
-    resolve(raw, path, out, as_of)
+    let settings = resolve(raw, path, out, as_of)?;
+    check_files(&settings)?;
+    Ok(settings)
+}
+
+/// Parses and checks config text without touching the file system (the input files named are
+/// not looked for): every value against its documented range. What `load` does but the files.
+pub fn check_text(text: &str, path: &Path) -> Result<Settings> {
+    let raw = parse(text).map_err(|m| Error::config(path, m))?;
+    resolve(raw, path, None, None)
+}
+
+/// The files the config names exist: every input table and `[model] current`.
+fn check_files(settings: &Settings) -> Result<()> {
+    let bad = |m: String| Error::config(&settings.config_path, m);
+    for table in settings.input.all() {
+        if !table.path().is_file() {
+            let what = if table.path().is_dir() {
+                "a directory, not a file"
+            } else {
+                "no such file"
+            };
+            return Err(bad(format!(
+                "[input] {} = {:?}: {what} ({})",
+                table.role,
+                table.written,
+                table.path().display()
+            )));
+        }
+    }
+    if let Some(path) = &settings.model.current
+        && !path.is_file()
+    {
+        return Err(bad(format!(
+            "[model] current = {:?}: no such file ({})",
+            settings
+                .model
+                .current_written
+                .as_deref()
+                .unwrap_or_default(),
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Parses TOML text strictly; an unknown key is refused with the closest known one suggested.
+/// Errors give the line and column, never the file's text: a path that points at some other
+/// file (`/etc/passwd`) must not have its content echoed. Text that is not TOML at all is
+/// called out as not a leadtune config.
 pub fn parse(text: &str) -> std::result::Result<RawConfig, String> {
+    let at = |e: &toml::de::Error| match e.span() {
+        Some(span) => {
+            let mut start = span.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let before = &text[..start];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("line {line}, column {column}")
+        }
+        None => "an unknown place".to_string(),
+    };
+    // Syntax alone (values kept as written, so a number too large is not a syntax error).
+    if let Err(e) = toml::de::DeTable::parse(text) {
+        return Err(format!(
+            "not a leadtune TOML config: the file is not TOML (parsing failed at {}: {}); \
+             pass --config FILE (a leadtune.toml)",
+            at(&e),
+            e.message().trim()
+        ));
+    }
     toml::from_str::<RawConfig>(text).map_err(|e| {
-        let message = e.to_string();
+        let message = format!("at {}: {}", at(&e), e.message().trim());
         match did_you_mean(&message) {
             Some(hint) => format!("{message}\n{hint}"),
             None => message,
@@ -414,16 +522,6 @@ fn resolve(
         spend: source(Role::Spend, spend),
         customers: source(Role::Customers, customers),
     };
-    for table in input.all() {
-        if !table.path().is_file() {
-            return Err(bad(format!(
-                "[input] {} = {:?}: no such file ({})",
-                table.role,
-                table.written,
-                table.path().display()
-            )));
-        }
-    }
 
     let dialect = DialectSettings {
         delimiter: delimiter
@@ -469,26 +567,44 @@ fn resolve(
     } = traits;
     let (trend, trend_for) = resolve_trends(monotonic).map_err(bad)?;
     let max_bins = max_bins.unwrap_or(BinningParams::default().max_bins);
-    if max_bins == 0 {
-        return Err(bad("[traits] max_bins must be at least 1".into()));
+    if !(1..=limits::max_bins()).contains(&max_bins) {
+        return Err(bad(format!(
+            "[traits] max_bins = {max_bins}: must be 1 to {} (binning starts from {} \
+             pre-bins, so more bins are never made)",
+            limits::max_bins(),
+            limits::max_bins()
+        )));
     }
     let scoring_offset_days =
         scoring_offset_days.unwrap_or(EngagementParams::default().scoring_offset_days);
-    if !(scoring_offset_days >= 0.0 && scoring_offset_days.is_finite()) {
-        return Err(bad("[traits] scoring_offset_days must be 0 or more".into()));
-    }
+    check_range(
+        "[traits] scoring_offset_days",
+        scoring_offset_days,
+        0.0,
+        f64::from(limits::MAX_DAYS),
+    )
+    .map_err(bad)?;
     let activity_windows =
         activity_windows.unwrap_or_else(|| EngagementParams::default().windows_days);
-    if activity_windows.is_empty() || activity_windows.contains(&0) {
-        return Err(bad(
-            "[traits] activity_windows must be positive day counts".into()
-        ));
+    if activity_windows.is_empty()
+        || activity_windows
+            .iter()
+            .any(|w| !(1..=limits::MAX_DAYS).contains(w))
+    {
+        return Err(bad(format!(
+            "[traits] activity_windows = {activity_windows:?}: must be one or more day counts, \
+             each 1 to {}",
+            limits::MAX_DAYS
+        )));
     }
     let leak_auc = leak_auc.unwrap_or(LeakParams::default().auc);
-    if !(0.5..=1.0).contains(&leak_auc) {
-        return Err(bad(format!(
-            "[traits] leak_auc = {leak_auc}: must be in [0.5, 1]"
-        )));
+    check_range("[traits] leak_auc", leak_auc, 0.5, 1.0).map_err(bad)?;
+    for (column, values) in &special {
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "[traits] special {column:?} = {v}: special values must be finite numbers"
+            )));
+        }
     }
     let mut missing_tokens: Vec<String> = ["", "na", "n/a", "null", "none", "nan"]
         .iter()
@@ -524,8 +640,11 @@ fn resolve(
         as_of: as_of_config,
     } = outcome;
     let horizon_days = horizon_days.unwrap_or(180);
-    if horizon_days == 0 {
-        return Err(bad("[outcome] horizon_days must be at least 1".into()));
+    if !(1..=limits::MAX_DAYS).contains(&horizon_days) {
+        return Err(bad(format!(
+            "[outcome] horizon_days = {horizon_days}: must be 1 to {}",
+            limits::MAX_DAYS
+        )));
     }
     let best = best_customers_top_percent.unwrap_or(20.0);
     if !(best > 0.0 && best <= 100.0) {
@@ -587,21 +706,10 @@ fn resolve(
             )));
         }
     };
-    if let Some(l2) = l2
-        && !(l2 >= 0.0 && l2.is_finite())
-    {
-        return Err(bad(format!("[model] l2 = {l2}: must be 0 or more")));
+    if let Some(l2) = l2 {
+        check_range("[model] l2", l2, 0.0, limits::MAX_L2).map_err(bad)?;
     }
     let current_path = current.as_ref().map(|c| base.join(c));
-    if let Some(path) = &current_path
-        && !path.is_file()
-    {
-        return Err(bad(format!(
-            "[model] current = {:?}: no such file ({})",
-            current.as_deref().unwrap_or_default(),
-            path.display()
-        )));
-    }
     let share = |name: &str, v: f64, hi: f64| {
         if v > 0.0 && v < hi {
             Ok(v)
@@ -617,27 +725,73 @@ fn resolve(
             min_bin_share.unwrap_or(BinningParams::default().min_bin_share),
             0.5,
         )?,
-        points_to_double_odds: points_to_double_odds.unwrap_or(20.0),
-        base_score: base_score.unwrap_or(50.0),
-        pin,
+        points_to_double_odds: {
+            let pdo = points_to_double_odds.unwrap_or(20.0);
+            if !(pdo > 0.0 && pdo <= limits::MAX_PDO) {
+                return Err(bad(format!(
+                    "[model] points_to_double_odds = {pdo}: must be a number above 0, at most {}",
+                    limits::MAX_PDO
+                )));
+            }
+            pdo
+        },
+        base_score: {
+            let b = base_score.unwrap_or(50.0);
+            check_range(
+                "[model] base_score",
+                b,
+                -limits::MAX_BASE_SCORE,
+                limits::MAX_BASE_SCORE,
+            )
+            .map_err(bad)?;
+            b
+        },
+        pin: {
+            for (key, &points) in &pin {
+                check_range(
+                    &format!("[model] pin {key:?}"),
+                    points,
+                    -limits::MAX_PIN,
+                    limits::MAX_PIN,
+                )
+                .map_err(bad)?;
+            }
+            pin
+        },
         encoding,
         l2,
         current: current_path,
         current_written: current,
-        min_iv: min_iv.unwrap_or(0.0),
-        max_traits: max_traits.unwrap_or(25).max(1),
+        min_iv: {
+            let v = min_iv.unwrap_or(0.0);
+            check_range("[model] min_iv", v, 0.0, limits::MAX_MIN_IV).map_err(bad)?;
+            v
+        },
+        max_traits: {
+            let v = max_traits.unwrap_or(25);
+            if !(1..=limits::MAX_TRAITS).contains(&v) {
+                return Err(bad(format!(
+                    "[model] max_traits = {v}: must be 1 to {}",
+                    limits::MAX_TRAITS
+                )));
+            }
+            v
+        },
         selection_folds,
         include,
         seed: seed.unwrap_or(42),
         refit: refit.unwrap_or(true),
     };
-    if model.points_to_double_odds <= 0.0 {
-        return Err(bad("[model] points_to_double_odds must be positive".into()));
-    }
 
     let tiers = resolve_tiers(tiers).map_err(bad)?;
 
     let min_cell_leads = output.min_cell_leads.unwrap_or(10);
+    if min_cell_leads > limits::MAX_MIN_CELL_LEADS {
+        return Err(bad(format!(
+            "[output] min_cell_leads = {min_cell_leads}: must be 0 to {}",
+            limits::MAX_MIN_CELL_LEADS
+        )));
+    }
     let segments = output.segments;
     let mut queues = Vec::new();
     for q in raw_queues {
@@ -681,6 +835,95 @@ fn resolve(
         segments,
         queues,
     })
+}
+
+impl Settings {
+    /// The columns the config names by hand exist in the leads table, given its header
+    /// (`lead_columns`) and, once traits are discovered, the traits' names (`traits`: a
+    /// `monotonic` key may name a derived trait such as an activity count). `[[queues]] when`
+    /// and `[traits] engagement` are checked always, `monotonic` only with `traits`. The error
+    /// names the key, the missing column and the nearest headers.
+    pub fn check_named_columns(
+        &self,
+        lead_columns: &[&str],
+        traits: Option<&[&str]>,
+    ) -> Result<()> {
+        let leads = self.input.leads.path();
+        let missing = |key: String, column: &str, known: &[&str]| {
+            let mut near: Vec<(f64, &str)> = known
+                .iter()
+                .map(|k| {
+                    (
+                        strsim::jaro_winkler(&column.to_lowercase(), &k.to_lowercase()),
+                        *k,
+                    )
+                })
+                .filter(|(score, _)| *score >= 0.75)
+                .collect();
+            near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+            let hint = if near.is_empty() {
+                let mut shown: Vec<&str> = known.iter().copied().filter(|k| *k != "row").collect();
+                let more = shown.len().saturating_sub(20);
+                shown.truncate(20);
+                format!(
+                    "; the columns are: {}{}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            } else {
+                let names: Vec<String> =
+                    near.iter().take(3).map(|(_, n)| format!("{n:?}")).collect();
+                format!("; near matches: {}", names.join(", "))
+            };
+            Error::config(
+                &self.config_path,
+                format!(
+                    "{key}: column {column:?} is not in the leads table ({}){hint}",
+                    leads.display()
+                ),
+            )
+        };
+        for q in &self.queues {
+            for column in q.when.keys() {
+                if !lead_columns.contains(&column.as_str()) {
+                    return Err(missing(
+                        format!("[[queues]] {:?} when", q.name),
+                        column,
+                        lead_columns,
+                    ));
+                }
+            }
+        }
+        for column in &self.traits.engagement {
+            if !lead_columns.contains(&column.as_str()) {
+                return Err(missing("[traits] engagement".into(), column, lead_columns));
+            }
+        }
+        if let Some(traits) = traits {
+            let known: Vec<&str> = lead_columns.iter().chain(traits).copied().collect();
+            for column in self.traits.trend_for.keys() {
+                if !known.contains(&column.as_str()) {
+                    return Err(missing("[traits] monotonic".into(), column, &known));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `value` within `[lo, hi]` and a number (not NaN), else "KEY = VALUE: must be LO to HI".
+fn check_range(key: &str, value: f64, lo: f64, hi: f64) -> std::result::Result<(), String> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{key} = {value}: must be a number from {lo} to {hi}"
+        ))
+    }
 }
 
 /// `[columns]`: flat keys apply to every table that has that column; `[columns.<table>]` wins.
@@ -811,17 +1054,47 @@ fn resolve_tiers(raw: BTreeMap<String, RawTier>) -> std::result::Result<Vec<Tier
             if let Some(s) = top_share
                 && !(s > 0.0 && s < 1.0)
             {
-                return Err(format!("[tiers] {name}.top_share = {s}: must be in (0, 1)"));
+                return Err(format!(
+                    "[tiers] {name}.top_share = {s}: must be a number above 0 and below 1"
+                ));
+            }
+            if let Some(c) = t.capacity_per_day
+                && !(c > 0.0 && c <= limits::MAX_CAPACITY_PER_DAY)
+            {
+                return Err(format!(
+                    "[tiers] {name}.capacity_per_day = {c}: must be a number above 0, at most {}",
+                    limits::MAX_CAPACITY_PER_DAY
+                ));
+            }
+            let sla_hours = t.sla_hours.unwrap_or(sla);
+            if !(sla_hours > 0.0 && sla_hours <= limits::MAX_SLA_HOURS) {
+                return Err(format!(
+                    "[tiers] {name}.sla_hours = {sla_hours}: must be a number above 0, at most {}",
+                    limits::MAX_SLA_HOURS
+                ));
             }
             Ok(TierSetting {
                 name: name.to_string(),
                 top_share: if *name == "cold" { None } else { top_share },
                 capacity_per_day: t.capacity_per_day,
-                sla_hours: t.sla_hours.unwrap_or(sla),
+                sla_hours,
                 escalation: t.escalation,
             })
         })
-        .collect()
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .and_then(|tiers| {
+            // The hot tier is the top of the warm one: a smaller share of the leads.
+            if let (Some(hot), Some(warm)) = (tiers[0].top_share, tiers[1].top_share)
+                && hot >= warm
+            {
+                return Err(format!(
+                    "[tiers] hot.top_share = {hot} must be below warm.top_share = {warm}: \
+                     the hot tier is the top {hot} of the leads, the warm tier reaches down to \
+                     the top {warm}"
+                ));
+            }
+            Ok(tiers)
+        })
 }
 
 #[cfg(test)]
@@ -856,6 +1129,187 @@ mod tests {
         let raw = parse("[columns]\ncreated_on = \"Created\"\n").unwrap();
         let err = resolve_columns(raw.columns).unwrap_err();
         assert!(err.contains("did you mean `created_at`"), "{err}");
+    }
+
+    fn checked(extra: &str) -> std::result::Result<Settings, String> {
+        let text = format!("[input]\nleads = \"leads.csv\"\n{extra}");
+        check_text(&text, Path::new("leadtune.toml")).map_err(|e| e.to_string())
+    }
+
+    /// Each value out of its documented range is refused naming the key and the range; the
+    /// range's own ends are accepted.
+    #[test]
+    fn every_value_is_checked_against_its_range() {
+        let refused = [
+            (
+                "[traits]\nmax_bins = 0",
+                "[traits] max_bins = 0: must be 1 to 20",
+            ),
+            (
+                "[traits]\nmax_bins = 21",
+                "[traits] max_bins = 21: must be 1 to 20",
+            ),
+            (
+                "[traits]\nmax_bins = 18446744073709551615",
+                "must be 1 to 20",
+            ),
+            (
+                "[traits]\nscoring_offset_days = nan",
+                "scoring_offset_days = NaN",
+            ),
+            ("[traits]\nactivity_windows = [7, 0]", "each 1 to 3650"),
+            ("[traits]\nactivity_windows = []", "activity_windows = []"),
+            (
+                "[traits]\nleak_auc = nan",
+                "[traits] leak_auc = NaN: must be a number from 0.5 to 1",
+            ),
+            (
+                "[traits]\nspecial = { pdays = [inf] }",
+                "special \"pdays\" = inf",
+            ),
+            (
+                "[outcome]\nhorizon_days = 0",
+                "horizon_days = 0: must be 1 to 3650",
+            ),
+            ("[outcome]\nhorizon_days = 100000", "horizon_days = 100000"),
+            (
+                "[outcome]\nbest_customers_top_percent = nan",
+                "best_customers_top_percent = NaN",
+            ),
+            (
+                "[model]\npoints_to_double_odds = nan",
+                "points_to_double_odds = NaN",
+            ),
+            (
+                "[model]\npoints_to_double_odds = -20",
+                "points_to_double_odds = -20",
+            ),
+            ("[model]\npoints_to_double_odds = 1e300", "at most 1000"),
+            ("[model]\nbase_score = inf", "[model] base_score = inf"),
+            (
+                "[model]\nmin_iv = nan",
+                "[model] min_iv = NaN: must be a number from 0 to 100",
+            ),
+            ("[model]\nmin_iv = -1", "[model] min_iv = -1"),
+            ("[model]\nl2 = inf", "[model] l2 = inf"),
+            (
+                "[model]\nmax_traits = 0",
+                "max_traits = 0: must be 1 to 1000",
+            ),
+            ("[model]\nvalidation_share = nan", "validation_share = NaN"),
+            (
+                "[model]\npin = { \"industry=Software\" = 9223372036854775807 }",
+                "from -10000 to 10000",
+            ),
+            (
+                "[model]\npin = { \"a=b\" = nan }",
+                "[model] pin \"a=b\" = NaN",
+            ),
+            (
+                "[tiers]\nhot = { top_share = 0.9 }\nwarm = { top_share = 0.3 }",
+                "hot.top_share = 0.9 must be below warm.top_share = 0.3",
+            ),
+            (
+                "[tiers]\nhot = { top_share = 0.3 }\nwarm = { top_share = 0.3 }",
+                "must be below warm.top_share",
+            ),
+            ("[tiers]\nhot = { sla_hours = nan }", "hot.sla_hours = NaN"),
+            (
+                "[tiers]\nwarm = { capacity_per_day = -5 }",
+                "warm.capacity_per_day = -5",
+            ),
+            (
+                "[output]\nmin_cell_leads = 18446744073709551615",
+                "min_cell_leads",
+            ),
+        ];
+        for (extra, expected) in refused {
+            let err = checked(extra)
+                .err()
+                .unwrap_or_else(|| panic!("{extra:?} accepted"));
+            assert!(
+                err.contains(expected),
+                "{extra:?}: {expected:?} not in {err}"
+            );
+            assert!(err.starts_with("leadtune.toml: "), "{err}");
+        }
+        let accepted = [
+            "[traits]\nmax_bins = 20",
+            "[traits]\nmax_bins = 1\nscoring_offset_days = 0\nactivity_windows = [1, 3650]",
+            "[model]\npin = { \"a=b\" = -10000, \"a=c\" = 10000 }\nmin_iv = 0\npoints_to_double_odds = 1000",
+            "[tiers]\nhot = { top_share = 0.2 }\nwarm = { top_share = 0.5 }",
+            "[tiers]\nhot = { capacity_per_day = 10 }\nwarm = { top_share = 0.05 }",
+        ];
+        for extra in accepted {
+            assert!(
+                checked(extra).is_ok(),
+                "{extra:?}: {:?}",
+                checked(extra).err()
+            );
+        }
+    }
+
+    /// A column named by `[[queues]] when`, `[traits] engagement` or `monotonic` that is not in
+    /// the leads is refused, naming the key, the column and the nearest headers.
+    #[test]
+    fn named_columns_must_exist() {
+        let header = ["lead_id", "created_at", "region", "industry", "employees"];
+        let settings = |extra: &str| checked(extra).unwrap();
+        let s = settings("[[queues]]\nname = \"eu\"\nwhen = { regoin = [\"EU\"] }");
+        let err = s
+            .check_named_columns(&header, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[[queues]] \"eu\" when: column \"regoin\""),
+            "{err}"
+        );
+        assert!(err.contains("near matches: \"region\""), "{err}");
+        let s = settings("[traits]\nengagement = [\"webinar\"]");
+        let err = s
+            .check_named_columns(&header, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[traits] engagement: column \"webinar\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("the columns are: lead_id, created_at, region"),
+            "{err}"
+        );
+        let s = settings(
+            "[traits]\nmonotonic = { default = \"auto\", employes = \"ascending\", page_view_30d = \"ascending\" }",
+        );
+        // Before discovery a monotonic key is not judged; after, a derived trait counts.
+        assert!(s.check_named_columns(&header, None).is_ok());
+        let traits = ["employees", "page_view_30d"];
+        let err = s
+            .check_named_columns(&header, Some(&traits))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[traits] monotonic: column \"employes\""),
+            "{err}"
+        );
+        assert!(err.contains("near matches: \"employees\""), "{err}");
+        let s = settings(
+            "[traits]\nmonotonic = { page_view_30d = \"ascending\" }\nengagement = [\"region\"]",
+        );
+        assert!(s.check_named_columns(&header, Some(&traits)).is_ok());
+    }
+
+    /// A file that is not TOML is called so, with where parsing failed and nothing of its
+    /// text; a TOML error in a real config gives line and column, not the line's text.
+    #[test]
+    fn parse_errors_never_echo_the_file() {
+        let err = parse("root:x:0:0:root:/root:/bin/bash\n").unwrap_err();
+        assert!(err.starts_with("not a leadtune TOML config"), "{err}");
+        assert!(err.contains("line 1, column 32"), "{err}");
+        assert!(!err.contains("root:x"), "{err}");
+        let err = parse("[outcome]\nhorizon_days = \"secret\"\n").unwrap_err();
+        assert!(err.starts_with("at line 2, column 16"), "{err}");
+        assert!(!err.contains('|'), "no snippet: {err}");
     }
 
     #[test]

@@ -1,4 +1,9 @@
-//! Errors: the user's mistakes (bad input or config, exit 1) kept apart from ours (exit 2).
+//! Errors: the user's mistakes (bad input or config, exit 1) kept apart from ours (exit 3).
+//!
+//! Exit codes (README, "Exit codes"; `leadtune --help`): 0 success; 1 the user's input, config
+//! or environment (a bad row, an out-of-range value, a missing file, a full disk, no
+//! permission); 2 a command-line usage error (clap's own); 3 an internal error: a bug of ours,
+//! a panic included.
 
 use std::path::PathBuf;
 
@@ -66,13 +71,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit code per CONTRACT.md: 1 for the user's input or config, 2 for our own failures.
+    /// Exit code: 1 for the user's input, config or environment, [`EXIT_INTERNAL`] for our own
+    /// failures (2 is clap's, for command-line usage).
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input { .. } | Error::MissingColumn { .. } | Error::Config { .. } => 1,
-            // An unreadable input or unwritable output directory is the user's to fix.
-            Error::Io { .. } => 1,
-            Error::Internal(_) | Error::Polars(_) => 2,
+            // An unreadable input, an unwritable output directory or a full disk is the
+            // user's to fix.
+            Error::Io { .. } => EXIT_USER,
+            Error::Internal(_) | Error::Polars(_) => EXIT_INTERNAL,
         }
     }
 
@@ -124,17 +131,69 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Exit code for the user's input, config or environment.
+pub const EXIT_USER: u8 = 1;
+/// Exit code for a command-line usage error (clap exits with it before leadtune starts).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code for an internal error: a bug of ours, a panic included.
+pub const EXIT_INTERNAL: u8 = 3;
+
+/// Runs a command and turns how it ended into the exit code, writing the error (with its
+/// whole context) to `err`: 0 done, the error's [`Error::exit_code`], or [`EXIT_INTERNAL`] for a
+/// panic (reported as an internal error; the panic's own message is printed above it by Rust).
+pub fn report(mut err: impl std::io::Write, command: impl FnOnce() -> Result<()>) -> u8 {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(command)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            let _ = writeln!(err, "error: {e:#}");
+            e.exit_code()
+        }
+        Err(_) => {
+            let _ = writeln!(
+                err,
+                "error: internal error: leadtune crashed (a bug: please report it with the \
+                 message above)"
+            );
+            EXIT_INTERNAL
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// polars failing on our own frames is a bug of ours (exit 2); on an input's data, once
+    /// polars failing on our own frames is a bug of ours (exit 3); on an input's data, once
     /// [`Error::in_input`] names the input, it is the user's (exit 1). Our own invariants stay
     /// ours wherever they break.
+    /// The top of the binary: success 0, the user's error 1, ours 3, a panic 3 (caught and
+    /// reported as internal, never Rust's 101).
+    #[test]
+    fn a_command_ends_in_its_documented_exit_code() {
+        let mut err = Vec::new();
+        assert_eq!(report(&mut err, || Ok(())), 0);
+        assert!(err.is_empty());
+        let code = report(&mut err, || Err(Error::config("leadtune.toml", "bad")));
+        assert_eq!(code, EXIT_USER);
+        assert_eq!(String::from_utf8_lossy(&err), "error: leadtune.toml: bad\n");
+        err.clear();
+        assert_eq!(report(&mut err, || Err(Error::Internal("x".into()))), 3);
+        err.clear();
+        let code = report(&mut err, || -> Result<()> { panic!("a broken invariant") });
+        assert_eq!(code, EXIT_INTERNAL);
+        let said = String::from_utf8_lossy(&err);
+        assert!(
+            said.starts_with("error: internal error: leadtune crashed"),
+            "{said}"
+        );
+        assert_ne!(EXIT_USAGE, EXIT_USER);
+        assert_ne!(EXIT_USAGE, EXIT_INTERNAL);
+    }
+
     #[test]
     fn polars_errors_are_ours_until_an_input_is_named() {
         let polars = || Error::from(polars::error::PolarsError::ComputeError("boom".into()));
-        assert_eq!(polars().exit_code(), 2);
+        assert_eq!(polars().exit_code(), EXIT_INTERNAL);
         let file = std::path::Path::new("exports/leads.parquet");
         let user = polars().in_input(file);
         assert_eq!(user.exit_code(), 1);
@@ -142,6 +201,12 @@ mod tests {
         assert!(text.starts_with("exports/leads.parquet: "), "{text}");
         assert!(text.contains("boom"), "{text}");
         let ours = Error::Internal("an invariant".into()).in_input(file);
-        assert_eq!(ours.exit_code(), 2);
+        assert_eq!(ours.exit_code(), EXIT_INTERNAL);
+        // A full disk is the user's environment, not our bug.
+        let full = Error::io(
+            "out/charts/roc.png",
+            std::io::Error::from_raw_os_error(libc::ENOSPC),
+        );
+        assert_eq!(full.exit_code(), EXIT_USER);
     }
 }

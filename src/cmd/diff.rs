@@ -45,6 +45,10 @@ pub struct ConfigDiff {
     /// With `--leads`: old tier -> new tier -> leads.
     pub tier_moves: Option<BTreeMap<String, BTreeMap<String, u64>>>,
     pub leads_changing_tier: Option<u64>,
+    /// The configs used although edited after leadtune wrote them (`--allow-edited`): `old`,
+    /// `new` or both.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edited: Vec<String>,
 }
 
 /// Compares two configs bin by bin (bins matched by trait and label).
@@ -124,13 +128,29 @@ pub fn diff(old: &ScoringConfig, new: &ScoringConfig) -> ConfigDiff {
         tiers,
         tier_moves: None,
         leads_changing_tier: None,
+        edited: Vec::new(),
     }
 }
 
 pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<()> {
-    let old = export::read(&args.old)?;
-    let new = export::read(&args.new)?;
+    let old = export::read(&args.old, args.allow_edited)?;
+    let new = export::read(&args.new, args.allow_edited)?;
+    let edited: Vec<String> = [("old", &old, &args.old), ("new", &new, &args.new)]
+        .iter()
+        .filter(|(_, loaded, _)| loaded.edited)
+        .map(|(which, _, path)| {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {} was edited after leadtune wrote it (its content_sha256 does not \
+                 match); compared because of --allow-edited",
+                path.display()
+            );
+            which.to_string()
+        })
+        .collect();
+    let (old, new) = (old.config, new.config);
     let mut d = diff(&old, &new);
+    d.edited = edited;
     if let Some(leads) = &args.leads {
         let categorical: Vec<&str> = old
             .traits
@@ -201,6 +221,13 @@ pub fn run(args: &DiffArgs, observer: &dyn crate::observe::Observer) -> Result<(
             .as_deref()
             .map_or("-", |h| &h[..h.len().min(12)]),
     );
+    if !d.edited.is_empty() {
+        let _ = writeln!(
+            out,
+            "edited after leadtune wrote it (used with --allow-edited): {}",
+            d.edited.join(" and ")
+        );
+    }
     let _ = writeln!(
         out,
         "base points: {} -> {}",

@@ -12,8 +12,8 @@ pub fn run(args: &ExportSqlArgs) -> Result<()> {
     if let Some(out) = &args.out {
         output::refuse_input_as_output(out, &[&args.model])?;
     }
-    let config = export::read(&args.model)?;
-    let text = sql::export(
+    let export::Loaded { config, edited } = export::read(&args.model, args.allow_edited)?;
+    let mut text = sql::export(
         &config,
         &SqlOptions {
             dialect: args.dialect,
@@ -27,6 +27,13 @@ pub fn run(args: &ExportSqlArgs) -> Result<()> {
         path: args.model.clone(),
         message,
     })?;
+    if edited {
+        text.insert_str(
+            0,
+            "-- EDITED: this scoring config was changed after leadtune wrote it (its \
+             content_sha256 does not match); exported with --allow-edited.\n",
+        );
+    }
     match &args.out {
         Some(path) => output::write_atomic(path, |w| w.write_all(text.as_bytes())),
         None => std::io::stdout()

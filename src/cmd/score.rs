@@ -18,7 +18,16 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
     reads.extend(args.activities.as_deref());
     reads.extend(args.deals.as_deref());
     crate::output::refuse_input_as_output(&args.out, &reads)?;
-    let config = export::read(&args.model)?;
+    let export::Loaded { config, edited } = export::read(&args.model, args.allow_edited)?;
+    if edited {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: {} was edited after leadtune wrote it (its content_sha256 does not \
+             match); scoring with it because of --allow-edited: the output's config_edited \
+             column says so",
+            args.model.display()
+        );
+    }
     let now_ms = chrono::Utc::now().timestamp_millis();
     let categorical: Vec<&str> = config
         .traits
@@ -81,7 +90,7 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
         }
         let pick: Vec<usize> = route.iter().map(|r| r.map_or(0, |k| k + 1)).collect();
         if let Some(frame) = frame::routed_frame(&sources, &pick, &ids, args.reasons)? {
-            frame::write_frame(&args.out, frame)?;
+            frame::write_frame(&args.out, mark_edited(frame, edited)?)?;
         }
         let _ = writeln!(
             std::io::stderr().lock(),
@@ -96,7 +105,7 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
         breakdown: args.explain,
     };
     let frame = frame::scores_frame(&config, &ids, &scored, &explain, observer)?;
-    frame::write_frame(&args.out, frame)?;
+    frame::write_frame(&args.out, mark_edited(frame, edited)?)?;
 
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
@@ -143,4 +152,20 @@ pub fn run(args: &ScoreArgs, observer: &dyn crate::observe::Observer) -> Result<
         );
     }
     Ok(())
+}
+
+/// With an edited config (`--allow-edited`), every scored lead says so in a `config_edited`
+/// column; otherwise the frame is as it was.
+fn mark_edited(
+    mut frame: polars::prelude::DataFrame,
+    edited: bool,
+) -> Result<polars::prelude::DataFrame> {
+    if edited {
+        let n = frame.height();
+        frame.with_column(polars::prelude::Column::new(
+            "config_edited".into(),
+            vec![true; n],
+        ))?;
+    }
+    Ok(frame)
 }

@@ -72,7 +72,25 @@ pub struct Plan {
 impl Plan {
     pub fn new(settings: Settings, stages: Stages, now_ms: i64) -> Result<Plan> {
         let current = match (&settings.model.current, stages) {
-            (Some(path), Stages::Run) => Some(export::read(path)?),
+            (Some(path), Stages::Run) => {
+                let loaded = export::read(path, true)?;
+                if loaded.edited {
+                    return Err(Error::config(
+                        &settings.config_path,
+                        format!(
+                            "[model] current = {:?}: the scoring config was edited after \
+                             leadtune wrote it (its content_sha256 does not match); the \
+                             back-test compares the config in use as leadtune wrote it",
+                            settings
+                                .model
+                                .current_written
+                                .as_deref()
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+                Some(loaded.config)
+            }
             _ => None,
         };
         Ok(Plan {
@@ -140,6 +158,11 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     };
     observer.step("start");
     let mut inputs = ingest::ingest(settings, plan.now_ms, observer)?;
+    let lead_header: Vec<String> = (inputs.leads.frame().get_column_names().iter())
+        .map(|c| c.to_string())
+        .collect();
+    let lead_columns: Vec<&str> = lead_header.iter().map(String::as_str).collect();
+    settings.check_named_columns(&lead_columns, None)?;
     observer.step("ingest");
     lap(&mut timings, "ingest");
 
@@ -202,6 +225,13 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
     let mut discovery =
         traits::discover(&mut inputs, columns, &linked.outcomes, &params, observer)?;
     progress.finish_and_clear();
+    let trait_names: Vec<&str> = discovery
+        .table
+        .traits
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    settings.check_named_columns(&lead_columns, Some(&trait_names))?;
     observer.step("traits discovered");
     lap(&mut timings, "traits");
     for (name, ms) in &discovery.timings_ms {
@@ -232,6 +262,17 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> Result<Outputs> {
         Some(q)
     };
     progress.finish_and_clear();
+    // What `score` and `diff` will check when they read it back: a run whose pins or data make
+    // an out-of-range config stops here, not at the first `score`.
+    export::validate(&tuned.config).map_err(|m| {
+        Error::config(
+            &settings.config_path,
+            format!(
+                "the fitted scoring config fails the checks `score` makes ({m}); check [model] \
+                 pin, points_to_double_odds and base_score"
+            ),
+        )
+    })?;
     observer.step("fit");
     lap(&mut timings, "fit");
     for (name, ms) in &tuned.timings_ms {

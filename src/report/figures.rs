@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::fit::tune::Tuned;
-use crate::report::charts::{Bar, CalPoint, Chart, Format, Series, render};
+use crate::report::charts::{Bar, CalPoint, Chart, ChartError, Format, Series, render};
 use crate::report::conversion::ConversionRow;
 use crate::report::html::PageChart;
 use crate::report::table::thousands;
@@ -310,8 +310,7 @@ pub fn write(
 ) -> Result<Vec<PageChart>> {
     let mut page = Vec::new();
     for (stem, chart) in charts(tables, discovery, tuned)? {
-        let (_, svg) = render(&chart, charts_dir, stem)
-            .map_err(|e| Error::Internal(format!("charts: {e}")))?;
+        let (_, svg) = render(&chart, charts_dir, stem).map_err(chart_error)?;
         let svg = std::fs::read_to_string(&svg).map_err(|e| Error::io(&svg, e))?;
         page.push(PageChart {
             stem: stem.to_string(),
@@ -320,4 +319,34 @@ pub fn write(
         });
     }
     Ok(page)
+}
+
+/// A chart that cannot be written (a full disk, no permission) is the user's to fix (exit 1);
+/// one that cannot be drawn is ours (exit 3).
+fn chart_error(e: ChartError) -> Error {
+    match e {
+        ChartError::Io { path, source, .. } => Error::io(path, source),
+        other => Error::Internal(format!("charts: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_not_written_is_the_users_and_one_not_drawn_ours() {
+        let full = chart_error(ChartError::Io {
+            chart: "roc".into(),
+            path: "out/charts/.roc.partial.png".into(),
+            source: std::io::Error::from_raw_os_error(libc::ENOSPC),
+        });
+        assert_eq!(full.exit_code(), crate::error::EXIT_USER);
+        assert!(full.to_string().contains("roc.partial.png"), "{full}");
+        let drawn = chart_error(ChartError::Draw {
+            chart: "roc".into(),
+            message: "boom".into(),
+        });
+        assert_eq!(drawn.exit_code(), crate::error::EXIT_INTERNAL);
+    }
 }

@@ -188,6 +188,11 @@ fn csv_cells(s: &Series) -> Result<Vec<String>> {
                 .map(|v| v.map(|v| format!("{v:.decimals$}")).unwrap_or_default())
                 .collect()
         }
+        DataType::Boolean => s
+            .bool()?
+            .iter()
+            .map(|v| v.map(|v| v.to_string()).unwrap_or_default())
+            .collect(),
         _ => s
             .str()?
             .iter()

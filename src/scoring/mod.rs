@@ -93,8 +93,10 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
                     Origin::Engagement => &mut *engagement,
                 };
                 let of = &bins[t][from..from + target.len()];
+                // A config read from a file was checked (`export::validate`): no sum of its
+                // points overflows; saturating keeps any other from wrapping round.
                 for (sum, &b) in target.iter_mut().zip(of) {
-                    *sum += trait_config.bins[b as usize].points;
+                    *sum = sum.saturating_add(trait_config.bins[b as usize].points);
                 }
             }
             if !fields.is_empty() {
@@ -107,7 +109,11 @@ pub fn score(config: &ScoringConfig, values: &[Option<&TraitValues>], rows: &[us
                 }
             }
         });
-    let score: Vec<i64> = fit.iter().zip(&engagement).map(|(f, e)| f + e).collect();
+    let score: Vec<i64> = fit
+        .iter()
+        .zip(&engagement)
+        .map(|(f, e)| f.saturating_add(*e))
+        .collect();
     let mut scored = Scored {
         fit,
         engagement,

@@ -98,7 +98,9 @@ fn typed_tables(
     activities: &Path,
     deals: Option<&Path>,
 ) -> (DataFrame, DataFrame, Option<DataFrame>) {
-    let model = leadtune::scoring::export::read(config).unwrap();
+    let model = leadtune::scoring::export::read(config, false)
+        .unwrap()
+        .config;
     let categorical: Vec<&str> = model
         .traits
         .iter()
@@ -338,9 +340,12 @@ fn a_category_value_cannot_break_out_of_its_literal() {
         .unwrap();
     bin["rule"]["value"] = serde_json::json!(evil);
     bin["points"] = serde_json::json!(77);
-    config.as_object_mut().unwrap().remove("content_sha256");
     let path = dir.path().join("evil.json");
     std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
+    // Stamped again, as `run` would have written it: an edit is refused without the new hash.
+    let mut stamped = leadtune::scoring::export::read(&path, true).unwrap().config;
+    leadtune::scoring::export::stamp(&mut stamped);
+    std::fs::write(&path, serde_json::to_vec(&stamped).unwrap()).unwrap();
     // Every lead trait is a column (the SQL reads them all), empty but for the evil one.
     let others: Vec<String> = config["traits"]
         .as_array()

@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod config_checks;
 mod engagement;
 mod export_sql;
 mod golden;

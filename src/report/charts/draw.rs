@@ -1,7 +1,5 @@
 //! Drawing a prepared chart on a plotters backend (PNG and SVG alike).
 
-use std::path::Path;
-
 use ab_glyph::{Font as _, PxScale};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -241,9 +239,22 @@ pub(super) fn paint<DB: DrawingBackend>(
     root.present().map_err(|e| e.to_string())
 }
 
-pub(super) fn draw_png(plan: &Plan, path: &Path) -> DrawResult {
-    let root = BitMapBackend::new(path, (plan.width, plan.height)).into_drawing_area();
-    paint(&root, plan, true)
+/// The chart as PNG bytes. Drawn in memory and encoded as plotters would encode it to a file
+/// (the same bytes), so that writing the file is the caller's, with its `io::Error` kept: a
+/// full disk is the user's to fix, not a drawing failure.
+pub(super) fn draw_png(plan: &Plan) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder as _;
+    let (w, h) = (plan.width, plan.height);
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        paint(&root, plan, true)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&pixels, w, h, image::ColorType::Rgb8)
+        .map_err(|e| e.to_string())?;
+    Ok(png)
 }
 
 pub(super) fn draw_svg(plan: &Plan) -> Result<String, String> {

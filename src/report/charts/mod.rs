@@ -290,10 +290,10 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<(PathBuf, PathBuf
     // The extension must stay `.png`: the bitmap backend picks the encoder from it.
     let tmp_png = dir.join(format!(".{stem}.partial.png"));
 
-    let drawn = guarded(stem, || draw_png(&plan, &tmp_png));
-    if let Err(e) = drawn {
+    let png = guarded(stem, || draw_png(&plan))?;
+    if let Err(e) = std::fs::write(&tmp_png, png) {
         let _ = std::fs::remove_file(&tmp_png);
-        return Err(e);
+        return Err(io_err(&tmp_png)(e));
     }
     std::fs::rename(&tmp_png, &png_path).map_err(io_err(&png_path))?;
 

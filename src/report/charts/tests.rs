@@ -618,3 +618,29 @@ fn axis_ticks_are_nice_and_cover_the_range() {
     let d = build_axis(-1.0, 5.0, 700.0, Format::Percent, true);
     assert!(d.ticks.iter().any(|(v, _)| *v == 0.0));
 }
+
+/// A full disk while the PNG is written is an I/O error naming the file (the user's to fix,
+/// exit 1), not a drawing failure (ours): `/dev/full` stands in for the full disk.
+#[test]
+fn a_full_disk_is_an_io_error_not_a_drawing_failure() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full on this system");
+        return;
+    }
+    let dir = scratch_dir("full-disk");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("/dev/full", dir.join(".conv.partial.png")).unwrap();
+    let chart = hbar(bars(3), Format::Percent);
+    let err = render(&chart, &dir, "conv").unwrap_err();
+    match &err {
+        ChartError::Io { source, .. } => {
+            assert_eq!(source.raw_os_error(), Some(libc::ENOSPC), "{err}")
+        }
+        other => panic!("expected an I/O error, got {other}"),
+    }
+    assert!(
+        !dir.join("conv.png").exists(),
+        "no partial chart under the final name"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
