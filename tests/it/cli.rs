@@ -450,15 +450,12 @@ fn trait_discovery_recovers_the_planted_truth() {
     }
 }
 
-/// Runs `command` on the shared bank-marketing data (its README: `;`-delimited, no id column,
-/// outcome `y`, `unknown` for missing) into `out`, with `extra` appended to the config.
+/// Runs `command` on the bank-marketing data shipped in `tests/data/` (its README: `;`-delimited,
+/// no id column, outcome `y`, `unknown` for missing) into `out`, with `extra` appended to the
+/// config.
 fn bank_run(command: &str, extra: &str) -> tempfile::TempDir {
-    let bank = root().join("../shared/data/bank-marketing/bank-full.csv");
-    assert!(
-        bank.is_file(),
-        "{} is missing: ../shared must sit beside the project",
-        bank.display()
-    );
+    let bank = root().join("tests/data/bank-marketing/bank-full.csv");
+    assert!(bank.is_file(), "{} is missing", bank.display());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("leadtune.toml"),
