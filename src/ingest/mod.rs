@@ -5,6 +5,7 @@
 pub mod activities;
 mod csv;
 pub mod dialect;
+pub mod encoding;
 mod parquet;
 pub mod source;
 pub mod table;
