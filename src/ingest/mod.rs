@@ -258,6 +258,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis, observer: &dyn Observer) -> R
         date_format: settings.dialect.date_format.as_deref(),
         delimiter: settings.dialect.delimiter,
         decimal: settings.dialect.decimal,
+        encoding: settings.dialect.encoding,
         now_label: &now_label,
         ..Reader::new(&settings.traits.missing, now_ms, observer)
     };

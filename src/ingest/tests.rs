@@ -113,27 +113,268 @@ fn bad_flag() {
 }
 
 #[test]
-fn invalid_utf8_is_rejected_naming_the_column() {
-    let mut bytes =
-        b"lead_id,created_at,converted,company\nA,2024-01-01,1,ok\nB,2024-01-01,0,".to_vec();
-    bytes.extend_from_slice(b"\xb3\xf3d\xbc\n"); // "łódź" in Windows-1250
+fn a_file_mixing_encodings_reports_the_share_and_the_columns() {
+    // UTF-8 rows (the first), then rows saved in Windows-1250: "łódź" and "Kraków".
+    let mut bytes = "lead_id,created_at,converted,company,city\nA,2024-01-01,1,Åre AB,Umeå\n"
+        .as_bytes()
+        .to_vec();
+    for i in 0..3 {
+        bytes.extend_from_slice(format!("B{i},2024-01-01,0,ok,").as_bytes());
+        bytes.extend_from_slice(b"\xb3\xf3d\xbc\n");
+    }
+    bytes.extend_from_slice(b"C,2024-01-01,0,Krak\xf3w,x\n");
     let i = ingest_files(&[("leads", "leads.csv", &bytes)], "").unwrap();
+    let reason = "not valid UTF-8 while the rest of the file is: the file mixes encodings \
+                  (save it in one encoding, or set [input] encoding)";
     assert_eq!(
         reasons(&i),
-        one(
-            3,
-            "company",
-            "not valid UTF-8 (the file mixes encodings: save it as UTF-8)"
-        )
+        [
+            (3, "city".to_string(), reason.to_string()),
+            (4, "city".to_string(), reason.to_string()),
+            (5, "city".to_string(), reason.to_string()),
+            (6, "company".to_string(), reason.to_string()),
+        ]
+    );
+    let note = i
+        .notes
+        .iter()
+        .find(|n| n.contains("mixes encodings"))
+        .unwrap();
+    assert!(
+        note.contains("4 of 5 rows (80.0%)") && note.contains("in column(s) company, city"),
+        "{note}"
+    );
+    let dialect = i.files[0].dialect.unwrap();
+    assert_eq!(
+        (dialect.encoding, dialect.encoding_from),
+        ("UTF-8", "mixed")
+    );
+}
+
+/// Excel's "CSV" in Sweden (Windows-1252) and Poland (Windows-1250), and Unicode text
+/// (UTF-16 LE with its byte-order mark): every row read, the text as written.
+#[test]
+fn windows_code_pages_and_utf16_lose_no_rows() {
+    let text = "lead_id;created_at;converted;företag;ort\n\
+                L1;2024-01-01;ja;Åkerlunds Bröd AB;Göteborg\n\
+                L2;2024-01-02;nej;Öresunds Färjor;Malmö\n\
+                L3;2024-01-03;ja;Västerås Stål;Västerås\n"
+        .replace("ja", "1")
+        .replace("nej", "0");
+    let polish = "lead_id;created_at;converted;firma\nL1;2024-01-01;1;Łódź Żabka\n\
+                  L2;2024-01-02;0;Gdańsk Świętokrzyskie\nL3;2024-01-02;0;Poznań Północ\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let cases: [(&str, Vec<u8>, &str, &str); 4] = [
+        (
+            "windows-1252",
+            encoding_rs::WINDOWS_1252.encode(&text).0.into_owned(),
+            "guessed",
+            "Göteborg",
+        ),
+        (
+            "windows-1250",
+            encoding_rs::WINDOWS_1250.encode(polish).0.into_owned(),
+            "guessed",
+            "Łódź Żabka",
+        ),
+        ("UTF-16LE", utf16, "byte-order mark", "Göteborg"),
+        ("UTF-8", text.as_bytes().to_vec(), "valid UTF-8", "Göteborg"),
+    ];
+    for (encoding, bytes, from, first) in cases {
+        let i = ingest_files(&[("leads", "leads.csv", &bytes)], "").unwrap();
+        assert!(i.rejects.is_empty(), "{encoding}: {:?}", i.rejects);
+        assert_eq!(i.leads.len(), 3, "{encoding}");
+        let d = i.files[0].dialect.unwrap();
+        assert_eq!((d.encoding, d.encoding_from), (encoding, from));
+        let trait_column = if encoding == "windows-1250" {
+            "firma"
+        } else {
+            "ort"
+        };
+        let values = i
+            .leads
+            .df
+            .column(trait_column)
+            .unwrap()
+            .str()
+            .unwrap()
+            .clone();
+        let expected = if encoding == "windows-1250" {
+            first
+        } else {
+            "Göteborg"
+        };
+        assert_eq!(values.get(0), Some(expected), "{encoding}");
+    }
+}
+
+#[test]
+fn configured_encoding_overrides_detection_and_unknown_labels_are_refused() {
+    // Latin-1 bytes read as Windows-1250 on purpose: 0xF3 is "ó" in both, 0xE5 "ĺ" in 1250.
+    let bytes = b"lead_id,created_at,converted,city\nA,2024-01-01,1,Krak\xf3w \xe5\n";
+    let i = ingest_files(
+        &[("leads", "leads.csv", bytes)],
+        "encoding = \"windows-1250\"\n",
+    )
+    .unwrap();
+    let d = i.files[0].dialect.unwrap();
+    assert_eq!(
+        (d.encoding, d.encoding_from),
+        ("windows-1250", "configured")
+    );
+    let city = i
+        .leads
+        .df
+        .column("city")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .map(str::to_string);
+    assert_eq!(city.as_deref(), Some("Kraków ĺ"));
+    let err = ingest_files(&[("leads", "leads.csv", bytes)], "encoding = \"klingon\"\n")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("[input] encoding = \"klingon\" is not an encoding")
+            && err.contains("\"windows-1250\""),
+        "{err}"
     );
 }
 
 #[test]
-fn embedded_newlines_keep_row_numbers_true_to_the_file() {
+fn embedded_newlines_keep_row_numbers_as_a_spreadsheet_shows_them() {
     let text = format!("{HEAD}A,2024-01-01,1\n\"B\nB\",2024-01-01,1\nC,bad,1\n");
     let i = leads_only(&text);
-    // C starts on line 5 of the file because B's id spans two lines.
-    assert_eq!(reasons(&i)[0].0, 5);
+    // C is on line 5 of the file, but B's two-line id is one cell of row 3: C is row 4.
+    assert_eq!(reasons(&i)[0].0, 4);
+}
+
+/// Rows as a spreadsheet shows them (the README's `rejected.csv`), whatever ends the lines:
+/// the header is row 1, a blank line is a row, a quoted cell's own line breaks are not.
+#[test]
+fn row_numbers_are_the_spreadsheet_s_for_lf_crlf_and_cr() {
+    let rows = [
+        "A,2024-01-01,1",
+        "B,bad,1",
+        "",
+        "C,bad,0",
+        "D,2024-01-02,\"x\ny\"",
+        "",
+        "",
+        "E,bad,1",
+        "F,2024-01-02,\"1\"",
+        "G,bad,1",
+    ];
+    for eol in ["\n", "\r\n", "\r"] {
+        let text = format!("{}{eol}", HEAD.trim_end()) + &rows.join(eol) + eol;
+        let text = text.replace("x\ny", &format!("x{eol}y"));
+        let i = leads_only(&text);
+        let got: Vec<u64> = i.rejects.iter().map(|r| r.row).collect();
+        // Header 1, A 2, B 3, blank 4, C 5, D 6 (two lines), blanks 7 and 8, E 9, F 10, G 11.
+        assert_eq!(got, [3, 5, 6, 9, 11], "line ends {eol:?}");
+        assert_eq!(i.leads.len(), 2, "line ends {eol:?}");
+    }
+}
+
+#[test]
+fn row_numbers_hold_across_parallel_chunks() {
+    let mut text = String::from("lead_id,created_at,converted\r\n");
+    for i in 0..400 {
+        if i % 7 == 0 {
+            text.push_str("\r\n");
+        }
+        let note = if i % 5 == 0 { "\"a\r\nb\"" } else { "1" };
+        let date = if i % 3 == 0 { "bad" } else { "2024-01-01" };
+        text.push_str(&format!("L{i},{date},{note}\r\n"));
+    }
+    // Expected rows counted the slow way: 1 + the line breaks outside quotes before each row.
+    let mut expected = Vec::new();
+    let mut row = 2u64;
+    for i in 0..400 {
+        if i % 7 == 0 {
+            row += 1;
+        }
+        if i % 3 == 0 || i % 5 == 0 {
+            expected.push(row);
+        }
+        row += 1;
+    }
+    for chunk in [64, 1000, 1 << 20] {
+        let got = rows_in_chunks(text.as_bytes(), chunk);
+        assert_eq!(got, expected, "chunks of {chunk} bytes");
+    }
+}
+
+/// The rejected rows of leads read from `bytes` in chunks of about `chunk` bytes.
+fn rows_in_chunks(bytes: &[u8], chunk: usize) -> Vec<u64> {
+    let silent = crate::observe::Silent;
+    let missing: Vec<String> = Vec::new();
+    let spec = table::TableSpec {
+        table: Role::Leads,
+        columns: vec![
+            ColumnSpec::new("lead_id", Kind::Text).required(),
+            ColumnSpec::new("created_at", Kind::Timestamp),
+            ColumnSpec::new("converted", Kind::Flag),
+        ],
+        keep_extra: false,
+        header_for: &|n: &str| n.to_string(),
+        missing: &missing,
+        date_format: None,
+        delimiter: None,
+        decimal: None,
+        encoding: None,
+        now_ms: i64::MAX,
+        now_label: "now",
+        unless: Vec::new(),
+        piece: None,
+        observer: &silent,
+    };
+    let path = std::path::Path::new("leads.csv");
+    let raw = super::csv::read_csv_in_chunks(bytes, path, "leads.csv", &spec, chunk).unwrap();
+    let mut rows: Vec<u64> = raw.rejects.iter().map(|r| r.row).collect();
+    rows.sort_unstable();
+    rows
+}
+
+#[test]
+fn an_unclosed_quote_says_where_it_opened_and_what_it_swallowed() {
+    let mut text = String::from(HEAD);
+    for i in 0..100 {
+        text.push_str(&format!("L{i},2024-01-01,1\n"));
+    }
+    text.push_str("M,2024-01-01,\"1\n");
+    for i in 0..21 {
+        text.push_str(&format!("N{i},2024-01-01,1\n"));
+    }
+    let err = ingest_files(&[("leads", "leads.csv", text.as_bytes())], "")
+        .err()
+        .expect("an unclosed quote is an error")
+        .to_string();
+    assert!(
+        err.contains("a quote opened on line 102 is never closed: the 22 line(s) after it"),
+        "{err}"
+    );
+    assert!(err.contains("row 102"), "{err}");
+}
+
+#[test]
+fn a_stray_quote_closed_lines_later_names_the_lines_in_the_ragged_row() {
+    let text =
+        format!("{HEAD}A,2024-01-01,\"1\nB,2024-01-01,1\nC,2024-01-01,1\"\nD,2024-01-01,1\n");
+    let i = leads_only(&text);
+    assert_eq!(i.rejects.len(), 1);
+    assert_eq!(i.rejects[0].row, 2);
+    assert!(
+        i.rejects[0].reason.contains(
+            "a quoted cell opened on line 2 runs over 2 more line(s): is a quote left open?"
+        ),
+        "{}",
+        i.rejects[0].reason
+    );
+    assert_eq!(i.rejects.len() + i.leads.len(), 2);
 }
 
 fn deals_with(row: &str) -> Inputs {
