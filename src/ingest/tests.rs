@@ -674,3 +674,38 @@ fn parquet_input_is_read_like_csv() {
     assert_eq!(i.leads.len(), 2);
     assert_eq!(reasons(&i), one(3, "converted", "converted is empty"));
 }
+
+#[test]
+fn widespread_reasons_are_grouped_by_their_words_and_counted_against_the_table() {
+    let reject = |table, row, column: &str, reason: &str| Reject {
+        table,
+        file: "f.csv".into(),
+        row,
+        column: column.into(),
+        reason: reason.into(),
+        value: None,
+    };
+    let rejects = vec![
+        reject(Role::Leads, 3, "", "row has 2 fields, the header has 5"),
+        reject(Role::Leads, 9, "", "row has 7 fields, the header has 5"),
+        reject(Role::Leads, 12, "created_at", "created_at is not a date"),
+        reject(Role::Deals, 4, "amount", "amount is negative"),
+    ];
+    // Leads: 2 ragged rows of 30 (6.7%) are widespread, 1 bad date (3.3%) is not; deals: 1
+    // of 20 (5%) is not (more than 5% is).
+    let got = widespread(&[(Role::Leads, 30), (Role::Deals, 20)], &rejects);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0].table, got[0].rows, got[0].of, got[0].example_row),
+        (Role::Leads, 2, 30, 3)
+    );
+    assert!(
+        got[0]
+            .to_string()
+            .starts_with("leads: 2 of 30 rows (6.7%) rejected")
+    );
+    assert_eq!(
+        widespread(&[(Role::Leads, 40), (Role::Deals, 19)], &rejects).len(),
+        1
+    );
+}

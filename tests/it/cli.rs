@@ -90,7 +90,9 @@ fn validate_accounts_for_every_row() {
 fn validate_twice_gives_the_same_bytes_but_for_timings() {
     let dir = fixture("small");
     for out in ["a", "b"] {
-        leadtune_ok(dir.path(), &["validate", "--out", out]);
+        // The fixture rejects more than 5% of its rows for one reason: exit 1, outputs written.
+        let run = leadtune(dir.path(), &["validate", "--out", out]);
+        assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
     }
     let read = |p: &str| std::fs::read(dir.path().join(p)).unwrap();
     assert_eq!(read("a/rejected.csv"), read("b/rejected.csv"));
@@ -153,7 +155,9 @@ fn unwritable_output_exits_1() {
 #[test]
 fn identity_values_never_reach_the_outputs() {
     let dir = fixture("small");
-    leadtune_ok(dir.path(), &["validate", "--out", "out"]);
+    // Exit 1 (more than 5% of the rows rejected for one reason), the outputs written.
+    let run = leadtune(dir.path(), &["validate", "--out", "out"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
     for file in ["out/rejected.csv", "out/manifest.json"] {
         let body = std::fs::read_to_string(dir.path().join(file)).unwrap();
         for secret in [
