@@ -431,6 +431,15 @@ fn resolve(
         customers: source(Role::Customers, customers),
     };
     for table in input.all() {
+        if table.path().is_dir() {
+            return Err(bad(format!(
+                "[input] {} = {:?} is a directory, not a file ({}): name the CSV or Parquet \
+                 file in it",
+                table.role,
+                table.written,
+                table.path().display()
+            )));
+        }
         if !table.path().is_file() {
             return Err(bad(format!(
                 "[input] {} = {:?}: no such file ({})",
