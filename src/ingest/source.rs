@@ -288,6 +288,12 @@ pub(super) enum FileBytes {
 
 impl FileBytes {
     pub(super) fn open(path: &Path) -> Result<Self> {
+        if path.is_dir() {
+            return Err(Error::input(
+                path,
+                "this is a directory, not a file: name the CSV or Parquet file in it",
+            ));
+        }
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let regular = file
             .metadata()

@@ -397,6 +397,22 @@ fn negative_amount() {
 }
 
 #[test]
+fn amounts_too_large_to_add_up_are_rejected() {
+    let i = deals_with("D1,A,won,2024-02-01,1e308");
+    assert_eq!(
+        reasons(&i),
+        one(
+            2,
+            "amount",
+            "amount is above 1e15, the largest amount leadtune adds up (sums of larger ones \
+             overflow): a placeholder or a typo?"
+        )
+    );
+    let i = deals_with("D1,A,won,2024-02-01,999999999999999");
+    assert!(i.rejects.is_empty(), "{:?}", i.rejects);
+}
+
+#[test]
 fn non_numeric_amount() {
     let i = deals_with("D1,A,won,2024-02-01,TBD");
     assert_eq!(reasons(&i), one(2, "amount", "amount: not a number"));
@@ -708,4 +724,52 @@ fn widespread_reasons_are_grouped_by_their_words_and_counted_against_the_table()
         widespread(&[(Role::Leads, 40), (Role::Deals, 19)], &rejects).len(),
         1
     );
+}
+
+#[test]
+fn parquet_columns_without_a_text_form_are_errors_naming_the_column() {
+    for (file, bytes, column, kind) in [
+        (
+            "float16.parquet",
+            &include_bytes!("../../tests/fixtures/parquet/float16.parquet")[..],
+            "score_f16",
+            "half-precision floats (float16)",
+        ),
+        (
+            "struct.parquet",
+            &include_bytes!("../../tests/fixtures/parquet/struct.parquet")[..],
+            "position",
+            "structs",
+        ),
+    ] {
+        let err = ingest_files(&[("leads", file, bytes)], "").err().unwrap();
+        assert_eq!(err.exit_code(), 1);
+        let err = err.to_string();
+        assert!(
+            err.contains(&format!("{file}, column \"{column}\": it holds {kind}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_directory_given_as_an_input_says_it_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("exports")).unwrap();
+    let path = dir.path().join("leadtune.toml");
+    std::fs::write(&path, "[input]\nleads = \"exports\"\n").unwrap();
+    let err = crate::config::load(&path, None, None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("[input] leads = \"exports\" is a directory, not a file"),
+        "{err}"
+    );
+    // `leadtune score --leads DIR` reads through the same file opening.
+    let err = source::FileBytes::open(&dir.path().join("exports"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("this is a directory, not a file"), "{err}");
 }

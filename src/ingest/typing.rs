@@ -206,6 +206,11 @@ impl Describe<'_> {
     }
 }
 
+/// The largest amount or cost read (a thousand trillion): ten million of them add up to 1e22,
+/// far from overflowing (1e308 sums to infinity, which no report can show), and no deal or
+/// campaign comes near it.
+pub const MAX_AMOUNT: f64 = 1e15;
+
 /// Receives rows, parses the spec columns, and either pushes the whole row or rejects it.
 pub(super) struct RowSink<'a> {
     spec: &'a TableSpec<'a>,
@@ -457,6 +462,11 @@ impl<'a> RowSink<'a> {
             },
             Kind::Number { non_negative } => match values::parse_number(text, self.decimal) {
                 Ok(v) if non_negative && v < 0.0 => Err(format!("{} is negative", column.name)),
+                Ok(v) if non_negative && v > MAX_AMOUNT => Err(format!(
+                    "{} is above {MAX_AMOUNT:e}, the largest amount leadtune adds up (sums of \
+                     larger ones overflow): a placeholder or a typo?",
+                    column.name
+                )),
                 Ok(v) => Ok(Cell::Number(v)),
                 Err(why) => Err(format!("{}: {why}", column.name)),
             },
