@@ -438,7 +438,9 @@ impl<'t> RowCounter<'t> {
         }
         let open = self.open_quote()?;
         let line = self.before.lines + 1 + line_breaks(&self.text[..open]);
-        let swallowed = line_breaks(&self.text[open..]);
+        // The lines after the quote's own: a break ending the file starts none.
+        let ends_with_break = matches!(self.text.last(), Some(b'\n' | b'\r'));
+        let swallowed = line_breaks(&self.text[open..]) - u64::from(ends_with_break);
         let starts = if at.line == line {
             String::new()
         } else {

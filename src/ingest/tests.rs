@@ -354,7 +354,7 @@ fn an_unclosed_quote_says_where_it_opened_and_what_it_swallowed() {
         .expect("an unclosed quote is an error")
         .to_string();
     assert!(
-        err.contains("a quote opened on line 102 is never closed: the 22 line(s) after it"),
+        err.contains("a quote opened on line 102 is never closed: the 21 line(s) after it"),
         "{err}"
     );
     assert!(err.contains("row 102"), "{err}");

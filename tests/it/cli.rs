@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{command, csv_rows, json, leadtune, leadtune_ok, parquet, root, text};
+use crate::common::{
+    accounted, command, csv_rows, json, leadtune, leadtune_ok, manifest, parquet, root, text,
+};
 
 /// Exit code, stdout and stderr, with temp paths filtered out, for snapshots.
 fn transcript(output: &Output, temp: &Path) -> String {
@@ -25,25 +27,6 @@ fn fixture(name: &str) -> tempfile::TempDir {
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
     dir
-}
-
-fn manifest(dir: &Path) -> serde_json::Value {
-    json(&dir.join("manifest.json"))
-}
-
-/// Checks `read = used + rejected + immature` for every input and returns (table, counts).
-fn accounted(m: &serde_json::Value) -> Vec<(String, [u64; 4])> {
-    m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let n = |k: &str| i[k].as_u64().unwrap_or(0);
-            let counts = [n("rows_read"), n("used"), n("rejected"), n("immature")];
-            assert_eq!(counts[0], counts[1] + counts[2] + counts[3], "{i}");
-            (i["table"].as_str().unwrap().to_string(), counts)
-        })
-        .collect()
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod encodings;
 mod engagement;
 mod export_sql;
 mod golden;
