@@ -347,13 +347,9 @@ impl Breaks {
 
 /// Line breaks in `text`: LF, CR LF (once) and lone CR.
 pub(super) fn line_breaks(text: &[u8]) -> u64 {
-    let lf = memchr::memchr_iter(b'\n', text).count() as u64;
-    if memchr::memchr(b'\r', text).is_none() {
-        return lf;
-    }
-    let crlf = memchr::memmem::find_iter(text, b"\r\n").count() as u64;
-    let cr = memchr::memchr_iter(b'\r', text).count() as u64;
-    lf + cr - crlf
+    memchr::memchr2_iter(b'\n', b'\r', text)
+        .filter(|&i| text[i] == b'\n' || text.get(i + 1) != Some(&b'\n'))
+        .count() as u64
 }
 
 /// Where each record of a chunk is, as a spreadsheet and as an editor number it: fed each
@@ -369,6 +365,8 @@ struct RowCounter<'t> {
     breaks: u64,
     /// Breaks inside the quoted cells of the records so far.
     quoted: u64,
+    /// The chunk has no quote and no CR: every break is a line feed ending a row.
+    plain: bool,
 }
 
 /// One record's place: its row (as a spreadsheet shows it), the file line it starts on, and
@@ -390,11 +388,25 @@ impl<'t> RowCounter<'t> {
             counted: 0,
             breaks: 0,
             quoted: 0,
+            plain: memchr::memchr2(b'"', b'\r', text).is_none(),
         }
     }
 
     fn record(&mut self, end: usize, record: &csv::ByteRecord) -> At {
         let end = end.min(self.text.len());
+        if self.plain {
+            // The common case, in one count: rows are lines.
+            self.breaks += memchr::memchr_iter(b'\n', &self.text[self.counted..end]).count() as u64;
+            self.counted = end;
+            let before_start = self
+                .breaks
+                .saturating_sub(u64::from(self.text[..end].last() == Some(&b'\n')));
+            return At {
+                row: self.before.rows + 1 + before_start,
+                line: self.before.lines + 1 + before_start,
+                quoted_breaks: 0,
+            };
+        }
         // A CR ending the stretch is counted with the LF after it, in the next stretch.
         let mut upto = end;
         if end > self.counted && self.text[end - 1] == b'\r' && self.text.get(end) == Some(&b'\n') {

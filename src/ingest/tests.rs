@@ -281,30 +281,42 @@ fn row_numbers_are_the_spreadsheet_s_for_lf_crlf_and_cr() {
 
 #[test]
 fn row_numbers_hold_across_parallel_chunks() {
-    let mut text = String::from("lead_id,created_at,converted\r\n");
-    for i in 0..400 {
-        if i % 7 == 0 {
-            text.push_str("\r\n");
+    // CRLF with quoted line breaks, and plain LF (no quote, no CR: the fast count).
+    for (eol, quoted) in [("\r\n", true), ("\n", false), ("\n", true)] {
+        let mut text = format!("lead_id,created_at,converted{eol}");
+        for i in 0..400 {
+            if i % 7 == 0 {
+                text.push_str(eol);
+            }
+            let note = if quoted && i % 5 == 0 {
+                format!("\"a{eol}b\"")
+            } else if i % 5 == 0 {
+                "x".to_string()
+            } else {
+                "1".to_string()
+            };
+            let date = if i % 3 == 0 { "bad" } else { "2024-01-01" };
+            text.push_str(&format!("L{i},{date},{note}{eol}"));
         }
-        let note = if i % 5 == 0 { "\"a\r\nb\"" } else { "1" };
-        let date = if i % 3 == 0 { "bad" } else { "2024-01-01" };
-        text.push_str(&format!("L{i},{date},{note}\r\n"));
-    }
-    // Expected rows counted the slow way: 1 + the line breaks outside quotes before each row.
-    let mut expected = Vec::new();
-    let mut row = 2u64;
-    for i in 0..400 {
-        if i % 7 == 0 {
+        // Expected rows counted the slow way: the header is row 1, a blank line is a row.
+        let mut expected = Vec::new();
+        let mut row = 2u64;
+        for i in 0..400 {
+            if i % 7 == 0 {
+                row += 1;
+            }
+            if i % 3 == 0 || i % 5 == 0 {
+                expected.push(row);
+            }
             row += 1;
         }
-        if i % 3 == 0 || i % 5 == 0 {
-            expected.push(row);
+        for chunk in [64, 1000, 1 << 20] {
+            let got = rows_in_chunks(text.as_bytes(), chunk);
+            assert_eq!(
+                got, expected,
+                "{eol:?}, quoted {quoted}, chunks of {chunk} bytes"
+            );
         }
-        row += 1;
-    }
-    for chunk in [64, 1000, 1 << 20] {
-        let got = rows_in_chunks(text.as_bytes(), chunk);
-        assert_eq!(got, expected, "chunks of {chunk} bytes");
     }
 }
 
