@@ -165,7 +165,7 @@ pub(super) fn read_csv_in_chunks(
                 }
             }
             let end = usize::try_from(reader.position().byte()).unwrap_or(text.len());
-            let at = rows.record(end, &record);
+            let at = rows.record(end, reader.position().line(), &record);
             if let Some(quote) = rows.unclosed_quote(&at, end) {
                 return Err(Error::Input {
                     location: Location {
@@ -300,6 +300,10 @@ pub(super) struct Breaks {
 
 impl Breaks {
     pub(super) fn of(text: &[u8], delimiter: u8) -> Breaks {
+        if memchr::memchr2(b'"', b'\r', text).is_none() {
+            let n = memchr::memchr_iter(b'\n', text).count() as u64;
+            return Breaks { rows: n, lines: n };
+        }
         let mut b = Breaks::default();
         let mut pos = 0;
         let mut quoted = false;
@@ -392,11 +396,13 @@ impl<'t> RowCounter<'t> {
         }
     }
 
-    fn record(&mut self, end: usize, record: &csv::ByteRecord) -> At {
+    /// `end` is the reader's byte position after the record and `line` its line (1 + the line
+    /// feeds it has read).
+    fn record(&mut self, end: usize, line: u64, record: &csv::ByteRecord) -> At {
         let end = end.min(self.text.len());
         if self.plain {
-            // The common case, in one count: rows are lines.
-            self.breaks += memchr::memchr_iter(b'\n', &self.text[self.counted..end]).count() as u64;
+            // The common case, counted by the reader: rows are lines, and lines line feeds.
+            self.breaks = line.saturating_sub(1);
             self.counted = end;
             let before_start = self
                 .breaks
