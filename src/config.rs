@@ -55,6 +55,8 @@ pub struct RawInput {
     pub delimiter: Option<String>,
     pub decimal: Option<String>,
     pub date_format: Option<String>,
+    /// The CSV inputs' text encoding (`"windows-1250"`); detected per file when absent.
+    pub encoding: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -205,6 +207,19 @@ pub struct DialectSettings {
     pub decimal: Option<u8>,
     /// A chrono format such as `%d.%m.%Y`, tried before ISO 8601.
     pub date_format: Option<String>,
+    /// The CSV inputs' text encoding; detected per file when `None`.
+    #[serde(serialize_with = "encoding_name")]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+fn encoding_name<S: serde::Serializer>(
+    e: &Option<&'static encoding_rs::Encoding>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.serialize_some(e.name()),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -403,14 +418,18 @@ pub fn check_text(text: &str, path: &Path) -> Result<Settings> {
 fn check_files(settings: &Settings) -> Result<()> {
     let bad = |m: String| Error::config(&settings.config_path, m);
     for table in settings.input.all() {
-        if !table.path().is_file() {
-            let what = if table.path().is_dir() {
-                "a directory, not a file"
-            } else {
-                "no such file"
-            };
+        if table.path().is_dir() {
             return Err(bad(format!(
-                "[input] {} = {:?}: {what} ({})",
+                "[input] {} = {:?} is a directory, not a file ({}): name the CSV or Parquet \
+                 file in it",
+                table.role,
+                table.written,
+                table.path().display()
+            )));
+        }
+        if !table.path().is_file() {
+            return Err(bad(format!(
+                "[input] {} = {:?}: no such file ({})",
                 table.role,
                 table.written,
                 table.path().display()
@@ -512,6 +531,7 @@ fn resolve(
         delimiter,
         decimal,
         date_format,
+        encoding,
     } = input;
     let leads = source(Role::Leads, leads)
         .ok_or_else(|| bad("[input] leads is required: the path of the leads table".into()))?;
@@ -545,6 +565,12 @@ fn resolve(
             })
             .transpose()?,
         date_format,
+        encoding: encoding
+            .map(|e| {
+                crate::ingest::encoding::named(&e)
+                    .map_err(|m| bad(format!("[input] encoding = {m}")))
+            })
+            .transpose()?,
     };
 
     let columns = resolve_columns(columns).map_err(bad)?;

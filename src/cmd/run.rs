@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::source::Origin;
 use crate::observe::Observer;
 use crate::output;
@@ -35,5 +35,25 @@ pub fn run(args: &RunArgs, stages: Stages, observer: &dyn Observer) -> Result<()
         eprintln!("warning: {warning}");
     }
     super::summary::print(&plan.settings, &outputs, &written);
+    let widespread = super::summary::widespread(&outputs);
+    if let (Stages::Validate, Some(first)) = (stages, widespread.first()) {
+        let file = outputs
+            .inputs
+            .iter()
+            .find(|e| e.table == first.table)
+            .map_or_else(|| first.table.to_string(), |e| e.path.clone());
+        return Err(Error::input(
+            file,
+            format!(
+                "validation failed: more than {:.0}% of the {} rows were rejected for one reason \
+                 ({}, first at row {}); fix the file or the config that reads it ([input] \
+                 date_format, encoding, delimiter, [columns]) and validate again",
+                100.0 * crate::ingest::WIDESPREAD_SHARE,
+                first.table,
+                first.reason,
+                first.example_row
+            ),
+        ));
+    }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::traits::leakage::Flag;
 
 /// Prints the run's summary to standard output.
 pub fn print(settings: &Settings, outputs: &Outputs, written: &[String]) {
+    print_widespread(&widespread(outputs));
     print_accounting(&outputs.inputs, &outputs.outcome);
     if let Some(d) = &outputs.discovery {
         print_traits(d, settings.outcome.best_customers_top_percent);
@@ -23,6 +24,27 @@ pub fn print(settings: &Settings, outputs: &Outputs, written: &[String]) {
         print_queues(&t.config.queues);
     }
     print_outputs(settings, written);
+}
+
+/// The reasons that rejected more than 5% of a table's rows ([`crate::ingest::widespread`]).
+pub fn widespread(outputs: &Outputs) -> Vec<crate::ingest::Widespread> {
+    let read: Vec<_> = outputs
+        .inputs
+        .iter()
+        .map(|e| (e.table, e.rows_read))
+        .collect();
+    crate::ingest::widespread(&read, &outputs.rejects)
+}
+
+/// First of all: the reasons that rejected a large share of a table.
+fn print_widespread(widespread: &[crate::ingest::Widespread]) {
+    let mut out = std::io::stdout().lock();
+    for w in widespread {
+        let _ = writeln!(out, "WARNING: {w}");
+    }
+    if !widespread.is_empty() {
+        let _ = writeln!(out);
+    }
 }
 
 /// Every input's rows, and the outcome.

@@ -9,6 +9,11 @@ pub struct Dialect {
     #[serde(serialize_with = "as_char")]
     pub decimal: u8,
     pub bom: bool,
+    /// The text encoding the file was read in (`UTF-8`, `windows-1252`, `UTF-16LE`, ...).
+    pub encoding: &'static str,
+    /// Why: `configured`, `byte-order mark`, `valid UTF-8`, `guessed` (a legacy code page,
+    /// from the text), `mixed` (read as UTF-8, the rows in another encoding rejected).
+    pub encoding_from: &'static str,
 }
 
 fn as_char<S: serde::Serializer>(b: &u8, s: S) -> Result<S::Ok, S::Error> {
@@ -46,6 +51,8 @@ pub fn detect(bytes: &[u8], bom: bool, delimiter: Option<u8>, decimal: Option<u8
         delimiter,
         decimal,
         bom,
+        encoding: "UTF-8",
+        encoding_from: "valid UTF-8",
     }
 }
 

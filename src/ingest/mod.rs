@@ -5,6 +5,7 @@
 pub mod activities;
 mod csv;
 pub mod dialect;
+pub mod encoding;
 mod parquet;
 pub mod source;
 pub mod table;
@@ -38,6 +39,92 @@ pub struct Reject {
     pub reason: String,
     /// The offending value (at most 100 characters; withheld for identity columns).
     pub value: Option<String>,
+}
+
+/// Above this share of a table's rows rejected for one reason, the run says so first and
+/// `validate` fails: the data, or the config that reads it, is likely wrong as a whole.
+pub const WIDESPREAD_SHARE: f64 = 0.05;
+
+/// One reason that rejected more than [`WIDESPREAD_SHARE`] of a table's rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Widespread {
+    pub table: Role,
+    /// The column at fault (empty for the whole row).
+    pub column: String,
+    /// The first such row's reason, as `rejected.csv` gives it, and its row.
+    pub reason: String,
+    pub example_row: u64,
+    pub rows: u64,
+    pub of: u64,
+}
+
+impl Widespread {
+    pub fn share(&self) -> f64 {
+        self.rows as f64 / self.of.max(1) as f64
+    }
+}
+
+impl std::fmt::Display for Widespread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let column = if self.column.is_empty() {
+            String::new()
+        } else {
+            format!(", column {}", self.column)
+        };
+        write!(
+            f,
+            "{}: {} of {} rows ({:.1}%) rejected for one reason{column}: {} (first at row {}; \
+             every row is in rejected.csv)",
+            self.table,
+            self.rows,
+            self.of,
+            100.0 * self.share(),
+            self.reason,
+            self.example_row
+        )
+    }
+}
+
+/// The reasons that rejected more than [`WIDESPREAD_SHARE`] of a table's `read` rows, the
+/// largest first. Reasons that differ only in their numbers (`row has 5 fields`, `row has 7
+/// fields`; the row a duplicate repeats) are one reason.
+pub fn widespread(read: &[(Role, u64)], rejects: &[Reject]) -> Vec<Widespread> {
+    use std::collections::BTreeMap;
+    let kind = |r: &Reject| {
+        let mut key = String::with_capacity(r.reason.len());
+        for c in r.reason.chars() {
+            match c {
+                '0'..='9' if key.ends_with('#') => {}
+                '0'..='9' => key.push('#'),
+                c => key.push(c),
+            }
+        }
+        (r.table, r.column.clone(), key)
+    };
+    let mut groups: BTreeMap<(Role, String, String), (u64, &Reject)> = BTreeMap::new();
+    for r in rejects {
+        groups.entry(kind(r)).or_insert((0, r)).0 += 1;
+    }
+    let mut out: Vec<Widespread> = groups
+        .into_iter()
+        .filter_map(|((table, column, _), (rows, first))| {
+            let of: u64 = read
+                .iter()
+                .filter(|(t, _)| *t == table)
+                .map(|(_, n)| n)
+                .sum();
+            (rows as f64 > WIDESPREAD_SHARE * of as f64).then(|| Widespread {
+                table,
+                column,
+                reason: first.reason.clone(),
+                example_row: first.row,
+                rows,
+                of,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.table.cmp(&b.table)));
+    out
 }
 
 /// One input file as read: fingerprint, dialect and row count.
@@ -257,6 +344,7 @@ pub fn ingest(settings: &Settings, now_ms: Millis, observer: &dyn Observer) -> R
         date_format: settings.dialect.date_format.as_deref(),
         delimiter: settings.dialect.delimiter,
         decimal: settings.dialect.decimal,
+        encoding: settings.dialect.encoding,
         now_label: &now_label,
         ..Reader::new(&settings.traits.missing, now_ms, observer)
     };

@@ -30,18 +30,32 @@ pub(super) fn read_parquet_in_slices(
     let cannot = |e: PolarsError| Error::input(path, format!("cannot read Parquet: {e}"));
     let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
     let height = reader.num_rows().map_err(cannot)?;
-    let headers: Vec<String> = reader
-        .schema()
-        .map_err(cannot)?
-        .iter_names()
-        .map(|s| s.to_string())
-        .collect();
+    let schema = reader.schema().map_err(cannot)?;
+    let headers: Vec<String> = schema.iter_names().map(|s| s.to_string()).collect();
     let metadata = reader.get_metadata().map_err(cannot)?.clone();
     let decimal = spec.decimal.unwrap_or(b'.');
     let mut first = RowSink::new(path, shown, spec, &headers, decimal)?;
     first.check_unique = false;
     // Only the columns used are decoded (an activity's free-text `value`, say, is not).
     let used = first.used_fields();
+    for &f in &used {
+        if let Some((_, field)) = schema.get_at_index(f)
+            && let Some(kind) = without_text_form(&field.dtype)
+        {
+            return Err(Error::Input {
+                location: crate::error::Location {
+                    file: path.to_path_buf(),
+                    row: None,
+                    column: Some(headers[f].clone()),
+                },
+                message: format!(
+                    "it holds {kind}, which have no text form leadtune reads; write the column \
+                     as text or as numbers (float32, float64, integers), or leave it out of the \
+                     file"
+                ),
+            });
+        }
+    }
     // A slice of rows at a time, two at most (so the file's text is never all in memory
     // beside the typed columns), each typed column by column.
     let decode = |offset: usize| -> Result<(Vec<StringChunked>, usize, usize)> {
@@ -128,6 +142,25 @@ pub(super) fn parquet_text(column: &Column) -> PolarsResult<StringChunked> {
             .into_series();
     }
     Ok(series.cast(&DataType::String)?.str()?.clone())
+}
+
+/// What a Parquet column of type `dtype` holds when it has no text form a CSV export would
+/// hold (polars reads a struct as `{1.0,2.0}` and panics on a half float): `None` for the types
+/// leadtune reads.
+fn without_text_form(dtype: &ArrowDataType) -> Option<&'static str> {
+    match dtype {
+        ArrowDataType::Float16 => Some("half-precision floats (float16)"),
+        ArrowDataType::Struct(_) => Some("structs"),
+        ArrowDataType::List(_) | ArrowDataType::LargeList(_) | ArrowDataType::FixedSizeList(..) => {
+            Some("lists")
+        }
+        ArrowDataType::Map(..) => Some("maps"),
+        ArrowDataType::Union(_) => Some("unions"),
+        ArrowDataType::Interval(_) => Some("intervals"),
+        ArrowDataType::Extension(ext) => without_text_form(&ext.inner),
+        ArrowDataType::Dictionary(_, values, _) => without_text_form(values),
+        _ => None,
+    }
 }
 
 /// Rows of a Parquet table decoded at a time.

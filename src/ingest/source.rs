@@ -208,6 +208,8 @@ pub struct Reader<'a> {
     pub date_format: Option<&'a str>,
     pub delimiter: Option<u8>,
     pub decimal: Option<u8>,
+    /// The CSV files' text encoding; detected per file when `None`.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Timestamps later than this are rejected ([`TableSpec::now_ms`]).
     pub now_ms: Millis,
     pub now_label: &'a str,
@@ -227,6 +229,7 @@ impl<'a> Reader<'a> {
             date_format: None,
             delimiter: None,
             decimal: None,
+            encoding: None,
             now_ms,
             now_label: "now (a date in the future)",
             observer,
@@ -251,6 +254,7 @@ impl<'a> Reader<'a> {
             date_format: self.date_format,
             delimiter: self.delimiter,
             decimal: self.decimal,
+            encoding: self.encoding,
             now_ms: self.now_ms,
             now_label: self.now_label,
             unless: wanted.unless,
@@ -284,6 +288,12 @@ pub(super) enum FileBytes {
 
 impl FileBytes {
     pub(super) fn open(path: &Path) -> Result<Self> {
+        if path.is_dir() {
+            return Err(Error::input(
+                path,
+                "this is a directory, not a file: name the CSV or Parquet file in it",
+            ));
+        }
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let regular = file
             .metadata()

@@ -101,6 +101,8 @@ pub struct TableSpec<'a> {
     pub date_format: Option<&'a str>,
     pub delimiter: Option<u8>,
     pub decimal: Option<u8>,
+    /// The CSV files' text encoding (`[input] encoding`); detected per file when `None`.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Timestamps later than this are rejected: the as-of date when one is given, else now.
     pub now_ms: Millis,
     /// How to name `now_ms` in a reason ("the as-of date 2025-06-30" or "now").

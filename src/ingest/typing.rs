@@ -206,6 +206,11 @@ impl Describe<'_> {
     }
 }
 
+/// The largest amount or cost read (a thousand trillion): ten million of them add up to 1e22,
+/// far from overflowing (1e308 sums to infinity, which no report can show), and no deal or
+/// campaign comes near it.
+pub const MAX_AMOUNT: f64 = 1e15;
+
 /// Receives rows, parses the spec columns, and either pushes the whole row or rejects it.
 pub(super) struct RowSink<'a> {
     spec: &'a TableSpec<'a>,
@@ -226,6 +231,9 @@ pub(super) struct RowSink<'a> {
     rows: Vec<u64>,
     rows_read: u64,
     rejects: Vec<Reject>,
+    /// Rows rejected for text that is not UTF-8, and the fields that held it.
+    encoding_rows: u64,
+    encoding_columns: std::collections::BTreeSet<usize>,
 }
 
 impl<'a> RowSink<'a> {
@@ -341,6 +349,8 @@ impl<'a> RowSink<'a> {
             rows: Vec::new(),
             rows_read: 0,
             rejects: Vec::new(),
+            encoding_rows: 0,
+            encoding_columns: std::collections::BTreeSet::new(),
         })
     }
 
@@ -364,15 +374,49 @@ impl<'a> RowSink<'a> {
         }
     }
 
+    /// Adds `hint` to the reason of row `row` when it was just rejected.
+    pub(super) fn explain_reject(&mut self, row: u64, hint: &str) {
+        if let Some(last) = self.rejects.last_mut()
+            && last.row == row
+        {
+            last.reason = format!("{} ({hint})", last.reason);
+        }
+    }
+
     pub(super) fn reject_encoding(&mut self, row: u64, record: &csv::ByteRecord) {
         self.rows_read += 1;
-        let column = record.iter().position(|f| std::str::from_utf8(f).is_err());
+        self.encoding_rows += 1;
+        let bad: Vec<usize> = record
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| std::str::from_utf8(f).is_err())
+            .map(|(i, _)| i)
+            .collect();
+        self.encoding_columns
+            .extend(bad.iter().copied().filter(|&i| i < self.headers.len()));
         self.reject(
             row,
-            column,
-            "not valid UTF-8 (the file mixes encodings: save it as UTF-8)".into(),
+            bad.first().copied().filter(|&i| i < self.headers.len()),
+            "not valid UTF-8 while the rest of the file is: the file mixes encodings (save it \
+             in one encoding, or set [input] encoding)"
+                .into(),
             None,
         );
+    }
+
+    /// Rows rejected for text that is not UTF-8.
+    pub(super) fn encoding_rows(&self) -> u64 {
+        self.encoding_rows
+    }
+
+    /// The fields that held text that is not UTF-8.
+    pub(super) fn encoding_columns(&self) -> &std::collections::BTreeSet<usize> {
+        &self.encoding_columns
+    }
+
+    /// Rows received so far.
+    pub(super) fn rows_read(&self) -> u64 {
+        self.rows_read
     }
 
     pub(super) fn parse<'f>(
@@ -418,6 +462,11 @@ impl<'a> RowSink<'a> {
             },
             Kind::Number { non_negative } => match values::parse_number(text, self.decimal) {
                 Ok(v) if non_negative && v < 0.0 => Err(format!("{} is negative", column.name)),
+                Ok(v) if non_negative && v > MAX_AMOUNT => Err(format!(
+                    "{} is above {MAX_AMOUNT:e}, the largest amount leadtune adds up (sums of \
+                     larger ones overflow): a placeholder or a typo?",
+                    column.name
+                )),
                 Ok(v) => Ok(Cell::Number(v)),
                 Err(why) => Err(format!("{}: {why}", column.name)),
             },

@@ -70,3 +70,23 @@ pub fn parquet(path: &Path) -> DataFrame {
         .finish()
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The manifest in the output directory `dir`.
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    json(&dir.join("manifest.json"))
+}
+
+/// Checks `read = used + rejected + immature` for every input and returns (table, counts).
+pub fn accounted(m: &serde_json::Value) -> Vec<(String, [u64; 4])> {
+    m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let n = |k: &str| i[k].as_u64().unwrap_or(0);
+            let counts = [n("rows_read"), n("used"), n("rejected"), n("immature")];
+            assert_eq!(counts[0], counts[1] + counts[2] + counts[3], "{i}");
+            (i["table"].as_str().unwrap().to_string(), counts)
+        })
+        .collect()
+}

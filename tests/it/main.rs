@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod config_checks;
+mod encodings;
 mod engagement;
 mod export_sql;
 mod golden;

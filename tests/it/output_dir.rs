@@ -73,7 +73,7 @@ fn set_mode(path: &Path, mode: u32) {
 fn links_fifos_and_devices_of_an_old_output_are_left_behind_not_followed() {
     use std::os::unix::fs::symlink;
     let (dir, at) = small("w");
-    leadtune_ok(&at, &["validate", "--out", "out"]);
+    leadtune_ok(&at, &["traits", "--out", "out"]);
     let out = at.join("out");
     // The analyst's own files, with their permissions.
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
@@ -93,7 +93,7 @@ fn links_fifos_and_devices_of_an_old_output_are_left_behind_not_followed() {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
     let mut child = command(&at)
-        .args(["validate", "--out", "out"])
+        .args(["traits", "--out", "out"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -102,7 +102,7 @@ fn links_fifos_and_devices_of_an_old_output_are_left_behind_not_followed() {
     while child.try_wait().unwrap().is_none() {
         if started.elapsed().as_secs() > 120 {
             let _ = child.kill();
-            panic!("validate hangs on an old output holding a FIFO");
+            panic!("traits hangs on an old output holding a FIFO");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -152,7 +152,7 @@ fn links_fifos_and_devices_of_an_old_output_are_left_behind_not_followed() {
 #[test]
 fn the_root_the_home_directory_and_a_folder_of_the_inputs_are_refused() {
     let (dir, at) = small("w");
-    let out = leadtune(&at, &["validate", "--out", "/"]);
+    let out = leadtune(&at, &["traits", "--out", "/"]);
     assert_refused(&out, &["refused as the output directory", "root directory"]);
     // The home directory, and a folder holding it.
     let home = dir.path().join("home/me");
@@ -164,7 +164,7 @@ fn the_root_the_home_directory_and_a_folder_of_the_inputs_are_refused() {
     ] {
         let out = command(&at)
             .env("HOME", &home)
-            .args(["validate", "--out", target.to_str().unwrap()])
+            .args(["traits", "--out", target.to_str().unwrap()])
             .output()
             .unwrap();
         assert_refused(&out, &["refused as the output directory", why]);
@@ -178,7 +178,7 @@ fn the_root_the_home_directory_and_a_folder_of_the_inputs_are_refused() {
     // The inputs' own folder (`--out .` beside them), and one above it.
     let before = files(dir.path());
     for target in [".", ".."] {
-        let out = leadtune(&at, &["validate", "--out", target]);
+        let out = leadtune(&at, &["traits", "--out", target]);
         assert_refused(
             &out,
             &["refused as the output directory", "holds this run's input"],
@@ -186,7 +186,7 @@ fn the_root_the_home_directory_and_a_folder_of_the_inputs_are_refused() {
     }
     assert!(files(dir.path()) == before, "a refused run changed files");
     // A folder beside the inputs is fine.
-    leadtune_ok(&at, &["validate", "--out", "reports/latest"]);
+    leadtune_ok(&at, &["traits", "--out", "reports/latest"]);
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn score_and_export_sql_never_write_over_their_inputs() {
 #[test]
 fn a_second_run_on_a_locked_output_exits_1_naming_the_first() {
     let (_dir, at) = small("w");
-    leadtune_ok(&at, &["validate", "--out", "out"]);
+    leadtune_ok(&at, &["traits", "--out", "out"]);
     let before = files(&at.join("out"));
     // Hold the lock as a run does: the file locked, our pid in it.
     let lock_path = at.join(".out.leadtune.lock");
@@ -252,7 +252,7 @@ fn a_second_run_on_a_locked_output_exits_1_naming_the_first() {
     lock.try_lock().unwrap();
     use std::io::Write;
     writeln!(lock, "{}", std::process::id()).unwrap();
-    let out = leadtune(&at, &["validate", "--out", "out"]);
+    let out = leadtune(&at, &["traits", "--out", "out"]);
     assert_refused(
         &out,
         &[
@@ -265,7 +265,7 @@ fn a_second_run_on_a_locked_output_exits_1_naming_the_first() {
     drop(lock);
     // Released (as when that run ends, however it ends): the next run goes through, and
     // removes the lock file it took.
-    leadtune_ok(&at, &["validate", "--out", "out"]);
+    leadtune_ok(&at, &["traits", "--out", "out"]);
     assert_eq!(hidden(&at), Vec::<String>::new());
 }
 
@@ -276,7 +276,7 @@ fn concurrent_runs_on_one_output_never_break_each_other() {
         let children: Vec<_> = (0..3)
             .map(|_| {
                 command(&at)
-                    .args(["validate", "--out", "out"])
+                    .args(["traits", "--out", "out"])
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::piped())
                     .spawn()
@@ -298,7 +298,7 @@ fn concurrent_runs_on_one_output_never_break_each_other() {
         assert!(succeeded >= 1);
         let m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(at.join("out/manifest.json")).unwrap()).unwrap();
-        assert_eq!(m["command"], "validate");
+        assert_eq!(m["command"], "traits");
         assert_eq!(hidden(&at), Vec::<String>::new());
     }
 }
@@ -327,14 +327,14 @@ fn unprivileged(cwd: &Path, tree: &Path, args: &[&str]) -> Output {
 fn a_swap_that_cannot_happen_leaves_the_old_outputs_intact_and_visible() {
     let (dir, at) = small("w");
     set_mode(dir.path(), 0o755);
-    leadtune_ok(&at, &["validate", "--out", "p/out"]);
+    leadtune_ok(&at, &["traits", "--out", "p/out"]);
     let parent = at.join("p");
     let out_dir = parent.join("out");
     std::fs::write(out_dir.join("notes.txt"), "mine").unwrap();
     let before = files(&out_dir);
     // The parent read-only: no staging directory, no lock, no swap.
     set_mode(&parent, 0o555);
-    let out = unprivileged(&at, dir.path(), &["validate", "--out", "p/out"]);
+    let out = unprivileged(&at, dir.path(), &["traits", "--out", "p/out"]);
     set_mode(&parent, 0o755);
     assert_refused(&out, &["not writable"]);
     assert!(files(&out_dir) == before, "the old outputs changed");
@@ -342,13 +342,13 @@ fn a_swap_that_cannot_happen_leaves_the_old_outputs_intact_and_visible() {
     // The output directory itself read-only: refused before anything is written (it would
     // be swapped out and could not be removed).
     set_mode(&out_dir, 0o555);
-    let out = unprivileged(&at, dir.path(), &["validate", "--out", "p/out"]);
+    let out = unprivileged(&at, dir.path(), &["traits", "--out", "p/out"]);
     set_mode(&out_dir, 0o755);
     assert_refused(&out, &["read-only", "chmod u+w"]);
     assert!(files(&out_dir) == before, "the old outputs changed");
     assert_eq!(hidden(&parent), Vec::<String>::new());
     // Writable again: the run goes through and keeps the analyst's file.
-    let out = unprivileged(&at, dir.path(), &["validate", "--out", "p/out"]);
+    let out = unprivileged(&at, dir.path(), &["traits", "--out", "p/out"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         std::fs::read_to_string(out_dir.join("notes.txt")).unwrap(),
