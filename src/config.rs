@@ -472,12 +472,36 @@ pub fn parse(text: &str) -> std::result::Result<RawConfig, String> {
     };
     // Syntax alone (values kept as written, so a number too large is not a syntax error).
     if let Err(e) = toml::de::DeTable::parse(text) {
-        return Err(format!(
-            "not a leadtune TOML config: the file is not TOML (parsing failed at {}: {}); \
-             pass --config FILE (a leadtune.toml)",
-            at(&e),
-            e.message().trim()
-        ));
+        // A leadtune config with a TOML mistake (a table given twice, a quote left open) is
+        // told where to fix it; any other file is not a config at all.
+        const TABLES: [&str; 8] = [
+            "[input]",
+            "[columns]",
+            "[outcome]",
+            "[traits]",
+            "[model]",
+            "[tiers",
+            "[output]",
+            "[scoring]",
+        ];
+        let ours = text
+            .lines()
+            .any(|l| TABLES.iter().any(|t| l.trim_start().starts_with(t)));
+        return Err(if ours {
+            format!(
+                "not valid TOML at {}: {}; fix that line (a table or key given twice, a quote \
+                 or bracket left open)",
+                at(&e),
+                e.message().trim()
+            )
+        } else {
+            format!(
+                "not a leadtune TOML config: the file is not TOML (parsing failed at {}: {}); \
+                 pass --config FILE (a leadtune.toml)",
+                at(&e),
+                e.message().trim()
+            )
+        });
     }
     toml::from_str::<RawConfig>(text).map_err(|e| {
         let message = format!("at {}: {}", at(&e), e.message().trim());
@@ -1333,6 +1357,12 @@ mod tests {
         assert!(err.starts_with("not a leadtune TOML config"), "{err}");
         assert!(err.contains("line 1, column 32"), "{err}");
         assert!(!err.contains("root:x"), "{err}");
+        // A config with a table given twice is a config with a mistake, told where.
+        let err = parse("[model]\nl2 = 1.0\n\n[model]\nmin_iv = 0.0\n").unwrap_err();
+        assert!(
+            err.starts_with("not valid TOML at line 4, column 2: duplicate key"),
+            "{err}"
+        );
         let err = parse("[outcome]\nhorizon_days = \"secret\"\n").unwrap_err();
         assert!(err.starts_with("at line 2, column 16"), "{err}");
         assert!(!err.contains('|'), "no snippet: {err}");
