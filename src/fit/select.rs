@@ -351,6 +351,62 @@ fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// Per-lead differences of held-out log loss between two fits, summed as they come: their
+/// mean and the standard error of the mean (paired differences, one per lead).
+#[derive(Clone, Copy, Default)]
+struct Differences {
+    leads: f64,
+    sum: f64,
+    sum2: f64,
+}
+
+impl Differences {
+    /// A pattern's `wins` of `leads` with linear predictors `new` and `old`.
+    fn add(&mut self, new: f64, old: f64, wins: f64, leads: f64) {
+        // A win's loss is softplus(-eta), a loss's softplus(eta) = softplus(-eta) + eta.
+        let dw = log_loss(new, 1.0, 1.0) - log_loss(old, 1.0, 1.0);
+        let dl = dw + new - old;
+        let l = leads - wins;
+        self.leads += leads;
+        self.sum += wins * dw + l * dl;
+        self.sum2 += wins * dw * dw + l * dl * dl;
+    }
+
+    fn merge(&mut self, other: Differences) {
+        self.leads += other.leads;
+        self.sum += other.sum;
+        self.sum2 += other.sum2;
+    }
+
+    /// (mean, standard error); (0, infinity) with fewer than two leads.
+    fn mean_se(&self) -> (f64, f64) {
+        let n = self.leads;
+        if n < 2.0 {
+            return (0.0, f64::INFINITY);
+        }
+        let mean = self.sum / n;
+        let var = ((self.sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
+        (mean, (var / n).sqrt())
+    }
+}
+
+/// Each bin's (wins, leads) over the blocks a fold trains on (bit `b` of `train` for block
+/// `b`), from per-block counts; and the bins' WoE shrunk toward the trait's rate.
+fn fold_woe(per_block: &[Vec<(f64, f64)>], train: u32) -> Vec<f64> {
+    let bins = per_block.first().map_or(0, Vec::len);
+    let mut wins = vec![0.0; bins];
+    let mut leads = vec![0.0; bins];
+    for (b, cells) in per_block.iter().enumerate() {
+        if train & (1 << b) != 0 {
+            for (k, (w, n)) in cells.iter().enumerate() {
+                wins[k] += w;
+                leads[k] += n;
+            }
+        }
+    }
+    stats::shrunk_woe(&wins, &leads)
+}
+
 /// Held-out log loss of a lead with probability `p` of winning from the linear predictor.
 fn log_loss(eta: f64, wins: f64, leads: f64) -> f64 {
     // -ln sigmoid(eta) = ln(1 + e^-eta), computed without overflow.
@@ -431,19 +487,7 @@ impl<'a> Search<'a> {
                 // Each trait's WoE from this fold's training leads.
                 let woe: Vec<Vec<f64>> = counts
                     .iter()
-                    .map(|per_block| {
-                        let mut wins = vec![0.0; per_block[0].len()];
-                        let mut leads = vec![0.0; per_block[0].len()];
-                        for (b, bins) in per_block.iter().enumerate() {
-                            if train & (1 << b) != 0 {
-                                for (k, (w, n)) in bins.iter().enumerate() {
-                                    wins[k] += w;
-                                    leads[k] += n;
-                                }
-                            }
-                        }
-                        stats::shrunk_woe(&wins, &leads)
-                    })
+                    .map(|per_block| fold_woe(per_block, train))
                     .collect();
                 let traits: Vec<TraitDesign> = set
                     .iter()
@@ -598,7 +642,7 @@ impl<'a> Search<'a> {
             cell.0 += trial.wins[p];
             cell.1 += trial.leads[p];
         }
-        type Fold = Option<((f64, f64, f64), Vec<f64>)>;
+        type Fold = Option<(Differences, Vec<f64>)>;
         let per_fold: Vec<Option<Fold>> = self
             .folds
             .folds
@@ -609,17 +653,7 @@ impl<'a> Search<'a> {
                 let (Some(fit), Some(local)) = (fit, local) else {
                     return Some(None);
                 };
-                let mut wins = vec![0.0; cand.bins];
-                let mut leads = vec![0.0; cand.bins];
-                for (b, bins) in counts.iter().enumerate() {
-                    if train & (1 << b) != 0 {
-                        for (k, (w, n)) in bins.iter().enumerate() {
-                            wins[k] += w;
-                            leads[k] += n;
-                        }
-                    }
-                }
-                let woe = stats::shrunk_woe(&wins, &leads);
+                let woe = fold_woe(&counts, train);
                 let design = Design::new(
                     self.encoding,
                     &[TraitDesign {
@@ -687,44 +721,33 @@ impl<'a> Search<'a> {
                         .map(|&(p, e)| (e, trial.wins[p], trial.leads[p]))
                         .collect::<Vec<_>>(),
                 );
-                let (mut cnt, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+                let mut differences = Differences::default();
                 for &(p, e) in &held {
                     let q = trial.parent[p] as usize;
-                    let (ea, eb) = (e + shift, local.eta[q] + fit.shift);
-                    let (w, l) = (trial.wins[p], trial.leads[p] - trial.wins[p]);
-                    let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
-                    let dl = dw + ea - eb;
-                    cnt += w + l;
-                    sum += w * dw + l * dl;
-                    sum2 += w * dw * dw + l * dl * dl;
+                    let old = local.eta[q] + fit.shift;
+                    differences.add(e + shift, old, trial.wins[p], trial.leads[p]);
                 }
                 let mut beta = fit.beta.clone();
                 beta.resize(big, 0.0);
                 for (b, s) in beta.iter_mut().zip(&step) {
                     *b += s;
                 }
-                Some(Some(((cnt, sum, sum2), beta)))
+                Some(Some((differences, beta)))
             })
             .collect();
-        let (mut n, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+        let mut differences = Differences::default();
         let mut starts = Vec::new();
         for fold in per_fold {
             match fold? {
-                Some(((a, b, c), beta)) => {
-                    n += a;
-                    sum += b;
-                    sum2 += c;
+                Some((d, beta)) => {
+                    differences.merge(d);
                     starts.push(Some(beta));
                 }
                 None => starts.push(None),
             }
         }
-        if n < 2.0 {
-            return Some((0.0, f64::INFINITY, starts));
-        }
-        let mean = sum / n;
-        let var = ((sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
-        Some((mean, (var / n).sqrt(), starts))
+        let (mean, se) = differences.mean_se();
+        Some((mean, se, starts))
     }
 
     /// The set without its `i`th trait by one constrained Newton step of every fold's fit:
@@ -739,7 +762,7 @@ impl<'a> Search<'a> {
         current: &Cv,
         locals: &[Option<Local>],
     ) -> Option<(f64, f64)> {
-        let per_fold: Vec<Option<Option<(f64, f64, f64)>>> = self
+        let per_fold: Vec<Option<Option<Differences>>> = self
             .folds
             .folds
             .par_iter()
@@ -791,33 +814,19 @@ impl<'a> Search<'a> {
                         .map(|&(p, e)| (e, pats.wins[p], pats.leads[p]))
                         .collect::<Vec<_>>(),
                 );
-                let (mut cnt, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+                let mut differences = Differences::default();
                 for &(p, e) in &held {
-                    let (ea, eb) = (e + shift, local.eta[p] + fit.shift);
-                    let (w, l) = (pats.wins[p], pats.leads[p] - pats.wins[p]);
-                    let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
-                    let dl = dw + ea - eb;
-                    cnt += w + l;
-                    sum += w * dw + l * dl;
-                    sum2 += w * dw * dw + l * dl * dl;
+                    let old = local.eta[p] + fit.shift;
+                    differences.add(e + shift, old, pats.wins[p], pats.leads[p]);
                 }
-                Some(Some((cnt, sum, sum2)))
+                Some(Some(differences))
             })
             .collect();
-        let (mut n, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+        let mut differences = Differences::default();
         for fold in per_fold {
-            if let Some((a, b, c)) = fold? {
-                n += a;
-                sum += b;
-                sum2 += c;
-            }
+            differences.merge(fold?.unwrap_or_default());
         }
-        if n < 2.0 {
-            return Some((0.0, f64::INFINITY));
-        }
-        let mean = sum / n;
-        let var = ((sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
-        Some((mean, (var / n).sqrt()))
+        Some(differences.mean_se())
     }
 
     /// The held-out log loss per lead of the current set at penalty `to` instead of `from`
@@ -876,27 +885,16 @@ impl<'a> Search<'a> {
     /// The held-out per-lead loss differences of `new` (fitted on `pats`) against `old`
     /// (fitted on the first traits of the same patterns): their mean and standard error.
     fn paired(&self, new: &Cv, old: &Cv, pats: &Patterns) -> (f64, f64) {
-        let (mut n, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+        let mut differences = Differences::default();
         let mut row = Vec::new();
         for ((&(_, eval), a), b) in self.folds.folds.iter().zip(&new.fits).zip(&old.fits) {
             let (Some(a), Some(b)) = (a, b) else { continue };
             for p in (0..pats.leads.len()).filter(|&p| pats.block[p] == eval) {
                 let (ea, eb) = (a.eta(pats, p, &mut row), b.eta(pats, p, &mut row));
-                let (w, l) = (pats.wins[p], pats.leads[p] - pats.wins[p]);
-                // A win's loss is softplus(-eta), a loss's softplus(eta) = softplus(-eta) + eta.
-                let dw = log_loss(ea, 1.0, 1.0) - log_loss(eb, 1.0, 1.0);
-                let dl = dw + ea - eb;
-                n += w + l;
-                sum += w * dw + l * dl;
-                sum2 += w * dw * dw + l * dl * dl;
+                differences.add(ea, eb, pats.wins[p], pats.leads[p]);
             }
         }
-        if n < 2.0 {
-            return (0.0, f64::INFINITY);
-        }
-        let mean = sum / n;
-        let var = ((sum2 - n * mean * mean) / (n - 1.0)).max(0.0);
-        (mean, (var / n).sqrt())
+        differences.mean_se()
     }
 }
 
