@@ -351,6 +351,10 @@ fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// A held-out pattern as [`Differences::held_out`] reads it: (stepped linear predictor,
+/// current linear predictor, wins, leads).
+type Held = (f64, f64, f64, f64);
+
 /// Per-lead differences of held-out log loss between two fits, summed as they come: their
 /// mean and the standard error of the mean (paired differences, one per lead).
 #[derive(Clone, Copy, Default)]
@@ -370,6 +374,23 @@ impl Differences {
         self.leads += leads;
         self.sum += wins * dw + l * dl;
         self.sum2 += wins * dw * dw + l * dl * dl;
+    }
+
+    /// A fold's held-out patterns after one Newton step: each pattern's stepped linear
+    /// predictor (before the fold's held-out shift is refitted to it), the current fit's (with
+    /// its shift), wins and leads.
+    fn held_out(held: &[Held]) -> Differences {
+        let shift = base_rate_shift(
+            &held
+                .iter()
+                .map(|&(new, _, wins, leads)| (new, wins, leads))
+                .collect::<Vec<_>>(),
+        );
+        let mut differences = Differences::default();
+        for &(new, old, wins, leads) in held {
+            differences.add(new + shift, old, wins, leads);
+        }
+        differences
     }
 
     fn merge(&mut self, other: Differences) {
@@ -703,7 +724,7 @@ impl<'a> Search<'a> {
                     }
                 }
                 let step = logit::solve_symmetric(&hess, &grad, big)?;
-                let held: Vec<(usize, f64)> = (0..n)
+                let held: Vec<Held> = (0..n)
                     .filter(|&p| trial.block[p] == eval)
                     .map(|p| {
                         let q = trial.parent[p] as usize;
@@ -712,21 +733,11 @@ impl<'a> Search<'a> {
                         let e = local.eta[q]
                             + xq.iter().zip(&step[..d]).map(|(x, s)| x * s).sum::<f64>()
                             + xn.iter().zip(&step[d..]).map(|(x, s)| x * s).sum::<f64>();
-                        (p, e)
+                        let old = local.eta[q] + fit.shift;
+                        (e, old, trial.wins[p], trial.leads[p])
                     })
                     .collect();
-                let shift = base_rate_shift(
-                    &held
-                        .iter()
-                        .map(|&(p, e)| (e, trial.wins[p], trial.leads[p]))
-                        .collect::<Vec<_>>(),
-                );
-                let mut differences = Differences::default();
-                for &(p, e) in &held {
-                    let q = trial.parent[p] as usize;
-                    let old = local.eta[q] + fit.shift;
-                    differences.add(e + shift, old, trial.wins[p], trial.leads[p]);
-                }
+                let differences = Differences::held_out(&held);
                 let mut beta = fit.beta.clone();
                 beta.resize(big, 0.0);
                 for (b, s) in beta.iter_mut().zip(&step) {
@@ -799,27 +810,16 @@ impl<'a> Search<'a> {
                 for (a, &ja) in free.iter().enumerate() {
                     step[ja] = moved[a];
                 }
-                let held: Vec<(usize, f64)> = (0..pats.leads.len())
+                let held: Vec<Held> = (0..pats.leads.len())
                     .filter(|&p| pats.block[p] == eval)
                     .map(|p| {
                         let xp = &local.x[p * d..(p + 1) * d];
                         let e =
                             local.eta[p] + xp.iter().zip(&step).map(|(x, s)| x * s).sum::<f64>();
-                        (p, e)
+                        (e, local.eta[p] + fit.shift, pats.wins[p], pats.leads[p])
                     })
                     .collect();
-                let shift = base_rate_shift(
-                    &held
-                        .iter()
-                        .map(|&(p, e)| (e, pats.wins[p], pats.leads[p]))
-                        .collect::<Vec<_>>(),
-                );
-                let mut differences = Differences::default();
-                for &(p, e) in &held {
-                    let old = local.eta[p] + fit.shift;
-                    differences.add(e + shift, old, pats.wins[p], pats.leads[p]);
-                }
-                Some(Some(differences))
+                Some(Some(Differences::held_out(&held)))
             })
             .collect();
         let mut differences = Differences::default();
